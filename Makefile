@@ -1,0 +1,118 @@
+# newsflash - one non-recursive GNU Makefile
+#
+#   make            build build/newsflash
+#   make check      every test: unit, spec, fuzz corpora, integration, browser
+#   make asan       the same tests under AddressSanitizer + UBSan (build/asan)
+#   make fuzz       libFuzzer targets, FUZZ_SECONDS each (clang)
+#   make bench      the benchmarks under bench/
+#   make run        the service on its embedded defaults (SQLite, Maildir)
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Modules are found, not listed: every src/MODULE/*.c goes into the library
+# (but src/cli/, which is the program), every tests/unit/**/*.c into the unit
+# test runner, every tests/fuzz/fuzz_*.c is a fuzz target.
+
+CC ?= cc
+BUILD ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+FUZZ_SECONDS ?= 20
+SAN ?=
+
+PKGS := openssl sqlite3 libpq jansson libidn2 libmicrohttpd gmime-3.0 libargon2
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ifeq ($(PKG_LIBS),)
+  ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
+    $(warning missing libraries: run scripts/deps (or make check / make run, which do))
+  endif
+endif
+
+OPT ?= -O2
+CFLAGS ?= $(OPT) -g
+CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread $(PKG_CFLAGS)
+ifneq ($(SAN),)
+  CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  LDFLAGS += -fsanitize=address,undefined
+endif
+CPPFLAGS += -MMD -MP -Isrc
+LDLIBS += $(PKG_LIBS) -pthread -lm
+
+LIB_SRCS := $(filter-out src/cli/%,$(wildcard src/*/*.c))
+CLI_SRCS := $(wildcard src/cli/*.c)
+UNIT_SRCS := tests/harness.c $(wildcard tests/unit/*/*.c)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIB := $(BUILD)/libnewsflash.a
+BIN := $(BUILD)/newsflash
+UNIT := $(BUILD)/unit-tests
+REPLAYS := $(patsubst %,$(BUILD)/fuzz-replay/%,$(FUZZ_NAMES))
+
+.PHONY: all check check-only asan fuzz bench run install deps clean
+.SECONDARY:
+all: $(BIN)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(call obj,$(LIB_SRCS))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN): $(call obj,$(CLI_SRCS)) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(UNIT): $(call obj,$(UNIT_SRCS)) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# each fuzz target also builds as a plain program that replays its corpus,
+# so make check runs every corpus without needing clang
+$(BUILD)/fuzz-replay/%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/replay.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+deps:
+	scripts/deps
+
+# check-only runs the tests without installing anything (CI calls deps once)
+check-only: $(BIN) $(UNIT) $(REPLAYS)
+	BUILD=$(BUILD) scripts/check
+
+check: deps
+	$(MAKE) check-only
+
+asan: deps
+	$(MAKE) BUILD=build/asan SAN=1 OPT=-O1 check-only
+
+fuzz: deps
+	$(MAKE) BUILD=build/fuzz CC=clang SAN= fuzz-targets
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz build/fuzz $(FUZZ_NAMES)
+
+.PHONY: fuzz-targets
+fuzz-targets: $(patsubst %,$(BUILD)/fuzzer/%,$(FUZZ_NAMES))
+$(BUILD)/fuzzer/%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror $(PKG_CFLAGS) \
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(LDLIBS)
+
+bench: deps $(BIN)
+	BUILD=$(BUILD) scripts/bench
+
+run: deps $(BIN)
+	$(BIN) serve
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/newsflash/templates
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/newsflash
+	if ls templates/*.mustache >/dev/null 2>&1; then \
+		install -m 0644 templates/*.mustache $(DESTDIR)$(PREFIX)/share/newsflash/templates/; fi
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,13 @@
+/*
+ * cli/commands.c - the table of subcommands
+ *
+ * Owns: which subcommands exist. Each module's command adds one row here
+ * and a cmd_NAME.c beside it; nothing else changes.
+ */
+#include "cli.h"
+
+const struct cli_command cli_commands[] = {
+	{ "help", cmd_help, "show this help" },
+	{ "version", cmd_version, "print the version" },
+	{ 0, 0, 0 }
+};

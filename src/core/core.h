@@ -1,0 +1,169 @@
+/*
+ * core/core.h - the bottom layer every other module leans on
+ *
+ * Owns: status codes, allocation that never returns NULL, byte buffers with
+ * a ceiling, per-request arenas, logging, time formats, secure random bytes,
+ * the text codecs (base64, base64url, hex, percent-encoding), HMAC-SHA256
+ * with constant-time comparison, and command-line/environment configuration.
+ *
+ * Knows nothing of mail, HTTP or storage. Only libc and OpenSSL's libcrypto.
+ */
+#ifndef NEWSFLASH_CORE_H
+#define NEWSFLASH_CORE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#define NEWSFLASH_VERSION "0.1.0"
+
+/* Status codes: every fallible function returns one; 0 is success. */
+enum nf_status {
+	NF_OK = 0,
+	NF_ERR = -1,		/* generic failure, details logged */
+	NF_ERR_LIMIT = -2,	/* a ceiling set at creation was reached */
+	NF_ERR_INVALID = -3,	/* input does not parse */
+	NF_ERR_IO = -4,		/* a system call failed */
+	NF_ERR_NOTFOUND = -5,
+	NF_ERR_USAGE = -6,	/* the caller (a person, at the CLI) asked wrongly */
+	NF_ERR_TEMP = -7,	/* try again later (busy database, peer 4xx) */
+};
+
+const char *nf_strstatus(int status);
+
+#define NF_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define NF_UNUSED(x) ((void)(x))
+
+/* ---- alloc.c: allocation either succeeds or aborts the process ---- */
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t n);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xmemdup0(const void *p, size_t n);	/* copy plus a NUL */
+/* for tests: make the Nth allocation from now on abort-free fail (0 = off) */
+void xalloc_fail_after(long n);
+
+/* ---- buf.c: growable byte buffer with a ceiling ---- */
+struct buf {
+	char *data;		/* always NUL-terminated when non-NULL */
+	size_t len;
+	size_t cap;
+	size_t max;		/* ceiling on len; 0 means SIZE_MAX */
+};
+
+void buf_init(struct buf *b, size_t max);
+void buf_reset(struct buf *b);		/* len = 0, keeps memory */
+void buf_free(struct buf *b);		/* releases memory, back to empty */
+int buf_reserve(struct buf *b, size_t extra);
+int buf_append(struct buf *b, const void *p, size_t n);
+int buf_puts(struct buf *b, const char *s);
+int buf_putc(struct buf *b, char c);
+int buf_printf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+/* remove n bytes from the front (consumed input) */
+void buf_consume(struct buf *b, size_t n);
+/* hand the bytes to the caller, who frees them; b is left empty */
+char *buf_steal(struct buf *b, size_t *len);
+
+/* ---- arena.c: per-request memory freed in one call ---- */
+struct arena;
+struct arena *arena_new(size_t max);		/* max total bytes, 0 = no limit */
+void *arena_alloc(struct arena *a, size_t n);	/* NULL only past max */
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+char *arena_strdup(struct arena *a, const char *s);
+size_t arena_used(const struct arena *a);
+void arena_free(struct arena *a);
+
+/* ---- log.c: one key=value line per event on stderr ---- */
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+enum log_format { LOG_FORMAT_TEXT, LOG_FORMAT_JSON };
+
+void log_setup(enum log_level min, enum log_format format);
+int log_level_parse(const char *name, enum log_level *out);
+/*
+ * log_event(level, "event.name", "key", "value", ..., NULL)
+ * Keys and values are strings; values are quoted and escaped as needed, so
+ * a value can never forge a field or a line. Secrets must not be passed.
+ */
+void log_event(enum log_level level, const char *event, ...)
+	__attribute__((sentinel));
+/* printf-style message for humans, logged as msg="..." */
+void log_msg(enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* a bug: log and abort */
+void log_panic(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
+#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+
+/* ---- time.c ---- */
+#define TIME_RFC5322_MAX 40
+#define TIME_RFC3339_MAX 32
+/* "Sun, 29 Nov 2026 03:10:06 +0000" */
+size_t time_rfc5322(time_t t, char out[TIME_RFC5322_MAX]);
+/* "2026-11-29T03:10:06Z" */
+size_t time_rfc3339(time_t t, char out[TIME_RFC3339_MAX]);
+int time_rfc3339_parse(const char *s, size_t len, time_t *out);
+int64_t time_now_ms(void);		/* wall clock, ms since the epoch */
+int64_t time_mono_us(void);		/* monotonic, for intervals */
+
+/* ---- random.c ---- */
+int random_bytes(void *out, size_t n);	/* getrandom; NF_OK or NF_ERR_IO */
+uint64_t random_u64(void);		/* aborts if the kernel cannot give entropy */
+
+/* ---- codec.c: encoders write into a buf; decoders reject bad input ---- */
+size_t base64_encoded_len(size_t n);		/* with padding */
+int base64_encode(struct buf *out, const void *in, size_t n);
+int base64_decode(struct buf *out, const char *in, size_t n);
+int base64url_encode(struct buf *out, const void *in, size_t n);	/* no padding */
+int base64url_decode(struct buf *out, const char *in, size_t n);
+int hex_encode(struct buf *out, const void *in, size_t n);		/* lower case */
+int hex_decode(struct buf *out, const char *in, size_t n);
+/* RFC 3986: everything but unreserved is %XX */
+int percent_encode(struct buf *out, const char *in, size_t n);
+/* form = 1 also turns '+' into a space (application/x-www-form-urlencoded) */
+int percent_decode(struct buf *out, const char *in, size_t n, int form);
+
+/* ---- hmac.c ---- */
+#define HMAC_SHA256_LEN 32
+void hmac_sha256(const void *key, size_t keylen, const void *msg, size_t msglen,
+		 unsigned char out[HMAC_SHA256_LEN]);
+void sha256(const void *msg, size_t len, unsigned char out[32]);
+/* 1 when equal; time depends only on n */
+int ct_equal(const void *a, const void *b, size_t n);
+
+/* ---- config.c: flags, each also read from NEWSFLASH_<FLAG> ---- */
+enum config_type { CONFIG_STRING, CONFIG_INT, CONFIG_BOOL, CONFIG_LIST };
+
+struct config_list {
+	const char **items;
+	size_t count;
+};
+
+struct config_opt {
+	const char *name;	/* "listen" for --listen, env NEWSFLASH_LISTEN */
+	enum config_type type;
+	void *target;		/* const char **, long *, int *, struct config_list * */
+	const char *metavar;	/* "ADDR" in the usage, NULL for a bool */
+	const char *help;
+};
+
+/*
+ * config_parse - fill targets from the environment, then from argv (flags win).
+ * Defaults are whatever the targets held before the call. Options may come
+ * anywhere; "--" ends them. Positional arguments are gathered, in order, into
+ * *pos (an array the caller frees) and *npos. On a bad flag it writes one line
+ * to stderr and returns NF_ERR_USAGE.
+ */
+int config_parse(const struct config_opt *opts, int argc, char **argv,
+		 char ***pos, int *npos);
+void config_usage(const struct config_opt *opts, FILE *to);
+void config_list_free(struct config_list *l);
+
+#endif
