@@ -138,6 +138,30 @@ void sha256(const void *msg, size_t len, unsigned char out[32]);
 /* 1 when equal; time depends only on n */
 int ct_equal(const void *a, const void *b, size_t n);
 
+/* ---- token.c: HMAC tokens for links (confirm, unsubscribe, export) ----
+ *
+ * A token is base64url(version | subscriber id | expiry | HMAC-SHA256 over
+ * (purpose, id, expiry, salt)) under the server secret: no lookup table,
+ * unguessable, revoked by changing the subscriber's salt. token_peek reads
+ * the id (untrusted) so the caller can load the salt; token_verify then
+ * checks the MAC in constant time and the expiry.
+ */
+#define TOKEN_MAX 96
+enum token_check { TOKEN_VALID = 0, TOKEN_BAD = 1, TOKEN_EXPIRED = 2 };
+
+struct token_key {
+	const unsigned char *secret;
+	size_t len;
+};
+
+/* expires: unix seconds, 0 = never (unsubscribe links in old mail must work) */
+void token_make(const struct token_key *key, const char *purpose, uint64_t id,
+		int64_t expires, const char *salt, char out[TOKEN_MAX]);
+int token_peek(const char *token, size_t len, uint64_t *id);
+enum token_check token_verify(const struct token_key *key, const char *purpose,
+			      const char *token, size_t len, const char *salt,
+			      int64_t now);
+
 /* ---- config.c: flags, each also read from NEWSFLASH_<FLAG> ---- */
 enum config_type { CONFIG_STRING, CONFIG_INT, CONFIG_BOOL, CONFIG_LIST };
 
