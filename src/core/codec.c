@@ -103,7 +103,7 @@ b64_decode(struct buf *out, const char *in, size_t n, int url)
 	} else if (n % 4 == 1) {
 		return NF_ERR_INVALID;
 	}
-	rc = buf_reserve(out, groups_len / 4 * 3 + 3);
+	rc = buf_reserve(out, groups_len / 4 * 3 + (groups_len % 4 * 6) / 8);
 	if (rc)
 		return rc;
 	for (i = 0; i < groups_len; i++) {
