@@ -25,7 +25,7 @@ mail_canon_header(struct buf *out, const char *field, size_t n)
 {
 	const char *colon = memchr(field, ':', n);
 	size_t i, name_end, mark = out->len;
-	int space = 0, rc = NF_OK;
+	int space = 0, started = 0, rc = NF_OK;
 
 	if (colon == NULL)
 		return NF_ERR_INVALID;
@@ -39,7 +39,7 @@ mail_canon_header(struct buf *out, const char *field, size_t n)
 	}
 	if (rc == NF_OK)
 		rc = buf_putc(out, ':');
-	for (i = name_end + 1; i < n && rc == NF_OK; i++) {
+	for (i = (size_t)(colon - field) + 1; i < n && rc == NF_OK; i++) {
 		char c = field[i];
 
 		if (c == '\r' || c == '\n')
@@ -48,9 +48,10 @@ mail_canon_header(struct buf *out, const char *field, size_t n)
 			space = 1;
 			continue;
 		}
-		if (space && out->data[out->len - 1] != ':')
-			rc = buf_putc(out, ' ');
+		if (space && started)
+			rc = buf_putc(out, ' ');	/* none between the colon and the value */
 		space = 0;
+		started = 1;
 		if (rc == NF_OK)
 			rc = buf_putc(out, c);
 	}

@@ -14,6 +14,9 @@ TEST(canon_header_rfc_example)
 	buf_reset(&b);
 	CHECK_INT(mail_canon_header(&b, "SubJect:\r\n  Hello   \t world ", 28), NF_OK);
 	CHECK_STR(b.data, "subject:Hello world\r\n");
+	buf_reset(&b);
+	CHECK_INT(mail_canon_header(&b, "h: from : to", 12), NF_OK);
+	CHECK_STR(b.data, "h:from : to\r\n");
 	CHECK_INT(mail_canon_header(&b, "no colon", 8), NF_ERR_INVALID);
 	buf_free(&b);
 }
