@@ -7,6 +7,7 @@
 #include "cli.h"
 
 const struct cli_command cli_commands[] = {
+	{ "dkim", cmd_dkim, "make a DKIM key and print its DNS record (dkim keygen)" },
 	{ "help", cmd_help, "show this help" },
 	{ "serve", cmd_serve, "run the signup pages, the API and the delivery engine" },
 	{ "version", cmd_version, "print the version" },
