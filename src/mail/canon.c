@@ -147,11 +147,9 @@ mail_canon_body_is_canonical(const char *b, size_t n)
 		case '\t':
 			return 0;
 		case ' ':
-			if (b[i + 1] == ' ' || b[i + 1] == '\r' || b[i + 1] == '\n')
-				return 0;	/* b ends in CRLF, so i + 1 < n */
-			break;
-		case '\r':
-			if (b[i + 1] != '\n')
+			/* b ends in CRLF, so i + 2 < n here */
+			if (b[i + 1] == ' ' || b[i + 1] == '\t' || b[i + 1] == '\n' ||
+			    (b[i + 1] == '\r' && b[i + 2] == '\n'))
 				return 0;
 			break;
 		case '\n':
