@@ -9,5 +9,6 @@
 const struct cli_command cli_commands[] = {
 	{ "help", cmd_help, "show this help" },
 	{ "version", cmd_version, "print the version" },
+	{ "address", cmd_address, "check email addresses as signup does" },
 	{ 0, 0, 0 }
 };
