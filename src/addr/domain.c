@@ -73,6 +73,7 @@ idn2_reason(int rc)
 	switch (rc) {
 	case IDN2_TOO_BIG_LABEL:
 	case IDN2_TOO_BIG_DOMAIN:
+	case IDN2_PUNYCODE_BIG_OUTPUT:	/* the A-label would pass 63 octets */
 		return ADDR_DOMAIN_LABEL_TOO_LONG;
 	case IDN2_HYPHEN_STARTEND:
 		return ADDR_DOMAIN_HYPHEN;
