@@ -130,12 +130,33 @@ is_alabel(const char *s, size_t n)
 	return n >= 4 && !memcmp(s, "xn--", 4);
 }
 
+/*
+ * A typed A-label is valid when its U-label, mapped as if typed, gives the
+ * same A-label back (RFC 5891 5.4). libidn2's own check of an xn-- label is
+ * weaker: it accepts xn--bkv-ercha, whose U-label holds U+037A, which UTS #46
+ * maps to a space and iota, so that label could never come from a U-label.
+ */
+static enum addr_reason
+check_alabel(const char *alabel)
+{
+	char again[ADDR_LABEL_MAX + 1];
+	char *ulabel = NULL;
+	enum addr_reason r = ADDR_DOMAIN_IDN;
+
+	if (map_label(alabel, strlen(alabel), again) != ADDR_OK || strcmp(again, alabel))
+		return ADDR_DOMAIN_IDN;
+	if (idn2_to_unicode_8z8z(alabel, &ulabel, 0) == IDN2_OK &&
+	    map_label(ulabel, strlen(ulabel), again) == ADDR_OK && strcmp(again, alabel) == 0)
+		r = ADDR_OK;
+	free(ulabel);
+	return r;
+}
+
 /* one label as typed, into its lower-case A-label form */
 static enum addr_reason
 label_to_ascii(const char *s, size_t n, char out[ADDR_LABEL_MAX + 1])
 {
 	enum addr_reason r;
-	char checked[ADDR_LABEL_MAX + 1];
 	size_t i;
 
 	if (n == 0)
@@ -158,10 +179,7 @@ label_to_ascii(const char *s, size_t n, char out[ADDR_LABEL_MAX + 1])
 	out[n] = '\0';
 	if ((r = check_ascii_label(out, n)) != ADDR_OK || !is_alabel(out, n))
 		return r;
-	/* a typed A-label: libidn2 decodes, validates and re-encodes it */
-	if ((r = map_label(out, n, checked)) != ADDR_OK)
-		return r;
-	return strcmp(checked, out) == 0 ? ADDR_OK : ADDR_DOMAIN_IDN;
+	return check_alabel(out);
 }
 
 static int
