@@ -11,7 +11,6 @@
  * Does not own: the grammars (scan.c, local.c, domain.c), hints (suggest.c),
  * DNS (dns.c), or the wording (reason.c).
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "core/core.h"
@@ -26,11 +25,19 @@ set_reason(struct addr_result *out, enum addr_reason r)
 	out->message = addr_reason_message(r);
 }
 
-/* local@domain into dst; the sizes in addr.h make truncation impossible */
-static void
+/* local@domain into dst; 0 when it fits, which the sizes in addr.h guarantee */
+static int
 join(char *dst, size_t size, struct addr_span local, const char *domain)
 {
-	snprintf(dst, size, "%.*s@%s", (int)local.len, local.p, domain);
+	size_t dlen = strlen(domain);
+
+	dst[0] = '\0';
+	if (local.len + 1 + dlen + 1 > size)
+		return -1;
+	memcpy(dst, local.p, local.len);
+	dst[local.len] = '@';
+	memcpy(dst + local.len + 1, domain, dlen + 1);
+	return 0;
 }
 
 /* a hint for a valid address, or for one whose domain lacks only its TLD */
@@ -60,8 +67,9 @@ suggest(struct addr_result *out, struct addr_span local, struct addr_span domain
 static enum addr_reason
 check_syntax(const char *input, size_t len, unsigned flags, struct addr_result *out)
 {
-	char alabel[ADDR_DOMAIN_MAX + 1], ulabel[ADDR_DISPLAY_SIZE];
-	struct addr_span in, local, domain;
+	char alabel[ADDR_DOMAIN_MAX + 1], ulabel[ADDR_DISPLAY_SIZE - ADDR_LOCAL_MAX - 1];
+	char folded[ADDR_KEY_SIZE - ADDR_DOMAIN_MAX - 1];
+	struct addr_span in, local, domain, key;
 	enum addr_reason r;
 	int utf8;
 
@@ -84,11 +92,14 @@ check_syntax(const char *input, size_t len, unsigned flags, struct addr_result *
 	suggest(out, local, domain, ulabel);
 	if (r != ADDR_OK)
 		return r;
-	join(out->normalized, sizeof(out->normalized), local, alabel);
-	join(out->display, sizeof(out->display), local, ulabel);
-	if (addr_local_key(local, out->key, sizeof(out->key)) != NF_OK)
-		return ADDR_TOO_LONG;	/* cannot happen: ADDR_KEY_SIZE allows 6x */
-	snprintf(out->key + strlen(out->key), sizeof(out->key) - strlen(out->key), "@%s", alabel);
+	if (join(out->normalized, sizeof(out->normalized), local, alabel) ||
+	    join(out->display, sizeof(out->display), local, ulabel) ||
+	    addr_local_key(local, folded, sizeof(folded)) != NF_OK)
+		return ADDR_TOO_LONG;	/* cannot happen: see the sizes in addr.h */
+	key.p = folded;
+	key.len = strlen(folded);
+	if (join(out->key, sizeof(out->key), key, alabel))
+		return ADDR_TOO_LONG;
 	out->needs_smtputf8 = utf8;
 	return ADDR_OK;
 }

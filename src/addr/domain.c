@@ -19,7 +19,6 @@
  */
 #include <idn2.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -197,11 +196,14 @@ to_unicode(const char *alabel, char *ulabel, size_t usize)
 {
 	char *u = NULL;
 	const char *src = alabel;
+	size_t n;
 
 	if (strstr(alabel, "xn--") && idn2_to_unicode_8z8z(alabel, &u, 0) == IDN2_OK &&
 	    strlen(u) < usize)
 		src = u;
-	snprintf(ulabel, usize, "%s", src);	/* usize holds any A-label domain */
+	n = strlen(src);
+	if (n < usize)	/* usize holds any A-label domain */
+		memcpy(ulabel, src, n + 1);
 	free(u);
 }
 
