@@ -142,6 +142,7 @@ struct addr_span {
 };
 
 /* scan.c: whole-input checks; each returns ADDR_OK or the reason */
+int addr_has_non_ascii(const char *s, size_t n);
 enum addr_reason addr_scan_bytes(const char *in, size_t len);
 struct addr_span addr_scan_trim(const char *in, size_t len);
 enum addr_reason addr_scan_split(struct addr_span in, struct addr_span *local,

@@ -115,15 +115,6 @@ map_label(const char *s, size_t n, char out[ADDR_LABEL_MAX + 1])
 }
 
 static int
-is_non_ascii(const char *s, size_t n)
-{
-	while (n--)
-		if ((unsigned char)*s++ >= 0x80)
-			return 1;
-	return 0;
-}
-
-static int
 is_alabel(const char *s, size_t n)
 {
 	return n >= 4 && !memcmp(s, "xn--", 4);
@@ -160,7 +151,7 @@ label_to_ascii(const char *s, size_t n, char out[ADDR_LABEL_MAX + 1])
 
 	if (n == 0)
 		return ADDR_DOMAIN_LABEL;
-	if (is_non_ascii(s, n)) {
+	if (addr_has_non_ascii(s, n)) {
 		if ((r = map_label(s, n, out)) != ADDR_OK)
 			return r;
 		if (out[0] == '\0')

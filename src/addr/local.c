@@ -140,15 +140,6 @@ canonical_local(struct addr_span local, char *out)
 	return n;
 }
 
-static int
-has_non_ascii(const char *s, size_t n)
-{
-	while (n--)
-		if ((unsigned char)*s++ >= 0x80)
-			return 1;
-	return 0;
-}
-
 /*
  * addr_local_key - the case-folded form of a valid local part, NUL-terminated.
  * Unicode local parts are folded with full case folding into NFC, so that
@@ -161,7 +152,7 @@ addr_local_key(struct addr_span local, char *out, size_t size)
 	uint8_t *folded;
 	size_t n = canonical_local(local, canon), flen = 0, i;
 
-	if (!has_non_ascii(canon, n)) {
+	if (!addr_has_non_ascii(canon, n)) {
 		if (n + 1 > size)
 			return NF_ERR_LIMIT;
 		for (i = 0; i < n; i++)

@@ -26,6 +26,16 @@ is_control(ucs4_t c)
 	return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029;
 }
 
+/* addr_has_non_ascii - whether any byte is outside ASCII */
+int
+addr_has_non_ascii(const char *s, size_t n)
+{
+	while (n--)
+		if ((unsigned char)*s++ >= 0x80)
+			return 1;
+	return 0;
+}
+
 /* addr_scan_bytes - control characters first (injection), then UTF-8 form */
 enum addr_reason
 addr_scan_bytes(const char *in, size_t len)

@@ -115,7 +115,7 @@ TEST(addr_key_folds_case_and_needless_quotes)
 TEST(addr_display_round_trips)
 {
 	static const char *const in[] = {
-		"Ann@B\xc3\x9c" "CHER.example", "x@xn--fa-hia.de", "x@\xe4\xbe\x8b\xe3\x81\x88.jp",
+		"Ann@B\303\234CHER.example", "x@xn--fa-hia.de", "x@\xe4\xbe\x8b\xe3\x81\x88.jp",
 		"\"a b\"@example.com",
 	};
 	struct addr_result r, d, n;
