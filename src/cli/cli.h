@@ -35,5 +35,6 @@ int cmd_dkim(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_address(int argc, char **argv);
 
 #endif

@@ -11,5 +11,6 @@ const struct cli_command cli_commands[] = {
 	{ "help", cmd_help, "show this help" },
 	{ "serve", cmd_serve, "run the signup pages, the API and the delivery engine" },
 	{ "version", cmd_version, "print the version" },
+	{ "address", cmd_address, "check email addresses as signup does" },
 	{ 0, 0, 0 }
 };
