@@ -29,6 +29,10 @@
 
 #include "core/core.h"
 
+struct news_article;
+struct tmpl;
+struct json_t;
+
 #define MAIL_LINE_MAX 998	/* RFC 5322 2.1.1: octets per line, without CRLF */
 #define MAIL_LINE_FOLD 78	/* RFC 5322 2.1.1: lines SHOULD stay within this */
 #define MAIL_EWORD_MAX 75	/* RFC 2047 2: an encoded-word's length */
@@ -192,5 +196,101 @@ int mail_dkim_sign_prefixed(const struct mail_dkim_key *k, const char *msg, size
 			    const char *prefix, size_t plen, struct buf *out);
 /* the relaxed body hash of a body (RFC 6376 3.7 step 1) */
 int mail_dkim_body_hash(const char *body, size_t n, unsigned char bh[32]);
+
+
+/* ---- mime.c: the message around the text (RFC 2045, 2046 5.1.4, 5322 3.6) ---- */
+
+/*
+ * Who sends, and how. Strings are copied by mail_alert_prepare; keys are
+ * borrowed and must outlive what is made with them.
+ */
+#define MAIL_KEYS_MAX 4
+
+struct mail_sender {
+	const char *from_name;		/* display name, UTF-8; may be empty */
+	const char *from_addr;		/* its domain is the Message-ID and mailto domain */
+	const char *base_url;		/* https://news.example.com: links are BASE/u/TOKEN */
+	const char *publication;	/* {{publication}}, the List-Id phrase */
+	const char *list_label;		/* List-Id is <LABEL.DOMAIN>; "breaking-news" if NULL */
+	const char *templates_dir;	/* where alert.*.mustache and confirm.*.mustache are */
+	const struct token_key *secret;	/* for link tokens and Message-IDs */
+	struct mail_dkim_key *const *keys;	/* sign with each (at most MAIL_KEYS_MAX) */
+	size_t nkeys;
+};
+
+struct mail_subscriber {
+	uint64_t id;
+	const char *email;		/* ASCII addr-spec; checked before use */
+	const char *salt;		/* the subscriber's token salt */
+};
+
+/*
+ * mail_mime_body - a multipart/alternative body: the text part, then the
+ * HTML part (RFC 2046 5.1.4: the preferred form last), each UTF-8 in the
+ * smaller of quoted-printable and base64, closed by the final delimiter.
+ */
+int mail_mime_body(struct buf *body, const char *boundary, const char *text, size_t tlen,
+		   const char *html, size_t hlen);
+/* one part's header and encoded text, when the caller did the encoding */
+int mail_mime_part(struct buf *body, const char *boundary, const char *subtype,
+		   enum mail_cte cte, const char *enc, size_t n);
+int mail_mime_close(struct buf *body, const char *boundary);
+/* "Content-Type: multipart/alternative; boundary=..." with its CRLF */
+int mail_mime_content_type(struct buf *out, const char *boundary);
+/* <KIND.A.B.MAC@DOMAIN>: deterministic, and unguessable without the secret */
+int mail_message_id(struct buf *out, const struct token_key *secret, const char *kind,
+		    uint64_t a, uint64_t b, const char *domain);
+/* the same in two steps: the key for (kind, a) once, then each b cheaply */
+void mail_message_id_key(const struct token_key *secret, const char *kind, uint64_t a,
+			 unsigned char key[32]);
+int mail_message_id_keyed(struct buf *out, const unsigned char key[32], const char *kind,
+			  uint64_t a, uint64_t b, const char *domain);
+/* the domain of from_addr (after the last '@'), or NULL */
+const char *mail_addr_domain(const char *addr);
+/* the sender's settings are usable: addresses, URL, text, key count */
+int mail_sender_check(const struct mail_sender *s);
+/* a base URL fit for links: http(s), printable, no quotes or brackets, <= 512 */
+int mail_base_url_check(const char *url);
+/* render a compiled template against a JSON context into out */
+int mail_render(const struct tmpl *t, const struct json_t *ctx, struct buf *out);
+/* compile DIR/NAME; html chooses HTML escaping (else none: plain text) */
+int mail_template_load(const char *dir, const char *name, int html, struct tmpl **out);
+
+/* ---- alert.c: the fan-out's fast path ---- */
+
+struct mail_alert;
+
+/*
+ * mail_alert_prepare - once per alert: compiles the templates, renders what
+ * every subscriber shares, encodes it, hashes the shared header fields and
+ * the shared start of the body. date is the Date of every message and the
+ * DKIM t=. The article must outlive nothing: what is needed is copied.
+ */
+int mail_alert_prepare(const struct mail_sender *s, const struct news_article *a,
+		       uint64_t alert_id, time_t date, struct mail_alert **out);
+/*
+ * mail_alert_compose - per subscriber: append the complete signed message
+ * to out. Only the tokens, To, Message-ID, the body's varying bytes, the
+ * body hash and the signatures are computed here. A prepared alert is used
+ * by one thread at a time (it keeps scratch buffers and hash states);
+ * prepare one per worker thread.
+ */
+int mail_alert_compose(struct mail_alert *p, const struct mail_subscriber *sub,
+		       struct buf *out);
+/* 1 when the templates let compose patch tokens in place (see alert.c) */
+int mail_alert_is_fast(const struct mail_alert *p);
+void mail_alert_free(struct mail_alert *p);
+
+/* ---- confirm.c: one-off messages ---- */
+
+#define MAIL_CONFIRM_TTL (7 * 86400)	/* a confirmation link works for a week */
+
+/*
+ * mail_confirm_compose - the signup confirmation: confirm.{txt,html}.mustache
+ * with {{confirm_url}} (BASE/confirm/TOKEN, purpose "confirm", valid for
+ * MAIL_CONFIRM_TTL from date) and {{publication}}, signed like alerts.
+ */
+int mail_confirm_compose(const struct mail_sender *s, const struct mail_subscriber *sub,
+			 time_t date, struct buf *out);
 
 #endif
