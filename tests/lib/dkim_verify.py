@@ -30,9 +30,13 @@ def main():
     ok = len(sigs) > 0
     for i, sig in enumerate(sigs):
         tags = dict(re.findall(rb'\s*([a-z]+)\s*=\s*([^;]*)', re.sub(rb'\s+', b'', sig.replace(b';', b'; '))))
-        good = d.verify(idx=i, dnsfunc=dnsfunc)
-        print('a=%s s=%s %s' % (tags.get(b'a', b'?').decode(), tags.get(b's', b'?').decode(),
-                                'pass' if good else 'fail'))
+        why = ''
+        try:
+            good = d.verify(idx=i, dnsfunc=dnsfunc)
+        except dkim.DKIMException as e:
+            good, why = False, ' (%s)' % e
+        print('a=%s s=%s %s%s' % (tags.get(b'a', b'?').decode(), tags.get(b's', b'?').decode(),
+                                  'pass' if good else 'fail', why))
         ok = ok and good
     sys.exit(0 if ok else 1)
 
