@@ -87,11 +87,8 @@ mail_qp_encode(struct buf *out, const char *in, size_t n)
 		q.col = 0;
 		pos += len + (lf ? 1 : 0);
 	}
-	if (q.rc) {
-		out->len = mark;
-		if (out->data)
-			out->data[mark] = '\0';
-	}
+	if (q.rc)
+		mail_buf_undo(out, mark);
 	return q.rc;
 }
 
@@ -116,11 +113,8 @@ mail_b64_encode_lines(struct buf *out, const void *in, size_t n)
 		if (rc == NF_OK)
 			rc = buf_append(out, "\r\n", 2);
 	}
-	if (rc) {
-		out->len = mark;
-		if (out->data)
-			out->data[mark] = '\0';
-	}
+	if (rc)
+		mail_buf_undo(out, mark);
 	return rc;
 }
 
@@ -135,9 +129,7 @@ mail_body_encode(struct buf *out, const char *in, size_t n, enum mail_cte *cte)
 		*cte = MAIL_CTE_QP;
 		return NF_OK;
 	}
-	out->len = mark;
-	if (out->data)
-		out->data[mark] = '\0';
+	mail_buf_undo(out, mark);
 	*cte = MAIL_CTE_BASE64;
 	return mail_b64_encode_lines(out, in, n);
 }

@@ -57,11 +57,8 @@ mail_canon_header(struct buf *out, const char *field, size_t n)
 	}
 	if (rc == NF_OK)
 		rc = buf_append(out, "\r\n", 2);
-	if (rc) {
-		out->len = mark;
-		if (out->data)
-			out->data[mark] = '\0';
-	}
+	if (rc)
+		mail_buf_undo(out, mark);
 	return rc;
 }
 
@@ -123,11 +120,8 @@ mail_canon_body(struct buf *out, const char *body, size_t n)
 		}
 		pos = next;
 	}
-	if (rc) {
-		out->len = mark;
-		if (out->data)
-			out->data[mark] = '\0';
-	}
+	if (rc)
+		mail_buf_undo(out, mark);
 	return rc;
 }
 

@@ -305,6 +305,29 @@ plain_words(struct fold *f, const char *v, size_t n)
 	return NF_OK;
 }
 
+/* field_open - check and trim the outside value, then "Name:" */
+static int
+field_open(struct fold *f, struct buf *out, const char *name, const char **v, size_t *n)
+{
+	int rc = mail_hdr_check(*v, *n);
+
+	if (rc != NF_OK)
+		return rc;
+	trim(v, n);
+	return fold_start(f, out, name);
+}
+
+/* field_close - the final CRLF; on any failure, nothing half-written stays */
+static int
+field_close(struct fold *f, struct buf *out, size_t mark, int rc)
+{
+	if (rc == NF_OK)
+		rc = fold_end(f);
+	if (rc)
+		mail_buf_undo(out, mark);
+	return rc;
+}
+
 int
 mail_hdr_text(struct buf *out, const char *name, const char *v, size_t n)
 {
@@ -312,23 +335,12 @@ mail_hdr_text(struct buf *out, const char *name, const char *v, size_t n)
 	struct fold f;
 	int rc;
 
-	if ((rc = mail_hdr_check(v, n)) != NF_OK)
-		return rc;
-	trim(&v, &n);
-	if ((rc = fold_start(&f, out, name)) != NF_OK)
-		goto out;
-	if (needs_ewords(v, n, f.col))
+	rc = field_open(&f, out, name, &v, &n);
+	if (rc == NF_OK && needs_ewords(v, n, f.col))
 		rc = ewords(&f, v, n);
-	else
+	else if (rc == NF_OK)
 		rc = plain_words(&f, v, n);
-	if (rc == NF_OK)
-		rc = fold_end(&f);
-out:
-	if (rc)
-		out->len = mark;	/* nothing half-written stays */
-	if (out->data)
-		out->data[out->len] = '\0';
-	return rc;
+	return field_close(&f, out, mark, rc);
 }
 
 /* phrase_kind - 0: atoms as they are; 1: a quoted string; 2: encoded-words */
@@ -379,35 +391,24 @@ phrase_then_id(struct buf *out, const char *name, const char *v, size_t n,
 	struct fold f;
 	int rc;
 
-	if ((rc = mail_hdr_check(v, n)) != NF_OK)
-		return rc;
-	trim(&v, &n);
-	if ((rc = fold_start(&f, out, name)) != NF_OK)
-		goto out;
-	if (n > 0) {
+	rc = field_open(&f, out, name, &v, &n);
+	if (rc == NF_OK && n == 0)
+		return field_close(&f, out, mark, fold_word(&f, id, idlen));
+	if (rc == NF_OK) {
 		switch (phrase_kind(v, n)) {
 		case 0: rc = plain_words(&f, v, n); break;
 		case 1: rc = quoted_phrase(&f, v, n); break;
 		default: rc = ewords(&f, v, n); break;
 		}
-		buf_init(&bracketed, MAIL_ADDR_MAX + 2);
-		buf_putc(&bracketed, '<');
-		buf_append(&bracketed, id, idlen);
-		buf_putc(&bracketed, '>');
-		if (rc == NF_OK)
-			rc = fold_word(&f, bracketed.data, bracketed.len);
-		buf_free(&bracketed);
-	} else {
-		rc = fold_word(&f, id, idlen);
 	}
+	buf_init(&bracketed, MAIL_ADDR_MAX + 2);
+	buf_putc(&bracketed, '<');
+	buf_append(&bracketed, id, idlen);
+	buf_putc(&bracketed, '>');
 	if (rc == NF_OK)
-		rc = fold_end(&f);
-out:
-	if (rc)
-		out->len = mark;
-	if (out->data)
-		out->data[out->len] = '\0';
-	return rc;
+		rc = fold_word(&f, bracketed.data, bracketed.len);
+	buf_free(&bracketed);
+	return field_close(&f, out, mark, rc);
 }
 
 int

@@ -39,6 +39,15 @@ struct json_t;
 #define MAIL_ADDR_MAX 254	/* RFC 5321 4.5.3.1.3 path, less the brackets */
 #define MAIL_HEADER_MAX 16384	/* one header field we compose, folded */
 
+/* mail_buf_undo - drop what a failed call appended: nothing half-written stays */
+static inline void
+mail_buf_undo(struct buf *b, size_t mark)
+{
+	b->len = mark;
+	if (b->data)
+		b->data[mark] = '\0';
+}
+
 /* ---- hdr.c: header values from outside, RFC 2047 encoding, folding ---- */
 
 /*
