@@ -26,6 +26,7 @@ void cli_usage(FILE *to);
 /* print "newsflash: CMD: message" on stderr and return EXIT_USAGE */
 int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+int cmd_template(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 

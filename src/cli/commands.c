@@ -8,6 +8,7 @@
 
 const struct cli_command cli_commands[] = {
 	{ "help", cmd_help, "show this help" },
+	{ "template", cmd_template, "render a Mustache template with JSON data (template render)" },
 	{ "version", cmd_version, "print the version" },
 	{ 0, 0, 0 }
 };
