@@ -33,11 +33,6 @@ struct build {
 	struct tmpl_error *err;
 };
 
-struct nodes {
-	struct tmpl_node *v;
-	size_t n, cap;
-};
-
 struct strip {
 	const char *p;			/* the enclosing block's intrinsic indentation */
 	size_t len;
@@ -46,18 +41,24 @@ struct strip {
 static int build_body(struct build *b, unsigned depth, const struct tmpl_tok *open,
 		      const struct strip *strip, const struct tmpl_node **out, size_t *nout);
 
-static void *
-balloc(struct build *b, size_t n)
+void *
+tmpl_alloc(struct arena *a, size_t n)
 {
-	void *p = arena_alloc(b->in->t->arena, n);
+	void *p = arena_alloc(a, n);
 
 	if (p == NULL)		/* the arena has no ceiling */
 		log_panic("tmpl: arena refused %zu bytes", n);
 	return p;
 }
 
-static struct tmpl_node *
-node_add(struct nodes *l, enum tmpl_node_kind kind)
+static void *
+balloc(struct build *b, size_t n)
+{
+	return tmpl_alloc(b->in->t->arena, n);
+}
+
+struct tmpl_node *
+tmpl_nodes_add(struct tmpl_nodes *l, enum tmpl_node_kind kind)
 {
 	struct tmpl_node *nd;
 
@@ -73,13 +74,13 @@ node_add(struct nodes *l, enum tmpl_node_kind kind)
 }
 
 /* move a finished list into the arena */
-static void
-nodes_done(struct build *b, struct nodes *l, const struct tmpl_node **out, size_t *n)
+void
+tmpl_nodes_done(struct arena *a, struct tmpl_nodes *l, const struct tmpl_node **out, size_t *n)
 {
 	struct tmpl_node *v = NULL;
 
 	if (l->n) {
-		v = balloc(b, l->n * sizeof(*v));
+		v = tmpl_alloc(a, l->n * sizeof(*v));
 		memcpy(v, l->v, l->n * sizeof(*v));
 	}
 	*out = v;
@@ -117,7 +118,7 @@ gather_text(struct build *b, const struct tmpl_tok *t, const struct strip *strip
 }
 
 static void
-flush_text(struct build *b, struct nodes *l)
+flush_text(struct build *b, struct tmpl_nodes *l)
 {
 	struct tmpl_node *nd;
 	char *text;
@@ -126,7 +127,7 @@ flush_text(struct build *b, struct nodes *l)
 		return;
 	text = balloc(b, b->run.len);
 	memcpy(text, b->run.data, b->run.len);
-	nd = node_add(l, NODE_TEXT);
+	nd = tmpl_nodes_add(l, NODE_TEXT);
 	nd->text = text;
 	nd->len = b->run.len;
 	nd->ends_line = text[b->run.len - 1] == '\n';
@@ -222,7 +223,7 @@ too_deep(struct build *b, unsigned depth, const struct tmpl_tok *t)
 }
 
 static int
-add_section(struct build *b, struct nodes *l, unsigned depth, const struct tmpl_tok *t,
+add_section(struct build *b, struct tmpl_nodes *l, unsigned depth, const struct tmpl_tok *t,
 	    const struct strip *strip)
 {
 	struct tmpl_node *nd;
@@ -238,7 +239,7 @@ add_section(struct build *b, struct nodes *l, unsigned depth, const struct tmpl_
 		rc = build_body(b, depth + 1, t, strip, &body, &nbody);
 	if (rc)
 		return rc;
-	nd = node_add(l, t->type == '#' ? NODE_SECTION : NODE_INVERTED);
+	nd = tmpl_nodes_add(l, t->type == '#' ? NODE_SECTION : NODE_INVERTED);
 	nd->path = path;
 	nd->body = body;
 	nd->nbody = nbody;
@@ -249,9 +250,9 @@ add_section(struct build *b, struct nodes *l, unsigned depth, const struct tmpl_
 }
 
 static int
-add_partial(struct build *b, struct nodes *l, const struct tmpl_tok *t, const struct strip *strip)
+add_partial(struct build *b, struct tmpl_nodes *l, const struct tmpl_tok *t, const struct strip *strip)
 {
-	struct tmpl_node *nd = node_add(l, NODE_PARTIAL);
+	struct tmpl_node *nd = tmpl_nodes_add(l, NODE_PARTIAL);
 
 	if (t->standalone)
 		relative_indent(b->in->src + t->indent, t->indent_len, strip, nd);
@@ -260,7 +261,7 @@ add_partial(struct build *b, struct nodes *l, const struct tmpl_tok *t, const st
 
 /* a parent keeps only the blocks of its body: the rest is ignored (spec) */
 static int
-add_parent(struct build *b, struct nodes *l, unsigned depth, const struct tmpl_tok *t,
+add_parent(struct build *b, struct tmpl_nodes *l, unsigned depth, const struct tmpl_tok *t,
 	   const struct strip *strip)
 {
 	struct tmpl_node tmp, *nd, *blocks;
@@ -284,7 +285,7 @@ add_parent(struct build *b, struct nodes *l, unsigned depth, const struct tmpl_t
 			blocks[k++] = body[i];
 	tmp.body = blocks;
 	tmp.nbody = k;
-	nd = node_add(l, NODE_PARENT);
+	nd = tmpl_nodes_add(l, NODE_PARENT);
 	*nd = tmp;
 	return NF_OK;
 }
@@ -304,7 +305,7 @@ leading_space(const char *src, size_t pos, size_t *start)
 }
 
 static int
-add_block(struct build *b, struct nodes *l, unsigned depth, const struct tmpl_tok *t,
+add_block(struct build *b, struct tmpl_nodes *l, unsigned depth, const struct tmpl_tok *t,
 	  const struct strip *outer)
 {
 	const char *src = b->in->src;
@@ -331,7 +332,7 @@ add_block(struct build *b, struct nodes *l, unsigned depth, const struct tmpl_to
 		own.p = src + t->indent;
 		own.len = t->indent_len;
 	}
-	nd = node_add(l, NODE_BLOCK);
+	nd = tmpl_nodes_add(l, NODE_BLOCK);
 	nd->text = src + t->name;
 	nd->len = t->name_len;
 	nd->body = body;
@@ -341,9 +342,9 @@ add_block(struct build *b, struct nodes *l, unsigned depth, const struct tmpl_to
 }
 
 static int
-add_var(struct build *b, struct nodes *l, const struct tmpl_tok *t)
+add_var(struct build *b, struct tmpl_nodes *l, const struct tmpl_tok *t)
 {
-	struct tmpl_node *nd = node_add(l, NODE_VAR);
+	struct tmpl_node *nd = tmpl_nodes_add(l, NODE_VAR);
 
 	nd->escape = t->type == 'v' && b->in->t->opts.escape == TMPL_ESCAPE_HTML;
 	return make_path(b, t, b->in->src + t->name, t->name_len, &nd->path);
@@ -378,7 +379,7 @@ close_tag(struct build *b, const struct tmpl_tok *open, const struct tmpl_tok *t
 }
 
 static int
-add_tag(struct build *b, struct nodes *l, unsigned depth, const struct tmpl_tok *t,
+add_tag(struct build *b, struct tmpl_nodes *l, unsigned depth, const struct tmpl_tok *t,
 	const struct strip *strip)
 {
 	switch (t->type) {
@@ -404,7 +405,7 @@ static int
 build_body(struct build *b, unsigned depth, const struct tmpl_tok *open,
 	   const struct strip *strip, const struct tmpl_node **out, size_t *nout)
 {
-	struct nodes l = { NULL, 0, 0 };
+	struct tmpl_nodes l = { NULL, 0, 0 };
 	const struct tmpl_tok *t;
 	int rc = NF_OK, closed = 0;
 
@@ -435,7 +436,7 @@ build_body(struct build *b, unsigned depth, const struct tmpl_tok *open,
 	}
 	if (rc == NF_OK)
 		flush_text(b, &l);
-	nodes_done(b, &l, out, nout);
+	tmpl_nodes_done(b->in->t->arena, &l, out, nout);
 	return rc;
 }
 

@@ -155,6 +155,12 @@ tmpl_new(const struct tmpl *root, const struct tmpl_options *opts)
 }
 
 struct tmpl *
+tmpl_derive(const struct tmpl *root)
+{
+	return tmpl_new(root, NULL);
+}
+
+struct tmpl *
 tmpl_compile(const char *src, size_t len, const struct tmpl_options *opts,
 	     struct tmpl_error *err)
 {
@@ -192,6 +198,7 @@ tmpl_free(struct tmpl *t)
 	if (t == NULL)
 		return;
 	free(t->partials);
+	tmpl_loaded_free(t->loaded);
 	arena_free(t->arena);
 	free(t);
 }

@@ -36,23 +36,24 @@ tmpl_loaded_free(struct tmpl_loaded *l)
 }
 
 static struct tmpl_loaded *
-remember(struct tmpl_render *r, const char *name, size_t len, struct tmpl *t)
+remember(struct tmpl_loaded **loaded, const char *name, size_t len, struct tmpl *t)
 {
 	struct tmpl_loaded *l = xmalloc(sizeof(*l));
 
 	l->name = xmemdup0(name, len);
 	l->len = len;
 	l->t = t;
-	l->next = r->loaded;
-	r->loaded = l;
+	l->next = *loaded;
+	*loaded = l;
 	return l;
 }
 
 /* load and compile a partial whose name was not known at compile time */
 static int
-load_late(struct tmpl_render *r, const char *name, size_t len, const struct tmpl **out)
+load_late(const struct tmpl *root, struct tmpl_loaded **loaded, const char *name, size_t len,
+	  const struct tmpl **out)
 {
-	const struct tmpl_options *opts = &r->root->opts;
+	const struct tmpl_options *opts = &root->opts;
 	struct tmpl_error err;
 	struct tmpl *t = NULL;
 	struct buf src;
@@ -61,10 +62,10 @@ load_late(struct tmpl_render *r, const char *name, size_t len, const struct tmpl
 	buf_init(&src, opts->max_source);
 	rc = opts->loader(opts->loader_data, name, len, &src);
 	if (rc == NF_OK) {
-		t = tmpl_fragment(r->root, src.data ? src.data : "", src.len,
-				  &tmpl_default_delims, &err);
+		t = tmpl_fragment(root, src.data ? src.data : "", src.len, &tmpl_default_delims, &err);
 		if (t == NULL) {
-			log_event(LOG_WARN, "tmpl.partial_invalid", "name", remember(r, name, len, NULL)->name,
+			log_event(LOG_WARN, "tmpl.partial_invalid",
+				  "name", remember(loaded, name, len, NULL)->name,
 				  "error", err.message, NULL);
 			rc = NF_ERR_INVALID;
 		}
@@ -73,18 +74,23 @@ load_late(struct tmpl_render *r, const char *name, size_t len, const struct tmpl
 	if (rc == NF_ERR_NOTFOUND)
 		rc = NF_OK;
 	if (rc == NF_OK)
-		*out = remember(r, name, len, t)->t;
+		*out = remember(loaded, name, len, t)->t;
 	return rc;
 }
 
-static int
-find_by_name(struct tmpl_render *r, const char *name, size_t len,
-	     const struct tmpl_node **body, size_t *n)
+int
+tmpl_partial_body(const struct tmpl *root, struct tmpl_loaded **loaded,
+		  const struct tmpl_node *nd, const char *name, size_t len,
+		  const struct tmpl_node **body, size_t *n)
 {
-	const struct tmpl *root = r->root, *t = NULL;
+	const struct tmpl *t = NULL;
 	const struct tmpl_loaded *l;
-	int i = tmpl_partial_find(root, name, len), rc = NF_OK;
+	int i, rc = NF_OK;
 
+	*body = NULL;
+	*n = 0;
+	i = nd && !nd->dynamic && nd->partial >= 0 ? nd->partial
+						    : tmpl_partial_find(root, name, len);
 	if (i >= 0) {
 		if (root->partials[i].state == PARTIAL_LOADED) {
 			*body = root->partials[i].body;
@@ -92,13 +98,13 @@ find_by_name(struct tmpl_render *r, const char *name, size_t len,
 		}
 		return NF_OK;
 	}
-	for (l = r->loaded; l; l = l->next)
+	for (l = *loaded; l; l = l->next)
 		if (l->len == len && memcmp(l->name, name, len) == 0)
 			break;
 	if (l)
 		t = l->t;
 	else if (root->opts.loader && len)
-		rc = load_late(r, name, len, &t);
+		rc = load_late(root, loaded, name, len, &t);
 	if (t) {
 		*body = t->body;
 		*n = t->nbody;
@@ -111,31 +117,22 @@ static int
 partial_body(struct tmpl_render *r, const struct tmpl_node *nd, const struct tmpl_frame *f,
 	     const struct tmpl_node **body, size_t *n)
 {
-	const struct tmpl_partial *p;
 	struct tmpl_value v;
 	char num[TMPL_NUMBER_MAX];
-	const char *name;
-	size_t len;
+	const char *name = nd->text;
+	size_t len = nd->len;
 	int rc;
 
 	*body = NULL;
 	*n = 0;
-	if (!nd->dynamic && nd->partial >= 0) {
-		p = &r->root->partials[nd->partial];
-		if (p->state == PARTIAL_LOADED) {
-			*body = p->body;
-			*n = p->nbody;
-		}
-		return NF_OK;
+	if (nd->dynamic) {
+		if ((rc = tmpl_resolve(f, &nd->path, &v)) != NF_OK)
+			return rc;
+		len = tmpl_scalar_text(&v, num, &name);
+		if (len == 0 || v.type == TMPL_BOOL)
+			return NF_OK;
 	}
-	if (!nd->dynamic)
-		return find_by_name(r, nd->text, nd->len, body, n);
-	if ((rc = tmpl_resolve(f, &nd->path, &v)) != NF_OK)
-		return rc;
-	len = tmpl_scalar_text(&v, num, &name);
-	if (len == 0 || v.type == TMPL_BOOL)
-		return NF_OK;
-	return find_by_name(r, name, len, body, n);
+	return tmpl_partial_body(r->root, &r->loaded, nd, name, len, body, n);
 }
 
 /* render body as a partial: one level deeper, with the tag's indentation */
@@ -187,27 +184,75 @@ tmpl_render_parent(struct tmpl_render *r, const struct tmpl_node *nd,
 	return render_included(r, nd, body, n, f, &link);
 }
 
-int
-tmpl_render_block(struct tmpl_render *r, const struct tmpl_node *nd,
-		  const struct tmpl_frame *f, const struct tmpl_ovr *o)
+const struct tmpl_node *
+tmpl_block_pick(const struct tmpl_node *nd, const struct tmpl_ovr *o)
 {
 	const struct tmpl_node *use = nd, *b;
-	const struct tmpl_ovr *l;
-	size_t i, saved;
-	int rc;
+	size_t i;
 
-	for (l = o; l; l = l->up) {	/* innermost first: the last match is the outermost */
-		for (i = 0; i < l->parent->nbody; i++) {
-			b = &l->parent->body[i];
+	for (; o; o = o->up) {	/* innermost first: the last match is the outermost */
+		for (i = 0; i < o->parent->nbody; i++) {
+			b = &o->parent->body[i];
 			if (b->len == nd->len && memcmp(b->text, nd->text, nd->len) == 0) {
 				use = b;
 				break;
 			}
 		}
 	}
+	return use;
+}
+
+int
+tmpl_render_block(struct tmpl_render *r, const struct tmpl_node *nd,
+		  const struct tmpl_frame *f, const struct tmpl_ovr *o)
+{
+	const struct tmpl_node *use = tmpl_block_pick(nd, o);
+	size_t saved;
+	int rc;
+
 	if ((rc = tmpl_indent_push(r, nd->indent, nd->indent_len, &saved)) != NF_OK)
 		return rc;
 	rc = tmpl_render_nodes(r, use->body, use->nbody, f, o);
 	r->indent_len = saved;
 	return rc;
+}
+
+/* a node tmpl_bind could not fold: the frames and overrides it had, then the node */
+static int
+push_parents(struct tmpl_render *r, const struct tmpl_node *nd, size_t k,
+	     const struct tmpl_frame *f, const struct tmpl_ovr *o)
+{
+	struct tmpl_ovr link;
+
+	if (k == nd->nparents)
+		return tmpl_render_nodes(r, nd->body, nd->nbody, f, o);
+	link.parent = nd->parents[k];
+	link.up = o;
+	return push_parents(r, nd, k + 1, f, &link);
+}
+
+static int
+push_frames(struct tmpl_render *r, const struct tmpl_node *nd, size_t k,
+	    const struct tmpl_frame *f, const struct tmpl_ovr *o)
+{
+	struct tmpl_frame fr;
+	int rc;
+
+	if (k == nd->nframes)
+		return push_parents(r, nd, 0, f, o);
+	if (r->depth >= TMPL_STACK_MAX)
+		return NF_ERR_LIMIT;
+	r->depth++;
+	fr.v = nd->frames[k];
+	fr.up = f;
+	rc = push_frames(r, nd, k + 1, &fr, o);
+	r->depth--;
+	return rc;
+}
+
+int
+tmpl_render_frames(struct tmpl_render *r, const struct tmpl_node *nd,
+		   const struct tmpl_frame *f, const struct tmpl_ovr *o)
+{
+	return push_frames(r, nd, 0, f, o);
 }

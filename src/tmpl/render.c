@@ -49,11 +49,11 @@ emit_indented(struct tmpl_render *r, const char *p, size_t n)
 
 	while (n && rc == NF_OK) {
 		if (r->pending && !at_line_end(p, n))
-			rc = buf_append(r->out, r->indent, r->indent_len);
+			rc = tmpl_put(r->out, r->indent, r->indent_len);
 		nl = memchr(p, '\n', n);
 		k = nl ? (size_t)(nl - p) + 1 : n;
 		if (rc == NF_OK)
-			rc = buf_append(r->out, p, k);
+			rc = tmpl_put(r->out, p, k);
 		r->pending = nl != NULL;
 		p += k;
 		n -= k;
@@ -66,7 +66,7 @@ emit_text(struct tmpl_render *r, const struct tmpl_node *nd)
 {
 	if (r->indent_len == 0) {
 		r->pending = nd->ends_line;
-		return buf_append(r->out, nd->text, nd->len);
+		return tmpl_put(r->out, nd->text, nd->len);
 	}
 	return emit_indented(r, nd->text, nd->len);
 }
@@ -79,10 +79,10 @@ emit_value(struct tmpl_render *r, const char *s, size_t n, int escape)
 	if (n == 0)
 		return NF_OK;
 	if (r->pending && r->indent_len &&
-	    (rc = buf_append(r->out, r->indent, r->indent_len)) != NF_OK)
+	    (rc = tmpl_put(r->out, r->indent, r->indent_len)) != NF_OK)
 		return rc;
 	r->pending = 0;
-	return escape ? tmpl_escape_html(r->out, s, n) : buf_append(r->out, s, n);
+	return escape ? tmpl_escape_html(r->out, s, n) : tmpl_put(r->out, s, n);
 }
 
 int
@@ -248,6 +248,8 @@ render_node(struct tmpl_render *r, const struct tmpl_node *nd, const struct tmpl
 		return tmpl_render_parent(r, nd, f, o);
 	case NODE_BLOCK:
 		return tmpl_render_block(r, nd, f, o);
+	case NODE_FRAMES:
+		return tmpl_render_frames(r, nd, f, o);
 	}
 	return NF_OK;
 }
@@ -288,6 +290,8 @@ tmpl_render(const struct tmpl *t, const struct tmpl_value *ctx, struct buf *out)
 		f = &root;
 	}
 	rc = tmpl_render_nodes(&r, t->body, t->nbody, f, NULL);
+	if (out->data)		/* tmpl_put leaves the NUL to the end */
+		out->data[out->len] = '\0';
 	tmpl_loaded_free(r.loaded);
 	return rc;
 }

@@ -53,6 +53,7 @@
 #include "core/core.h"
 
 struct json_t;		/* jansson */
+struct tmpl;
 
 /* ---- the context: values handed to the renderer ---- */
 
@@ -247,8 +248,6 @@ struct tmpl_error {
 	char message[TMPL_ERROR_MESSAGE_MAX];
 };
 
-struct tmpl;
-
 /*
  * tmpl_compile - parse src (len bytes, any content) and every partial it
  * names into an immutable template. Returns NULL and fills err (when not
@@ -268,6 +267,26 @@ struct tmpl *tmpl_compile(const char *src, size_t len, const struct tmpl_options
 int tmpl_render(const struct tmpl *t, const struct tmpl_value *ctx, struct buf *out);
 
 void tmpl_free(struct tmpl *t);
+
+/*
+ * tmpl_bind - specialise t for a context layer that stays the same over many
+ * renders (an alert's article and site fields), so that each render is
+ * little more than a memcpy. Every tag whose value comes from fixed is
+ * rendered once into static text, sections over fixed data are unrolled,
+ * partials, parents and blocks inlined; what is left are the tags naming one
+ * of the varying names (the per-subscriber fields: "email",
+ * "unsubscribe_url"...) and whatever cannot be decided ahead (lambdas,
+ * sections on varying names, indented partials), kept as they were.
+ *
+ * Render *out with the context you would give t: a layer answering the
+ * varying names (and no others) chained over fixed; the output is the same.
+ * *out borrows t and fixed's data: both must outlive it. It is immutable and
+ * may be rendered by threads at once, and is freed with tmpl_free. Returns
+ * NF_OK, NF_ERR_LIMIT (recursion, or more than 64 MiB of static text), or
+ * what a lookup callback returned; on error *out is NULL.
+ */
+int tmpl_bind(const struct tmpl *t, const struct tmpl_value *fixed,
+	      const char *const *varying, size_t nvarying, struct tmpl **out);
 
 /* tmpl_escape_html - append s with & < > " ' replaced by entities */
 int tmpl_escape_html(struct buf *out, const char *s, size_t n);

@@ -15,6 +15,8 @@
 #ifndef NEWSFLASH_TMPL_PRIVATE_H
 #define NEWSFLASH_TMPL_PRIVATE_H
 
+#include <string.h>
+
 #include "tmpl.h"
 
 /* the longest indentation a render may accumulate (nested standalone partials) */
@@ -67,6 +69,7 @@ enum tmpl_node_kind {
 	NODE_PARTIAL,	/* {{>x}} {{>*x}} */
 	NODE_PARENT,	/* {{<x}}: body holds only its BLOCK nodes, the overrides */
 	NODE_BLOCK,	/* {{$x}}: body is the default content */
+	NODE_FRAMES,	/* tmpl_bind: render body with these frames and overrides */
 };
 
 struct tmpl_seg {
@@ -98,6 +101,10 @@ struct tmpl_node {
 	const char *raw;		/* SECTION: the source between the tags, for lambdas */
 	size_t raw_len;
 	const struct tmpl_delims *delims;	/* SECTION: for what a lambda returns */
+	const struct tmpl_value *frames;	/* FRAMES: pushed bottom first */
+	size_t nframes;
+	const struct tmpl_node *const *parents;	/* FRAMES: the overrides, outermost first */
+	size_t nparents;
 };
 
 enum tmpl_partial_state { PARTIAL_PENDING, PARTIAL_LOADED, PARTIAL_MISSING };
@@ -117,6 +124,7 @@ struct tmpl {
 	struct tmpl_options opts;	/* with the defaults filled in */
 	struct tmpl_partial *partials;	/* the root's table, by name */
 	size_t npartials;
+	struct tmpl_loaded *loaded;	/* tmpl_bind: partials it loaded, kept with it */
 	const struct tmpl *root;	/* itself, or for a fragment the template it serves */
 };
 
@@ -140,6 +148,20 @@ int tmpl_partial_find(const struct tmpl *root, const char *name, size_t len);
  */
 struct tmpl *tmpl_fragment(const struct tmpl *root, const char *src, size_t len,
 			   const struct tmpl_delims *d, struct tmpl_error *err);
+/* an empty template serving root (tmpl_bind fills it) */
+struct tmpl *tmpl_derive(const struct tmpl *root);
+
+/* a list of nodes growing while it is built, then moved into an arena */
+struct tmpl_nodes {
+	struct tmpl_node *v;
+	size_t n, cap;
+};
+
+struct tmpl_node *tmpl_nodes_add(struct tmpl_nodes *l, enum tmpl_node_kind kind);
+void tmpl_nodes_done(struct arena *a, struct tmpl_nodes *l, const struct tmpl_node **out,
+		     size_t *n);
+/* arena_alloc for an arena without a ceiling: it cannot fail */
+void *tmpl_alloc(struct arena *a, size_t n);
 
 /* ---- rendering (render.c, inherit.c, value.c) ---- */
 
@@ -180,14 +202,42 @@ int tmpl_render_parent(struct tmpl_render *r, const struct tmpl_node *nd,
 		       const struct tmpl_frame *f, const struct tmpl_ovr *o);
 int tmpl_render_block(struct tmpl_render *r, const struct tmpl_node *nd,
 		      const struct tmpl_frame *f, const struct tmpl_ovr *o);
+int tmpl_render_frames(struct tmpl_render *r, const struct tmpl_node *nd,
+		       const struct tmpl_frame *f, const struct tmpl_ovr *o);
+/* the block whose content a {{$name}} renders: the outermost override, or itself */
+const struct tmpl_node *tmpl_block_pick(const struct tmpl_node *nd, const struct tmpl_ovr *o);
+/* the body of the partial nd names, for a render or for tmpl_bind (NULL: none) */
+int tmpl_partial_body(const struct tmpl *root, struct tmpl_loaded **loaded,
+		      const struct tmpl_node *nd, const char *name, size_t len,
+		      const struct tmpl_node **body, size_t *n);
 /* render a template compiled during this render (lambda result, dynamic partial) */
 int tmpl_render_fragment(struct tmpl_render *r, const struct tmpl *frag,
 			 const struct tmpl_frame *f, const struct tmpl_ovr *o);
 int tmpl_indent_push(struct tmpl_render *r, const char *s, size_t n, size_t *saved);
 void tmpl_loaded_free(struct tmpl_loaded *l);
 
+/* the value of p in the stack f; a chain is searched layer by layer */
 int tmpl_resolve(const struct tmpl_frame *f, const struct tmpl_path *p, struct tmpl_value *out);
+/* p against one layer alone; found says whether its first part is there */
+int tmpl_resolve_layer(const struct tmpl_value *layer, const struct tmpl_path *p,
+		       struct tmpl_value *out, int *found);
 int tmpl_truthy(const struct tmpl_value *v);
+
+/*
+ * tmpl_put - append to a render's output: the common case (room enough) is a
+ * bare memcpy. The NUL that struct buf keeps after its bytes is written once,
+ * when tmpl_render returns, not after every piece.
+ */
+static inline int
+tmpl_put(struct buf *b, const char *p, size_t n)
+{
+	if (n < b->cap - b->len && n <= b->max - b->len) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		return NF_OK;
+	}
+	return buf_append(b, p, n);
+}
 #define TMPL_NUMBER_MAX 40
 /* the text of a number, boolean or string value; 0 for anything else */
 size_t tmpl_scalar_text(const struct tmpl_value *v, char num[TMPL_NUMBER_MAX], const char **text);

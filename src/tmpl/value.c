@@ -17,28 +17,43 @@
 
 #include "tmpl_private.h"
 
-int
-tmpl_resolve(const struct tmpl_frame *f, const struct tmpl_path *p, struct tmpl_value *out)
+static const struct tmpl_ops chain_ops;
+
+/*
+ * The first part of p in one layer: 1 when it is there (out set), 0 when the
+ * lookup must go on below. A chain is searched layer by layer here rather
+ * than through its own lookup: one indirect call per layer, not two.
+ */
+static int
+layer_first(const struct tmpl_value *layer, const struct tmpl_path *p, struct tmpl_value *out,
+	    int *rc)
+{
+	const struct tmpl_ops *ops;
+	size_t i;
+
+	if (layer->type != TMPL_OBJECT)
+		return 0;
+	ops = layer->u.ref.ops;
+	if (ops == &chain_ops) {
+		const struct tmpl_chain *c = layer->u.ref.handle;
+
+		for (i = 0; i < c->count; i++)
+			if (layer_first(&c->layers[i], p, out, rc) || *rc != NF_OK)
+				return 1;
+		return 0;
+	}
+	*rc = ops->lookup(layer->u.ref.handle, p->seg[0].p, p->seg[0].len, out);
+	return *rc != NF_OK || out->type != TMPL_MISSING;
+}
+
+/* the parts after the first, each looked up only inside the one before */
+static int
+resolve_rest(const struct tmpl_path *p, struct tmpl_value *out)
 {
 	struct tmpl_value in;
 	size_t k;
 	int rc;
 
-	out->type = TMPL_MISSING;
-	if (p->nseg == 0) {
-		if (f)
-			*out = f->v;
-		return NF_OK;
-	}
-	for (; f; f = f->up) {
-		if (f->v.type != TMPL_OBJECT)
-			continue;
-		rc = f->v.u.ref.ops->lookup(f->v.u.ref.handle, p->seg[0].p, p->seg[0].len, out);
-		if (rc != NF_OK)
-			return rc;
-		if (out->type != TMPL_MISSING)
-			break;
-	}
 	for (k = 1; k < p->nseg && out->type != TMPL_MISSING; k++) {
 		in = *out;
 		out->type = TMPL_MISSING;
@@ -49,6 +64,38 @@ tmpl_resolve(const struct tmpl_frame *f, const struct tmpl_path *p, struct tmpl_
 			return rc;
 	}
 	return NF_OK;
+}
+
+int
+tmpl_resolve(const struct tmpl_frame *f, const struct tmpl_path *p, struct tmpl_value *out)
+{
+	int rc = NF_OK;
+
+	out->type = TMPL_MISSING;
+	if (p->nseg == 0) {
+		if (f)
+			*out = f->v;
+		return NF_OK;
+	}
+	for (; f; f = f->up)
+		if (layer_first(&f->v, p, out, &rc))
+			break;
+	if (rc != NF_OK)
+		return rc;
+	return resolve_rest(p, out);
+}
+
+int
+tmpl_resolve_layer(const struct tmpl_value *layer, const struct tmpl_path *p,
+		   struct tmpl_value *out, int *found)
+{
+	int rc = NF_OK;
+
+	out->type = TMPL_MISSING;
+	*found = p->nseg > 0 && layer_first(layer, p, out, &rc);
+	if (rc != NF_OK || !*found)
+		return rc;
+	return resolve_rest(p, out);
 }
 
 int

@@ -138,6 +138,70 @@ lambda_lookup(const void *handle, const char *name, size_t len, struct tmpl_valu
 
 static const struct tmpl_ops lambda_ops = { lambda_lookup, NULL };
 
+/* ---- tmpl_bind: the same cases through a bound template ---- */
+
+enum mode { PLAIN, BOUND_FIXED, BOUND_VARYING };
+
+/* a layer answering only the names in keys, from the JSON object data */
+struct varying {
+	const json_t *data;
+	const char *keys[64];
+	size_t nkeys;
+	int lambdas;
+};
+
+static int
+varying_lookup(const void *handle, const char *name, size_t len, struct tmpl_value *out)
+{
+	const struct varying *v = handle;
+	size_t i;
+
+	for (i = 0; i < v->nkeys; i++)
+		if (strlen(v->keys[i]) == len && memcmp(v->keys[i], name, len) == 0)
+			return v->lambdas ? lambda_lookup(v->data, name, len, out)
+					  : (tmpl_ctx_json(out, json_object_getn(v->data, name, len)), NF_OK);
+	tmpl_value_missing(out);
+	return NF_OK;
+}
+
+static const struct tmpl_ops varying_ops = { varying_lookup, NULL };
+
+/*
+ * Bind t with the case's data as the fixed layer and, in BOUND_VARYING, every
+ * top-level key as a varying name (so nothing at the top folds), then render
+ * the bound template with the varying layer chained over the data.
+ */
+static int
+render_bound(const struct tmpl *t, enum mode mode, const json_t *data,
+	     const struct tmpl_value *fixed, int lambdas, struct buf *out)
+{
+	struct varying var = { data, { 0 }, 0, lambdas };
+	struct tmpl_value layers[2], ctx;
+	struct tmpl_chain chain = { layers, 2 };
+	const char *key;
+	json_t *value;
+	struct tmpl *bound;
+	int rc;
+
+	if (mode == BOUND_VARYING && json_is_object(data))
+		json_object_foreach((json_t *)data, key, value)
+			if (var.nkeys < 64)
+				var.keys[var.nkeys++] = key;
+	rc = tmpl_bind(t, fixed, var.keys, var.nkeys, &bound);
+	if (rc != NF_OK)
+		return rc;
+	if (json_is_object(data)) {
+		tmpl_value_object(&layers[0], &varying_ops, &var);
+		layers[1] = *fixed;
+		tmpl_ctx_chain(&ctx, &chain);
+	} else {
+		ctx = *fixed;
+	}
+	rc = tmpl_render(bound, &ctx, out);
+	tmpl_free(bound);
+	return rc;
+}
+
 /* ---- the runner ---- */
 
 static int
@@ -171,7 +235,7 @@ show(struct buf *b, const char *s, size_t n)
 }
 
 static void
-run_case(const char *file, const json_t *tc, const char *name)
+run_case(const char *file, const json_t *tc, const char *name, enum mode mode)
 {
 	const json_t *data = json_object_get(tc, "data"), *want = json_object_get(tc, "expected");
 	const char *src = json_string_value(json_object_get(tc, "template"));
@@ -201,7 +265,10 @@ run_case(const char *file, const json_t *tc, const char *name)
 	if (t == NULL) {
 		buf_printf(&detail, "compile error %d:%d: %s", err.line, err.col, err.message);
 	} else {
-		rc = tmpl_render(t, &ctx, &out);
+		if (mode == PLAIN)
+			rc = tmpl_render(t, &ctx, &out);
+		else
+			rc = render_bound(t, mode, data, &ctx, ctx.u.ref.ops == &lambda_ops, &out);
 		ok = rc == NF_OK && out.len == json_string_length(want) &&
 		     memcmp(out.data ? out.data : "", json_string_value(want), out.len) == 0;
 		if (!ok) {
@@ -214,7 +281,9 @@ run_case(const char *file, const json_t *tc, const char *name)
 	{
 		char label[256];
 
-		snprintf(label, sizeof(label), "%s: %s", file, name);
+		snprintf(label, sizeof(label), "%s%s: %s", mode == PLAIN ? "" :
+			 mode == BOUND_FIXED ? "bound, fixed data, " : "bound, varying keys, ",
+			 file, name);
 		test_case_result(label, ok, detail.data);
 	}
 	tmpl_free(t);
@@ -223,7 +292,7 @@ run_case(const char *file, const json_t *tc, const char *name)
 }
 
 static void
-run_spec(const char *file)
+run_spec_as(const char *file, enum mode mode)
 {
 	char path[1024], name[200];
 	json_error_t jerr;
@@ -247,9 +316,23 @@ run_spec(const char *file)
 			snprintf(name, sizeof(name), "%s (%zu)", n, same + 1);
 		else
 			snprintf(name, sizeof(name), "%s", n);
-		run_case(file, tc, name);
+		run_case(file, tc, name, mode);
 	}
 	json_decref(root);
+}
+
+static void
+run_spec(const char *file)
+{
+	run_spec_as(file, PLAIN);
+}
+
+/* tmpl_bind must not change what a template renders: every case again, bound two ways */
+static void
+run_bound(const char *file)
+{
+	run_spec_as(file, BOUND_FIXED);
+	run_spec_as(file, BOUND_VARYING);
 }
 
 TEST(spec_comments) { run_spec("comments"); }
@@ -261,3 +344,13 @@ TEST(spec_sections) { run_spec("sections"); }
 TEST(spec_inheritance) { run_spec("~inheritance"); }
 TEST(spec_dynamic_names) { run_spec("~dynamic-names"); }
 TEST(spec_lambdas) { run_spec("~lambdas"); }
+
+TEST(spec_bound_comments) { run_bound("comments"); }
+TEST(spec_bound_delimiters) { run_bound("delimiters"); }
+TEST(spec_bound_interpolation) { run_bound("interpolation"); }
+TEST(spec_bound_inverted) { run_bound("inverted"); }
+TEST(spec_bound_partials) { run_bound("partials"); }
+TEST(spec_bound_sections) { run_bound("sections"); }
+TEST(spec_bound_inheritance) { run_bound("~inheritance"); }
+TEST(spec_bound_dynamic_names) { run_bound("~dynamic-names"); }
+TEST(spec_bound_lambdas) { run_bound("~lambdas"); }
