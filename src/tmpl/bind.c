@@ -154,9 +154,7 @@ spec_var(struct spec *s, const struct tmpl_node *nd, const struct tmpl_frame *f,
 
 	if ((rc = spec_resolve(s, f, &nd->path, &v, &varying)) != NF_OK)
 		return rc;
-	if (varying)		/* found at the bottom at render time: no frames needed */
-		return keep(s, nd, NULL, NULL);
-	if (v.type == TMPL_LAMBDA)
+	if (varying || v.type == TMPL_LAMBDA)	/* a varying value may be a lambda too */
 		return keep(s, nd, f, o);
 	n = tmpl_scalar_text(&v, num, &text);
 	if (n == 0)

@@ -28,7 +28,8 @@ tmpl_indent_push(struct tmpl_render *r, const char *s, size_t n, size_t *saved)
 	*saved = r->indent_len;
 	if (n > TMPL_INDENT_MAX - r->indent_len)
 		return NF_ERR_LIMIT;
-	memcpy(r->indent + r->indent_len, s, n);
+	if (n)
+		memcpy(r->indent + r->indent_len, s, n);
 	r->indent_len += n;
 	return NF_OK;
 }

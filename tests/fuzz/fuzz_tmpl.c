@@ -6,7 +6,9 @@
  * against a small fixed context: JSON under a callback layer that has a
  * lambda and a dynamic partial name. Bad input must give an error value,
  * never a crash; both renders must agree byte for byte (a compiled template
- * does not change) and stay under the output ceiling.
+ * does not change) and stay under the output ceiling. Then the template is
+ * bound to the JSON layer (tmpl_bind, the callback layer's names varying):
+ * when the plain render succeeds, the bound one must give the same bytes.
  */
 #include <jansson.h>
 #include <stdint.h>
@@ -88,6 +90,25 @@ context_json(void)
 	return j;
 }
 
+/* the template bound to the JSON layer renders what the template renders */
+static void
+check_bound(const struct tmpl *t, const struct tmpl_value *fixed, const struct tmpl_value *ctx,
+	    const struct buf *want)
+{
+	static const char *const varying[] = { "wrap", "dyn", "email" };
+	struct tmpl *bound;
+	struct buf out;
+
+	if (tmpl_bind(t, fixed, varying, 3, &bound) != NF_OK)
+		return;		/* too big to unroll: a limit, not a bug */
+	buf_init(&out, OUTPUT_MAX);
+	if (tmpl_render(bound, ctx, &out) != NF_OK || out.len != want->len ||
+	    (out.len && memcmp(out.data, want->data, out.len) != 0))
+		abort();
+	buf_free(&out);
+	tmpl_free(bound);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -121,6 +142,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ra != rb || a.len > OUTPUT_MAX || (ra == NF_OK && (a.len != b.len ||
 	    (a.len && memcmp(a.data, b.data, a.len) != 0))))
 		abort();
+	if (ra == NF_OK)
+		check_bound(t, &layers[1], &ctx, &a);
 	buf_free(&a);
 	buf_free(&b);
 	tmpl_free(t);
