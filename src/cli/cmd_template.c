@@ -193,7 +193,7 @@ cmd_template(int argc, char **argv)
 	a.file = pos[1];
 	a.data_file = npos == 3 ? pos[2] : NULL;
 	a.escape = strcmp(escape, "none") == 0 ? TMPL_ESCAPE_NONE : TMPL_ESCAPE_HTML;
-	if (partials == NULL) {
+	if (partials == NULL || *partials == '\0') {
 		dir_copy = xstrdup(a.file);
 		partials = dirname(dir_copy);
 	}

@@ -109,6 +109,8 @@ printf 'in the same folder: {{>sibling}}' >"$T/near.mustache"
 printf 'yes' >"$T/sibling.mustache"
 out=$("$NF" template render "$T/near.mustache")
 expect_eq "partials default to the template's folder" "$out" "in the same folder: yes"
+out=$(NEWSFLASH_PARTIALS="$T/partials" "$NF" template render "$T/page.mustache" "$T/page.json" 2>/dev/null | head -1)
+expect_eq "NEWSFLASH_PARTIALS sets the folder too" "$out" "<header>T</header>"
 printf '{{>self}}' >"$T/partials/self.mustache"
 out=$("$NF" template render "$T/partials/self.mustache" 2>&1); rc=$?
 expect_eq "endless partial recursion stops with exit 2" "$rc" 2
@@ -160,7 +162,7 @@ out=$("$NF" template --help); expect_contains "help" "$out" "usage: newsflash te
 
 # --- the default templates render ---
 if [ -f templates/alert.html.mustache ] && [ -f bench/alert.json ]; then
-	out=$(NEWSFLASH_PARTIALS= "$NF" template render templates/alert.html.mustache bench/alert.json)
+	out=$("$NF" template render templates/alert.html.mustache bench/alert.json)
 	expect_contains "alert.html renders the headline" "$out" "<h1"
 	expect_contains "alert.html has no unrendered tag" "$(echo "$out" | grep -c '{{' || true)" "0"
 	out=$("$NF" template render --escape none templates/alert.txt.mustache bench/alert.json)
