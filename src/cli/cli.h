@@ -33,6 +33,7 @@ int cli_secret_load(const char *path, struct token_key *key);
 
 int cmd_dkim(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_template(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_address(int argc, char **argv);
