@@ -9,6 +9,7 @@
 const struct cli_command cli_commands[] = {
 	{ "dkim", cmd_dkim, "make a DKIM key and print its DNS record (dkim keygen)" },
 	{ "help", cmd_help, "show this help" },
+	{ "message", cmd_message, "print the alert a subscriber would get (message compose)" },
 	{ "serve", cmd_serve, "run the signup pages, the API and the delivery engine" },
 	{ "template", cmd_template, "render a Mustache template with JSON data (template render)" },
 	{ "version", cmd_version, "print the version" },

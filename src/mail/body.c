@@ -24,19 +24,29 @@ struct qp {
 	struct buf *out;
 	size_t col;		/* octets on the current output line */
 	int rc;
+	int room;		/* the worst case is reserved: write in place */
 };
+
+static void
+qp_put(struct qp *q, const char *p, size_t n)
+{
+	if (q->room) {
+		memcpy(q->out->data + q->out->len, p, n);
+		q->out->len += n;
+	} else if (q->rc == NF_OK) {
+		q->rc = buf_append(q->out, p, n);
+	}
+}
 
 static void
 qp_emit(struct qp *q, const char *p, size_t n, int last)
 {
 	/* a soft break (=) must fit after every token but the line's last */
 	if (q->col + n + (last ? 0 : 1) > QP_LINE) {
-		if (q->rc == NF_OK)
-			q->rc = buf_append(q->out, "=\r\n", 3);
+		qp_put(q, "=\r\n", 3);
 		q->col = 0;
 	}
-	if (q->rc == NF_OK)
-		q->rc = buf_append(q->out, p, n);
+	qp_put(q, p, n);
 	q->col += n;
 }
 
@@ -74,21 +84,29 @@ int
 mail_qp_encode(struct buf *out, const char *in, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)in;
-	struct qp q = { out, 0, NF_OK };
+	struct qp q = { out, 0, NF_OK, 0 };
 	size_t pos = 0, len, mark = out->len;
 	const unsigned char *lf;
 
+	/*
+	 * At most 3 octets per input octet, plus a 3-octet soft break per 24
+	 * of those, plus CRLF for LF: 4n + 3 covers it. Reserving it lets the
+	 * encoder write in place; under a tight ceiling it appends with checks.
+	 */
+	q.room = n < SIZE_MAX / 8 && buf_reserve(out, 4 * n + 3) == NF_OK;
 	while (pos < n && q.rc == NF_OK) {
 		lf = memchr(p + pos, '\n', n - pos);
 		len = lf ? (size_t)(lf - p) - pos : n - pos;
 		qp_line(&q, p + pos, len > 0 && lf && p[pos + len - 1] == '\r' ? len - 1 : len);
-		if (lf && q.rc == NF_OK)
-			q.rc = buf_append(out, "\r\n", 2);
+		if (lf)
+			qp_put(&q, "\r\n", 2);
 		q.col = 0;
 		pos += len + (lf ? 1 : 0);
 	}
 	if (q.rc)
 		mail_buf_undo(out, mark);
+	else if (out->data)
+		out->data[out->len] = '\0';
 	return q.rc;
 }
 

@@ -24,22 +24,26 @@ int
 mail_canon_header(struct buf *out, const char *field, size_t n)
 {
 	const char *colon = memchr(field, ':', n);
-	size_t i, name_end, mark = out->len;
-	int space = 0, started = 0, rc = NF_OK;
+	size_t i, name_end;
+	int space = 0, started = 0;
+	char *o;
 
 	if (colon == NULL)
 		return NF_ERR_INVALID;
+	/* the output is never longer than the field plus a CRLF: write in place */
+	if (n > SIZE_MAX - 3 || buf_reserve(out, n + 2) != NF_OK)
+		return NF_ERR_LIMIT;
+	o = out->data + out->len;
 	name_end = (size_t)(colon - field);
 	while (name_end > 0 && is_wsp(field[name_end - 1]))
 		name_end--;
-	for (i = 0; i < name_end && rc == NF_OK; i++) {
+	for (i = 0; i < name_end; i++) {
 		char c = field[i];
 
-		rc = buf_putc(out, c >= 'A' && c <= 'Z' ? (char)(c + 32) : c);
+		*o++ = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
 	}
-	if (rc == NF_OK)
-		rc = buf_putc(out, ':');
-	for (i = (size_t)(colon - field) + 1; i < n && rc == NF_OK; i++) {
+	*o++ = ':';
+	for (i = (size_t)(colon - field) + 1; i < n; i++) {
 		char c = field[i];
 
 		if (c == '\r' || c == '\n')
@@ -49,17 +53,16 @@ mail_canon_header(struct buf *out, const char *field, size_t n)
 			continue;
 		}
 		if (space && started)
-			rc = buf_putc(out, ' ');	/* none between the colon and the value */
+			*o++ = ' ';		/* none between the colon and the value */
 		space = 0;
 		started = 1;
-		if (rc == NF_OK)
-			rc = buf_putc(out, c);
+		*o++ = c;
 	}
-	if (rc == NF_OK)
-		rc = buf_append(out, "\r\n", 2);
-	if (rc)
-		mail_buf_undo(out, mark);
-	return rc;
+	*o++ = '\r';
+	*o++ = '\n';
+	out->len = (size_t)(o - out->data);
+	out->data[out->len] = '\0';
+	return NF_OK;
 }
 
 /* one body line (no line end) in relaxed form, without its CRLF */

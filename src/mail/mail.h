@@ -225,6 +225,7 @@ struct mail_sender {
 	const struct token_key *secret;	/* for link tokens and Message-IDs */
 	struct mail_dkim_key *const *keys;	/* sign with each (at most MAIL_KEYS_MAX) */
 	size_t nkeys;
+	int full_render;		/* alerts: render every message in full (tests, debugging) */
 };
 
 struct mail_subscriber {
@@ -240,6 +241,10 @@ struct mail_subscriber {
  */
 int mail_mime_body(struct buf *body, const char *boundary, const char *text, size_t tlen,
 		   const char *html, size_t hlen);
+/* a part's header (through its empty line), and the CRLF that ends its text */
+int mail_mime_part_header(struct buf *body, const char *boundary, const char *subtype,
+			  enum mail_cte cte);
+int mail_mime_part_end(struct buf *body);
 /* one part's header and encoded text, when the caller did the encoding */
 int mail_mime_part(struct buf *body, const char *boundary, const char *subtype,
 		   enum mail_cte cte, const char *enc, size_t n);
@@ -264,6 +269,25 @@ int mail_base_url_check(const char *url);
 int mail_render(const struct tmpl *t, const struct json_t *ctx, struct buf *out);
 /* compile DIR/NAME; html chooses HTML escaping (else none: plain text) */
 int mail_template_load(const char *dir, const char *name, int html, struct tmpl **out);
+
+/* ---- layout.c: an alert's body as shared pieces and per-subscriber slots ---- */
+
+struct mail_layout;
+
+/*
+ * mail_layout_build - from the two renders made with the placeholders
+ * marker+"E&" ({{email}}) and marker+"U&" ({{unsubscribe_url}}), the body
+ * as pieces: encoded shared text, and slots filled per subscriber.
+ * NF_ERR_INVALID when a placeholder shows up in a form it cannot place.
+ */
+int mail_layout_build(const char *boundary, const char *marker, const struct buf *txt,
+		      const struct buf *html, struct mail_layout **out);
+/* mail_layout_emit - append the body for these values; one thread at a time */
+int mail_layout_emit(struct mail_layout *l, struct buf *out, const char *email,
+		     const char *url);
+/* the shared bytes every body starts with, before the first slot */
+size_t mail_layout_prefix(const struct mail_layout *l, const char **bytes);
+void mail_layout_free(struct mail_layout *l);
 
 /* ---- alert.c: the fan-out's fast path ---- */
 
