@@ -28,5 +28,6 @@ int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf
 
 int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_smtp(int argc, char **argv);
 
 #endif

@@ -8,6 +8,7 @@
 
 const struct cli_command cli_commands[] = {
 	{ "help", cmd_help, "show this help" },
+	{ "smtp", cmd_smtp, "send mail through a transport: smtp send" },
 	{ "version", cmd_version, "print the version" },
 	{ 0, 0, 0 }
 };
