@@ -31,6 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/core.h"	/* enum nf_status: what these functions return */
+
 /* ---- reply.c: SMTP replies (RFC 5321 4.2, RFC 3463) ---- */
 
 #define SMTP_REPLY_MAX 4096		/* a whole reply, all lines; more is an error */
