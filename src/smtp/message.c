@@ -245,8 +245,17 @@ smtp_job_free(struct smtp_job *job)
 static void
 keep_text(struct smtp_job *job, const char *text, size_t n, size_t *off, size_t *len)
 {
+	const char *base = job->texts.data;
+	int inside = base && text >= base && text < base + job->texts.len;
+	size_t from = inside ? (size_t)(text - base) : 0;
+
 	if (n > SMTP_TEXT_MAX)
 		n = SMTP_TEXT_MAX;
+	/* a text already kept (the reason a retry gave up) may be copied
+	   again: find it anew once the buffer has grown */
+	buf_reserve(&job->texts, n + 1);
+	if (inside)
+		text = job->texts.data + from;
 	*off = job->texts.len;
 	*len = n;
 	buf_append(&job->texts, text, n);

@@ -155,7 +155,9 @@ TEST(maildir_failure_is_temporary)
 	f = fopen(path, "w");	/* tmp is now a file: nothing can be created in it */
 	CHECK(f != NULL);
 	fclose(f);
+	log_setup(LOG_ERROR, LOG_FORMAT_TEXT);	/* the failure is on purpose */
 	CHECK_INT(smtp_transport_submit(t, &env, "x\n", 2, SMTP_MSG_BORROW, on_done, &s), NF_OK);
+	log_setup(LOG_INFO, LOG_FORMAT_TEXT);
 	CHECK_INT(s.calls, 1);
 	CHECK_INT(s.outcome, SMTP_TEMPORARY);
 	CHECK(strstr(s.text, "maildir: create tmp/") == s.text);
