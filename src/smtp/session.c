@@ -710,7 +710,8 @@ setup_reply(struct smtp_conn *c, const struct smtp_reply *r)
 		}
 		break;
 	case CONN_AUTH:
-		if ((ok = r->code == 235)) {
+		/* RFC 4954 says 235; any 2xx is taken, as Postfix's client does */
+		if ((ok = r->code / 100 == 2)) {
 			c->authed = 1;
 			setup_next(c);
 		}
