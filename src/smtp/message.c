@@ -245,17 +245,8 @@ smtp_job_free(struct smtp_job *job)
 static void
 keep_text(struct smtp_job *job, const char *text, size_t n, size_t *off, size_t *len)
 {
-	const char *base = job->texts.data;
-	int inside = base && text >= base && text < base + job->texts.len;
-	size_t from = inside ? (size_t)(text - base) : 0;
-
 	if (n > SMTP_TEXT_MAX)
 		n = SMTP_TEXT_MAX;
-	/* a text already kept (the reason a retry gave up) may be copied
-	   again: find it anew once the buffer has grown */
-	buf_reserve(&job->texts, n + 1);
-	if (inside)
-		text = job->texts.data + from;
 	*off = job->texts.len;
 	*len = n;
 	buf_append(&job->texts, text, n);
@@ -312,8 +303,16 @@ void
 smtp_job_fail_open(struct smtp_job *job, enum smtp_outcome o, int code, const char *enhanced,
 		   const char *text, size_t text_len)
 {
+	char copy[SMTP_TEXT_MAX];
 	size_t i;
 
+	/* the reason a retry gave up is kept in job->texts, which the copies
+	   below may move: take it out first */
+	if (job->texts.data && text >= job->texts.data && text < job->texts.data + job->texts.len) {
+		text_len = text_len > sizeof(copy) ? sizeof(copy) : text_len;
+		memcpy(copy, text, text_len);
+		text = copy;
+	}
 	for (i = 0; i < job->nrcpt; i++)
 		if (job->rcpt[i].state != RCPT_DONE)
 			smtp_job_rcpt_done(job, i, o, code, enhanced, text, text_len);
