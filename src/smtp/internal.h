@@ -57,6 +57,7 @@ struct smtp_job {
 	/* state of the current attempt */
 	unsigned failed : 1;		/* MAIL refused, or DATA: the transaction is over */
 	unsigned dummy : 1;		/* 354 with no recipient left: "." alone was sent */
+	unsigned replied : 1;		/* the relay answered something for it */
 	int rcpt_ok;
 	int attempts;
 	/* why the last connection failed it (kept for when retries run out) */
@@ -169,6 +170,7 @@ struct smtp_conn {
 	int data_pending;		/* DATA awaits 354: nothing may follow */
 	int need_rset;
 	int nmsgs;			/* transactions begun here */
+	int ended;			/* transactions ended here (any outcome) */
 	struct expect *exp;		/* replies awaited, in order */
 	size_t exp_head, exp_len, exp_cap;
 	int64_t deadline;

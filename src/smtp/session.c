@@ -253,6 +253,7 @@ unlink_job(struct smtp_conn *c, struct smtp_job *job)
 static void
 finish(struct smtp_conn *c, struct smtp_job *job)
 {
+	c->ended++;
 	unlink_job(c, job);
 	smtp_pool_finish(c->pool, job);
 }
@@ -274,6 +275,7 @@ start_job(struct smtp_conn *c, struct smtp_job *job)
 	job->attempts++;
 	job->failed = 0;
 	job->dummy = 0;
+	job->replied = 0;
 	job->rcpt_ok = 0;
 	if (job->utf8 && !(c->ext & EXT_SMTPUTF8))
 		n = snprintf(why, sizeof(why), "%s:%s does not offer SMTPUTF8, which this message "
@@ -413,6 +415,11 @@ smtp_conn_abort(struct smtp_conn *c, int code, const char *enhanced, const char 
 
 		c->jobs = job->conn_next;
 		job->conn_next = NULL;
+		/* a connection that has carried mail and then dies before a word
+		   about this message was stale (a relay closing idle or
+		   counted connections): that try does not count */
+		if (c->ended > 0 && !job->replied)
+			job->attempts--;
 		for (i = 0; i < job->nrcpt; i++)
 			if (job->rcpt[i].state == RCPT_OK)
 				job->rcpt[i].state = RCPT_PENDING;
@@ -781,6 +788,8 @@ transaction_reply(struct smtp_conn *c, const struct smtp_reply *r)
 	}
 	e = exp_pop(c);
 	job = e.job;
+	if (job)
+		job->replied = 1;
 	if (r->code == 421 && e.kind != EXP_QUIT) {
 		smtp_conn_abort(c, r->code, r->enhanced, r->text);	/* RFC 5321 3.8 */
 		return;
