@@ -238,7 +238,11 @@ int smtp_transport_open(struct smtp_transport **out, const char *url,
 int smtp_transport_submit(struct smtp_transport *t, const struct smtp_envelope *env,
 			  const char *msg, size_t len, enum smtp_msg_own own,
 			  smtp_done_fn done, void *arg);
-/* run until at least one message is done, or timeout_ms passes (-1: no limit) */
+/*
+ * smtp_transport_wait - run until a message is done or timeout_ms passes
+ * (-1: no limit); returns how many were done since the last wait returned
+ * (0 at once when none is pending).
+ */
 int smtp_transport_wait(struct smtp_transport *t, int timeout_ms);
 /* run until every submitted message is done; Maildir: fsync the new/ folder */
 int smtp_transport_drain(struct smtp_transport *t);

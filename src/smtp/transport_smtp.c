@@ -35,6 +35,7 @@ struct relay_transport {
 	struct smtp_job *inbox_head, *inbox_tail;
 	size_t inflight;		/* submitted, done not yet called */
 	size_t completed;
+	size_t waited;			/* completed, as the last wait returned it */
 	size_t queue_max;
 	struct smtp_stats stats;
 	int stop;
@@ -52,13 +53,18 @@ plain_submit(struct relay_transport *t, const struct smtp_envelope *env, const c
 	return smtp_pool_submit(t->pool, env, msg, len, own, done, arg);
 }
 
+/*
+ * wait returns how many messages were done since the last wait returned,
+ * so none is missed: in threaded mode one may be done between a submit and
+ * the wait that follows it.
+ */
 static int
 plain_wait(struct relay_transport *t, int timeout_ms)
 {
-	size_t start = t->pool->completed;
 	int64_t end = time_mono_us() / 1000 + timeout_ms;
+	size_t n;
 
-	while (t->pool->completed == start && t->pool->pending > 0) {
+	while (t->pool->completed == t->waited && t->pool->pending > 0) {
 		int64_t left = timeout_ms < 0 ? -1 : end - time_mono_us() / 1000;
 
 		if (timeout_ms >= 0 && left <= 0)
@@ -66,7 +72,9 @@ plain_wait(struct relay_transport *t, int timeout_ms)
 		if (smtp_loop_run_once(t->loop, (int)left) < 0)
 			return NF_ERR_IO;
 	}
-	return (int)(t->pool->completed - start);
+	n = t->pool->completed - t->waited;
+	t->waited = t->pool->completed;
+	return (int)n;
 }
 
 /* ---- threaded mode ---- */
@@ -181,18 +189,18 @@ static int
 thread_wait(struct relay_transport *t, int timeout_ms)
 {
 	struct timespec ts;
-	size_t start;
+	size_t n;
 	int rc = 0;
 
 	deadline_after(&ts, timeout_ms < 0 ? 0 : timeout_ms);
 	pthread_mutex_lock(&t->mu);
-	start = t->completed;
-	while (t->completed == start && t->inflight > 0 && rc != ETIMEDOUT)
+	while (t->completed == t->waited && t->inflight > 0 && rc != ETIMEDOUT)
 		rc = timeout_ms < 0 ? pthread_cond_wait(&t->cond, &t->mu)
 				    : pthread_cond_timedwait(&t->cond, &t->mu, &ts);
-	start = t->completed - start;
+	n = t->completed - t->waited;
+	t->waited = t->completed;
 	pthread_mutex_unlock(&t->mu);
-	return (int)start;
+	return (int)n;
 }
 
 static int
