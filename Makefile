@@ -37,7 +37,7 @@ ifneq ($(SAN),)
   LDFLAGS += -fsanitize=address,undefined
 endif
 CPPFLAGS += -MMD -MP -Isrc
-LDLIBS += $(PKG_LIBS) -pthread -lm
+LDLIBS += $(PKG_LIBS) -lunistring -lresolv -pthread -lm
 
 LIB_SRCS := $(filter-out src/cli/%,$(wildcard src/*/*.c))
 CLI_SRCS := $(wildcard src/cli/*.c)
@@ -56,9 +56,16 @@ REPLAYS := $(patsubst %,$(BUILD)/fuzz-replay/%,$(FUZZ_NAMES))
 .SECONDARY:
 all: $(BIN)
 
+# make V=1 shows the whole command lines
+V ?= 0
+ifeq ($(V),0)
+  Q := @
+  say = @echo "  $(1)	$(2)";
+endif
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(LIB): $(call obj,$(LIB_SRCS))
 	@rm -f $@
