@@ -99,11 +99,17 @@ port=$(free_port)
 sink=$!
 pids+=("$sink")
 wait_port "$port" || { echo "bench: smtp-sink did not start"; exit 1; }
+# both PORT SINK-PID: smtp-source, then newsflash; sets src_rate src_cpu our_rate our_cpu
+both() {
+	theirs "$1" "$2"
+	src_rate=$rate src_cpu=$cpu_us
+	ours "$1" "$2"
+	our_rate=$rate our_cpu=$cpu_us
+}
+
 echo "-- into Postfix's smtp-sink"
-theirs "$port" "$sink"
-src_rate=$rate src_cpu=$cpu_us
-ours "$port" "$sink"
-our_rate=$rate our_cpu=$cpu_us
+both "$port" "$sink"
+sink_src_rate=$src_rate sink_src_cpu=$src_cpu sink_our_rate=$our_rate sink_our_cpu=$our_cpu
 
 if [ -x "${CC:-cc}" ] || command -v "${CC:-cc}" >/dev/null; then
 	mkdir -p "$BUILD/bench"
@@ -114,11 +120,9 @@ if [ -x "${CC:-cc}" ] || command -v "${CC:-cc}" >/dev/null; then
 	pids+=("$fsink")
 	wait_port "$fport" || { echo "bench: fastsink did not start"; exit 1; }
 	echo "-- into bench/fastsink (pipelined epoll sink: the clients' own limits)"
-	theirs "$fport" "$fsink"
-	fsrc_rate=$rate fsrc_cpu=$cpu_us
-	ours "$fport" "$fsink"
-	echo "  on fastsink: ours/smtp-source $(awk -v a="$rate" -v b="$fsrc_rate" 'BEGIN { printf "%.2f", a / b }')x the rate," \
-		"$(awk -v a="$cpu_us" -v b="$fsrc_cpu" 'BEGIN { printf "%.2f", a / b }')x the CPU per message"
+	both "$fport" "$fsink"
+	echo "  on fastsink: ours/smtp-source $(awk -v a="$our_rate" -v b="$src_rate" 'BEGIN { printf "%.2f", a / b }')x the rate," \
+		"$(awk -v a="$our_cpu" -v b="$src_cpu" 'BEGIN { printf "%.2f", a / b }')x the CPU per message"
 fi
-echo "  on smtp-sink: client CPU per message ours $our_cpu us, smtp-source $src_cpu us"
-echo "ratio $(awk -v a="$our_rate" -v b="$src_rate" 'BEGIN { printf "%.2f", a / b }') ours $our_rate/s smtp-source $src_rate/s"
+echo "  on smtp-sink: client CPU per message ours $sink_our_cpu us, smtp-source $sink_src_cpu us"
+echo "ratio $(awk -v a="$sink_our_rate" -v b="$sink_src_rate" 'BEGIN { printf "%.2f", a / b }') ours $sink_our_rate/s smtp-source $sink_src_rate/s"

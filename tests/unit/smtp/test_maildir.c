@@ -64,6 +64,29 @@ count_files(const char *dir, char *last, size_t size)
 	return n;
 }
 
+/* fresh - a Maildir transport on a new temporary folder (*dir, freed by done_with) */
+static struct smtp_transport *
+fresh(char **dir)
+{
+	struct smtp_transport *t = NULL;
+	char url[600], err[200];
+
+	if ((*dir = temp_dir()) == NULL)
+		return NULL;
+	snprintf(url, sizeof(url), "maildir:%s", *dir);
+	if (smtp_transport_open(&t, url, NULL, err, sizeof(err)) != NF_OK)
+		return NULL;
+	return t;
+}
+
+static void
+done_with(struct smtp_transport *t, char *dir)
+{
+	smtp_transport_free(t);
+	remove_tree(dir);
+	free(dir);
+}
+
 static int
 is_dir(const char *p)
 {
@@ -119,22 +142,18 @@ TEST(maildir_names_are_unique)
 {
 	const char *to[] = { "r@example.com" };
 	struct smtp_envelope env = { "", to, 1 };
-	char *dir = temp_dir(), path[600], err[200];
-	struct smtp_transport *t;
+	char *dir, path[600];
+	struct smtp_transport *t = fresh(&dir);
 	struct seen s = { 0 };
 	int i;
 
-	CHECK(dir != NULL);
-	snprintf(path, sizeof(path), "maildir:%s", dir);
-	CHECK_INT(smtp_transport_open(&t, path, NULL, err, sizeof(err)), NF_OK);
+	CHECK(t != NULL);
 	for (i = 0; i < 50; i++)
 		CHECK_INT(smtp_transport_submit(t, &env, "x\n", 2, SMTP_MSG_COPY, on_done, &s), NF_OK);
 	CHECK_INT(s.calls, 50);
 	snprintf(path, sizeof(path), "%s/new", dir);
 	CHECK_INT(count_files(path, NULL, 0), 50);
-	smtp_transport_free(t);
-	remove_tree(dir);
-	free(dir);
+	done_with(t, dir);
 }
 
 /* a write that fails is temporary, with the system's words, and leaves nothing behind */
@@ -142,14 +161,12 @@ TEST(maildir_failure_is_temporary)
 {
 	const char *to[] = { "r@example.com" };
 	struct smtp_envelope env = { "a@example.com", to, 1 };
-	char *dir = temp_dir(), path[600], err[200];
-	struct smtp_transport *t;
+	char *dir, path[600];
+	struct smtp_transport *t = fresh(&dir);
 	struct seen s = { 0 };
 	FILE *f;
 
-	CHECK(dir != NULL);
-	snprintf(path, sizeof(path), "maildir:%s", dir);
-	CHECK_INT(smtp_transport_open(&t, path, NULL, err, sizeof(err)), NF_OK);
+	CHECK(t != NULL);
 	snprintf(path, sizeof(path), "%s/tmp", dir);
 	CHECK(rmdir(path) == 0);
 	f = fopen(path, "w");	/* tmp is now a file: nothing can be created in it */
@@ -164,9 +181,7 @@ TEST(maildir_failure_is_temporary)
 	CHECK(strstr(s.text, "Not a directory") != NULL);
 	snprintf(path, sizeof(path), "%s/new", dir);
 	CHECK_INT(count_files(path, NULL, 0), 0);
-	smtp_transport_free(t);
-	remove_tree(dir);
-	free(dir);
+	done_with(t, dir);
 }
 
 /* the envelope is checked as for SMTP: nothing written, done not called */
@@ -174,21 +189,17 @@ TEST(maildir_refuses_bad_envelopes)
 {
 	const char *to[] = { "r@example.com\r\nBcc: victim@example.com" };
 	struct smtp_envelope env = { "a@example.com", to, 1 };
-	char *dir = temp_dir(), path[600], err[200];
-	struct smtp_transport *t;
+	char *dir, path[600];
+	struct smtp_transport *t = fresh(&dir);
 	struct seen s = { 0 };
 
-	CHECK(dir != NULL);
-	snprintf(path, sizeof(path), "maildir:%s", dir);
-	CHECK_INT(smtp_transport_open(&t, path, NULL, err, sizeof(err)), NF_OK);
+	CHECK(t != NULL);
 	CHECK_INT(smtp_transport_submit(t, &env, "x\n", 2, SMTP_MSG_BORROW, on_done, &s),
 		  NF_ERR_INVALID);
 	CHECK_INT(s.calls, 0);
 	snprintf(path, sizeof(path), "%s/new", dir);
 	CHECK_INT(count_files(path, NULL, 0), 0);
-	smtp_transport_free(t);
-	remove_tree(dir);
-	free(dir);
+	done_with(t, dir);
 }
 
 TEST(transport_open_rejects_unknown_urls)

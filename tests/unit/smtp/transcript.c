@@ -59,18 +59,6 @@ smtp_test_files_free(char **files, size_t n)
 	free(files);
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 void
 smtp_test_unescape(struct buf *out, const char *s, size_t n)
 {
@@ -82,17 +70,12 @@ smtp_test_unescape(struct buf *out, const char *s, size_t n)
 		if (c == '\\' && i + 1 < n) {
 			char e = s[++i];
 
-			if (e == 'r')
-				c = '\r';
-			else if (e == 'n')
-				c = '\n';
-			else if (e == 't')
-				c = '\t';
-			else if (e == 'x' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-				c = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			/* \xNN through core's hex decoder */
+			if (e == 'x' && i + 2 < n && hex_decode(out, s + i + 1, 2) == NF_OK) {
 				i += 2;
-			} else
-				c = e;
+				continue;
+			}
+			c = e == 'r' ? '\r' : e == 'n' ? '\n' : e == 't' ? '\t' : e;
 		}
 		buf_putc(out, c);
 	}
