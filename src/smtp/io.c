@@ -5,7 +5,7 @@
  * addresses are then used in turn), the non-blocking connect with
  * TCP_NODELAY, reading replies into the connection's buffer (which has a
  * ceiling), and writing what is pending: the message being sent and then
- * the commands queued after it, with one writev on a plain socket. Nagle
+ * the commands queued after it, with one sendmsg on a plain socket. Nagle
  * is off because a pipelined group must leave at once: with Nagle and
  * delayed ACKs a client that writes in pieces stalls ~40 ms per message.
  * Does not own: what the bytes say (smtp/session.c) or the handshake
@@ -270,7 +270,10 @@ smtp_io_flush(struct smtp_conn *c, char *err, size_t errlen)
 			if (w < 0)
 				return NF_ERR_IO;
 		} else {
-			w = writev(c->fd, iov, n);
+			struct msghdr m = { .msg_iov = iov, .msg_iovlen = (size_t)n };
+
+			/* sendmsg is writev with flags: a relay gone away is EPIPE, not SIGPIPE */
+			w = sendmsg(c->fd, &m, MSG_NOSIGNAL);
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w < 0 && errno != EAGAIN)

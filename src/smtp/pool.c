@@ -18,6 +18,7 @@
  * connection's handler or from submit), so a callback may submit again.
  * Does not own: the conversation (smtp/session.c).
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -408,6 +409,20 @@ relays_free(struct pool_relay *relays, size_t n)
 	free(relays);
 }
 
+/*
+ * ignore_sigpipe - OpenSSL writes TLS records with write(2), which raises
+ * SIGPIPE when a relay has gone: a dead relay must cost a message a retry,
+ * not the process its life. A handler someone else installed is kept.
+ */
+static void
+ignore_sigpipe(void)
+{
+	struct sigaction old;
+
+	if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL)
+		signal(SIGPIPE, SIG_IGN);
+}
+
 int
 smtp_pool_new(struct smtp_pool **out, struct smtp_loop *loop, const char *url,
 	      const struct smtp_options *opt, char *err, size_t errlen)
@@ -419,6 +434,7 @@ smtp_pool_new(struct smtp_pool **out, struct smtp_loop *loop, const char *url,
 
 	if ((rc = smtp_url_parse(url, &urls, &n, err, errlen)) != NF_OK)
 		return rc;
+	ignore_sigpipe();
 	p = xcalloc(1, sizeof(*p));
 	p->loop = loop;
 	if (opt)

@@ -100,6 +100,22 @@ case "$out" in
 *) fail "dropped mid-DATA every time: temporary" "got [$out]" ;;
 esac
 expect_eq "dropped mid-DATA every time: tried on 3 connections" "$(grep -c '^dropped dropdata@' "$WORK/spool/log")" 3
+# a message larger than the socket buffers: the relay is gone while it is
+# being written, which must cost the message a retry, not the process its life
+big=$WORK/big.eml
+{ printf 'Subject: big\r\n\r\n'; head -c 3000000 /dev/zero | tr '\0' 'a' | fold -w 76 | sed 's/$/\r/'; } >"$big"
+for u in "$url" "smtp://news:s3cret@127.0.0.1:$tls_port?ca=$cert"; do
+	out=$("$NF" smtp send --transport "$u" --from a@example.com --to dropdata-big@example.com \
+		--retries 1 --timeout 5 "$big" 2>/dev/null)
+	rc=$?
+	case "$u" in smtp://news*) what="TLS" ;; *) what="plain" ;; esac
+	expect_eq "relay gone while a 3 MB message is written ($what): exit 1, not a signal" "$rc" 1
+	case "$out" in
+	"temporary 0 "*) ok "relay gone while a 3 MB message is written ($what): temporary" ;;
+	*) fail "relay gone while a 3 MB message is written ($what): temporary" "got [$out]" ;;
+	esac
+done
+
 expect_eq "nothing stored for the stalled or dropped ones" \
 	"$(( $(smtp_log_count "$WORK/spool" accepted) - before ))" 1
 
