@@ -23,6 +23,7 @@
  * Does not own: the sockets (smtp/io.c), TLS (smtp/tls.c), which connection
  * sends which message (smtp/pool.c).
  */
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -639,11 +640,43 @@ setup_next(struct smtp_conn *c)
 	smtp_pool_conn_ready(c->pool, c);
 }
 
+/*
+ * helo_name - the pool's name, or, when this host has no domain name (no
+ * dot in it), our address on this connection as a literal: RFC 5321 4.1.4
+ * asks for one rather than a bare host name many relays refuse.
+ */
+static const char *
+helo_name(const struct smtp_conn *c, char *out, size_t size)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char ip[INET6_ADDRSTRLEN];
+	const void *a;
+
+	if (c->pool->opt.helo_name || strchr(c->pool->helo, '.') ||
+	    getsockname(c->fd, (struct sockaddr *)&ss, &len) != 0)
+		return c->pool->helo;
+	a = ss.ss_family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
+				     : (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
+	if (inet_ntop(ss.ss_family, a, ip, sizeof(ip)) == NULL)
+		return c->pool->helo;
+	snprintf(out, size, ss.ss_family == AF_INET6 ? "[IPv6:%s]" : "[%s]", ip);
+	return out;
+}
+
+static void
+send_hello(struct smtp_conn *c, const char *verb, enum conn_phase next)
+{
+	char literal[INET6_ADDRSTRLEN + 8];
+
+	send_line(c, verb, helo_name(c, literal, sizeof(literal)));
+	c->phase = next;
+}
+
 static void
 send_ehlo(struct smtp_conn *c)
 {
-	send_line(c, "EHLO ", c->pool->helo);
-	c->phase = CONN_EHLO;
+	send_hello(c, "EHLO ", CONN_EHLO);
 }
 
 static void
@@ -691,10 +724,8 @@ setup_reply(struct smtp_conn *c, const struct smtp_reply *r)
 		if ((ok = r->code / 100 == 2)) {
 			parse_ehlo(c, r);
 			setup_next(c);
-		} else if ((ok = r->code / 100 == 5 && !c->tls_on)) {
-			send_line(c, "HELO ", c->pool->helo);	/* RFC 5321 3.2: an old server */
-			c->phase = CONN_HELO;
-		}
+		} else if ((ok = r->code / 100 == 5 && !c->tls_on))
+			send_hello(c, "HELO ", CONN_HELO);	/* RFC 5321 3.2: an old server */
 		break;
 	case CONN_HELO:
 		if ((ok = r->code / 100 == 2)) {

@@ -174,7 +174,8 @@ struct smtp_options {
 	int queue_max;			/* messages submitted and not yet done (10000) */
 	int retries;			/* new connections a message may be retried on
 					   after a 421, a lost connection or a timeout (2) */
-	const char *helo_name;		/* EHLO argument (NULL: this host's name) */
+	const char *helo_name;		/* EHLO argument (NULL: this host's name, or
+					   our address as [1.2.3.4] if it has no dot) */
 	const char *ca_file;		/* default CA file for relays that name none */
 	int threaded;			/* run the pool on its own thread (see below) */
 	struct smtp_timeouts timeouts;
