@@ -93,6 +93,7 @@ void smtp_job_fail_open(struct smtp_job *job, enum smtp_outcome o, int code,
 /* call done with the outcome of every recipient; returns the message's */
 enum smtp_outcome smtp_job_report(struct smtp_job *job);
 enum smtp_outcome smtp_outcome_of(int code);
+enum smtp_outcome smtp_failure_of(int code);
 
 /* ---- the pool's relays and connections ---- */
 

@@ -18,11 +18,19 @@
 
 #include "internal.h"
 
+/* smtp_outcome_of - only a 2xx is success; anything but a 5xx may be tried again */
 enum smtp_outcome
 smtp_outcome_of(int code)
 {
-	if (code >= 200 && code < 400)
+	if (code >= 200 && code < 300)
 		return SMTP_ACCEPTED;
+	return smtp_failure_of(code);
+}
+
+/* smtp_failure_of - a reply that is not what was asked for: never a success */
+enum smtp_outcome
+smtp_failure_of(int code)
+{
 	return code >= 500 && code < 600 ? SMTP_PERMANENT : SMTP_TEMPORARY;
 }
 

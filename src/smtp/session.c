@@ -262,7 +262,9 @@ finish(struct smtp_conn *c, struct smtp_job *job)
 static void
 fail_reply(struct smtp_job *job, const struct smtp_reply *r)
 {
-	smtp_job_fail_open(job, smtp_outcome_of(r->code), r->code, r->enhanced, r->text, r->len);
+	/* a 250 to DATA, or a 3xx to MAIL, is no success: whatever the code,
+	   a failure here is temporary or permanent */
+	smtp_job_fail_open(job, smtp_failure_of(r->code), r->code, r->enhanced, r->text, r->len);
 }
 
 /* start_job - check what this relay can take; 0 when the job ended here */
@@ -840,7 +842,7 @@ transaction_reply(struct smtp_conn *c, const struct smtp_reply *r)
 			job->rcpt[e.rcpt].state = RCPT_OK;
 			job->rcpt_ok++;
 		} else
-			smtp_job_rcpt_done(job, e.rcpt, smtp_outcome_of(r->code), r->code,
+			smtp_job_rcpt_done(job, e.rcpt, smtp_failure_of(r->code), r->code,
 					   r->enhanced, r->text, r->len);
 		break;
 	case EXP_DATA:

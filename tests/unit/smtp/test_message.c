@@ -241,5 +241,8 @@ TEST(outcome_of_codes)
 	CHECK_INT(smtp_outcome_of(451), SMTP_TEMPORARY);
 	CHECK_INT(smtp_outcome_of(550), SMTP_PERMANENT);
 	CHECK_INT(smtp_outcome_of(0), SMTP_TEMPORARY);
+	CHECK_INT(smtp_outcome_of(354), SMTP_TEMPORARY);	/* only 2xx is success */
+	CHECK_INT(smtp_failure_of(250), SMTP_TEMPORARY);
+	CHECK_INT(smtp_failure_of(553), SMTP_PERMANENT);
 	CHECK_STR(smtp_outcome_name(SMTP_PERMANENT), "permanent");
 }
