@@ -32,6 +32,7 @@ int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf
 int cli_secret_load(const char *path, struct token_key *key);
 
 int cmd_serve(int argc, char **argv);
+int cmd_template(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_smtp(int argc, char **argv);
