@@ -11,7 +11,7 @@
  *
  * Pipelining (RFC 2920): when the relay offers it, a transaction's MAIL,
  * RCPTs and DATA leave in one write, and when DATA's 354 arrives the message,
- * its "." and the next transaction's commands leave in one writev: one round
+ * its "." and the next transaction's commands leave in one sendmsg: one round
  * trip and one write per message. DATA ends a group (RFC 2920 3.1), so at
  * most one DATA is outstanding. Without PIPELINING each command waits for
  * its reply. Replies are matched to commands through a FIFO (struct expect).

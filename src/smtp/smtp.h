@@ -15,7 +15,7 @@
  *
  * Why the client is hand-written: the fan-out engine needs one thread to
  * drive thousands of non-blocking SMTP connections, pipelining commands
- * (RFC 2920) and writing each message with one writev, with an outcome per
+ * (RFC 2920) and writing each message with one sendmsg, with an outcome per
  * message and recipient. Debian's mail libraries (libesmtp, libcurl's SMTP,
  * libetpan) are blocking or one-transfer-per-handle and none pipelines a
  * stream of messages over a persistent pool, so none fits.
