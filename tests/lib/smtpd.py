@@ -11,6 +11,7 @@ What it does with a message is chosen by the local part of each recipient
   stall*      no answer to the end of data (the client must time out)
   dropdata*   the connection is closed in the middle of the message, every time
   dropfirst*  ... only the first time that recipient is seen, accepted after
+  tempfirst*  end of data answered 451 4.3.0 the first time, accepted after
   anything else is accepted
 
 Every accepted message is written to SPOOL/N.eml (the content as received,
@@ -81,6 +82,13 @@ class Relay:
             await asyncio.sleep(3600)
         if any(l.startswith('data451') for l in locals_):
             return '451 4.3.0 try again later'
+        for r in envelope.rcpt_tos:
+            if r.split('@')[0].startswith('tempfirst'):
+                self.tempfirst = getattr(self, 'tempfirst', {})
+                self.tempfirst[r] = self.tempfirst.get(r, 0) + 1
+                if self.tempfirst[r] == 1:
+                    self.log('deferred ' + r)
+                    return '451 4.3.0 try again later'
         if any(l.startswith('data554') for l in locals_):
             return '554 5.7.1 message refused'
         self.count += 1
