@@ -37,6 +37,7 @@ int cmd_serve(int argc, char **argv);
 int cmd_template(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_smtp(int argc, char **argv);
 int cmd_address(int argc, char **argv);
 
 #endif
