@@ -88,22 +88,28 @@ take_span(void *arg, const struct store_row *r)
 	return NF_OK;
 }
 
+/*
+ * Shard i covers lo + i*width/k .. lo + (i+1)*width/k - 1: k spans whose
+ * widths differ by one at most. k never exceeds the member count, which never
+ * exceeds the width, so no span is empty.
+ */
 static int
 add_shards(struct store *s, int64_t alert, const struct span *sp, int nshards)
 {
 	struct store_param p[5];
-	int64_t width = sp->hi - sp->lo + 1, k = nshards, step, lo;
-	int no, rc = NF_OK;
+	int64_t width = sp->hi - sp->lo + 1, k = nshards, i, a, b;
+	int rc = NF_OK;
 
 	if (k > sp->count)
 		k = sp->count;
-	step = (width + k - 1) / k;
-	for (no = 0, lo = sp->lo; lo <= sp->hi && rc == NF_OK; no++, lo += step) {
+	for (i = 0; i < k && rc == NF_OK; i++) {
+		a = sp->lo + i * width / k;
+		b = sp->lo + (i + 1) * width / k - 1;
 		p[0] = SP_INT(alert);
-		p[1] = SP_INT(no);
-		p[2] = SP_INT(lo);
-		p[3] = SP_INT(lo + step - 1 < sp->hi ? lo + step - 1 : sp->hi);
-		p[4] = SP_INT(lo - 1);
+		p[1] = SP_INT(i);
+		p[2] = SP_INT(a);
+		p[3] = SP_INT(b);
+		p[4] = SP_INT(a - 1);
 		rc = store_exec(s, Q_SHARD_ADD, p, 5, NULL, NULL, NULL);
 	}
 	return rc;

@@ -144,12 +144,30 @@ store_key_hash(const struct store *s, const char *email_key, char out[65])
 
 /* ---- statements and transactions ---- */
 
+/*
+ * NOT FOUND and INVALID are answers decided before anything was written, so
+ * they do not spoil an enclosing batch; any other failure does (PostgreSQL
+ * has aborted the transaction anyway), and the outermost level then rolls
+ * back and reports it.
+ */
+static void
+note_failure(struct store *s, int rc)
+{
+	if (s->depth > 0 && rc != NF_OK && rc != NF_ERR_NOTFOUND && rc != NF_ERR_INVALID &&
+	    s->failed == NF_OK)
+		s->failed = rc;
+}
+
 int
 store_exec(struct store *s, enum store_q q, const struct store_param *p, size_t np,
 	   store_row_fn fn, void *arg, int64_t *changes)
 {
+	int rc;
+
 	assert(q < Q_COUNT);
-	return s->ops->exec(s, q, p, np, fn, arg, changes);
+	rc = s->ops->exec(s, q, p, np, fn, arg, changes);
+	note_failure(s, rc);
+	return rc;
 }
 
 struct first_int {
@@ -198,19 +216,14 @@ store_tx_begin(struct store *s)
 	return rc;
 }
 
-/*
- * store_tx_end - close one level. NOT FOUND and INVALID are answers decided
- * before anything was written, so they do not spoil an enclosing batch; any
- * other failure does, and the outermost level then rolls back and reports it.
- */
+/* store_tx_end - close one level; the outermost commits, or rolls back a spoilt batch */
 int
 store_tx_end(struct store *s, int rc)
 {
 	int result;
 
 	assert(s->depth > 0);
-	if (rc != NF_OK && rc != NF_ERR_NOTFOUND && rc != NF_ERR_INVALID && s->failed == NF_OK)
-		s->failed = rc;
+	note_failure(s, rc);
 	if (--s->depth > 0)
 		return rc;
 	if (s->failed != NF_OK || rc != NF_OK) {
@@ -300,7 +313,7 @@ store_open(const char *url, struct store **out)
 	rc = s->ops->open(s, &u);
 	store_url_free(&u);
 	if (rc == NF_OK)
-		rc = store_schema_apply(s, NULL, NULL);
+		rc = store_schema_apply(s, NULL, &s->migrated);
 	if (rc == NF_OK)
 		rc = load_hash_key(s);
 	if (rc == NF_OK)
@@ -330,7 +343,11 @@ store_close(struct store *s)
 int
 store_migrate(struct store *s, int *version, int *applied)
 {
-	return store_schema_apply(s, version, applied);
+	int n = 0, rc = store_schema_apply(s, version, &n);
+
+	if (applied)
+		*applied = rc == NF_OK ? n + s->migrated : 0;
+	return rc;
 }
 
 int

@@ -54,7 +54,10 @@ const char *store_errmsg(const struct store *s);
 const char *store_backend(const struct store *s);
 /* the connection and its durability settings as the database reports them */
 void store_describe(struct store *s, char *out, size_t len);
-/* apply pending migrations (store_open already did); *version is the result */
+/*
+ * apply pending migrations; *version is the result, *applied how many this
+ * handle applied, at store_open or now (so `db migrate` can say)
+ */
 int store_migrate(struct store *s, int *version, int *applied);
 int store_schema_version(struct store *s, int *version);
 
@@ -515,6 +518,7 @@ struct store {
 	int failed;			/* a call inside the transaction failed */
 	unsigned char hash_key[32];	/* for keyed hashes in suppressions */
 	int64_t default_list;		/* id of breaking-news */
+	int migrated;			/* migrations applied by store_open */
 	char err[512];
 };
 
