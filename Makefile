@@ -56,9 +56,16 @@ REPLAYS := $(patsubst %,$(BUILD)/fuzz-replay/%,$(FUZZ_NAMES))
 .SECONDARY:
 all: $(BIN)
 
+# make V=1 shows the whole command lines
+V ?= 0
+ifeq ($(V),0)
+  Q := @
+  say = @echo "  $(1)	$(2)";
+endif
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(LIB): $(call obj,$(LIB_SRCS))
 	@rm -f $@

@@ -11,6 +11,8 @@
 
 #include <stdio.h>
 
+#include "core/core.h"
+
 #define EXIT_PROBLEM 1
 #define EXIT_USAGE 2
 
@@ -26,6 +28,10 @@ void cli_usage(FILE *to);
 /* print "newsflash: CMD: message" on stderr and return EXIT_USAGE */
 int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* secret.c: load the HMAC key, creating it on first use */
+int cli_secret_load(const char *path, struct token_key *key);
+
+int cmd_serve(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 

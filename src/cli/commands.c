@@ -8,6 +8,7 @@
 
 const struct cli_command cli_commands[] = {
 	{ "help", cmd_help, "show this help" },
+	{ "serve", cmd_serve, "run the signup pages, the API and the delivery engine" },
 	{ "version", cmd_version, "print the version" },
 	{ 0, 0, 0 }
 };

@@ -1,0 +1,86 @@
+/*
+ * cli/secret.c - the server secret: the HMAC key behind every token
+ *
+ * Owns: loading the secret file, creating it (32 random bytes, mode 0600,
+ * O_EXCL so two processes starting at once cannot write two different
+ * keys) on first start. The secret is never logged or printed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/core.h"
+#include "cli.h"
+
+#define SECRET_LEN 32
+
+static int
+make_parent(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int rc = NF_OK;
+
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			rc = NF_ERR_IO;
+	}
+	free(dir);
+	return rc;
+}
+
+static int
+create_secret(const char *path)
+{
+	unsigned char key[SECRET_LEN];
+	int fd, rc = NF_OK;
+
+	if (make_parent(path) != NF_OK)
+		return NF_ERR_IO;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0)
+		return errno == EEXIST ? NF_OK : NF_ERR_IO;	/* someone else made it */
+	if (random_bytes(key, sizeof(key)) != NF_OK ||
+	    write(fd, key, sizeof(key)) != (ssize_t)sizeof(key) || fsync(fd) != 0)
+		rc = NF_ERR_IO;
+	close(fd);
+	if (rc == NF_OK)
+		log_event(LOG_INFO, "secret.created", "path", path, NULL);
+	return rc;
+}
+
+/* cli_secret_load - fill key from path, creating the file if it is absent */
+int
+cli_secret_load(const char *path, struct token_key *key)
+{
+	static unsigned char secret[256];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (access(path, F_OK) != 0 && create_secret(path) != NF_OK) {
+		log_error("cannot create secret file %s: %s", path, strerror(errno));
+		return NF_ERR_IO;
+	}
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		log_error("cannot read secret file %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NF_ERR_IO;
+	}
+	if (st.st_mode & 077)
+		log_warn("secret file %s is readable by others: chmod 600 it", path);
+	n = read(fd, secret, sizeof(secret));
+	close(fd);
+	if (n < 16) {
+		log_error("secret file %s holds fewer than 16 bytes", path);
+		return NF_ERR_INVALID;
+	}
+	key->secret = secret;
+	key->len = (size_t)n;
+	return NF_OK;
+}

@@ -1,0 +1,66 @@
+/*
+ * news/news.h - articles as the newsroom sends them
+ *
+ * Owns: turning an incoming story (JSON, from the API or a file) into a
+ * validated struct news_article, naming every bad field; deriving the plain
+ * text body from the HTML when none is given; and the article as JSON again,
+ * for storage and for templates.
+ */
+#ifndef NEWSFLASH_NEWS_H
+#define NEWSFLASH_NEWS_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#define NEWS_JSON_MAX (1024 * 1024)
+#define NEWS_HEADLINE_MAX 300
+#define NEWS_ERRORS_MAX 16
+
+struct news_image {
+	char *url;
+	char *caption;
+	char *credit;
+};
+
+struct news_article {
+	char *slug;
+	char *headline;
+	char *standfirst;
+	char *body_html;
+	char *body_text;
+	char *byline;
+	char *url;
+	time_t published_at;
+	struct news_image *images;
+	size_t nimages;
+	char **topics;
+	size_t ntopics;
+	int breaking;
+};
+
+struct news_error {
+	char field[48];		/* "headline", "images[2].url" */
+	const char *message;
+};
+
+struct news_errors {
+	struct news_error items[NEWS_ERRORS_MAX];
+	int count;
+};
+
+/*
+ * news_article_parse - NF_OK and a filled article, or NF_ERR_INVALID with
+ * every bad field in errs (the article is then left empty).
+ */
+int news_article_parse(const char *json, size_t len, struct news_article *out,
+		       struct news_errors *errs);
+void news_article_free(struct news_article *a);
+/* the article as a JSON object (the caller owns the reference) */
+json_t *news_article_json(const struct news_article *a);
+/* readable plain text from HTML: paragraphs and breaks kept, tags dropped,
+ * entities decoded; the caller frees */
+char *news_html_to_text(const char *html, size_t len);
+
+#endif

@@ -1,0 +1,88 @@
+/*
+ * web/http.h - the web module's private view of a request and its answer
+ *
+ * Owns: struct http_request (what a handler reads) and struct http_response
+ * (what it fills), plus the small parsers for outside input: form bodies,
+ * cookies, the client address, rate limits and CSRF tokens. Only files in
+ * src/web include this; the rest of the program sees web/web.h.
+ */
+#ifndef NEWSFLASH_WEB_HTTP_H
+#define NEWSFLASH_WEB_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <pthread.h>
+
+#include "core/core.h"
+
+#define HTTP_FORM_MAX (16 * 1024)	/* a signup form is a few hundred bytes */
+#define HTTP_API_MAX (1024 * 1024)	/* an article with a long body */
+#define HTTP_FIELDS_MAX 64
+#define HTTP_HEADERS_MAX 8
+
+struct http_field {
+	const char *name;
+	const char *value;
+	size_t value_len;	/* values may hold NUL bytes after %00 */
+};
+
+struct http_form {
+	struct http_field fields[HTTP_FIELDS_MAX];
+	int count;
+};
+
+struct http_request {
+	const char *method;
+	const char *path;		/* without the query string */
+	const char *query;		/* after '?', or "" */
+	struct buf body;
+	int body_too_large;
+	char ip[64];			/* client address (X-Forwarded-For when trusted) */
+	const char *user_agent;		/* "" when absent */
+	const char *content_type;	/* "" when absent */
+	const char *origin;		/* NULL when absent */
+	const char *cookie;		/* the raw Cookie header, NULL when absent */
+	const char *authorization;	/* NULL when absent */
+	int https;			/* base URL is https: cookies get Secure */
+	struct arena *arena;		/* freed when the request ends */
+	void *conn;			/* struct MHD_Connection, for header lookups */
+};
+
+struct http_response {
+	int status;
+	const char *content_type;
+	struct buf body;
+	char *headers[HTTP_HEADERS_MAX][2];	/* extra headers, arena strings */
+	int nheaders;
+};
+
+/* form.c */
+int http_form_parse(struct arena *a, const char *body, size_t len, struct http_form *out);
+/* the value of name, NULL when absent; *len gets its length */
+const char *http_form_get(const struct http_form *f, const char *name, size_t *len);
+/* the value of cookie name from a Cookie header, copied into the arena */
+const char *http_cookie_get(struct arena *a, const char *header, const char *name);
+/* the header value from the request, NULL when absent */
+const char *http_header(const struct http_request *req, const char *name);
+
+/* response helpers (server.c) */
+void http_response_header(struct http_request *req, struct http_response *res,
+			  const char *name, const char *value);
+void http_text(struct http_response *res, int status, const char *text);
+void http_json_error(struct http_response *res, int status, const char *message);
+
+/* ratelimit.c: token buckets keyed by client address */
+struct ratelimit;
+struct ratelimit *ratelimit_new(double burst, double per_second, size_t max_clients);
+/* 1 when the client may go ahead now; rate 0 means no limit */
+int ratelimit_take(struct ratelimit *rl, const char *client, int64_t now_us);
+void ratelimit_free(struct ratelimit *rl);
+
+/* csrf.c: signed double-submit tokens */
+#define CSRF_TOKEN_MAX 64
+void csrf_make(const struct token_key *key, char out[CSRF_TOKEN_MAX]);
+/* the form's token matches the cookie's and carries our MAC */
+int csrf_check(const struct token_key *key, const char *form_token, size_t form_len,
+	       const char *cookie_token);
+
+#endif

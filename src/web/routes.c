@@ -1,0 +1,60 @@
+/*
+ * web/routes.c - which handler answers which method and path
+ *
+ * Owns: the route table. Paths are matched exactly or, for routes ending in
+ * '/', by prefix (the rest is the route's argument, e.g. a token).
+ */
+#include <string.h>
+
+#include "web_impl.h"
+
+typedef void (*route_fn)(struct web *, struct http_request *, struct http_response *, const char *arg);
+
+struct route {
+	const char *method;
+	const char *path;
+	route_fn fn;
+};
+
+static void
+healthz(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
+{
+	NF_UNUSED(w);
+	NF_UNUSED(req);
+	NF_UNUSED(arg);
+	http_text(res, 200, "ok\n");
+}
+
+static const struct route routes[] = {
+	{ "GET", "/healthz", healthz },
+	{ NULL, NULL, NULL }
+};
+
+void
+web_dispatch(struct web *w, struct http_request *req, struct http_response *res)
+{
+	const struct route *r;
+	int path_known = 0;
+
+	for (r = routes; r->method; r++) {
+		size_t n = strlen(r->path);
+		const char *arg = NULL;
+
+		if (r->path[n - 1] == '/' && strncmp(req->path, r->path, n) == 0)
+			arg = req->path + n;
+		else if (strcmp(req->path, r->path) == 0)
+			arg = "";
+		if (arg == NULL)
+			continue;
+		path_known = 1;
+		if (strcmp(req->method, r->method) == 0 ||
+		    (strcmp(req->method, "HEAD") == 0 && strcmp(r->method, "GET") == 0)) {
+			r->fn(w, req, res, arg);
+			return;
+		}
+	}
+	if (path_known)
+		http_text(res, 405, "Method not allowed\n");
+	else
+		http_text(res, 404, "Not found\n");
+}

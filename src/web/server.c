@@ -1,0 +1,298 @@
+/*
+ * web/server.c - the HTTP server: libmicrohttpd glue and request lifecycle
+ *
+ * Owns: starting and stopping the daemon, the limits every connection lives
+ * under (count, per-IP count, memory, idle timeout, body size), collecting a
+ * request body into a capped buffer, finding the client address, and sending
+ * a handler's response with the security headers every page carries.
+ * Does not own what any route does (routes.c and the page files do).
+ *
+ * libmicrohttpd (Debian libmicrohttpd-dev) does the HTTP/1.1 parsing; we
+ * never see a header line longer than its per-connection memory limit.
+ */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "http.h"
+#include "web.h"
+#include "web_impl.h"
+
+struct request_state {
+	struct http_request req;
+};
+
+const char *
+http_header(const struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+void
+http_response_header(struct http_request *req, struct http_response *res,
+		     const char *name, const char *value)
+{
+	if (res->nheaders == HTTP_HEADERS_MAX)
+		log_panic("too many response headers");
+	res->headers[res->nheaders][0] = arena_strdup(req->arena, name);
+	res->headers[res->nheaders][1] = arena_strdup(req->arena, value);
+	res->nheaders++;
+}
+
+void
+http_text(struct http_response *res, int status, const char *text)
+{
+	res->status = status;
+	res->content_type = "text/plain; charset=utf-8";
+	buf_reset(&res->body);
+	buf_puts(&res->body, text);
+}
+
+void
+http_json_error(struct http_response *res, int status, const char *message)
+{
+	struct buf esc;
+	const char *p;
+
+	res->status = status;
+	res->content_type = "application/json";
+	buf_reset(&res->body);
+	buf_init(&esc, 0);
+	for (p = message; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_putc(&esc, '\\');
+		buf_putc(&esc, *p);
+	}
+	buf_printf(&res->body, "{\"error\":\"%s\"}\n", esc.data ? esc.data : "");
+	buf_free(&esc);
+}
+
+/*
+ * The client address: the peer, or with --trust-proxy the last address in
+ * X-Forwarded-For, which is the one our own proxy appended (earlier ones
+ * are whatever the client claimed).
+ */
+static void
+client_address(struct web *w, struct MHD_Connection *conn, char out[64])
+{
+	const union MHD_ConnectionInfo *info;
+	const char *xff, *last;
+
+	out[0] = '\0';
+	if (w->cfg.trust_proxy &&
+	    (xff = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"))) {
+		last = strrchr(xff, ',');
+		last = last ? last + 1 : xff;
+		while (*last == ' ')
+			last++;
+		if (strlen(last) < 64 && *last) {
+			snprintf(out, 64, "%s", last);
+			return;
+		}
+	}
+	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (info == NULL || info->client_addr == NULL)
+		return;
+	if (info->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)info->client_addr)->sin_addr, out, 64);
+	else if (info->client_addr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)info->client_addr)->sin6_addr, out, 64);
+}
+
+static const char *
+header_or_empty(struct MHD_Connection *conn, const char *name)
+{
+	const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+
+	return v ? v : "";
+}
+
+static struct request_state *
+request_begin(struct web *w, struct MHD_Connection *conn, const char *url,
+	      const char *method)
+{
+	struct request_state *st = xcalloc(1, sizeof(*st));
+	struct http_request *req = &st->req;
+	const char *q;
+
+	req->arena = arena_new(4 * HTTP_API_MAX);
+	req->conn = conn;
+	req->method = arena_strdup(req->arena, method);
+	q = strchr(url, '?');
+	req->path = q ? arena_strndup(req->arena, url, (size_t)(q - url)) : arena_strdup(req->arena, url);
+	req->query = q ? arena_strdup(req->arena, q + 1) : "";
+	buf_init(&req->body, strncmp(req->path, "/api/", 5) == 0 ? HTTP_API_MAX : HTTP_FORM_MAX);
+	client_address(w, conn, req->ip);
+	req->user_agent = header_or_empty(conn, "User-Agent");
+	req->content_type = header_or_empty(conn, "Content-Type");
+	req->origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+	req->cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Cookie");
+	req->authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+	req->https = strncmp(w->cfg.base_url, "https:", 6) == 0;
+	return st;
+}
+
+static void
+add_security_headers(struct MHD_Response *r, const char *content_type)
+{
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	/* links carry tokens: never leak them to another site through Referer */
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (strncmp(content_type, "text/html", 9) == 0) {
+		MHD_add_response_header(r, "Content-Security-Policy",
+			"default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+			"form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+		MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	}
+}
+
+static enum MHD_Result
+send_response(struct MHD_Connection *conn, struct http_response *res)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	size_t len;
+	char *body = buf_steal(&res->body, &len);
+	int i;
+
+	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(r, "Content-Type", res->content_type);
+	add_security_headers(r, res->content_type);
+	for (i = 0; i < res->nheaders; i++)
+		MHD_add_response_header(r, res->headers[i][0], res->headers[i][1]);
+	ret = MHD_queue_response(conn, (unsigned)res->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+access_handler(void *cls, struct MHD_Connection *conn, const char *url,
+	       const char *method, const char *version, const char *upload_data,
+	       size_t *upload_data_size, void **con_cls)
+{
+	struct web *w = cls;
+	struct request_state *st = *con_cls;
+	struct http_response res;
+	enum MHD_Result ret;
+
+	NF_UNUSED(version);
+	if (st == NULL) {
+		*con_cls = request_begin(w, conn, url, method);
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		/* past the cap we keep reading but drop the bytes, then answer 413 */
+		if (!st->req.body_too_large &&
+		    buf_append(&st->req.body, upload_data, *upload_data_size) != NF_OK)
+			st->req.body_too_large = 1;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	memset(&res, 0, sizeof(res));
+	buf_init(&res.body, 0);
+	res.status = 500;
+	res.content_type = "text/plain; charset=utf-8";
+	if (st->req.body_too_large)
+		http_text(&res, 413, "Request body too large\n");
+	else
+		web_dispatch(w, &st->req, &res);
+	ret = send_response(conn, &res);
+	buf_free(&res.body);
+	return ret;
+}
+
+static void
+request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+		  enum MHD_RequestTerminationCode toe)
+{
+	struct request_state *st = *con_cls;
+
+	NF_UNUSED(cls);
+	NF_UNUSED(conn);
+	NF_UNUSED(toe);
+	if (st == NULL)
+		return;
+	buf_free(&st->req.body);
+	arena_free(st->req.arena);
+	free(st);
+	*con_cls = NULL;
+}
+
+/* parse "host:port" (IPv4 or [IPv6]:port) into a socket address */
+static int
+parse_listen(const char *listen, struct sockaddr_storage *ss)
+{
+	char host[128];
+	const char *colon = strrchr(listen, ':');
+	long port;
+	char *end;
+
+	if (colon == NULL || (size_t)(colon - listen) >= sizeof(host))
+		return NF_ERR_INVALID;
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = '\0';
+	port = strtol(colon + 1, &end, 10);
+	if (*end || port < 0 || port > 65535)
+		return NF_ERR_INVALID;
+	memset(ss, 0, sizeof(*ss));
+	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		host[strlen(host) - 1] = '\0';
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		return inet_pton(AF_INET6, host + 1, &s6->sin6_addr) == 1 ? NF_OK : NF_ERR_INVALID;
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		return inet_pton(AF_INET, host, &s4->sin_addr) == 1 ? NF_OK : NF_ERR_INVALID;
+	}
+}
+
+int
+web_listen(struct web *w)
+{
+	struct sockaddr_storage ss;
+
+	if (parse_listen(w->cfg.listen, &ss) != NF_OK) {
+		log_error("invalid --listen address: %s", w->cfg.listen);
+		return NF_ERR_USAGE;
+	}
+	w->daemon = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+		MHD_USE_TURBO | MHD_USE_ITC,
+		0, NULL, NULL, access_handler, w,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)w->cfg.threads,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)w->cfg.max_connections,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)w->cfg.max_connections_per_ip,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)w->cfg.idle_timeout,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+		MHD_OPTION_NOTIFY_COMPLETED, request_completed, w,
+		MHD_OPTION_END);
+	if (w->daemon == NULL) {
+		log_error("cannot listen on %s", w->cfg.listen);
+		return NF_ERR_IO;
+	}
+	log_event(LOG_INFO, "web.listening", "listen", w->cfg.listen, "base_url", w->cfg.base_url, NULL);
+	return NF_OK;
+}
+
+/* stop accepting, let requests in progress finish, then close */
+void
+web_unlisten(struct web *w)
+{
+	if (w->daemon == NULL)
+		return;
+	MHD_quiesce_daemon(w->daemon);
+	MHD_stop_daemon(w->daemon);
+	w->daemon = NULL;
+}

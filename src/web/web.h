@@ -1,0 +1,45 @@
+/*
+ * web/web.h - the HTTP front: signup pages, confirmation, the JSON API
+ *
+ * Owns: everything a browser, a mail client's one-click unsubscribe or an
+ * API client talks to. Starts a libmicrohttpd server whose handlers run on
+ * its own thread pool; they reach storage, templates and the delivery
+ * engine only through the services given at start.
+ */
+#ifndef NEWSFLASH_WEB_H
+#define NEWSFLASH_WEB_H
+
+#include "core/core.h"
+
+struct web_config {
+	const char *listen;		/* host:port, default 127.0.0.1:8080 */
+	const char *base_url;		/* for links in emails and Origin checks */
+	const char *publication;	/* the name shown on pages and in mail */
+	const char *templates_dir;
+	int trust_proxy;		/* client address from X-Forwarded-For */
+	double signup_burst;		/* per-IP token bucket on signups */
+	double signup_rate;		/* per second; 0 turns the limit off */
+	int single_opt_in;		/* a signup is active at once */
+	long confirm_ttl;		/* seconds a confirmation link lives */
+	long confirm_interval;		/* seconds between confirmation mails to one address */
+	long threads;
+	long max_connections;
+	long max_connections_per_ip;
+	long idle_timeout;		/* seconds */
+	struct token_key key;		/* the server secret */
+};
+
+struct web;
+
+/* defaults for every field above but key */
+void web_config_defaults(struct web_config *cfg);
+
+/*
+ * web_start - load the templates, start listening; NULL (and a log line)
+ * when it cannot: a bad template, an address in use. web_stop stops taking
+ * requests and waits for those in progress to finish.
+ */
+struct web *web_start(const struct web_config *cfg);
+void web_stop(struct web *w);
+
+#endif

@@ -1,0 +1,117 @@
+/* tests for web/form.c, web/ratelimit.c and web/csrf.c */
+#include "core/core.h"
+#include "web/http.h"
+#include "../../harness.h"
+
+TEST(form_parses_fields_and_decodes)
+{
+	struct arena *a = arena_new(0);
+	struct http_form f;
+	const char body[] = "email=a%40b.example&marketing=1&&name=J+Doe&empty=&bare";
+	size_t len;
+
+	CHECK_INT(http_form_parse(a, body, sizeof(body) - 1, &f), NF_OK);
+	CHECK_INT(f.count, 5);
+	CHECK_STR(http_form_get(&f, "email", &len), "a@b.example");
+	CHECK_INT(len, 11);
+	CHECK_STR(http_form_get(&f, "name", NULL), "J Doe");
+	CHECK_STR(http_form_get(&f, "empty", NULL), "");
+	CHECK_STR(http_form_get(&f, "bare", NULL), "");
+	CHECK(http_form_get(&f, "missing", NULL) == NULL);
+	arena_free(a);
+}
+
+TEST(form_rejects_bad_escapes_and_too_many_fields)
+{
+	struct arena *a = arena_new(0);
+	struct http_form f;
+	struct buf many;
+	int i;
+
+	CHECK_INT(http_form_parse(a, "email=%zz", 9, &f), NF_ERR_INVALID);
+	CHECK_INT(http_form_parse(a, "email=%4", 8, &f), NF_ERR_INVALID);
+	buf_init(&many, 0);
+	for (i = 0; i <= HTTP_FIELDS_MAX; i++)
+		buf_printf(&many, "f%d=1&", i);
+	CHECK_INT(http_form_parse(a, many.data, many.len, &f), NF_ERR_LIMIT);
+	buf_free(&many);
+	arena_free(a);
+}
+
+/* a %00 in a value survives as a byte with its length, for the caller to refuse */
+TEST(form_keeps_nul_bytes_visible)
+{
+	struct arena *a = arena_new(0);
+	struct http_form f;
+	size_t len;
+	const char *v;
+
+	CHECK_INT(http_form_parse(a, "email=a%00b", 11, &f), NF_OK);
+	v = http_form_get(&f, "email", &len);
+	CHECK_INT(len, 3);
+	CHECK(v[1] == '\0');
+	arena_free(a);
+}
+
+TEST(cookie_lookup)
+{
+	struct arena *a = arena_new(0);
+
+	CHECK_STR(http_cookie_get(a, "a=1; nf_csrf=xyz; b=2", "nf_csrf"), "xyz");
+	CHECK_STR(http_cookie_get(a, "nf_csrf=only", "nf_csrf"), "only");
+	CHECK(http_cookie_get(a, "xnf_csrf=1", "nf_csrf") == NULL);
+	CHECK(http_cookie_get(a, "", "nf_csrf") == NULL);
+	CHECK(http_cookie_get(a, NULL, "nf_csrf") == NULL);
+	arena_free(a);
+}
+
+TEST(ratelimit_burst_then_rate)
+{
+	struct ratelimit *rl = ratelimit_new(20, 1, 1024);
+	int64_t t = 1000000;
+	int i, allowed = 0;
+
+	for (i = 0; i < 25; i++)
+		allowed += ratelimit_take(rl, "192.0.2.1", t);
+	CHECK_INT(allowed, 20);
+	CHECK(ratelimit_take(rl, "192.0.2.2", t));	/* others unaffected */
+	CHECK(!ratelimit_take(rl, "192.0.2.1", t + 500000));
+	CHECK(ratelimit_take(rl, "192.0.2.1", t + 1000000));	/* one per second */
+	CHECK(!ratelimit_take(rl, "192.0.2.1", t + 1000001));
+	ratelimit_free(rl);
+	rl = ratelimit_new(20, 0, 16);		/* rate 0: no limit */
+	for (i = 0; i < 100; i++)
+		CHECK(ratelimit_take(rl, "192.0.2.1", t));
+	ratelimit_free(rl);
+}
+
+/* a full table reuses stale buckets instead of growing */
+TEST(ratelimit_bounded_table)
+{
+	struct ratelimit *rl = ratelimit_new(1, 1, 8);
+	char ip[32];
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		snprintf(ip, sizeof(ip), "10.0.%d.%d", i / 256, i % 256);
+		CHECK(ratelimit_take(rl, ip, 1000000 + i));
+	}
+	ratelimit_free(rl);
+}
+
+TEST(csrf_double_submit)
+{
+	const struct token_key key = { (const unsigned char *)"k1", 2 };
+	const struct token_key other = { (const unsigned char *)"k2", 2 };
+	char t[CSRF_TOKEN_MAX], u[CSRF_TOKEN_MAX];
+
+	csrf_make(&key, t);
+	csrf_make(&key, u);
+	CHECK(strcmp(t, u) != 0);
+	CHECK(csrf_check(&key, t, strlen(t), t));
+	CHECK(!csrf_check(&key, t, strlen(t), u));	/* form and cookie differ */
+	CHECK(!csrf_check(&other, t, strlen(t), t));	/* not our MAC */
+	CHECK(!csrf_check(&key, "abc", 3, "abc"));
+	CHECK(!csrf_check(&key, t, strlen(t), NULL));
+	CHECK(!csrf_check(&key, NULL, 0, t));
+}
