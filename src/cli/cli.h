@@ -31,7 +31,13 @@ int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf
 /* secret.c: load the HMAC key, creating it on first use */
 int cli_secret_load(const char *path, struct token_key *key);
 
+/* cmd_db.c: open --db for a command, saying why on stderr when it fails */
+struct store;
+int cli_store_open(const char *cmd, const char *url, struct store **out);
+
+int cmd_db(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_subscribers(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 

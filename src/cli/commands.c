@@ -7,8 +7,10 @@
 #include "cli.h"
 
 const struct cli_command cli_commands[] = {
+	{ "db", cmd_db, "database schema: migrate" },
 	{ "help", cmd_help, "show this help" },
 	{ "serve", cmd_serve, "run the signup pages, the API and the delivery engine" },
+	{ "subscribers", cmd_subscribers, "import, export or count subscribers" },
 	{ "version", cmd_version, "print the version" },
 	{ 0, 0, 0 }
 };
