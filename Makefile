@@ -37,7 +37,7 @@ ifneq ($(SAN),)
   LDFLAGS += -fsanitize=address,undefined
 endif
 CPPFLAGS += -MMD -MP -Isrc
-LDLIBS += $(PKG_LIBS) -pthread -lm
+LDLIBS += $(PKG_LIBS) -lunistring -lresolv -pthread -lm
 
 LIB_SRCS := $(filter-out src/cli/%,$(wildcard src/*/*.c))
 CLI_SRCS := $(wildcard src/cli/*.c)

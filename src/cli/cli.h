@@ -40,5 +40,6 @@ int cmd_serve(int argc, char **argv);
 int cmd_subscribers(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_address(int argc, char **argv);
 
 #endif

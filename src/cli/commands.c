@@ -12,5 +12,6 @@ const struct cli_command cli_commands[] = {
 	{ "serve", cmd_serve, "run the signup pages, the API and the delivery engine" },
 	{ "subscribers", cmd_subscribers, "import, export or count subscribers" },
 	{ "version", cmd_version, "print the version" },
+	{ "address", cmd_address, "check email addresses as signup does" },
 	{ 0, 0, 0 }
 };
