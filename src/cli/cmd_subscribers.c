@@ -10,13 +10,16 @@
  *       its line number and skipped. Imported subscribers are confirmed, with
  *       the consent source in the ledger, or pending with --pending (the
  *       confirmation mail is the delivery engine's, not this command's).
- *       The import commits every --batch rows (default 10000): a kill -9
+ *       The import commits every --batch rows (default 50000): a kill -9
  *       loses at most the batch in progress, and running the same command
  *       again skips what is there (duplicates) and imports the rest.
  *       Ends with "imported N, skipped N, duplicates N". Exit 0 when nothing
  *       was skipped, 1 when rows were skipped or the database failed, 2 for
  *       usage errors or an unreadable file.
- *   export [--format csv|json]   email, status, created_at, lists; streamed
+ *   export [--format csv|json] [--recipients LIST]
+ *       email, status, created_at, lists, one subscriber at a time (pages of
+ *       2000 by id, so memory stays flat); --recipients streams only who an
+ *       alert to LIST would reach, the way the delivery engine reads them.
  *   count [--list LIST] [--status STATUS]   the number alone
  *
  * Every command takes --db URL (NEWSFLASH_DB), default sqlite:var/newsflash.db.
@@ -32,7 +35,7 @@
 #include "store/store.h"
 #include "cli.h"
 
-#define IMPORT_BATCH_DEFAULT 10000
+#define IMPORT_BATCH_DEFAULT 50000
 #define IMPORT_BATCH_MAX 100000
 #define EXPORT_PAGE 2000
 #define NAME_MAX_BYTES 256
@@ -43,7 +46,7 @@ sub_usage(FILE *to, int rc)
 	fprintf(to,
 		"usage: newsflash subscribers import FILE.csv --list LIST --consent-source TEXT\n"
 		"                                    [--pending] [--batch N] [--db URL]\n"
-		"       newsflash subscribers export [--format csv|json] [--db URL]\n"
+		"       newsflash subscribers export [--format csv|json] [--recipients LIST] [--db URL]\n"
 		"       newsflash subscribers count [--list LIST] [--status STATUS] [--db URL]\n\n"
 		"import: CSV columns email, then optional name and marketing (yes/no).\n"
 		"Imported subscribers are confirmed with the consent source recorded,\n"
@@ -259,7 +262,7 @@ import(int argc, char **argv)
 		{ "consent-source", CONFIG_STRING, &source, "TEXT",
 		  "where these people gave consent (kept in the ledger)" },
 		{ "pending", CONFIG_BOOL, &pending, NULL, "import as pending, to be confirmed" },
-		{ "batch", CONFIG_INT, &batch, "N", "rows per transaction (10000)" },
+		{ "batch", CONFIG_INT, &batch, "N", "rows per transaction (50000)" },
 		{ "help", CONFIG_BOOL, &help, NULL, "show this help" },
 		{ 0, 0, 0, 0, 0 }
 	};
@@ -330,8 +333,17 @@ export_json_row(struct buf *b, const struct store_subscriber *x, int first)
 	json_decref(o);
 }
 
+/* the next page: every subscriber, or (list_id > 0) who an alert to that list reaches */
 static int
-export_all(struct store *s, int json)
+next_page(struct store *s, int64_t list_id, int64_t *cursor, struct store_batch *page)
+{
+	if (list_id > 0)
+		return store_members_next(s, list_id, cursor, 0, EXPORT_PAGE, page);
+	return store_subscribers_next(s, cursor, EXPORT_PAGE, page);
+}
+
+static int
+export_all(struct store *s, int json, int64_t list_id, const char *list)
 {
 	struct store_batch page;
 	struct buf b;
@@ -342,10 +354,11 @@ export_all(struct store *s, int json)
 	store_batch_init(&page);
 	buf_init(&b, 0);
 	fputs(json ? "[" : "email,status,created_at,lists\r\n", stdout);
-	while ((rc = store_subscribers_next(s, &cursor, EXPORT_PAGE, &page)) == NF_OK &&
-	       page.count > 0) {
+	while ((rc = next_page(s, list_id, &cursor, &page)) == NF_OK && page.count > 0) {
 		buf_reset(&b);
 		for (i = 0; i < page.count; i++, first = 0) {
+			if (list_id > 0)
+				page.rows[i].lists = list;
 			if (json)
 				export_json_row(&b, &page.rows[i], first);
 			else
@@ -371,16 +384,19 @@ export_all(struct store *s, int json)
 static int
 export(int argc, char **argv)
 {
-	const char *db = STORE_DEFAULT_URL, *format = "csv";
+	const char *db = STORE_DEFAULT_URL, *format = "csv", *recipients = NULL;
 	int help = 0, npos = 0, rc;
 	const struct config_opt opts[] = {
 		{ "db", CONFIG_STRING, &db, "URL", "sqlite:PATH or postgresql://..." },
 		{ "format", CONFIG_STRING, &format, "csv|json", "output format (csv)" },
+		{ "recipients", CONFIG_STRING, &recipients, "LIST",
+		  "only who an alert to LIST reaches: confirmed, not suppressed" },
 		{ "help", CONFIG_BOOL, &help, NULL, "show this help" },
 		{ 0, 0, 0, 0, 0 }
 	};
 	struct store *s = NULL;
 	char **pos = NULL;
+	int64_t list_id = 0;
 
 	if ((rc = parse(opts, argc, argv, &pos, &npos, &help)) != 0) {
 		free(pos);
@@ -393,7 +409,12 @@ export(int argc, char **argv)
 		return cli_fail("subscribers export", "--format must be csv or json");
 	if ((rc = cli_store_open("subscribers export", db, &s)) != 0)
 		return rc;
-	rc = export_all(s, strcmp(format, "json") == 0);
+	if (recipients && store_list_get(s, recipients, &list_id) != NF_OK) {
+		fprintf(stderr, "newsflash: subscribers export: no list named '%s'\n", recipients);
+		store_close(s);
+		return EXIT_PROBLEM;
+	}
+	rc = export_all(s, strcmp(format, "json") == 0, list_id, recipients);
 	store_close(s);
 	return rc;
 }

@@ -15,16 +15,20 @@
  * resubscribed by an old CSV. A suppressed address (bounced, complained,
  * erased) is not imported either.
  */
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store.h"
+
+#define IMPORT_ATTEMPTS 3
 
 int
 store_import_batch(struct store *s, const struct store_import *imp,
 		   struct store_import_row *rows, size_t n)
 {
 	size_t i;
-	int rc;
+	int rc, attempt;
 
 	if (n == 0)
 		return NF_OK;
@@ -37,9 +41,50 @@ store_import_batch(struct store *s, const struct store_import *imp,
 			store_set_err(s, "import row %zu has no address", i);
 			return NF_ERR_INVALID;
 		}
-	if ((rc = store_tx_begin(s)) != NF_OK)
-		return rc;
-	return store_tx_end(s, s->ops->import(s, imp, rows, n));
+	/*
+	 * A batch that met a concurrent writer (NF_ERR_TEMP: SQLite busy past
+	 * its timeout, or PostgreSQL finding a key stored since it looked) is
+	 * run again from the start, when it is a transaction of its own.
+	 */
+	for (attempt = 0;; attempt++) {
+		if ((rc = store_tx_begin(s)) != NF_OK)
+			return rc;
+		rc = store_tx_end(s, s->ops->import(s, imp, rows, n));
+		if (rc != NF_ERR_TEMP || s->depth > 0 || attempt + 1 == IMPORT_ATTEMPTS)
+			return rc;
+	}
+}
+
+static uint32_t
+key_hash32(const char *k)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (; *k; k++)
+		h = (h ^ (unsigned char)*k) * 16777619u;
+	return h;
+}
+
+/* an open-addressing set of the keys seen so far in the batch */
+void
+store_import_mark_repeats(struct store_import_row *rows, size_t n)
+{
+	size_t cap = 16, i, h, *slot;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	slot = xcalloc(cap, sizeof(*slot));
+	for (i = 0; i < n; i++) {
+		rows[i].outcome = STORE_IMPORTED;
+		for (h = key_hash32(rows[i].email_key) & (cap - 1); slot[h]; h = (h + 1) & (cap - 1))
+			if (strcmp(rows[slot[h] - 1].email_key, rows[i].email_key) == 0) {
+				rows[i].outcome = STORE_DUPLICATE;
+				break;
+			}
+		if (rows[i].outcome == STORE_IMPORTED)
+			slot[h] = i + 1;
+	}
+	free(slot);
 }
 
 static int

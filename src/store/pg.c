@@ -14,9 +14,7 @@
  * NF_ERR_TEMP, a lost connection NF_ERR_IO, the rest NF_ERR. A COMMIT in an
  * aborted transaction answers "ROLLBACK", which is a failure here.
  *
- * Import (inside the caller's transaction): the batch goes to a temporary
- * table with COPY, then one statement moves it into subscribers,
- * memberships and consent_events (store/query.c, Q_IMPORT_INSERT).
+ * Bulk import (store/pg_import.c) writes with COPY through store_pg_copy.
  */
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -244,134 +242,49 @@ pg_lock_schema(struct store *s)
 	return command(s, PG_SCHEMA_LOCK, "advisory lock");
 }
 
-/* ---- import with COPY ---- */
+/* ---- COPY ---- */
 
-/* COPY text format: \N is NULL; backslash, tab, newline and CR are escaped */
-static void
-copy_field(struct buf *b, const char *v, int last)
+/*
+ * store_pg_copy - COPY ... FROM STDIN with data (text format) as the rows.
+ * A unique violation (SQLSTATE 23505) means a concurrent writer stored one
+ * of the keys after the caller looked: NF_ERR_TEMP, so the batch is redone.
+ */
+int
+store_pg_copy(struct store *s, const char *sql, const struct buf *data)
 {
-	const char *p;
-
-	if (v == NULL)
-		buf_puts(b, "\\N");
-	for (p = v; p && *p; p++) {
-		switch (*p) {
-		case '\\': buf_puts(b, "\\\\"); break;
-		case '\t': buf_puts(b, "\\t"); break;
-		case '\n': buf_puts(b, "\\n"); break;
-		case '\r': buf_puts(b, "\\r"); break;
-		default: buf_putc(b, *p); break;
-		}
-	}
-	buf_putc(b, last ? '\n' : '\t');
-}
-
-static int
-copy_flush(struct store *s, struct buf *b)
-{
-	if (b->len && PQputCopyData(IMPL(s)->conn, b->data, (int)b->len) != 1) {
-		set_conn_err(s, "copy");
-		return NF_ERR_IO;
-	}
-	buf_reset(b);
-	return NF_OK;
-}
-
-static int
-copy_rows(struct store *s, struct store_import_row *rows, size_t n, int hashes)
-{
-	char ord[24], hash[65], salt[33];
-	struct buf b;
-	PGresult *res;
-	size_t i;
+	PGconn *c = IMPL(s)->conn;
+	PGresult *res = PQexec(c, sql);
+	const char *state;
+	size_t off, n;
 	int rc = NF_OK;
 
-	buf_init(&b, 0);
-	for (i = 0; i < n && rc == NF_OK; i++) {
-		snprintf(ord, sizeof(ord), "%zu", i);
-		store_new_salt(salt);
-		if (hashes)
-			store_key_hash(s, rows[i].email_key, hash);
-		copy_field(&b, ord, 0);
-		copy_field(&b, rows[i].email, 0);
-		copy_field(&b, rows[i].email_key, 0);
-		copy_field(&b, rows[i].email_display, 0);
-		copy_field(&b, rows[i].name, 0);
-		copy_field(&b, rows[i].marketing ? "1" : "0", 0);
-		copy_field(&b, hashes ? hash : NULL, 0);
-		copy_field(&b, salt, 1);
-		if (b.len >= PG_COPY_CHUNK)
-			rc = copy_flush(s, &b);
-	}
-	if (rc == NF_OK)
-		rc = copy_flush(s, &b);
-	buf_free(&b);
-	if (PQputCopyEnd(IMPL(s)->conn, rc == NF_OK ? NULL : "import failed") != 1) {
-		set_conn_err(s, "copy end");
-		rc = NF_ERR_IO;
-	}
-	while ((res = PQgetResult(IMPL(s)->conn)) != NULL) {
-		if (PQresultStatus(res) != PGRES_COMMAND_OK && rc == NF_OK) {
-			rc = fail_result(s, res, "copy");
-			continue;
-		}
-		PQclear(res);
-	}
-	return rc;
-}
-
-struct import_marks {
-	struct store_import_row *rows;
-	size_t n;
-	enum store_import_outcome mark;
-};
-
-static int
-mark_row(void *arg, const struct store_row *r)
-{
-	struct import_marks *m = arg;
-	int64_t ord = store_col_int(r, 0);
-
-	if (ord >= 0 && (size_t)ord < m->n)
-		m->rows[ord].outcome = m->mark;
-	return NF_OK;
-}
-
-static int
-pg_import(struct store *s, const struct store_import *imp, struct store_import_row *rows,
-	  size_t n)
-{
-	struct import_marks m = { rows, n, STORE_SUPPRESSED };
-	struct store_param p[5];
-	int64_t any = 0, at = store_now(imp->at);
-	PGresult *res;
-	size_t i;
-	int rc;
-
-	rc = command(s, "CREATE TEMP TABLE IF NOT EXISTS nf_stage (ord integer, email text,"
-		     " email_key text, email_display text, name text, marketing integer,"
-		     " key_hash text, salt text) ON COMMIT DELETE ROWS", "stage");
-	if (rc == NF_OK)
-		rc = store_exec_int(s, Q_SUPP_ANY, NULL, 0, &any);
-	if (rc != NF_OK)
-		return rc;
-	res = PQexec(IMPL(s)->conn, "COPY nf_stage FROM STDIN");
 	if (PQresultStatus(res) != PGRES_COPY_IN)
 		return fail_result(s, res, "copy");
 	PQclear(res);
-	if ((rc = copy_rows(s, rows, n, any > 0)) != NF_OK)
-		return rc;
-	for (i = 0; i < n; i++)
-		rows[i].outcome = STORE_DUPLICATE;
-	if (any && (rc = store_exec(s, Q_IMPORT_SUPPRESSED, NULL, 0, mark_row, &m, NULL)) != NF_OK)
-		return rc;
-	p[0] = SP_TEXT(imp->confirmed ? "confirmed" : "pending");
-	p[1] = SP_INT(at);
-	p[2] = imp->confirmed ? SP_INT(at) : SP_NULL;
-	p[3] = SP_INT(imp->list_id);
-	p[4] = SP_TEXT(imp->source);
-	m.mark = STORE_IMPORTED;
-	return store_exec(s, Q_IMPORT_INSERT, p, 5, mark_row, &m, NULL);
+	for (off = 0; off < data->len && rc == NF_OK; off += n) {
+		n = data->len - off < PG_COPY_CHUNK ? data->len - off : PG_COPY_CHUNK;
+		if (PQputCopyData(c, data->data + off, (int)n) != 1)
+			rc = NF_ERR_IO;
+	}
+	if (PQputCopyEnd(c, rc == NF_OK ? NULL : "client failed") != 1)
+		rc = NF_ERR_IO;
+	if (rc != NF_OK)
+		set_conn_err(s, "copy");
+	while ((res = PQgetResult(c)) != NULL) {
+		if (PQresultStatus(res) == PGRES_COMMAND_OK || rc != NF_OK) {
+			PQclear(res);
+			continue;
+		}
+		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		if (state && strcmp(state, "23505") == 0) {
+			set_conn_err(s, "copy (a concurrent writer)");
+			PQclear(res);
+			rc = NF_ERR_TEMP;
+			continue;
+		}
+		rc = fail_result(s, res, "copy");
+	}
+	return rc;
 }
 
 static void
@@ -400,5 +313,5 @@ const struct store_ops store_pg_ops = {
 	.script = pg_script,
 	.lock_schema = pg_lock_schema,
 	.describe = pg_describe,
-	.import = pg_import,
+	.import = store_pg_import,
 };

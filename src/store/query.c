@@ -15,7 +15,8 @@
 #include "store.h"
 
 /* read by rows.c: subscriber_from_row */
-#define SUB_COLS "s.id, s.email, s.email_key, s.email_display, s.name, s.status," \
+/* email_display is stored only when it differs from email (store/subscribers.c) */
+#define SUB_COLS "s.id, s.email, s.email_key, coalesce(s.email_display, s.email), s.name, s.status," \
 	" s.created_at, s.confirmed_at, s.confirm_sent_at, s.token_salt, s.marketing"
 /* read by rows.c: alert_from_row */
 #define ALERT_COLS "a.id, a.article_id, a.list_id, a.state, a.total," \
@@ -30,6 +31,21 @@
 #define SHARD_COLS "id, alert_id, no, lo, hi, cursor, lease_expiry, sent, failed"
 /* read by rows.c: delivery_from_row */
 #define DELIV_COLS "alert_id, subscriber_id, kind, attempts, next_attempt_at, reply"
+
+/*
+ * Inserts that answer with the new id. SQLite runs them without RETURNING
+ * (see .sqlite_rowid): there RETURNING makes every such INSERT inside a
+ * transaction open a statement journal, which measured twenty times slower
+ * for a bulk import and grew with the size of the database.
+ */
+#define SUB_INSERT "INSERT INTO subscribers (email, email_key, email_display, name," \
+	" status, created_at, confirmed_at, token_salt, marketing)" \
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (email_key) DO NOTHING"
+#define ARTICLE_ADD "INSERT INTO articles (slug, headline, standfirst, body_html, body_text," \
+	" byline, url, published_at, images, topics, breaking, created_at)" \
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+#define ALERT_ADD "INSERT INTO alerts (article_id, list_id, state, total, created_at," \
+	" finished_at) VALUES ($1, $2, $3, $4, $5, $6)"
 
 #define SHARD_CLAIM(lock) \
 	"UPDATE alert_shards SET lease_owner = $1, lease_expiry = $3, state = 'running'" \
@@ -71,10 +87,7 @@ const struct store_query store_queries[Q_COUNT] = {
 		"DELETE FROM memberships WHERE list_id = $1 AND subscriber_id = $2", NULL },
 
 	[Q_SUB_INSERT] = { "sub_insert",
-		"INSERT INTO subscribers (email, email_key, email_display, name, status,"
-		" created_at, confirmed_at, token_salt, marketing)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-		" ON CONFLICT (email_key) DO NOTHING RETURNING id", NULL },
+		SUB_INSERT " RETURNING id", NULL, SUB_INSERT },
 	[Q_SUB_BY_ID] = { "sub_by_id",
 		"SELECT " SUB_COLS ", NULL FROM subscribers s WHERE s.id = $1", NULL },
 	[Q_SUB_BY_KEY] = { "sub_by_key",
@@ -140,10 +153,7 @@ const struct store_query store_queries[Q_COUNT] = {
 
 	[Q_SUPP_DEL_KEY] = { "supp_del_key", "DELETE FROM suppressions WHERE email_key = $1", NULL },
 
-	[Q_ARTICLE_ADD] = { "article_add",
-		"INSERT INTO articles (slug, headline, standfirst, body_html, body_text, byline,"
-		" url, published_at, images, topics, breaking, created_at)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id", NULL },
+	[Q_ARTICLE_ADD] = { "article_add", ARTICLE_ADD " RETURNING id", NULL, ARTICLE_ADD },
 	[Q_ARTICLE_GET] = { "article_get",
 		"SELECT id, slug, headline, standfirst, body_html, body_text, byline, url,"
 		" published_at, images, topics, breaking, created_at FROM articles WHERE id = $1",
@@ -155,9 +165,7 @@ const struct store_query store_queries[Q_COUNT] = {
 		" WHERE m.list_id = $1 AND s.status = 'confirmed'"
 		" AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_key = s.email_key)",
 		NULL },
-	[Q_ALERT_ADD] = { "alert_add",
-		"INSERT INTO alerts (article_id, list_id, state, total, created_at, finished_at)"
-		" VALUES ($1, $2, $3, $4, $5, $6) RETURNING id", NULL },
+	[Q_ALERT_ADD] = { "alert_add", ALERT_ADD " RETURNING id", NULL, ALERT_ADD },
 	[Q_ALERT_GET] = { "alert_get", "SELECT " ALERT_COLS " FROM alerts a WHERE a.id = $1", NULL },
 	[Q_ALERT_LIST] = { "alert_list",
 		"SELECT " ALERT_COLS " FROM alerts a ORDER BY a.id DESC LIMIT $1", NULL },
@@ -220,31 +228,19 @@ const struct store_query store_queries[Q_COUNT] = {
 	[Q_APIKEY_ALL] = { "apikey_all", "SELECT name, hash FROM api_keys ORDER BY id", NULL },
 
 	/*
-	 * PostgreSQL's import: the batch is COPYed into the temporary nf_stage
-	 * (pg.c), then moved in one statement. DISTINCT ON keeps the first
-	 * line of a key repeated within the batch; ON CONFLICT leaves keys
-	 * already stored alone; what comes back is the ord of every row that
-	 * became a subscriber.
+	 * PostgreSQL's import (store/pg_import.c): which of the batch's keys
+	 * are stored already, which are suppressed (by key or keyed hash), and
+	 * a block of ids, before the rows are COPYed into the tables. Each
+	 * array answers with the 1-based positions that matched.
 	 */
+	[Q_IMPORT_EXISTING] = { "import_existing", NULL,
+		"SELECT u.i FROM unnest($1::text[]) WITH ORDINALITY AS u(k, i)"
+		" WHERE EXISTS (SELECT 1 FROM subscribers s WHERE s.email_key = u.k)" },
 	[Q_IMPORT_SUPPRESSED] = { "import_suppressed", NULL,
-		"SELECT st.ord FROM nf_stage st WHERE EXISTS (SELECT 1 FROM suppressions x"
-		" WHERE x.email_key = st.email_key OR x.key_hash = st.key_hash)" },
-	[Q_IMPORT_INSERT] = { "import_insert", NULL,
-		"WITH ins AS ("
-		" INSERT INTO subscribers (email, email_key, email_display, name, status,"
-		"  created_at, confirmed_at, token_salt, marketing)"
-		" SELECT st.email, st.email_key, st.email_display, st.name, $1::text, $2::bigint,"
-		"  $3::bigint, st.salt, st.marketing"
-		" FROM (SELECT DISTINCT ON (email_key) * FROM nf_stage ORDER BY email_key, ord) st"
-		" WHERE NOT EXISTS (SELECT 1 FROM suppressions x"
-		"  WHERE x.email_key = st.email_key OR x.key_hash = st.key_hash)"
-		" ORDER BY st.ord"
-		" ON CONFLICT (email_key) DO NOTHING RETURNING id, email_key, marketing),"
-		" mem AS (INSERT INTO memberships (list_id, subscriber_id) SELECT $4::bigint, id FROM ins),"
-		" ev AS (INSERT INTO consent_events (subscriber_id, purpose, action, at, source)"
-		"  SELECT id, 'alerts', 'given', $2::bigint, $5::text FROM ins"
-		"  UNION ALL SELECT id, 'marketing', 'given', $2::bigint, $5::text FROM ins"
-		"  WHERE marketing = 1)"
-		" SELECT min(st.ord) FROM ins JOIN nf_stage st ON st.email_key = ins.email_key"
-		" GROUP BY ins.id" },
+		"SELECT u.i FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(k, h, i)"
+		" WHERE EXISTS (SELECT 1 FROM suppressions x"
+		"  WHERE x.email_key = u.k OR x.key_hash = u.h)" },
+	[Q_IMPORT_IDS] = { "import_ids", NULL,
+		"SELECT nextval(pg_get_serial_sequence('subscribers', 'id'))"
+		" FROM generate_series(1, $1::integer)" },
 };

@@ -463,13 +463,19 @@ enum store_q {
 	Q_SHARD_ADD, Q_SHARD_CLAIM, Q_SHARD_RENEW, Q_SHARD_PROGRESS, Q_SHARD_FINISH,
 	Q_DELIV_TEMP, Q_DELIV_PERM, Q_DELIV_DEL, Q_RETRIES_CLAIM,
 	Q_APIKEY_ADD, Q_APIKEY_ALL,
-	Q_IMPORT_SUPPRESSED, Q_IMPORT_INSERT,	/* PostgreSQL's COPY import */
+	Q_IMPORT_EXISTING, Q_IMPORT_SUPPRESSED, Q_IMPORT_IDS,	/* PostgreSQL's import */
 	Q_COUNT
 };
 struct store_query {
 	const char *name;
 	const char *sql;		/* $1.. placeholders; both dialects */
 	const char *pg;			/* when PostgreSQL needs other text */
+	/*
+	 * An INSERT whose one result is the new row's id: PostgreSQL runs sql
+	 * (... RETURNING id), SQLite runs this text, the same without RETURNING,
+	 * and answers with sqlite3_last_insert_rowid() when a row went in.
+	 */
+	const char *sqlite_rowid;
 };
 extern const struct store_query store_queries[Q_COUNT];
 
@@ -577,6 +583,12 @@ int store_subscriber_insert(struct store *s, const struct store_signup *in, int6
 /* the import batch as plain statements (SQLite's import, PostgreSQL's fallback) */
 int store_import_rows(struct store *s, const struct store_import *imp,
 		      struct store_import_row *rows, size_t n);
+/* mark rows whose key came earlier in the batch DUPLICATE, the others IMPORTED */
+void store_import_mark_repeats(struct store_import_row *rows, size_t n);
+/* PostgreSQL: COPY ... FROM STDIN of data; a unique violation is NF_ERR_TEMP */
+int store_pg_copy(struct store *s, const char *sql, const struct buf *data);
+int store_pg_import(struct store *s, const struct store_import *imp,
+		    struct store_import_row *rows, size_t n);
 /* migrations: run by store_open and store_migrate */
 int store_schema_apply(struct store *s, int *version, int *applied);
 int store_schema_latest(void);

@@ -78,7 +78,9 @@ store_subscriber_insert(struct store *s, const struct store_signup *in, int64_t 
 	store_new_salt(salt);
 	p[0] = SP_TEXT(in->email);
 	p[1] = SP_TEXT(in->email_key);
-	p[2] = SP_TEXT(in->email_display ? in->email_display : in->email);
+	/* the display form is kept only when it says something the address does not */
+	p[2] = in->email_display && strcmp(in->email_display, in->email) != 0 ?
+	       SP_TEXT(in->email_display) : SP_NULL;
 	p[3] = SP_TEXT(in->name);
 	p[4] = SP_TEXT(in->confirmed ? "confirmed" : "pending");
 	p[5] = SP_INT(at);

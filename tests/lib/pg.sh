@@ -18,9 +18,11 @@
 #
 # PG_FAST=1 (the default) turns fsync and synchronous_commit off, which is
 # right for tests; benchmarks set PG_FAST=0 to measure a durable server.
+# PG_OPTS adds server settings ("-c shared_buffers=1GB ...").
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_FAST=${PG_FAST:-1}
+PG_OPTS=${PG_OPTS:-}
 PG_DIR= PG_PORT= PG_URL= PG_WHY=
 
 # _pg_as_owner CMD...: run a server command as postgres when we are root
@@ -63,6 +65,7 @@ pg_start() {
 	PG_PORT=$(free_port)
 	opts="-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR"
 	[ "$PG_FAST" = 1 ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	opts="$opts $PG_OPTS"
 	if ! _pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" \
 		-o "$opts" -w -t 30 start >/dev/null 2>&1; then
 		PG_WHY="pg_ctl start failed: $(tail -n 3 "$PG_DIR/server.log")"
