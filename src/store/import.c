@@ -21,7 +21,7 @@
 
 #include "store.h"
 
-#define IMPORT_ATTEMPTS 3
+#define IMPORT_ATTEMPTS 5
 
 int
 store_import_batch(struct store *s, const struct store_import *imp,
@@ -52,6 +52,7 @@ store_import_batch(struct store *s, const struct store_import *imp,
 		rc = store_tx_end(s, s->ops->import(s, imp, rows, n));
 		if (rc != NF_ERR_TEMP || s->depth > 0 || attempt + 1 == IMPORT_ATTEMPTS)
 			return rc;
+		log_event(LOG_WARN, "store.import.retry", "why", s->err, NULL);
 	}
 }
 
