@@ -35,6 +35,13 @@ int cmd_dkim(int argc, char **argv);
 int cmd_message(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_template(int argc, char **argv);
+/* cmd_db.c: open --db for a command, saying why on stderr when it fails */
+struct store;
+int cli_store_open(const char *cmd, const char *url, struct store **out);
+
+int cmd_db(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_subscribers(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_smtp(int argc, char **argv);

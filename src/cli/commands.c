@@ -8,11 +8,13 @@
 
 const struct cli_command cli_commands[] = {
 	{ "dkim", cmd_dkim, "make a DKIM key and print its DNS record (dkim keygen)" },
+	{ "db", cmd_db, "database schema: migrate" },
 	{ "help", cmd_help, "show this help" },
 	{ "message", cmd_message, "print the alert a subscriber would get (message compose)" },
 	{ "serve", cmd_serve, "run the signup pages, the API and the delivery engine" },
 	{ "smtp", cmd_smtp, "send mail through a transport: smtp send" },
 	{ "template", cmd_template, "render a Mustache template with JSON data (template render)" },
+	{ "subscribers", cmd_subscribers, "import, export or count subscribers" },
 	{ "version", cmd_version, "print the version" },
 	{ "address", cmd_address, "check email addresses as signup does" },
 	{ 0, 0, 0 }

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# bench/store.sh - import N subscribers and stream them back, on SQLite and PostgreSQL
+#
+# One generated CSV (bench/gen_subscribers.py: realistic domain mix, names,
+# marketing flags) is loaded four ways on each database, in the same run:
+#   reference: the sqlite3 shell's .import / psql's \copy into a bare table,
+#   reference+unique: the same into a table whose email column is UNIQUE,
+#   newsflash: `newsflash subscribers import` (every address through
+#     addr_check; subscribers, memberships and the consent ledger written;
+#     committed every 50,000 rows),
+# then streamed back: `newsflash subscribers export --recipients` (the
+# delivery engine's cursor over confirmed members), with the database
+# shell's SELECT of the same rows as the reference. Streaming is also timed
+# over the first 10% of the ids to show that peak RSS does not grow with
+# the number of rows.
+#
+# Times are wall-clock seconds on a shared machine; each line reports
+# rows/s, peak RSS (/usr/bin/time) and the ratio to the reference measured
+# in the same run. BENCH_N (default 1000000) sets the size.
+set -uo pipefail
+source tests/lib.sh
+PG_FAST=0			# a durable server: fsync on, as in production
+source tests/lib/pg.sh
+
+N=${BENCH_N:-1000000}
+NFBIN=${NEWSFLASH_BIN:-$PWD/${BUILD:-build}/newsflash}
+CSV="$WORK/subscribers.csv"
+SRC=$PWD
+
+# measure LABEL ROWS REF_SECONDS CMD...: run, print one line, set SECS and RSS
+measure() {
+	local label=$1 rows=$2 ref=$3 ratio=""
+	shift 3
+	/usr/bin/time -q -f "%e %M" -o "$WORK/time" "$@" >"$WORK/out" 2>"$WORK/err"
+	local rc=$?
+	read -r SECS RSS <"$WORK/time"
+	[ -n "$ref" ] && ratio=$(awk -v a="$SECS" -v b="$ref" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }')
+	printf "%-44s %8.2f s %10.0f rows/s %8d KB  %s\n" "$label" "$SECS" \
+		"$(awk -v n="$rows" -v s="$SECS" 'BEGIN { print (s > 0 ? n / s : 0) }')" "$RSS" \
+		"${ratio:+$ratio of reference}"
+	if [ "$rc" -ne 0 ]; then
+		echo "  exit $rc: $(head -c 300 "$WORK/err")"
+	fi
+}
+
+echo "== generating $N subscribers"
+/usr/bin/python3 "$SRC/bench/gen_subscribers.py" "$N" >"$CSV"
+TENTH=$((N / 10))
+echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+echo "== SQLite $(sqlite3 --version | cut -d' ' -f1)"
+cd "$WORK" || exit 1
+measure "reference: sqlite3 .import" "$N" "" \
+	sqlite3 ref.db 'PRAGMA journal_mode=WAL' '.import --csv subscribers.csv subs'
+REF=$SECS
+measure "reference+unique: .import, UNIQUE email" "$N" "" \
+	sqlite3 refu.db 'PRAGMA journal_mode=WAL' \
+	'CREATE TABLE subs (email TEXT UNIQUE, name TEXT, marketing TEXT)' \
+	'.import --csv --skip 1 subscribers.csv subs'
+REFU=$SECS
+measure "newsflash subscribers import" "$N" "$REF" \
+	"$NFBIN" subscribers import subscribers.csv --list breaking-news \
+	--consent-source "bench import" --db "sqlite:$WORK/nf.db"
+echo "  $(cat "$WORK/out"); vs reference+unique: $(awk -v a="$SECS" -v b="$REFU" 'BEGIN { printf "%.2fx", a / b }')"
+measure "reference: sqlite3 SELECT to /dev/null" "$N" "" \
+	sqlite3 nf.db "SELECT s.email, s.status, s.created_at FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id WHERE m.list_id = 1 AND s.status = 'confirmed' ORDER BY m.subscriber_id"
+SREF=$SECS
+measure "newsflash export --recipients (stream)" "$N" "$SREF" \
+	"$NFBIN" subscribers export --recipients breaking-news --db "sqlite:$WORK/nf.db"
+echo "  rows out: $(($(wc -l <"$WORK/out") - 1))"
+sqlite3 nf.db "INSERT INTO lists (name, created_at) VALUES ('tenth', 0)" \
+	"INSERT INTO memberships SELECT (SELECT id FROM lists WHERE name = 'tenth'), id FROM subscribers WHERE id <= $TENTH"
+measure "stream of the first 10% (memory check)" "$TENTH" "" \
+	"$NFBIN" subscribers export --recipients tenth --db "sqlite:$WORK/nf.db"
+
+echo "== PostgreSQL"
+if ! pg_start; then
+	echo "skipped: $PG_WHY"
+	exit 0
+fi
+echo "server: $(psql -Atc 'show server_version' "$PG_URL"), shared_buffers $(psql -Atc 'show shared_buffers' "$PG_URL"), fsync $(psql -Atc 'show fsync' "$PG_URL")"
+psql -q "$PG_URL" -c 'CREATE TABLE ref (email text, name text, marketing text)' \
+	-c 'CREATE TABLE refu (email text UNIQUE, name text, marketing text)'
+measure "reference: psql \\copy" "$N" "" \
+	psql -q "$PG_URL" -c "\\copy ref FROM 'subscribers.csv' CSV HEADER"
+REF=$SECS
+measure "reference+unique: \\copy, UNIQUE email" "$N" "" \
+	psql -q "$PG_URL" -c "\\copy refu FROM 'subscribers.csv' CSV HEADER"
+REFU=$SECS
+measure "newsflash subscribers import" "$N" "$REF" \
+	"$NFBIN" subscribers import subscribers.csv --list breaking-news \
+	--consent-source "bench import" --db "$PG_URL"
+echo "  $(cat "$WORK/out"); vs reference+unique: $(awk -v a="$SECS" -v b="$REFU" 'BEGIN { printf "%.2fx", a / b }')"
+psql -q "$PG_URL" -c 'VACUUM ANALYZE'
+measure "reference: psql \\copy (SELECT) to /dev/null" "$N" "" \
+	psql -q "$PG_URL" -c "\\copy (SELECT s.email, s.status, s.created_at FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id WHERE m.list_id = 1 AND s.status = 'confirmed' ORDER BY m.subscriber_id) TO '/dev/null'"
+SREF=$SECS
+measure "newsflash export --recipients (stream)" "$N" "$SREF" \
+	"$NFBIN" subscribers export --recipients breaking-news --db "$PG_URL"
+echo "  rows out: $(($(wc -l <"$WORK/out") - 1))"
+psql -q "$PG_URL" -c "INSERT INTO lists (name, created_at) VALUES ('tenth', 0)" \
+	-c "INSERT INTO memberships SELECT (SELECT id FROM lists WHERE name = 'tenth'), id FROM subscribers WHERE id <= $TENTH"
+measure "stream of the first 10% (memory check)" "$TENTH" "" \
+	"$NFBIN" subscribers export --recipients tenth --db "$PG_URL"

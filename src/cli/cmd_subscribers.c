@@ -1,0 +1,477 @@
+/*
+ * cli/cmd_subscribers.c - newsflash subscribers import|export|count
+ *
+ * Owns: the operator's tools for the subscriber table.
+ *
+ *   import FILE.csv --list LIST --consent-source TEXT [--pending] [--batch N]
+ *       Columns: email, then optional name and marketing (yes/no, true/false,
+ *       1/0, y/n or empty); a first row starting "email" is a header. Every
+ *       address goes through addr_check; a bad row is reported on stderr with
+ *       its line number and skipped. Imported subscribers are confirmed, with
+ *       the consent source in the ledger, or pending with --pending (the
+ *       confirmation mail is the delivery engine's, not this command's).
+ *       The import commits every --batch rows (default 50000): a kill -9
+ *       loses at most the batch in progress, and running the same command
+ *       again skips what is there (duplicates) and imports the rest.
+ *       Ends with "imported N, skipped N, duplicates N". Exit 0 when nothing
+ *       was skipped, 1 when rows were skipped or the database failed, 2 for
+ *       usage errors or an unreadable file.
+ *   export [--format csv|json] [--recipients LIST]
+ *       email, status, created_at, lists, one subscriber at a time (pages of
+ *       2000 by id, so memory stays flat); --recipients streams only who an
+ *       alert to LIST would reach, the way the delivery engine reads them.
+ *   count [--list LIST] [--status STATUS]   the number alone
+ *
+ * Every command takes --db URL (NEWSFLASH_DB), default sqlite:var/newsflash.db.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "addr/addr.h"
+#include "core/core.h"
+#include "store/store.h"
+#include "cli.h"
+
+#define IMPORT_BATCH_DEFAULT 50000
+#define IMPORT_BATCH_MAX 100000
+#define EXPORT_PAGE 2000
+#define NAME_MAX_BYTES 256
+
+static int
+sub_usage(FILE *to, int rc)
+{
+	fprintf(to,
+		"usage: newsflash subscribers import FILE.csv --list LIST --consent-source TEXT\n"
+		"                                    [--pending] [--batch N] [--db URL]\n"
+		"       newsflash subscribers export [--format csv|json] [--recipients LIST] [--db URL]\n"
+		"       newsflash subscribers count [--list LIST] [--status STATUS] [--db URL]\n\n"
+		"import: CSV columns email, then optional name and marketing (yes/no).\n"
+		"Imported subscribers are confirmed with the consent source recorded,\n"
+		"or pending with --pending. Bad rows are reported with their line\n"
+		"numbers and skipped. Re-running an interrupted import completes it.\n");
+	return rc;
+}
+
+/* parse options after the verb; help and bad flags print the usage */
+static int
+parse(const struct config_opt *opts, int argc, char **argv, char ***pos, int *npos, int *help)
+{
+	if (config_parse(opts, argc - 1, argv + 1, pos, npos) != NF_OK)
+		return sub_usage(stderr, EXIT_USAGE);
+	if (*help) {
+		sub_usage(stdout, 0);
+		config_usage(opts, stdout);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- import ---- */
+
+struct import_job {
+	const char *file;
+	struct store *s;
+	struct store_import imp;
+	struct store_import_row *rows;
+	size_t n, max;
+	struct arena *mem;
+	long imported, skipped, duplicates;
+	int header_checked;
+};
+
+/* outside text, made safe for one line on a terminal */
+static void
+print_safe(FILE *to, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && i < 80; i++)
+		fputc((unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i], to);
+	if (len > 80)
+		fputs("...", to);
+}
+
+static void
+bad_row(struct import_job *j, long line, const char *why, const char *value, size_t len)
+{
+	fprintf(stderr, "newsflash: subscribers import: %s: line %ld: %s", j->file, line, why);
+	if (value) {
+		fputs(": \"", stderr);
+		print_safe(stderr, value, len);
+		fputc('"', stderr);
+	}
+	fputc('\n', stderr);
+	j->skipped++;
+}
+
+/* the marketing column: empty means no */
+static int
+parse_marketing(const char *v, size_t len, int *on)
+{
+	static const char *const yes[] = { "yes", "y", "true", "1" };
+	static const char *const no[] = { "no", "n", "false", "0", "" };
+	size_t i;
+
+	for (i = 0; i < NF_ARRAY_LEN(yes); i++)
+		if (len == strlen(yes[i]) && strncasecmp(v, yes[i], len) == 0) {
+			*on = 1;
+			return NF_OK;
+		}
+	for (i = 0; i < NF_ARRAY_LEN(no); i++)
+		if (len == strlen(no[i]) && strncasecmp(v, no[i], len) == 0) {
+			*on = 0;
+			return NF_OK;
+		}
+	return NF_ERR_INVALID;
+}
+
+static int
+flush(struct import_job *j)
+{
+	size_t i;
+
+	if (j->n == 0)
+		return 0;
+	if (store_import_batch(j->s, &j->imp, j->rows, j->n) != NF_OK) {
+		fprintf(stderr, "newsflash: subscribers import: %s: the batch ending at line %ld "
+			"was not stored: %s\n", j->file, j->rows[j->n - 1].line, store_errmsg(j->s));
+		return EXIT_PROBLEM;
+	}
+	for (i = 0; i < j->n; i++) {
+		if (j->rows[i].outcome == STORE_IMPORTED)
+			j->imported++;
+		else if (j->rows[i].outcome == STORE_DUPLICATE)
+			j->duplicates++;
+		else
+			bad_row(j, j->rows[i].line, "the address is on the suppression list", NULL, 0);
+	}
+	j->n = 0;
+	arena_free(j->mem);
+	j->mem = arena_new(0);
+	return 0;
+}
+
+/* a header row names the first column "email" */
+static int
+is_header(const struct store_csv_record *r)
+{
+	return r->len[0] == 5 && strncasecmp(r->field[0], "email", 5) == 0;
+}
+
+static int
+add_record(struct import_job *j, const struct store_csv_record *r)
+{
+	struct store_import_row *row;
+	struct addr_result a;
+	int marketing = 0;
+
+	if (!j->header_checked) {
+		j->header_checked = 1;
+		if (is_header(r))
+			return 0;
+	}
+	if (r->nfields == 1 && r->len[0] == 0)
+		return 0;	/* an empty line */
+	if (r->nfields > 3)
+		return bad_row(j, r->line, "more than 3 columns (email, name, marketing)", NULL, 0), 0;
+	if (r->nfields > 2 && parse_marketing(r->field[2], r->len[2], &marketing) != NF_OK)
+		return bad_row(j, r->line, "marketing must be yes or no", r->field[2], r->len[2]), 0;
+	if (r->nfields > 1 && r->len[1] > NAME_MAX_BYTES)
+		return bad_row(j, r->line, "the name is too long", NULL, 0), 0;
+	if (addr_check(r->field[0], r->len[0], ADDR_SMTPUTF8, &a) != 0 || !a.valid) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "invalid address (%s)", a.code ? a.code : "?");
+		return bad_row(j, r->line, why, r->field[0], r->len[0]), 0;
+	}
+	row = &j->rows[j->n++];
+	row->email = arena_strdup(j->mem, a.normalized);
+	row->email_key = arena_strdup(j->mem, a.key);
+	row->email_display = arena_strdup(j->mem, a.display);
+	row->name = r->nfields > 1 && r->len[1] ? arena_strndup(j->mem, r->field[1], r->len[1]) : NULL;
+	row->marketing = marketing;
+	row->line = r->line;
+	return j->n == j->max ? flush(j) : 0;
+}
+
+static int
+import_stream(struct import_job *j, FILE *f)
+{
+	struct store_csv_reader rd;
+	int rc = 0, r;
+
+	store_csv_reader_init(&rd, f);
+	while (rc == 0 && (r = store_csv_read(&rd)) != STORE_CSV_END) {
+		if (r == STORE_CSV_RECORD)
+			rc = add_record(j, &rd.rec);
+		else if (r == STORE_CSV_BAD || r == STORE_CSV_TOO_LONG)
+			bad_row(j, rd.rec.line, rd.rec.error ? rd.rec.error : "malformed CSV", NULL, 0);
+		else {
+			fprintf(stderr, "newsflash: subscribers import: %s: read error\n", j->file);
+			rc = EXIT_USAGE;
+		}
+	}
+	if (rc == 0)
+		rc = flush(j);
+	store_csv_reader_free(&rd);
+	return rc;
+}
+
+static int
+import_run(struct import_job *j, const char *db, const char *list)
+{
+	FILE *f = strcmp(j->file, "-") == 0 ? stdin : fopen(j->file, "rb");
+	int rc;
+
+	if (f == NULL)
+		return cli_fail("subscribers import", "cannot read %s", j->file);
+	if ((rc = cli_store_open("subscribers import", db, &j->s)) != 0)
+		goto out;
+	if (store_list_ensure(j->s, list, &j->imp.list_id) != NF_OK) {
+		rc = cli_fail("subscribers import", "--list: %s", store_errmsg(j->s));
+		goto out;
+	}
+	j->rows = xcalloc(j->max, sizeof(*j->rows));
+	j->mem = arena_new(0);
+	rc = import_stream(j, f);
+	printf("imported %ld, skipped %ld, duplicates %ld\n", j->imported, j->skipped,
+	       j->duplicates);
+	if (rc == 0 && j->skipped > 0)
+		rc = EXIT_PROBLEM;
+out:
+	if (f != stdin)
+		fclose(f);
+	free(j->rows);
+	arena_free(j->mem);
+	store_close(j->s);
+	return rc;
+}
+
+static int
+import(int argc, char **argv)
+{
+	const char *db = STORE_DEFAULT_URL, *list = NULL, *source = NULL;
+	long batch = IMPORT_BATCH_DEFAULT;
+	int pending = 0, help = 0, npos = 0, rc;
+	const struct config_opt opts[] = {
+		{ "db", CONFIG_STRING, &db, "URL", "sqlite:PATH or postgresql://..." },
+		{ "list", CONFIG_STRING, &list, "LIST", "the list to add everyone to" },
+		{ "consent-source", CONFIG_STRING, &source, "TEXT",
+		  "where these people gave consent (kept in the ledger)" },
+		{ "pending", CONFIG_BOOL, &pending, NULL, "import as pending, to be confirmed" },
+		{ "batch", CONFIG_INT, &batch, "N", "rows per transaction (50000)" },
+		{ "help", CONFIG_BOOL, &help, NULL, "show this help" },
+		{ 0, 0, 0, 0, 0 }
+	};
+	struct import_job j;
+	char **pos = NULL;
+
+	if ((rc = parse(opts, argc, argv, &pos, &npos, &help)) != 0) {
+		free(pos);
+		return rc < 0 ? 0 : rc;
+	}
+	memset(&j, 0, sizeof(j));
+	j.file = npos == 1 ? pos[0] : NULL;
+	free(pos);
+	if (j.file == NULL)
+		return cli_fail("subscribers import", "give one CSV file (or - for stdin)");
+	if (list == NULL || source == NULL || *source == '\0')
+		return cli_fail("subscribers import", "--list and --consent-source are required");
+	if (batch < 1 || batch > IMPORT_BATCH_MAX)
+		return cli_fail("subscribers import", "--batch must be 1 to %d", IMPORT_BATCH_MAX);
+	j.max = (size_t)batch;
+	j.imp.confirmed = !pending;
+	j.imp.source = source;
+	return import_run(&j, db, list);
+}
+
+/* ---- export ---- */
+
+static void
+export_csv_row(struct buf *b, const struct store_subscriber *x)
+{
+	char when[TIME_RFC3339_MAX];
+
+	time_rfc3339((time_t)x->created_at, when);
+	store_csv_field(b, x->email, strlen(x->email));
+	buf_printf(b, ",%s,%s,", store_status_name(x->status), when);
+	store_csv_field(b, x->lists ? x->lists : "", x->lists ? strlen(x->lists) : 0);
+	buf_puts(b, "\r\n");
+}
+
+static json_t *
+jstr(const char *s)
+{
+	json_t *v = json_stringn(s ? s : "", s ? strlen(s) : 0);
+
+	return v ? v : json_string("");
+}
+
+static void
+export_json_row(struct buf *b, const struct store_subscriber *x, int first)
+{
+	char when[TIME_RFC3339_MAX], *text;
+	json_t *o = json_object(), *lists = json_array();
+	const char *p = x->lists, *sp;
+
+	time_rfc3339((time_t)x->created_at, when);
+	for (; p && *p; p = sp ? sp + 1 : p + strlen(p)) {
+		sp = strchr(p, ' ');
+		json_array_append_new(lists, json_stringn(p, sp ? (size_t)(sp - p) : strlen(p)));
+	}
+	json_object_set_new(o, "email", jstr(x->email));
+	json_object_set_new(o, "status", jstr(store_status_name(x->status)));
+	json_object_set_new(o, "created_at", jstr(when));
+	json_object_set_new(o, "lists", lists);
+	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	buf_puts(b, first ? "\n" : ",\n");
+	buf_puts(b, text ? text : "{}");
+	free(text);
+	json_decref(o);
+}
+
+/* the next page: every subscriber, or (list_id > 0) who an alert to that list reaches */
+static int
+next_page(struct store *s, int64_t list_id, int64_t *cursor, struct store_batch *page)
+{
+	if (list_id > 0)
+		return store_members_next(s, list_id, cursor, 0, EXPORT_PAGE, page);
+	return store_subscribers_next(s, cursor, EXPORT_PAGE, page);
+}
+
+static int
+export_all(struct store *s, int json, int64_t list_id, const char *list)
+{
+	struct store_batch page;
+	struct buf b;
+	int64_t cursor = 0;
+	size_t i;
+	int rc, first = 1;
+
+	store_batch_init(&page);
+	buf_init(&b, 0);
+	fputs(json ? "[" : "email,status,created_at,lists\r\n", stdout);
+	while ((rc = next_page(s, list_id, &cursor, &page)) == NF_OK && page.count > 0) {
+		buf_reset(&b);
+		for (i = 0; i < page.count; i++, first = 0) {
+			if (list_id > 0)
+				page.rows[i].lists = list;
+			if (json)
+				export_json_row(&b, &page.rows[i], first);
+			else
+				export_csv_row(&b, &page.rows[i]);
+		}
+		fwrite(b.data, 1, b.len, stdout);
+	}
+	if (json)
+		fputs(first ? "]\n" : "\n]\n", stdout);
+	buf_free(&b);
+	store_batch_free(&page);
+	if (rc != NF_OK) {
+		fprintf(stderr, "newsflash: subscribers export: %s\n", store_errmsg(s));
+		return EXIT_PROBLEM;
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "newsflash: subscribers export: write error\n");
+		return EXIT_PROBLEM;
+	}
+	return 0;
+}
+
+static int
+export(int argc, char **argv)
+{
+	const char *db = STORE_DEFAULT_URL, *format = "csv", *recipients = NULL;
+	int help = 0, npos = 0, rc;
+	const struct config_opt opts[] = {
+		{ "db", CONFIG_STRING, &db, "URL", "sqlite:PATH or postgresql://..." },
+		{ "format", CONFIG_STRING, &format, "csv|json", "output format (csv)" },
+		{ "recipients", CONFIG_STRING, &recipients, "LIST",
+		  "only who an alert to LIST reaches: confirmed, not suppressed" },
+		{ "help", CONFIG_BOOL, &help, NULL, "show this help" },
+		{ 0, 0, 0, 0, 0 }
+	};
+	struct store *s = NULL;
+	char **pos = NULL;
+	int64_t list_id = 0;
+
+	if ((rc = parse(opts, argc, argv, &pos, &npos, &help)) != 0) {
+		free(pos);
+		return rc < 0 ? 0 : rc;
+	}
+	free(pos);
+	if (npos > 0)
+		return cli_fail("subscribers export", "takes no arguments");
+	if (strcmp(format, "csv") != 0 && strcmp(format, "json") != 0)
+		return cli_fail("subscribers export", "--format must be csv or json");
+	if ((rc = cli_store_open("subscribers export", db, &s)) != 0)
+		return rc;
+	if (recipients && store_list_get(s, recipients, &list_id) != NF_OK) {
+		fprintf(stderr, "newsflash: subscribers export: no list named '%s'\n", recipients);
+		store_close(s);
+		return EXIT_PROBLEM;
+	}
+	rc = export_all(s, strcmp(format, "json") == 0, list_id, recipients);
+	store_close(s);
+	return rc;
+}
+
+/* ---- count ---- */
+
+static int
+count(int argc, char **argv)
+{
+	const char *db = STORE_DEFAULT_URL, *list = NULL, *status = NULL;
+	enum store_sub_status st = STORE_ANY;
+	int help = 0, npos = 0, rc;
+	const struct config_opt opts[] = {
+		{ "db", CONFIG_STRING, &db, "URL", "sqlite:PATH or postgresql://..." },
+		{ "list", CONFIG_STRING, &list, "LIST", "count the members of this list" },
+		{ "status", CONFIG_STRING, &status, "STATUS",
+		  "pending, confirmed, unsubscribed or bounced (default: all but erased)" },
+		{ "help", CONFIG_BOOL, &help, NULL, "show this help" },
+		{ 0, 0, 0, 0, 0 }
+	};
+	struct store *s = NULL;
+	char **pos = NULL;
+	int64_t n = 0;
+
+	if ((rc = parse(opts, argc, argv, &pos, &npos, &help)) != 0) {
+		free(pos);
+		return rc < 0 ? 0 : rc;
+	}
+	free(pos);
+	if (npos > 0)
+		return cli_fail("subscribers count", "takes no arguments");
+	if (status && (store_status_parse(status, &st) != NF_OK || st == STORE_ERASED))
+		return cli_fail("subscribers count", "--status must be pending, confirmed, "
+				"unsubscribed or bounced");
+	if ((rc = cli_store_open("subscribers count", db, &s)) != 0)
+		return rc;
+	rc = store_subscriber_count(s, list, st, &n);
+	if (rc == NF_ERR_NOTFOUND)
+		fprintf(stderr, "newsflash: subscribers count: no list named '%s'\n", list);
+	else if (rc != NF_OK)
+		fprintf(stderr, "newsflash: subscribers count: %s\n", store_errmsg(s));
+	else
+		printf("%lld\n", (long long)n);
+	store_close(s);
+	return rc == NF_OK ? 0 : EXIT_PROBLEM;
+}
+
+int
+cmd_subscribers(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "import") == 0)
+		return import(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "export") == 0)
+		return export(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "count") == 0)
+		return count(argc - 1, argv + 1);
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0))
+		return sub_usage(stdout, 0);
+	return sub_usage(stderr, EXIT_USAGE);
+}

@@ -1,0 +1,291 @@
+/*
+ * store/schema.c - the versioned schema, in both dialects side by side
+ *
+ * Owns: the migrations and the one procedure that applies them. Each
+ * version is a script per dialect; the two say the same thing and differ
+ * only where the databases do (identity columns, WITHOUT ROWID, trigger
+ * languages, how to read the clock). A schema_version table records what
+ * was applied and when.
+ *
+ * Applying is safe twice and from two processes at once: everything runs in
+ * one write transaction that first takes a lock (SQLite: BEGIN IMMEDIATE,
+ * the database's single writer lock; PostgreSQL: pg_advisory_xact_lock), and
+ * only then reads the version. The loser of the race waits, then finds
+ * nothing left to do.
+ *
+ * CHECK constraints are written as OR chains, never IN lists: SQLite
+ * evaluates IN with three or more values by building a temporary B-tree on
+ * every row written, which was a third of the cost of an import.
+ *
+ * Times are unix seconds in integer columns on both, so the same statements
+ * read the same values everywhere. consent_events is append-only, enforced by
+ * triggers; the one change they allow is blanking ip and user_agent, which an
+ * erasure must do.
+ */
+#include <stdio.h>
+
+#include "store.h"
+
+static const char bootstrap[] =
+	"CREATE TABLE IF NOT EXISTS schema_version ("
+	" version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)";
+
+static const char sqlite_v1[] =
+	"CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
+	"CREATE TABLE subscribers (\n"
+	" id INTEGER PRIMARY KEY,\n"
+	" email TEXT, email_key TEXT UNIQUE, email_display TEXT, name TEXT,\n"
+	" status TEXT NOT NULL CHECK (status = 'pending' OR status = 'confirmed'"
+	"  OR status = 'unsubscribed' OR status = 'bounced' OR status = 'erased'),\n"
+	" created_at INTEGER NOT NULL, confirmed_at INTEGER, confirm_sent_at INTEGER,\n"
+	" token_salt TEXT NOT NULL,\n"
+	" marketing INTEGER NOT NULL DEFAULT 0 CHECK (marketing = 0 OR marketing = 1),\n"
+	" CHECK (status = 'erased' OR (email IS NOT NULL AND email_key IS NOT NULL)));\n"
+	"CREATE TABLE lists (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+	" created_at INTEGER NOT NULL);\n"
+	"INSERT INTO lists (name, created_at)"
+	" VALUES ('breaking-news', CAST(strftime('%s', 'now') AS INTEGER));\n"
+	"CREATE TABLE memberships (\n"
+	" list_id INTEGER NOT NULL REFERENCES lists (id),\n"
+	" subscriber_id INTEGER NOT NULL REFERENCES subscribers (id),\n"
+	" PRIMARY KEY (list_id, subscriber_id)) WITHOUT ROWID;\n"
+	"CREATE TABLE consent_events (\n"
+	" id INTEGER PRIMARY KEY,\n"
+	" subscriber_id INTEGER NOT NULL REFERENCES subscribers (id),\n"
+	" purpose TEXT NOT NULL CHECK (purpose = 'alerts' OR purpose = 'marketing'),\n"
+	" action TEXT NOT NULL CHECK (action = 'given' OR action = 'withdrawn'"
+	"  OR action = 'confirmed'),\n"
+	" at INTEGER NOT NULL, source TEXT NOT NULL, ip TEXT, user_agent TEXT,\n"
+	" wording_version TEXT, wording_hash TEXT);\n"
+	"CREATE INDEX consent_events_subscriber ON consent_events (subscriber_id);\n"
+	"CREATE TRIGGER consent_events_no_delete BEFORE DELETE ON consent_events\n"
+	" BEGIN SELECT RAISE(ABORT, 'consent_events is append-only'); END;\n"
+	"CREATE TRIGGER consent_events_no_update BEFORE UPDATE ON consent_events\n"
+	" WHEN NEW.id IS NOT OLD.id OR NEW.subscriber_id IS NOT OLD.subscriber_id\n"
+	"  OR NEW.purpose IS NOT OLD.purpose OR NEW.action IS NOT OLD.action\n"
+	"  OR NEW.at IS NOT OLD.at OR NEW.source IS NOT OLD.source\n"
+	"  OR NEW.wording_version IS NOT OLD.wording_version\n"
+	"  OR NEW.wording_hash IS NOT OLD.wording_hash\n"
+	"  OR (NEW.ip IS NOT NULL AND NEW.ip IS NOT OLD.ip)\n"
+	"  OR (NEW.user_agent IS NOT NULL AND NEW.user_agent IS NOT OLD.user_agent)\n"
+	" BEGIN SELECT RAISE(ABORT, 'consent_events is append-only'); END;\n"
+	"CREATE TABLE articles (\n"
+	" id INTEGER PRIMARY KEY, slug TEXT, headline TEXT NOT NULL, standfirst TEXT,\n"
+	" body_html TEXT, body_text TEXT, byline TEXT, url TEXT, published_at INTEGER,\n"
+	" images TEXT, topics TEXT, breaking INTEGER NOT NULL DEFAULT 0,\n"
+	" created_at INTEGER NOT NULL);\n"
+	"CREATE TABLE alerts (\n"
+	" id INTEGER PRIMARY KEY,\n"
+	" article_id INTEGER NOT NULL REFERENCES articles (id),\n"
+	" list_id INTEGER NOT NULL REFERENCES lists (id),\n"
+	" state TEXT NOT NULL CHECK (state = 'queued' OR state = 'sending' OR state = 'done'"
+	"  OR state = 'cancelled'),\n"
+	" total INTEGER NOT NULL DEFAULT 0, retry_sent INTEGER NOT NULL DEFAULT 0,\n"
+	" created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER);\n"
+	"CREATE TABLE alert_shards (\n"
+	" id INTEGER PRIMARY KEY,\n"
+	" alert_id INTEGER NOT NULL REFERENCES alerts (id),\n"
+	" no INTEGER NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL,\n"
+	" cursor INTEGER NOT NULL, lease_owner TEXT, lease_expiry INTEGER,\n"
+	" state TEXT NOT NULL CHECK (state = 'queued' OR state = 'running' OR state = 'done'),\n"
+	" sent INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0,\n"
+	" UNIQUE (alert_id, no));\n"
+	"CREATE INDEX alert_shards_todo ON alert_shards (alert_id, no) WHERE state <> 'done';\n"
+	"CREATE TABLE deliveries (\n"
+	" alert_id INTEGER NOT NULL REFERENCES alerts (id),\n"
+	" subscriber_id INTEGER NOT NULL REFERENCES subscribers (id),\n"
+	" kind TEXT NOT NULL CHECK (kind = 'temp' OR kind = 'perm'),\n"
+	" attempts INTEGER NOT NULL DEFAULT 1, next_attempt_at INTEGER, reply TEXT,\n"
+	" PRIMARY KEY (alert_id, subscriber_id)) WITHOUT ROWID;\n"
+	"CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE kind = 'temp';\n"
+	"CREATE INDEX deliveries_subscriber ON deliveries (subscriber_id);\n"
+	"CREATE TABLE suppressions (\n"
+	" id INTEGER PRIMARY KEY, email_key TEXT UNIQUE, key_hash TEXT UNIQUE,\n"
+	" reason TEXT NOT NULL, at INTEGER NOT NULL,\n"
+	" CHECK ((email_key IS NULL) <> (key_hash IS NULL)));\n"
+	"CREATE TABLE api_keys (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+	" hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL);\n";
+
+static const char pg_v1[] =
+	"CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
+	"CREATE TABLE subscribers (\n"
+	" id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,\n"
+	" email TEXT, email_key TEXT UNIQUE, email_display TEXT, name TEXT,\n"
+	" status TEXT NOT NULL CHECK (status = 'pending' OR status = 'confirmed'"
+	"  OR status = 'unsubscribed' OR status = 'bounced' OR status = 'erased'),\n"
+	" created_at BIGINT NOT NULL, confirmed_at BIGINT, confirm_sent_at BIGINT,\n"
+	" token_salt TEXT NOT NULL,\n"
+	" marketing INTEGER NOT NULL DEFAULT 0 CHECK (marketing = 0 OR marketing = 1),\n"
+	" CHECK (status = 'erased' OR (email IS NOT NULL AND email_key IS NOT NULL)));\n"
+	"CREATE TABLE lists (id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL);\n"
+	"INSERT INTO lists (name, created_at)"
+	" VALUES ('breaking-news', CAST(extract(epoch FROM now()) AS BIGINT));\n"
+	"CREATE TABLE memberships (\n"
+	" list_id BIGINT NOT NULL REFERENCES lists (id),\n"
+	" subscriber_id BIGINT NOT NULL REFERENCES subscribers (id),\n"
+	" PRIMARY KEY (list_id, subscriber_id));\n"
+	"CREATE TABLE consent_events (\n"
+	" id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,\n"
+	" subscriber_id BIGINT NOT NULL REFERENCES subscribers (id),\n"
+	" purpose TEXT NOT NULL CHECK (purpose = 'alerts' OR purpose = 'marketing'),\n"
+	" action TEXT NOT NULL CHECK (action = 'given' OR action = 'withdrawn'"
+	"  OR action = 'confirmed'),\n"
+	" at BIGINT NOT NULL, source TEXT NOT NULL, ip TEXT, user_agent TEXT,\n"
+	" wording_version TEXT, wording_hash TEXT);\n"
+	"CREATE INDEX consent_events_subscriber ON consent_events (subscriber_id);\n"
+	"CREATE FUNCTION consent_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+	"BEGIN\n"
+	" IF TG_OP = 'DELETE'\n"
+	"  OR NEW.id IS DISTINCT FROM OLD.id OR NEW.subscriber_id IS DISTINCT FROM OLD.subscriber_id\n"
+	"  OR NEW.purpose IS DISTINCT FROM OLD.purpose OR NEW.action IS DISTINCT FROM OLD.action\n"
+	"  OR NEW.at IS DISTINCT FROM OLD.at OR NEW.source IS DISTINCT FROM OLD.source\n"
+	"  OR NEW.wording_version IS DISTINCT FROM OLD.wording_version\n"
+	"  OR NEW.wording_hash IS DISTINCT FROM OLD.wording_hash\n"
+	"  OR (NEW.ip IS NOT NULL AND NEW.ip IS DISTINCT FROM OLD.ip)\n"
+	"  OR (NEW.user_agent IS NOT NULL AND NEW.user_agent IS DISTINCT FROM OLD.user_agent)\n"
+	" THEN\n"
+	"  RAISE EXCEPTION 'consent_events is append-only';\n"
+	" END IF;\n"
+	" RETURN NEW;\n"
+	"END $$;\n"
+	"CREATE TRIGGER consent_events_append_only BEFORE UPDATE OR DELETE ON consent_events\n"
+	" FOR EACH ROW EXECUTE FUNCTION consent_events_append_only();\n"
+	"CREATE TABLE articles (\n"
+	" id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, slug TEXT,\n"
+	" headline TEXT NOT NULL, standfirst TEXT, body_html TEXT, body_text TEXT,\n"
+	" byline TEXT, url TEXT, published_at BIGINT, images TEXT, topics TEXT,\n"
+	" breaking INTEGER NOT NULL DEFAULT 0, created_at BIGINT NOT NULL);\n"
+	"CREATE TABLE alerts (\n"
+	" id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,\n"
+	" article_id BIGINT NOT NULL REFERENCES articles (id),\n"
+	" list_id BIGINT NOT NULL REFERENCES lists (id),\n"
+	" state TEXT NOT NULL CHECK (state = 'queued' OR state = 'sending' OR state = 'done'"
+	"  OR state = 'cancelled'),\n"
+	" total BIGINT NOT NULL DEFAULT 0, retry_sent BIGINT NOT NULL DEFAULT 0,\n"
+	" created_at BIGINT NOT NULL, started_at BIGINT, finished_at BIGINT);\n"
+	"CREATE TABLE alert_shards (\n"
+	" id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,\n"
+	" alert_id BIGINT NOT NULL REFERENCES alerts (id),\n"
+	" no INTEGER NOT NULL, lo BIGINT NOT NULL, hi BIGINT NOT NULL,\n"
+	" cursor BIGINT NOT NULL, lease_owner TEXT, lease_expiry BIGINT,\n"
+	" state TEXT NOT NULL CHECK (state = 'queued' OR state = 'running' OR state = 'done'),\n"
+	" sent BIGINT NOT NULL DEFAULT 0, failed BIGINT NOT NULL DEFAULT 0,\n"
+	" UNIQUE (alert_id, no));\n"
+	"CREATE INDEX alert_shards_todo ON alert_shards (alert_id, no) WHERE state <> 'done';\n"
+	"CREATE TABLE deliveries (\n"
+	" alert_id BIGINT NOT NULL REFERENCES alerts (id),\n"
+	" subscriber_id BIGINT NOT NULL REFERENCES subscribers (id),\n"
+	" kind TEXT NOT NULL CHECK (kind = 'temp' OR kind = 'perm'),\n"
+	" attempts INTEGER NOT NULL DEFAULT 1, next_attempt_at BIGINT, reply TEXT,\n"
+	" PRIMARY KEY (alert_id, subscriber_id));\n"
+	"CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE kind = 'temp';\n"
+	"CREATE INDEX deliveries_subscriber ON deliveries (subscriber_id);\n"
+	"CREATE TABLE suppressions (\n"
+	" id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,\n"
+	" email_key TEXT UNIQUE, key_hash TEXT UNIQUE,\n"
+	" reason TEXT NOT NULL, at BIGINT NOT NULL,\n"
+	" CHECK ((email_key IS NULL) <> (key_hash IS NULL)));\n"
+	"CREATE TABLE api_keys (id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE, hash TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL);\n";
+
+/* migrations[v - 1] brings the schema from v - 1 to v */
+static const struct {
+	const char *sqlite, *pg;
+} migrations[] = {
+	{ sqlite_v1, pg_v1 },
+};
+
+int
+store_schema_latest(void)
+{
+	return (int)NF_ARRAY_LEN(migrations);
+}
+
+const char *
+store_schema_sql(enum store_dialect d, int version)
+{
+	if (version < 1 || version > store_schema_latest())
+		return NULL;
+	return d == STORE_PG ? migrations[version - 1].pg : migrations[version - 1].sqlite;
+}
+
+/* collect one integer column of the first row */
+static int
+first_int(void *arg, const struct store_row *r)
+{
+	*(int64_t *)arg = store_col_int(r, 0);
+	return NF_OK;
+}
+
+/*
+ * The key for keyed hashes (suppressions of erased addresses) is made once,
+ * at random, by whichever process migrates first, and lives in meta: an
+ * import and the web front then always agree on it without configuration.
+ */
+static int
+ensure_hash_key(struct store *s)
+{
+	unsigned char key[32];
+	struct buf hex;
+	struct store_param p[2];
+	int rc;
+
+	if ((rc = random_bytes(key, sizeof(key))) != NF_OK)
+		return rc;
+	buf_init(&hex, 0);
+	hex_encode(&hex, key, sizeof(key));
+	p[0] = SP_TEXT("hash_key");
+	p[1] = SP_TEXT(hex.data);
+	rc = store_exec(s, Q_META_PUT, p, 2, NULL, NULL, NULL);
+	buf_free(&hex);
+	return rc;
+}
+
+static int
+apply_locked(struct store *s, int *version, int *applied)
+{
+	struct store_param p[2];
+	int64_t v = 0;
+	int rc, target = store_schema_latest();
+
+	if ((rc = s->ops->lock_schema(s)) != NF_OK)
+		return rc;
+	if ((rc = s->ops->script(s, bootstrap)) != NF_OK)
+		return rc;
+	if ((rc = store_exec(s, Q_VERSION, NULL, 0, first_int, &v, NULL)) != NF_OK)
+		return rc;
+	if (v > target) {
+		store_set_err(s, "database schema version %lld is newer than this program's %d",
+			      (long long)v, target);
+		return NF_ERR_INVALID;
+	}
+	for (; v < target; v++) {
+		if ((rc = s->ops->script(s, store_schema_sql(s->ops->dialect, (int)v + 1))) != NF_OK)
+			return rc;
+		p[0] = SP_INT(v + 1);
+		p[1] = SP_INT(store_now(0));
+		if ((rc = store_exec(s, Q_VERSION_ADD, p, 2, NULL, NULL, NULL)) != NF_OK)
+			return rc;
+		(*applied)++;
+	}
+	*version = (int)v;
+	return ensure_hash_key(s);
+}
+
+/* store_schema_apply - bring the schema to the latest version, under the lock */
+int
+store_schema_apply(struct store *s, int *version, int *applied)
+{
+	int rc, n = 0, v = 0;
+
+	if ((rc = store_tx_begin(s)) != NF_OK)
+		return rc;
+	rc = apply_locked(s, &v, &n);
+	rc = store_tx_end(s, rc);
+	if (version)
+		*version = rc == NF_OK ? v : 0;
+	if (applied)
+		*applied = rc == NF_OK ? n : 0;
+	return rc;
+}

@@ -1,0 +1,597 @@
+/*
+ * store/store.h - the one storage interface, over SQLite or PostgreSQL
+ *
+ * Owns: subscribers and the consent ledger, lists and memberships,
+ * articles, alerts and their shards, failed deliveries, suppressions and API
+ * keys; schema migrations; bulk import; the CSV format used by import and
+ * export. Does not own: what an address is (addr/ validates and computes the
+ * key before the store sees it), sending anything, or tokens (core/).
+ *
+ * A store is opened from a URL:
+ *   sqlite:PATH[?sync=normal|full][&timeout=MS]   (default sqlite:var/newsflash.db)
+ *   postgresql://user@host:port/db?...             (any libpq connection URI)
+ * and is one connection: use one per thread or worker, never share one.
+ *
+ * Callers see the functions below; underneath, each backend fills a table of
+ * operations (struct store_ops, at the end of this file, in the manner of
+ * OpenSMTPD's queue backends) at the level of "run this named statement". The
+ * statements themselves are written once (store/query.c), so both backends
+ * behave the same by construction; where the dialects must differ (claiming
+ * with SKIP LOCKED, COPY for import, the migration lock) the difference is
+ * named in one place.
+ *
+ * Memory: every row handed out is one heap block (the struct and its strings
+ * together) freed with the matching _free; _free(NULL) does nothing. Strings
+ * passed in are borrowed for the call only. Times are unix seconds.
+ *
+ * Errors: NF_OK, NF_ERR_NOTFOUND (no such row, or a lease that is not yours),
+ * NF_ERR_INVALID (bad argument or a refused change), NF_ERR_TEMP (the
+ * database is busy: try again), NF_ERR (anything else; store_errmsg says).
+ */
+#ifndef NEWSFLASH_STORE_H
+#define NEWSFLASH_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+
+#define STORE_DEFAULT_URL "sqlite:var/newsflash.db"
+#define STORE_LIST_DEFAULT "breaking-news"
+#define STORE_LIST_NAME_MAX 64
+#define STORE_APIKEY_MAX 64		/* room for a key and its NUL */
+
+struct store;
+
+/* ---- opening, migrations, transactions ---- */
+
+/* open the store at url and bring its schema up to date */
+int store_open(const char *url, struct store **out);
+void store_close(struct store *s);
+/* the last error from the database, for logs ("" when none) */
+const char *store_errmsg(const struct store *s);
+/* "sqlite" or "postgresql" */
+const char *store_backend(const struct store *s);
+/* the connection and its durability settings as the database reports them */
+void store_describe(struct store *s, char *out, size_t len);
+/*
+ * apply pending migrations; *version is the result, *applied how many this
+ * handle applied, at store_open or now (so `db migrate` can say)
+ */
+int store_migrate(struct store *s, int *version, int *applied);
+int store_schema_version(struct store *s, int *version);
+
+/*
+ * Batching (group commit): between store_begin and store_commit every call
+ * joins one transaction. A call that fails inside marks the transaction
+ * failed: store_commit then rolls everything back and returns the error.
+ * Calls nest; only the outermost commit writes.
+ */
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+void store_rollback(struct store *s);
+
+/* ---- subscribers and the consent ledger ---- */
+
+enum store_sub_status {
+	STORE_PENDING, STORE_CONFIRMED, STORE_UNSUBSCRIBED, STORE_BOUNCED, STORE_ERASED,
+	STORE_ANY = -1			/* for counting */
+};
+enum store_purpose { STORE_ALERTS, STORE_MARKETING };
+enum store_action { STORE_GIVEN, STORE_WITHDRAWN, STORE_CONFIRMED_ACT };
+
+const char *store_status_name(enum store_sub_status st);
+const char *store_purpose_name(enum store_purpose p);
+const char *store_action_name(enum store_action a);
+int store_status_parse(const char *name, enum store_sub_status *out);
+
+struct store_subscriber {
+	int64_t id;
+	const char *email;		/* normalised; NULL once erased */
+	const char *email_key;		/* the case-folded unique key */
+	const char *email_display;	/* as the person typed it */
+	const char *name;		/* optional display name (import) */
+	enum store_sub_status status;
+	int64_t created_at;
+	int64_t confirmed_at;		/* 0 = never */
+	int64_t confirm_sent_at;	/* last confirmation mail, 0 = never */
+	const char *token_salt;		/* hex; changing it revokes every link */
+	int marketing;
+	const char *lists;		/* space-separated list names, export only */
+};
+void store_subscriber_free(struct store_subscriber *sub);
+
+/*
+ * What the person agreed to and where: one ledger row. at = 0 means now.
+ * wording_version / wording_hash identify the exact text they were shown.
+ */
+struct store_consent_in {
+	const char *source;		/* "form", "api", "one-click", "import: ..." */
+	const char *ip;
+	const char *user_agent;
+	const char *wording_version;
+	const char *wording_hash;
+	int64_t at;
+};
+
+struct store_consent {
+	int64_t id;
+	int64_t subscriber_id;
+	enum store_purpose purpose;
+	enum store_action action;
+	int64_t at;
+	const char *source, *ip, *user_agent, *wording_version, *wording_hash;
+};
+void store_consent_free(struct store_consent *ev);
+void store_consent_list_free(struct store_consent **evs, size_t n);
+
+struct store_signup {
+	const char *email, *email_key, *email_display, *name;
+	const char *list;		/* NULL = breaking-news */
+	int confirmed;			/* 1: confirmed at once (import, single opt-in) */
+	int marketing;			/* the separate marketing box was ticked */
+	struct store_consent_in consent;
+};
+
+/*
+ * store_subscriber_create - a new subscriber, its membership and its consent
+ * events (alerts given; marketing given when ticked), atomically. When the
+ * key exists nothing changes and *created is 0: *id and *status describe the
+ * existing row, so the caller can answer the same whatever state it is in.
+ */
+int store_subscriber_create(struct store *s, const struct store_signup *in,
+			    int64_t *id, enum store_sub_status *status, int *created);
+int store_subscriber_get(struct store *s, int64_t id, struct store_subscriber **out);
+int store_subscriber_get_by_key(struct store *s, const char *email_key,
+				struct store_subscriber **out);
+/*
+ * store_subscriber_set_status - move to confirmed (action confirmed),
+ * unsubscribed or bounced (withdrawn), or back to pending from unsubscribed
+ * (given: a new signup), with the ledger row in the same transaction. Setting
+ * the status a subscriber already has changes nothing (*changed = 0). Other
+ * moves (confirming an unsubscribed address, anything once erased) return
+ * NF_ERR_INVALID. changed may be NULL.
+ */
+int store_subscriber_set_status(struct store *s, int64_t id, enum store_sub_status to,
+				const struct store_consent_in *ev, int *changed);
+int store_subscriber_set_marketing(struct store *s, int64_t id, int on,
+				   const struct store_consent_in *ev, int *changed);
+/* record that a confirmation mail went out now (for rate limiting resends) */
+int store_subscriber_confirm_sent(struct store *s, int64_t id, int64_t at);
+/*
+ * store_subscriber_erase - right to erasure: the address, name and network
+ * details in the ledger are deleted, memberships and delivery records go,
+ * the salt changes; a keyed hash of the key is kept in suppressions (so an
+ * old CSV cannot bring the address back) and the ledger records, without the
+ * address, that an erasure happened.
+ */
+int store_subscriber_erase(struct store *s, int64_t id, const char *source);
+/* list NULL = every list; status STORE_ANY counts every status but erased */
+int store_subscriber_count(struct store *s, const char *list,
+			   enum store_sub_status status, int64_t *n);
+
+int store_consent_append(struct store *s, int64_t subscriber_id, enum store_purpose p,
+			 enum store_action a, const struct store_consent_in *ev);
+int store_consent_list(struct store *s, int64_t subscriber_id,
+		       struct store_consent ***out, size_t *n);
+
+/*
+ * Streaming in constant memory: a batch is reused from call to call; its rows
+ * live until the next call or store_batch_free.
+ */
+struct store_batch {
+	struct store_subscriber *rows;
+	size_t count;
+	/* private */
+	size_t cap;
+	struct arena *mem;
+};
+void store_batch_init(struct store_batch *b);
+void store_batch_free(struct store_batch *b);
+
+/*
+ * store_members_next - up to max confirmed, unsuppressed members of list_id
+ * with *cursor < id <= hi (hi 0 = no bound), in id order; *cursor moves to the
+ * last id returned. b->count == 0 means the range is exhausted.
+ */
+int store_members_next(struct store *s, int64_t list_id, int64_t *cursor, int64_t hi,
+		       size_t max, struct store_batch *b);
+/* store_subscribers_next - every subscriber but the erased, with lists (export) */
+int store_subscribers_next(struct store *s, int64_t *cursor, size_t max,
+			   struct store_batch *b);
+
+/* ---- lists and memberships ---- */
+
+/* names: 1-64 of a-z 0-9 - _ */
+int store_list_name_ok(const char *name);
+int store_list_ensure(struct store *s, const char *name, int64_t *id);
+int store_list_get(struct store *s, const char *name, int64_t *id);
+int store_membership_add(struct store *s, int64_t subscriber_id, int64_t list_id);
+int store_membership_remove(struct store *s, int64_t subscriber_id, int64_t list_id);
+
+/* ---- bulk import (atomic per batch; re-running skips what is there) ---- */
+
+enum store_import_outcome { STORE_IMPORTED, STORE_DUPLICATE, STORE_SUPPRESSED };
+
+struct store_import {
+	int64_t list_id;
+	int confirmed;			/* else pending */
+	const char *source;		/* the consent source of every row */
+	int64_t at;			/* 0 = now */
+};
+
+struct store_import_row {
+	const char *email, *email_key, *email_display, *name;
+	int marketing;
+	long line;			/* for the caller's messages */
+	enum store_import_outcome outcome;	/* set by store_import_batch */
+};
+
+/*
+ * store_import_batch - insert rows in one transaction: each new key becomes a
+ * subscriber with its membership and consent events; a key already stored
+ * (or earlier in the batch) is a duplicate and is left as it is; a suppressed
+ * address is not imported. Either the whole batch is stored or none of it.
+ */
+int store_import_batch(struct store *s, const struct store_import *imp,
+		       struct store_import_row *rows, size_t n);
+
+/* ---- articles and alerts ---- */
+
+enum store_alert_state { STORE_QUEUED, STORE_SENDING, STORE_DONE, STORE_CANCELLED };
+const char *store_alert_state_name(enum store_alert_state st);
+
+struct store_article {
+	int64_t id;
+	const char *slug, *headline, *standfirst, *body_html, *body_text, *byline, *url;
+	int64_t published_at;
+	const char *images_json;	/* [{"url":..,"caption":..,"credit":..}] as text */
+	const char *topics_json;	/* ["politics", ...] as text */
+	int breaking;
+	int64_t created_at;
+};
+int store_article_insert(struct store *s, const struct store_article *a, int64_t *id);
+int store_article_get(struct store *s, int64_t id, struct store_article **out);
+void store_article_free(struct store_article *a);
+
+struct store_alert {
+	int64_t id, article_id, list_id;
+	enum store_alert_state state;
+	int64_t total;			/* confirmed members when it was created */
+	int64_t sent;			/* relay said 250 (first pass and retries) */
+	int64_t failed;			/* permanent failures */
+	int64_t retrying;		/* temporary failures waiting */
+	int64_t shards, shards_done;
+	int64_t created_at, started_at, finished_at;
+};
+void store_alert_free(struct store_alert *a);
+void store_alert_list_free(struct store_alert **as, size_t n);
+
+/*
+ * store_alert_create - an alert of article to list, split into at most
+ * nshards shards of equal subscriber-id span over the confirmed members at
+ * this moment. A list with nobody confirmed gives an alert already done.
+ */
+int store_alert_create(struct store *s, int64_t article_id, int64_t list_id,
+		       int nshards, int64_t now, int64_t *id);
+int store_alert_get(struct store *s, int64_t id, struct store_alert **out);
+/* newest first */
+int store_alert_list(struct store *s, size_t limit, struct store_alert ***out, size_t *n);
+/* cancelled alerts hand out no more shards; progress already sent still counts */
+int store_alert_cancel(struct store *s, int64_t id, int64_t now);
+/* mark the alert done if every shard is; *done says whether it is */
+int store_alert_finish(struct store *s, int64_t id, int64_t now, int *done);
+
+enum store_shard_state { STORE_SHARD_QUEUED, STORE_SHARD_RUNNING, STORE_SHARD_DONE };
+
+/* a claimed shard: caller storage, owner copied in */
+struct store_shard {
+	int64_t id, alert_id, list_id, article_id;
+	int no;
+	int64_t lo, hi;			/* subscriber ids lo..hi inclusive */
+	int64_t cursor;			/* everything <= cursor is done */
+	int64_t lease_expiry;
+	int64_t sent, failed;
+};
+
+/*
+ * store_shard_claim - take the oldest claimable shard (not done, alert
+ * queued or sending, lease free or expired) for owner until now+lease_secs.
+ * NF_ERR_NOTFOUND when there is nothing to do. On PostgreSQL concurrent
+ * claimers skip each other's rows (FOR UPDATE SKIP LOCKED); on SQLite the
+ * claim is one write transaction.
+ */
+int store_shard_claim(struct store *s, const char *owner, int64_t now,
+		      int64_t lease_secs, struct store_shard *out);
+/* extend the lease; NF_ERR_NOTFOUND when it is no longer owner's or the alert was cancelled */
+int store_shard_renew(struct store *s, int64_t shard_id, const char *owner,
+		      int64_t now, int64_t lease_secs);
+
+enum store_delivery_kind { STORE_TEMP, STORE_PERM };
+
+struct store_delivery_rec {
+	int64_t subscriber_id;
+	enum store_delivery_kind kind;
+	int64_t next_attempt_at;	/* temp only */
+	const char *reply;		/* the relay's answer */
+};
+
+/*
+ * store_shard_progress - group commit: the new cursor, how many were sent
+ * since the last commit, and the failures among them, in one transaction,
+ * renewing the lease. NF_ERR_NOTFOUND (and nothing written) when the lease
+ * is no longer owner's; *cancelled (may be NULL) is set when the alert was
+ * cancelled meanwhile, and the caller should stop.
+ */
+int store_shard_progress(struct store *s, int64_t shard_id, const char *owner,
+			 int64_t cursor, int64_t sent,
+			 const struct store_delivery_rec *recs, size_t nrecs,
+			 int64_t now, int64_t lease_secs, int *cancelled);
+/* the shard is done; the alert is finished when it was the last one */
+int store_shard_finish(struct store *s, int64_t shard_id, const char *owner, int64_t now);
+
+/* ---- deliveries that did not succeed ---- */
+
+struct store_delivery {
+	int64_t alert_id, subscriber_id;
+	enum store_delivery_kind kind;
+	int attempts;
+	int64_t next_attempt_at;
+	const char *reply;
+};
+void store_delivery_list_free(struct store_delivery **ds, size_t n);
+const char *store_kind_name(enum store_delivery_kind k);
+
+/* a 4xx: attempts + 1, try again at next_attempt_at (a perm failure stays perm) */
+int store_delivery_temp(struct store *s, int64_t alert_id, int64_t subscriber_id,
+			int64_t next_attempt_at, const char *reply);
+int store_delivery_perm(struct store *s, int64_t alert_id, int64_t subscriber_id,
+			const char *reply);
+/* a retry was accepted: the record goes and the alert's sent count grows */
+int store_delivery_sent(struct store *s, int64_t alert_id, int64_t subscriber_id);
+/*
+ * store_retries_claim - up to max temporary failures due at now, of alerts
+ * not cancelled; each is pushed to now+lease_secs so that no other worker
+ * takes it meanwhile (a worker that dies lets it come due again).
+ */
+int store_retries_claim(struct store *s, int64_t now, int64_t lease_secs, size_t max,
+			struct store_delivery ***out, size_t *n);
+
+/* ---- suppressions ---- */
+
+/* never mail this key again; reason: "bounce", "complaint", "manual" ... */
+int store_suppression_add(struct store *s, const char *email_key, const char *reason);
+/* NF_OK and *reason (may be NULL; caller frees) when suppressed, else NF_ERR_NOTFOUND */
+int store_suppression_check(struct store *s, const char *email_key, char **reason);
+
+/* ---- API keys (only a SHA-256 hash is stored) ---- */
+
+/* a new random key, written to key (shown once, never stored) */
+int store_apikey_create(struct store *s, const char *name, char key[STORE_APIKEY_MAX]);
+/* NF_OK when key is valid (*name, may be NULL, is the caller's); NF_ERR_NOTFOUND else */
+int store_apikey_verify(struct store *s, const char *key, size_t len, char **name);
+
+/* ---- CSV (RFC 4180), the import and export format ---- */
+
+#define STORE_CSV_MAX_FIELDS 16
+#define STORE_CSV_RECORD_MAX 8192
+
+enum store_csv_result {
+	STORE_CSV_RECORD = 1,		/* a record is in the fields */
+	STORE_CSV_END = 0,		/* no more input */
+	STORE_CSV_NEED_MORE = 2,	/* (store_csv_parse) incomplete: feed more */
+	STORE_CSV_BAD = NF_ERR_INVALID,	/* a malformed record, skipped */
+	STORE_CSV_TOO_LONG = NF_ERR_LIMIT	/* a record past the ceiling, skipped */
+};
+
+struct store_csv_record {
+	size_t nfields;
+	const char *field[STORE_CSV_MAX_FIELDS];	/* NUL-terminated, unquoted */
+	size_t len[STORE_CSV_MAX_FIELDS];
+	long line;			/* physical line where the record starts */
+	const char *error;		/* why, for STORE_CSV_BAD */
+	/* private */
+	struct buf text;
+};
+
+/*
+ * store_csv_parse - one record from p[0..len). *used is how many bytes it
+ * took (also for a bad record, so the caller can move past it). With eof
+ * 0 an unfinished record asks for more; with eof 1 it is the last one.
+ * *lines counts the newlines consumed.
+ */
+int store_csv_parse(const char *p, size_t len, int eof, struct store_csv_record *rec,
+		    size_t *used, long *lines);
+void store_csv_record_init(struct store_csv_record *rec);
+void store_csv_record_free(struct store_csv_record *rec);
+
+/* a reader over a stream, with a ceiling on each record */
+struct store_csv_reader {
+	FILE *f;
+	struct buf in;
+	size_t pos;
+	long line;			/* next physical line */
+	int eof;
+	struct store_csv_record rec;
+};
+void store_csv_reader_init(struct store_csv_reader *r, FILE *f);
+/* STORE_CSV_RECORD, STORE_CSV_END, STORE_CSV_BAD or STORE_CSV_TOO_LONG (r->rec.line says where) */
+int store_csv_read(struct store_csv_reader *r);
+void store_csv_reader_free(struct store_csv_reader *r);
+/* one field, quoted when it must be */
+void store_csv_field(struct buf *out, const char *s, size_t len);
+
+/* ================================================================
+ * For the store's own files only: the backends and the shared code.
+ * ================================================================ */
+
+enum store_dialect { STORE_SQLITE, STORE_PG };
+
+/* one statement parameter; text is borrowed */
+struct store_param {
+	enum { STORE_P_NULL, STORE_P_INT, STORE_P_TEXT } type;
+	int64_t i;
+	const char *s;
+	size_t len;
+};
+#define SP_NULL ((struct store_param){ STORE_P_NULL, 0, NULL, 0 })
+#define SP_INT(v) ((struct store_param){ STORE_P_INT, (int64_t)(v), NULL, 0 })
+#define SP_TEXT(v) store_param_text(v)
+struct store_param store_param_text(const char *s);	/* NULL gives SQL NULL */
+
+/* one result row: every column as text, val[i] NULL for SQL NULL */
+#define STORE_MAX_COLS 24
+struct store_row {
+	int ncols;
+	const char *val[STORE_MAX_COLS];
+	size_t len[STORE_MAX_COLS];
+};
+typedef int (*store_row_fn)(void *arg, const struct store_row *row);
+
+/* the named statements, written once in store/query.c */
+enum store_q {
+	Q_META_GET, Q_META_PUT, Q_VERSION, Q_VERSION_ADD,
+	Q_LIST_GET, Q_LIST_ADD, Q_MEMBER_ADD, Q_MEMBER_DEL,
+	Q_SUB_INSERT, Q_SUB_BY_ID, Q_SUB_BY_KEY, Q_SUB_SET_STATUS, Q_SUB_SET_MARKETING,
+	Q_SUB_CONFIRM_SENT, Q_SUB_ERASE, Q_SUB_UNLIST, Q_SUB_UNDELIVER,
+	Q_COUNT_ALL, Q_COUNT_LIST, Q_MEMBERS_NEXT, Q_SUBS_NEXT,
+	Q_CONSENT_ADD, Q_CONSENT_LIST, Q_CONSENT_SCRUB,
+	Q_SUPP_ANY, Q_SUPP_CHECK, Q_SUPP_ADD_KEY, Q_SUPP_ADD_HASH, Q_SUPP_DEL_KEY,
+	Q_ARTICLE_ADD, Q_ARTICLE_GET,
+	Q_ALERT_SPAN, Q_ALERT_ADD, Q_ALERT_GET, Q_ALERT_LIST, Q_ALERT_CANCEL,
+	Q_ALERT_START, Q_ALERT_DONE_IF, Q_ALERT_RETRY_SENT, Q_ALERT_OF_SHARD,
+	Q_SHARD_ADD, Q_SHARD_CLAIM, Q_SHARD_RENEW, Q_SHARD_PROGRESS, Q_SHARD_FINISH,
+	Q_DELIV_TEMP, Q_DELIV_PERM, Q_DELIV_DEL, Q_RETRIES_CLAIM,
+	Q_APIKEY_ADD, Q_APIKEY_ALL,
+	Q_IMPORT_EXISTING, Q_IMPORT_SUPPRESSED, Q_IMPORT_IDS,	/* PostgreSQL's import */
+	Q_COUNT
+};
+struct store_query {
+	const char *name;
+	const char *sql;		/* $1.. placeholders; both dialects */
+	const char *pg;			/* when PostgreSQL needs other text */
+	/*
+	 * An INSERT whose one result is the new row's id: PostgreSQL runs sql
+	 * (... RETURNING id), SQLite runs this text, the same without RETURNING,
+	 * and answers with sqlite3_last_insert_rowid() when a row went in.
+	 */
+	const char *sqlite_rowid;
+};
+extern const struct store_query store_queries[Q_COUNT];
+
+struct store_url {
+	enum store_dialect dialect;
+	char *path;			/* sqlite */
+	int sync_full;			/* sqlite: synchronous=FULL */
+	long timeout_ms;		/* sqlite busy timeout */
+	char *conninfo;			/* postgresql: the URL as given */
+};
+int store_url_parse(const char *url, struct store_url *out, char *err, size_t errlen);
+void store_url_free(struct store_url *u);
+
+/* the table of operations each backend fills */
+struct store_ops {
+	const char *name;
+	enum store_dialect dialect;
+	int (*open)(struct store *s, const struct store_url *u);
+	void (*close)(struct store *s);
+	/* a write transaction (SQLite: BEGIN IMMEDIATE) */
+	int (*begin)(struct store *s);
+	int (*commit)(struct store *s);
+	void (*rollback)(struct store *s);
+	/* run a named statement; fn gets each row; *changes rows written (may be NULL) */
+	int (*exec)(struct store *s, enum store_q q, const struct store_param *p, size_t np,
+		    store_row_fn fn, void *arg, int64_t *changes);
+	/* several statements, no parameters (migrations) */
+	int (*script)(struct store *s, const char *sql);
+	/* inside begin: serialise migrations across processes */
+	int (*lock_schema)(struct store *s);
+	/* settings as the database reports them, for people and tests */
+	void (*describe)(struct store *s, char *out, size_t len);
+	/* inside begin: one import batch */
+	int (*import)(struct store *s, const struct store_import *imp,
+		      struct store_import_row *rows, size_t n);
+};
+
+extern const struct store_ops store_sqlite_ops;
+extern const struct store_ops store_pg_ops;
+
+/* what every backend's handle starts with */
+struct store {
+	const struct store_ops *ops;
+	void *impl;			/* the backend's connection state */
+	int depth;			/* transaction nesting */
+	int failed;			/* a call inside the transaction failed */
+	unsigned char hash_key[32];	/* for keyed hashes in suppressions */
+	int64_t default_list;		/* id of breaking-news */
+	int migrated;			/* migrations applied by store_open */
+	char err[512];
+};
+
+void store_set_err(struct store *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* run a named statement */
+int store_exec(struct store *s, enum store_q q, const struct store_param *p, size_t np,
+	       store_row_fn fn, void *arg, int64_t *changes);
+/* transactions that nest: tx_end(s, rc) commits or rolls back and returns the result */
+int store_tx_begin(struct store *s);
+int store_tx_end(struct store *s, int rc);
+/* the keyed hash of an address key kept in suppressions (hex, 65 bytes) */
+void store_key_hash(const struct store *s, const char *email_key, char out[65]);
+/* a fresh token salt (hex, 33 bytes) */
+void store_new_salt(char out[33]);
+int64_t store_now(int64_t at);
+/* the single integer of a one-row answer; NF_ERR_NOTFOUND when no row */
+int store_exec_int(struct store *s, enum store_q q, const struct store_param *p, size_t np,
+		   int64_t *out);
+/* the first column of the first row, as text (store_row_fn for store_exec) */
+struct store_text {
+	char text[128];
+	int got;
+};
+int store_copy_text(void *arg, const struct store_row *r);
+/* parse an integer column; 0 for NULL */
+int64_t store_col_int(const struct store_row *r, int i);
+/* rows into structs (store/rows.c): a struct and its strings in one block */
+struct store_strmap {
+	int col;			/* result column */
+	size_t off;			/* offsetof the const char * it fills */
+};
+void *store_row_pack(size_t size, const struct store_row *r,
+		     const struct store_strmap *m, size_t nm);
+struct store_subscriber *store_subscriber_from_row(const struct store_row *r);
+struct store_consent *store_consent_from_row(const struct store_row *r);
+struct store_article *store_article_from_row(const struct store_row *r);
+struct store_alert *store_alert_from_row(const struct store_row *r);
+struct store_delivery *store_delivery_from_row(const struct store_row *r);
+int store_alert_state_parse(const char *v);
+/* a batch emptied for up to max rows; store_batch_add is a store_row_fn */
+void store_batch_reset(struct store_batch *b, size_t max);
+int store_batch_add(void *arg, const struct store_row *r);
+/* a growable array of row pointers */
+struct store_ptrs {
+	void **items;
+	size_t n, cap;
+};
+void store_ptrs_push(struct store_ptrs *l, void *p);
+/* one ledger row, inside the caller's transaction (consent.c) */
+int store_consent_add(struct store *s, int64_t subscriber_id, enum store_purpose p,
+		      enum store_action a, const struct store_consent_in *ev);
+/* a new subscriber with membership and consent, in the caller's transaction */
+int store_subscriber_insert(struct store *s, const struct store_signup *in, int64_t list,
+			    int64_t *id);
+/* the import batch as plain statements (SQLite's import, PostgreSQL's fallback) */
+int store_import_rows(struct store *s, const struct store_import *imp,
+		      struct store_import_row *rows, size_t n);
+/* mark rows whose key came earlier in the batch DUPLICATE, the others IMPORTED */
+void store_import_mark_repeats(struct store_import_row *rows, size_t n);
+/* PostgreSQL: COPY ... FROM STDIN of data; a unique violation is NF_ERR_TEMP */
+int store_pg_copy(struct store *s, const char *sql, const struct buf *data);
+int store_pg_import(struct store *s, const struct store_import *imp,
+		    struct store_import_row *rows, size_t n);
+/* migrations: run by store_open and store_migrate */
+int store_schema_apply(struct store *s, int *version, int *applied);
+int store_schema_latest(void);
+const char *store_schema_sql(enum store_dialect d, int version);
+
+#endif

@@ -1,0 +1,231 @@
+/* store: CSV records (RFC 4180 section 2) and database URLs */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/store.h"
+#include "../../harness.h"
+
+/* one input, parsed as if it were a whole file; want is the fields joined by | */
+static const struct {
+	const char *name, *in;
+	int rc;
+	const char *want;
+	size_t used;
+	long lines;
+} parse_cases[] = {
+	/* 2.1 records end at a line break; a bare LF is accepted too */
+	{ "crlf", "a,b,c\r\nnext", STORE_CSV_RECORD, "a|b|c", 7, 1 },
+	{ "lf", "a,b\nnext", STORE_CSV_RECORD, "a|b", 4, 1 },
+	/* 2.2 the last record may have no line break */
+	{ "last_without_newline", "a,b", STORE_CSV_RECORD, "a|b", 3, 0 },
+	{ "empty_fields", ",,", STORE_CSV_RECORD, "||", 2, 0 },
+	{ "empty_line", "\n", STORE_CSV_RECORD, "", 1, 1 },
+	/* 2.5 fields may be quoted */
+	{ "quoted", "\"a\",\"b c\"\n", STORE_CSV_RECORD, "a|b c", 10, 1 },
+	/* 2.6 quoted fields hold commas and line breaks */
+	{ "quoted_comma", "\"Smith, Jo\",x\n", STORE_CSV_RECORD, "Smith, Jo|x", 14, 1 },
+	{ "quoted_newline", "\"two\nlines\",y\r\n", STORE_CSV_RECORD, "two\nlines|y", 15, 2 },
+	/* 2.7 a quote inside a quoted field is doubled */
+	{ "doubled_quote", "\"say \"\"hi\"\"\"\n", STORE_CSV_RECORD, "say \"hi\"", 13, 1 },
+	{ "quoted_empty", "\"\",x", STORE_CSV_RECORD, "|x", 4, 0 },
+	{ "quote_closes_at_end", "a,\"b\"", STORE_CSV_RECORD, "a|b", 5, 0 },
+	{ "crlf_after_quote", "\"a\"\r\n", STORE_CSV_RECORD, "a", 5, 1 },
+	{ "spaces_kept", " a , b ", STORE_CSV_RECORD, " a | b ", 7, 0 },
+	{ "utf8", "j\xc3\xb6rg@example.org,J\xc3\xb6rg\n", STORE_CSV_RECORD,
+	  "j\xc3\xb6rg@example.org|J\xc3\xb6rg", 24, 1 },
+	/* malformed records are reported and passed over to the end of their line */
+	{ "stray_quote", "a\"b,c\nnext", STORE_CSV_BAD, NULL, 6, 1 },
+	{ "text_after_quote", "\"a\"b,c\nnext", STORE_CSV_BAD, NULL, 7, 1 },
+	{ "never_closed", "\"abc,def\n", STORE_CSV_BAD, NULL, 9, 1 },
+	{ "too_many_fields", "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17\nx", STORE_CSV_BAD, NULL, 42, 1 },
+	{ "nothing", "", STORE_CSV_END, NULL, 0, 0 },
+};
+
+static void
+joined(const struct store_csv_record *r, struct buf *out)
+{
+	size_t i;
+
+	buf_reset(out);
+	for (i = 0; i < r->nfields; i++) {
+		if (i)
+			buf_putc(out, '|');
+		buf_append(out, r->field[i], r->len[i]);
+		if (strlen(r->field[i]) != r->len[i])
+			buf_puts(out, "<len mismatch>");
+	}
+}
+
+TEST(csv_parse_rfc4180_cases)
+{
+	struct store_csv_record rec;
+	struct buf got;
+	char detail[256];
+	size_t i, used;
+	long lines;
+	int rc;
+
+	store_csv_record_init(&rec);
+	buf_init(&got, 0);
+	for (i = 0; i < NF_ARRAY_LEN(parse_cases); i++) {
+		rc = store_csv_parse(parse_cases[i].in, strlen(parse_cases[i].in), 1, &rec, &used,
+				     &lines);
+		joined(&rec, &got);
+		snprintf(detail, sizeof(detail), "rc %d used %zu lines %ld fields [%s]", rc, used,
+			 lines, got.data ? got.data : "");
+		test_case_result(parse_cases[i].name,
+				 rc == parse_cases[i].rc && used == parse_cases[i].used &&
+				 lines == parse_cases[i].lines &&
+				 (parse_cases[i].want == NULL ||
+				  strcmp(got.data ? got.data : "", parse_cases[i].want) == 0),
+				 detail);
+	}
+	buf_free(&got);
+	store_csv_record_free(&rec);
+}
+
+/* a record cut at any byte asks for more instead of guessing */
+TEST(csv_parse_waits_for_the_rest_of_a_record)
+{
+	static const char in[] = "\"quoted, \"\"field\"\"\r\nwith newline\",second\r\n";
+	struct store_csv_record rec;
+	size_t cut, used;
+	long lines;
+
+	store_csv_record_init(&rec);
+	for (cut = 0; cut < sizeof(in) - 2; cut++)
+		CHECK_INT(store_csv_parse(in, cut, 0, &rec, &used, &lines), STORE_CSV_NEED_MORE);
+	CHECK_INT(store_csv_parse(in, sizeof(in) - 1, 0, &rec, &used, &lines), STORE_CSV_RECORD);
+	CHECK_INT(used, sizeof(in) - 1);
+	CHECK_INT(lines, 2);
+	CHECK_INT(rec.nfields, 2);
+	CHECK_STR(rec.field[0], "quoted, \"field\"\r\nwith newline");
+	store_csv_record_free(&rec);
+}
+
+/* the reader crosses chunk boundaries, counts lines, skips a BOM, survives a huge line */
+TEST(csv_reader_streams_a_file_with_line_numbers)
+{
+	struct store_csv_reader r;
+	FILE *f = tmpfile();
+	long i, records = 0, bad = 0, toolong_line = 0, last_line = 0;
+	int rc;
+
+	CHECK(f != NULL);
+	fputs("\xef\xbb\xbf" "email,name\n", f);
+	for (i = 0; i < 20000; i++)
+		fprintf(f, "user%ld@example.org,\"Name, %ld\"\n", i, i);
+	fputc('x', f);
+	for (i = 0; i < 3 * STORE_CSV_RECORD_MAX; i++)
+		fputc('y', f);
+	fputs("\nbad\"quote\nlast@example.org,Last", f);
+	rewind(f);
+	store_csv_reader_init(&r, f);
+	while ((rc = store_csv_read(&r)) != STORE_CSV_END) {
+		if (rc == STORE_CSV_RECORD) {
+			if (records == 0)
+				CHECK_STR(r.rec.field[0], "email");	/* the BOM is gone */
+			if (records == 1)
+				CHECK_STR(r.rec.field[1], "Name, 0");
+			records++;
+			last_line = r.rec.line;
+		} else if (rc == STORE_CSV_TOO_LONG) {
+			toolong_line = r.rec.line;
+		} else if (rc == STORE_CSV_BAD) {
+			bad++;
+			CHECK_INT(r.rec.line, 20003);
+		} else {
+			CHECK(0);
+		}
+	}
+	store_csv_reader_free(&r);
+	fclose(f);
+	CHECK_INT(records, 20002);
+	CHECK_INT(toolong_line, 20002);
+	CHECK_INT(bad, 1);
+	CHECK_INT(last_line, 20004);
+}
+
+TEST(csv_fields_are_quoted_only_when_needed)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	store_csv_field(&b, "plain@example.org", 17);
+	buf_putc(&b, ',');
+	store_csv_field(&b, "Smith, \"Jo\"", 11);
+	buf_putc(&b, ',');
+	store_csv_field(&b, "two\nlines", 9);
+	buf_putc(&b, ',');
+	store_csv_field(&b, " padded", 7);
+	CHECK_STR(b.data, "plain@example.org,\"Smith, \"\"Jo\"\"\",\"two\nlines\",\" padded\"");
+	buf_free(&b);
+}
+
+TEST(url_names_the_backend_and_its_options)
+{
+	struct store_url u;
+	char err[256];
+
+	CHECK_INT(store_url_parse("sqlite:var/newsflash.db", &u, err, sizeof(err)), NF_OK);
+	CHECK_INT(u.dialect, STORE_SQLITE);
+	CHECK_STR(u.path, "var/newsflash.db");
+	CHECK_INT(u.sync_full, 0);
+	CHECK_INT(u.timeout_ms, 5000);
+	store_url_free(&u);
+	CHECK_INT(store_url_parse("sqlite:///srv/nf.db?sync=full&timeout=100", &u, err, sizeof(err)),
+		  NF_OK);
+	CHECK_STR(u.path, "/srv/nf.db");
+	CHECK_INT(u.sync_full, 1);
+	CHECK_INT(u.timeout_ms, 100);
+	store_url_free(&u);
+	CHECK_INT(store_url_parse("postgresql://nf@127.0.0.1:5432/nf", &u, err, sizeof(err)), NF_OK);
+	CHECK_INT(u.dialect, STORE_PG);
+	CHECK_STR(u.conninfo, "postgresql://nf@127.0.0.1:5432/nf");
+	store_url_free(&u);
+	CHECK_INT(store_url_parse("sqlite:x.db?sync=fast", &u, err, sizeof(err)), NF_ERR_USAGE);
+	CHECK(strstr(err, "sync=fast") != NULL);
+	CHECK_INT(store_url_parse("sqlite:x.db?timeout=-1", &u, err, sizeof(err)), NF_ERR_USAGE);
+	CHECK_INT(store_url_parse("sqlite:", &u, err, sizeof(err)), NF_ERR_USAGE);
+	CHECK_INT(store_url_parse("mysql://x", &u, err, sizeof(err)), NF_ERR_USAGE);
+	CHECK(strstr(err, "sqlite:PATH") != NULL);
+}
+
+TEST(open_fails_with_a_reason)
+{
+	struct store *s = (struct store *)1;
+
+	CHECK(store_open("sqlite:/proc/nope/x.db", &s) != NF_OK);
+	CHECK(s == NULL);
+	CHECK(strlen(store_errmsg(NULL)) > 0);
+	CHECK(store_open("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2", &s) != NF_OK);
+	CHECK(strstr(store_errmsg(NULL), "postgresql") != NULL);
+}
+
+/* a second connection holding the writer lock makes a write wait, then answer TEMP */
+TEST(sqlite_busy_writer_gives_temp_after_the_timeout)
+{
+	char dir[] = "/tmp/nf-store-busy.XXXXXX", url[128], path[128];
+	struct store *a = NULL, *b = NULL;
+	int64_t id = 0;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(url, sizeof(url), "sqlite:%s/b.db?timeout=50", dir);
+	CHECK_INT(store_open(url, &a), NF_OK);
+	CHECK_INT(store_open(url, &b), NF_OK);
+	CHECK_INT(store_begin(a), NF_OK);
+	CHECK_INT(store_list_ensure(b, "x", &id), NF_ERR_TEMP);
+	CHECK_INT(store_commit(a), NF_OK);
+	CHECK_INT(store_list_ensure(b, "x", &id), NF_OK);
+	store_close(a);
+	store_close(b);
+	snprintf(path, sizeof(path), "%s/b.db", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/b.db-wal", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/b.db-shm", dir);
+	unlink(path);
+	rmdir(dir);
+}
