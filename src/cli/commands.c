@@ -15,6 +15,11 @@ const struct cli_command cli_commands[] = {
 	{ "smtp", cmd_smtp, "send mail through a transport: smtp send" },
 	{ "template", cmd_template, "render a Mustache template with JSON data (template render)" },
 	{ "subscribers", cmd_subscribers, "import, export or count subscribers" },
+	{ "worker", cmd_worker, "run the delivery engine only (extra nodes on PostgreSQL)" },
+	{ "publish", cmd_publish, "publish an article; --breaking sends its alert" },
+	{ "alerts", cmd_alerts, "list recent alerts with their state and counts" },
+	{ "alert", cmd_alert, "alert cancel ID: stop an alert mid-way" },
+	{ "apikey", cmd_apikey, "apikey create NAME: a key for the JSON API (shown once)" },
 	{ "version", cmd_version, "print the version" },
 	{ "address", cmd_address, "check email addresses as signup does" },
 	{ 0, 0, 0 }
