@@ -162,6 +162,24 @@ enum token_check token_verify(const struct token_key *key, const char *purpose,
 			      const char *token, size_t len, const char *salt,
 			      int64_t now);
 
+/*
+ * Short tokens for address local parts: "ID-MAC", the decimal id and the
+ * first 10 bytes of HMAC-SHA256(secret, "purpose:ID:SALT") in lower-case
+ * hex. A full token would push unsubscribe+TOKEN past RFC 5321 4.5.3.1.1's
+ * 64 octets; this one is at most 40, and 80 bits of MAC are plenty for
+ * refusing forged bounces and unsubscribes. The delivery engine's VERP
+ * return path (bounce+ID-MAC) and the List-Unsubscribe mailto
+ * (unsubscribe+ID-MAC) are both of this form. Verification accepts upper-
+ * case hex too (some relays fold local parts).
+ */
+#define TOKEN_SHORT_MAX 48
+void token_short_make(const struct token_key *key, const char *purpose, uint64_t id,
+		      const char *salt, char out[TOKEN_SHORT_MAX]);
+/* the id of an "ID-MAC" of the right shape (untrusted until verified) */
+int token_short_peek(const char *s, size_t len, uint64_t *id);
+enum token_check token_short_verify(const struct token_key *key, const char *purpose,
+				    const char *s, size_t len, const char *salt);
+
 /* ---- config.c: flags, each also read from NEWSFLASH_<FLAG> ---- */
 enum config_type { CONFIG_STRING, CONFIG_INT, CONFIG_BOOL, CONFIG_LIST };
 
