@@ -17,7 +17,8 @@
 /* read by rows.c: subscriber_from_row */
 /* email_display is stored only when it differs from email (store/subscribers.c) */
 #define SUB_COLS "s.id, s.email, s.email_key, coalesce(s.email_display, s.email), s.name," \
-	" s.status, s.created_at, s.confirmed_at, s.confirm_sent_at, s.token_salt, s.marketing"
+	" s.status, s.created_at, s.confirmed_at, s.confirm_sent_at, s.token_salt, s.marketing," \
+	" s.soft_bounces"
 /* read by rows.c: alert_from_row */
 #define ALERT_COLS "a.id, a.article_id, a.list_id, a.state, a.total," \
 	" (SELECT coalesce(sum(sh.sent), 0) FROM alert_shards sh WHERE sh.alert_id = a.id)" \
@@ -100,8 +101,8 @@ const struct store_query store_queries[Q_COUNT] = {
 		"UPDATE subscribers SET confirm_sent_at = $2 WHERE id = $1", NULL, NULL },
 	[Q_SUB_ERASE] = { "sub_erase",
 		"UPDATE subscribers SET email = NULL, email_key = NULL, email_display = NULL,"
-		" name = NULL, status = 'erased', marketing = 0, token_salt = $2 WHERE id = $1",
-		NULL, NULL },
+		" name = NULL, status = 'erased', marketing = 0, soft_bounces = 0, token_salt = $2"
+		" WHERE id = $1", NULL, NULL },
 	/* through the primary key (list_id, subscriber_id): lists are few */
 	[Q_SUB_UNLIST] = { "sub_unlist",
 		"DELETE FROM memberships WHERE subscriber_id = $1"
@@ -135,12 +136,13 @@ const struct store_query store_queries[Q_COUNT] = {
 
 	[Q_CONSENT_ADD] = { "consent_add",
 		"INSERT INTO consent_events (subscriber_id, purpose, action, at, source, ip,"
-		" user_agent, wording_version, wording_hash)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", NULL, NULL },
+		" user_agent, wording_version, wording_hash, list_id)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", NULL, NULL },
 	[Q_CONSENT_LIST] = { "consent_list",
-		"SELECT id, subscriber_id, purpose, action, at, source, ip, user_agent,"
-		" wording_version, wording_hash FROM consent_events"
-		" WHERE subscriber_id = $1 ORDER BY id", NULL, NULL },
+		"SELECT c.id, c.subscriber_id, c.purpose, c.action, c.at, c.source, c.ip,"
+		" c.user_agent, c.wording_version, c.wording_hash, l.name FROM consent_events c"
+		" LEFT JOIN lists l ON l.id = c.list_id"
+		" WHERE c.subscriber_id = $1 ORDER BY c.id", NULL, NULL },
 	[Q_CONSENT_SCRUB] = { "consent_scrub",
 		"UPDATE consent_events SET ip = NULL, user_agent = NULL WHERE subscriber_id = $1"
 		" AND (ip IS NOT NULL OR user_agent IS NOT NULL)", NULL, NULL },
@@ -250,4 +252,36 @@ const struct store_query store_queries[Q_COUNT] = {
 	[Q_IMPORT_IDS] = { "import_ids", NULL,
 		"SELECT nextval(pg_get_serial_sequence('subscribers', 'id'))"
 		" FROM generate_series(1, $1::integer)", NULL },
+
+	/* ---- leaving and privacy: lists.c, bounces.c, deliveries.c, suppress.c, privacy.c ---- */
+	[Q_LISTS_OF] = { "lists_of",
+		"SELECT l.id, l.name, CASE WHEN EXISTS (SELECT 1 FROM memberships m"
+		"  WHERE m.list_id = l.id AND m.subscriber_id = $1) THEN 1 ELSE 0 END"
+		" FROM lists l ORDER BY l.id", NULL, NULL },
+	[Q_SUB_SOFT_BOUNCE] = { "sub_soft_bounce",
+		"UPDATE subscribers SET soft_bounces = soft_bounces + 1 WHERE id = $1"
+		" AND status <> 'erased' RETURNING soft_bounces", NULL, NULL },
+	[Q_SUB_SOFT_RESET] = { "sub_soft_reset",
+		"UPDATE subscribers SET soft_bounces = 0 WHERE id = $1 AND soft_bounces <> 0",
+		NULL, NULL },
+	[Q_DELIV_OF] = { "deliv_of",
+		"SELECT " DELIV_COLS " FROM deliveries WHERE subscriber_id = $1 ORDER BY alert_id",
+		NULL, NULL },
+	[Q_SUPP_GET] = { "supp_get",
+		"SELECT reason, at, CASE WHEN email_key IS NULL THEN 'keyed-hash' ELSE 'address' END"
+		" FROM suppressions WHERE email_key = $1 OR key_hash = $2 ORDER BY id LIMIT 1",
+		NULL, NULL },
+	[Q_INBOUND_SEEN] = { "inbound_seen",
+		"INSERT INTO inbound_seen (hash, kind, at) VALUES ($1, $2, $3)"
+		" ON CONFLICT (hash) DO NOTHING", NULL, NULL },
+	/*
+	 * Unconfirmed for long enough: pending, made before the cutoff, no
+	 * confirmation mail and no consent row since (a person who left and
+	 * signed up again is pending from that later row on).
+	 */
+	[Q_PENDING_OLD] = { "pending_old",
+		"SELECT s.id FROM subscribers s WHERE s.status = 'pending' AND s.created_at < $1"
+		" AND coalesce(s.confirm_sent_at, 0) < $1 AND NOT EXISTS (SELECT 1 FROM"
+		"  consent_events c WHERE c.subscriber_id = s.id AND c.at >= $1)"
+		" ORDER BY s.id LIMIT $2", NULL, NULL },
 };

@@ -18,6 +18,13 @@
  *  - busy_timeout (5 s, ?timeout=MS): another process holding the write lock
  *    makes us wait, not fail; past the timeout the call returns NF_ERR_TEMP.
  *  - foreign_keys=ON: memberships and ledger rows cannot point at nothing.
+ *  - secure_delete=ON: freed space (a deleted row, an address blanked by an
+ *    erasure, an index entry) is overwritten with zeros, so no copy of an
+ *    erased address lingers in the file's free space. The old pages still
+ *    sit in the WAL until a checkpoint: store_sqlite_checkpoint truncates
+ *    it after an erasure. A database written before this setting should be
+ *    VACUUMed once.
+ *    Costs a little more I/O on deletes only.
  *  - cache_size 32 MiB (below).
  *  - Every write transaction is BEGIN IMMEDIATE: it takes the single writer
  *    lock at the start, so two writers queue instead of deadlocking on a
@@ -145,7 +152,27 @@ sq_open(struct store *s, const struct store_url *u)
 		return rc;
 	if ((rc = pragma(s, "PRAGMA cache_size=" SQLITE_CACHE_KIB)) != NF_OK)
 		return rc;
+	if ((rc = pragma(s, "PRAGMA secure_delete=ON")) != NF_OK)
+		return rc;
 	return pragma(s, "PRAGMA foreign_keys=ON");
+}
+
+/*
+ * store_sqlite_checkpoint - copy the WAL into the database and truncate it
+ * to zero bytes: until then the log holds the page images from before an
+ * erasure. Readers in other connections make it wait (busy_timeout) and,
+ * past that, give up with NF_ERR_TEMP; a later checkpoint finishes the job.
+ */
+int
+store_sqlite_checkpoint(struct store *s)
+{
+	int logged = 0, done = 0;
+	int rc = sqlite3_wal_checkpoint_v2(IMPL(s)->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+					   &logged, &done);
+
+	if (rc == SQLITE_OK)
+		return NF_OK;
+	return fail(s, rc, "wal_checkpoint");
 }
 
 static void

@@ -98,6 +98,7 @@ struct store_subscriber {
 	const char *token_salt;		/* hex; changing it revokes every link */
 	int marketing;
 	const char *lists;		/* space-separated list names, export only */
+	int soft_bounces;		/* soft bounces in a row (inbound DSNs) */
 };
 void store_subscriber_free(struct store_subscriber *sub);
 
@@ -121,6 +122,7 @@ struct store_consent {
 	enum store_action action;
 	int64_t at;
 	const char *source, *ip, *user_agent, *wording_version, *wording_hash;
+	const char *list;		/* the list a membership change was about, or NULL */
 };
 void store_consent_free(struct store_consent *ev);
 void store_consent_list_free(struct store_consent **evs, size_t n);
@@ -208,6 +210,82 @@ int store_list_ensure(struct store *s, const char *name, int64_t *id);
 int store_list_get(struct store *s, const char *name, int64_t *id);
 int store_membership_add(struct store *s, int64_t subscriber_id, int64_t list_id);
 int store_membership_remove(struct store *s, int64_t subscriber_id, int64_t list_id);
+
+/* a list, and whether one subscriber is on it (store_lists_of) */
+struct store_list {
+	int64_t id;
+	const char *name;
+	int member;
+};
+void store_list_list_free(struct store_list **ls, size_t n);
+/* every list in id order, each saying whether subscriber_id is a member */
+int store_lists_of(struct store *s, int64_t subscriber_id, struct store_list ***out, size_t *n);
+/*
+ * store_membership_set - join (on) or leave a list, with the ledger row
+ * (alerts given or withdrawn, naming the list) in the same transaction;
+ * nothing is written when the membership is already so (*changed = 0).
+ * NF_ERR_INVALID for an erased subscriber. changed may be NULL.
+ */
+int store_membership_set(struct store *s, int64_t subscriber_id, int64_t list_id, int on,
+			 const struct store_consent_in *ev, int *changed);
+
+/* ---- leaving: bounces, complaints (bounces.c), erasure and purging (privacy.c) ---- */
+
+/*
+ * store_subscriber_suppress - a hard bounce or a complaint: the address key
+ * goes on the suppression list with reason ("bounce", "complaint") and the
+ * status moves to `to` (bounced or unsubscribed; the ledger row as
+ * store_subscriber_set_status writes it), in one transaction. Already
+ * there: nothing changes. NF_ERR_INVALID once erased.
+ */
+int store_subscriber_suppress(struct store *s, int64_t id, const char *reason,
+			      enum store_sub_status to, const struct store_consent_in *ev);
+/*
+ * store_subscriber_soft_bounce - one more soft bounce in a row; *count is
+ * the new count. At limit (> 0) the address is suppressed ("soft-bounce")
+ * and the subscriber becomes bounced: *suppressed = 1.
+ */
+int store_subscriber_soft_bounce(struct store *s, int64_t id, int limit,
+				 const struct store_consent_in *ev, int *count, int *suppressed);
+/* a delivery that worked (a success DSN): the row of soft bounces is broken */
+int store_subscriber_soft_reset(struct store *s, int64_t id);
+
+enum store_erase_mode {
+	STORE_ERASE_SUPPRESS,		/* never mail the address again: keyed hash kept */
+	STORE_ERASE_FORGET		/* no new suppression (one already there stays, hashed) */
+};
+/* store_subscriber_erase with the choice (store_subscriber_erase is SUPPRESS) */
+int store_subscriber_erase_as(struct store *s, int64_t id, const char *source,
+			      enum store_erase_mode mode);
+/*
+ * store_subscribers_purge - forget (STORE_ERASE_FORGET) pending signups
+ * older than before (no confirmation mail or consent row since), at most
+ * max of them; *n says how many.
+ */
+int store_subscribers_purge(struct store *s, int64_t before, size_t max, int64_t *n);
+/*
+ * store_scrub - after deleting personal data, leave no copy in the files:
+ * SQLite (whose secure_delete already zeroes freed space) checkpoints and
+ * truncates the write-ahead log, which still holds the old pages; NF_ERR_TEMP
+ * when readers kept it from finishing (the next checkpoint will). PostgreSQL:
+ * nothing (the old row versions are vacuumed away by autovacuum).
+ */
+int store_scrub(struct store *s);
+
+/*
+ * store_suppression_get - the suppression of this key, by address or keyed
+ * hash: *reason (caller frees), *at, and *form "address" or "keyed-hash"
+ * (static). NF_ERR_NOTFOUND when there is none.
+ */
+int store_suppression_get(struct store *s, const char *email_key, char **reason, int64_t *at,
+			  const char **form);
+/*
+ * store_inbound_seen - record that an inbound message (named by its
+ * Message-ID or digest; only a keyed hash of the name is stored) was
+ * processed: *fresh = 1 the first time, 0 after. Inside the caller's
+ * transaction, so a message whose handling failed is not marked.
+ */
+int store_inbound_seen(struct store *s, const char *name, const char *kind, int *fresh);
 
 /* ---- bulk import (atomic per batch; re-running skips what is there) ---- */
 
@@ -347,6 +425,9 @@ int store_delivery_temp(struct store *s, int64_t alert_id, int64_t subscriber_id
 			int64_t next_attempt_at, const char *reply);
 int store_delivery_perm(struct store *s, int64_t alert_id, int64_t subscriber_id,
 			const char *reply);
+/* a subscriber's failed deliveries (export) */
+int store_deliveries_of(struct store *s, int64_t subscriber_id,
+			struct store_delivery ***out, size_t *n);
 /* a retry was accepted: the record goes and the alert's sent count grows */
 int store_delivery_sent(struct store *s, int64_t alert_id, int64_t subscriber_id);
 /*
@@ -464,6 +545,9 @@ enum store_q {
 	Q_DELIV_TEMP, Q_DELIV_PERM, Q_DELIV_DEL, Q_RETRIES_CLAIM,
 	Q_APIKEY_ADD, Q_APIKEY_ALL,
 	Q_IMPORT_EXISTING, Q_IMPORT_SUPPRESSED, Q_IMPORT_IDS,	/* PostgreSQL's import */
+	/* leaving and privacy */
+	Q_LISTS_OF, Q_SUB_SOFT_BOUNCE, Q_SUB_SOFT_RESET, Q_DELIV_OF, Q_SUPP_GET,
+	Q_INBOUND_SEEN, Q_PENDING_OLD,
 	Q_COUNT
 };
 struct store_query {
@@ -577,6 +661,11 @@ void store_ptrs_push(struct store_ptrs *l, void *p);
 /* one ledger row, inside the caller's transaction (consent.c) */
 int store_consent_add(struct store *s, int64_t subscriber_id, enum store_purpose p,
 		      enum store_action a, const struct store_consent_in *ev);
+/* the same, about one list (list_id 0: none) */
+int store_consent_add_list(struct store *s, int64_t subscriber_id, enum store_purpose p,
+			   enum store_action a, const struct store_consent_in *ev, int64_t list_id);
+/* SQLite: PRAGMA wal_checkpoint(TRUNCATE) (sqlite.c) */
+int store_sqlite_checkpoint(struct store *s);
 /* a new subscriber with membership and consent, in the caller's transaction */
 int store_subscriber_insert(struct store *s, const struct store_signup *in, int64_t list,
 			    int64_t *id);
