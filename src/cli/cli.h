@@ -111,5 +111,10 @@ int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_smtp(int argc, char **argv);
 int cmd_address(int argc, char **argv);
+int cmd_inbound(int argc, char **argv);
+/* subscribers_privacy.c: subscribers show|erase|purge */
+int cli_subscribers_show(int argc, char **argv);
+int cli_subscribers_erase(int argc, char **argv);
+int cli_subscribers_purge(int argc, char **argv);
 
 #endif

@@ -22,7 +22,7 @@ struct serve_opts {
 	struct web_config web;
 	struct cli_sender sender;
 	struct cli_engine engine;
-	long signup_rate;
+	long signup_rate, purge_days, soft_limit;
 	int no_engine, smtputf8, help;
 	char base_url_buf[300];
 };
@@ -101,6 +101,8 @@ serve_run(struct serve_opts *o)
 	o->web.signup_rate = (double)o->signup_rate;
 	o->web.addr_flags = o->smtputf8 ? ADDR_SMTPUTF8 : 0;
 	o->web.alert_shards = (int)o->engine.shards;
+	o->web.purge_after = o->purge_days * 86400;
+	o->web.soft_bounce_limit = (int)o->soft_limit;
 	if ((w = web_start(&o->web)) == NULL) {
 		deliver_stop(engine);
 		return EXIT_PROBLEM;
@@ -127,6 +129,9 @@ cmd_serve(int argc, char **argv)
 		{ "smtputf8", CONFIG_BOOL, &o.smtputf8, NULL, "accept addresses with non-ASCII local parts" },
 		{ "threads", CONFIG_INT, &o.web.threads, "N", "HTTP worker threads (4)" },
 		{ "no-engine", CONFIG_BOOL, &o.no_engine, NULL, "serve HTTP only; newsflash worker processes deliver" },
+		{ "purge-unconfirmed-after", CONFIG_INT, &o.purge_days, "DAYS", "forget signups unconfirmed this long; 0 = never (7)" },
+		{ "purge-interval", CONFIG_INT, &o.web.purge_interval, "SECONDS", "how often to look for them (3600)" },
+		{ "soft-bounce-limit", CONFIG_INT, &o.soft_limit, "N", "POST /api/inbound: soft bounces in a row before suppression (3)" },
 		{ "help", CONFIG_BOOL, &o.help, NULL, "show this help" },
 		{ 0, 0, 0, 0, 0 }
 	};
@@ -138,6 +143,8 @@ cmd_serve(int argc, char **argv)
 	cli_sender_defaults(&o.sender);
 	cli_engine_defaults(&o.engine);
 	o.signup_rate = 1;
+	o.purge_days = 7;
+	o.soft_limit = 3;
 	if (config_parse(opts, argc - 1, argv + 1, &pos, &npos) != NF_OK) {
 		free(pos);
 		cli_sender_free(&o.sender);
@@ -148,6 +155,8 @@ cmd_serve(int argc, char **argv)
 		rc = serve_usage(opts, stdout, 0);
 	else if (npos > 0)
 		rc = cli_fail("serve", "takes no arguments");
+	else if (o.purge_days < 0 || o.web.purge_interval < 1 || o.soft_limit < 1)
+		rc = cli_fail("serve", "--purge-unconfirmed-after >= 0, --purge-interval >= 1, --soft-bounce-limit >= 1");
 	else if ((rc = cli_logging("serve", &o.engine)) == 0) {
 		if (o.sender.base_url == NULL) {
 			snprintf(o.base_url_buf, sizeof(o.base_url_buf), "http://%s", o.web.listen);

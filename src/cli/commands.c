@@ -14,7 +14,7 @@ const struct cli_command cli_commands[] = {
 	{ "serve", cmd_serve, "run the signup pages, the API and the delivery engine" },
 	{ "smtp", cmd_smtp, "send mail through a transport: smtp send" },
 	{ "template", cmd_template, "render a Mustache template with JSON data (template render)" },
-	{ "subscribers", cmd_subscribers, "import, export or count subscribers" },
+	{ "subscribers", cmd_subscribers, "import, export, count, show, erase or purge subscribers" },
 	{ "worker", cmd_worker, "run the delivery engine only (extra nodes on PostgreSQL)" },
 	{ "publish", cmd_publish, "publish an article; --breaking sends its alert" },
 	{ "alerts", cmd_alerts, "list recent alerts with their state and counts" },
@@ -22,5 +22,6 @@ const struct cli_command cli_commands[] = {
 	{ "apikey", cmd_apikey, "apikey create NAME: a key for the JSON API (shown once)" },
 	{ "version", cmd_version, "print the version" },
 	{ "address", cmd_address, "check email addresses as signup does" },
+	{ "inbound", cmd_inbound, "inbound process MAILDIR: act on bounces, complaints, mailto unsubscribes" },
 	{ 0, 0, 0 }
 };

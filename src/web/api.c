@@ -30,8 +30,8 @@ json_reply(struct http_response *res, int status, json_t *body)
 }
 
 /* the request carries a valid API key; otherwise the 401 is written */
-static int
-authorised(struct web *w, struct http_request *req, struct http_response *res, struct store *s)
+int
+api_authorised(struct web *w, struct http_request *req, struct http_response *res, struct store *s)
 {
 	const char *auth = req->authorization;
 
@@ -59,7 +59,7 @@ api_articles_post(struct web *w, struct http_request *req, struct http_response 
 		http_json_error(res, 503, "Something went wrong. Please try again later");
 		return;
 	}
-	if (!authorised(w, req, res, s))
+	if (!api_authorised(w, req, res, s))
 		return;
 	if (news_article_parse(req->body.data ? req->body.data : "", req->body.len, &art, &errs) != NF_OK) {
 		list = json_array();
@@ -96,7 +96,7 @@ api_alert_get(struct web *w, struct http_request *req, struct http_response *res
 		http_json_error(res, 503, "Something went wrong. Please try again later");
 		return;
 	}
-	if (!authorised(w, req, res, s))
+	if (!api_authorised(w, req, res, s))
 		return;
 	if (*arg == '\0' || *end || id <= 0 || store_alert_get(s, id, &a) != NF_OK) {
 		http_json_error(res, 404, "no such alert");

@@ -34,6 +34,13 @@ static const struct route routes[] = {
 	{ "POST", "/confirm/", confirm_post },
 	{ "POST", "/api/articles", api_articles_post },
 	{ "GET", "/api/alerts/", api_alert_get },
+	{ "GET", "/u/", unsubscribe_get },
+	{ "POST", "/u/", unsubscribe_post },
+	{ "GET", "/preferences/", preferences_get },
+	{ "POST", "/preferences/", preferences_post },
+	{ "GET", "/privacy/export/", privacy_export_get },
+	{ "POST", "/privacy/erase/", privacy_erase_post },
+	{ "POST", "/api/inbound", api_inbound_post },
 	{ "GET", "/metrics", metrics_get },
 	{ "GET", "/healthz", healthz },
 	{ NULL, NULL, NULL }

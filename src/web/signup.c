@@ -31,18 +31,6 @@ struct signup_in {
 	const char *source;		/* "form" or "api" */
 };
 
-static void
-set_csrf_cookie(struct web *w, struct http_request *req, struct http_response *res,
-		char token[CSRF_TOKEN_MAX])
-{
-	char cookie[CSRF_TOKEN_MAX + 96];
-
-	csrf_make(&w->cfg.key, token);
-	snprintf(cookie, sizeof(cookie), "nf_csrf=%s; Path=/; HttpOnly; SameSite=Strict%s",
-		 token, req->https ? "; Secure" : "");
-	http_response_header(req, res, "Set-Cookie", cookie);
-}
-
 /* the signup page, with errors, the typed address and a hint when given */
 static void
 render_signup(struct web *w, struct http_request *req, struct http_response *res, int status,
@@ -52,7 +40,7 @@ render_signup(struct web *w, struct http_request *req, struct http_response *res
 	char token[CSRF_TOKEN_MAX];
 	json_t *ctx = json_object(), *errs = json_array();
 
-	set_csrf_cookie(w, req, res, token);
+	web_csrf_cookie(w, req, res, token);
 	json_object_set_new(ctx, "csrf", json_string(token));
 	if (status != 200) {
 		json_object_set_new(ctx, "hasErrors", json_true());
@@ -179,13 +167,6 @@ signup_do(struct web *w, struct http_request *req, const struct signup_in *in,
 	return SIGNUP_OK;
 }
 
-/* the Origin header, when present, must be ours ("null" from privacy modes is refused) */
-static int
-origin_ok(struct web *w, struct http_request *req)
-{
-	return req->origin == NULL || strcmp(req->origin, w->origin) == 0;
-}
-
 static void
 render_thanks(struct web *w, struct http_response *res, int pending)
 {
@@ -215,8 +196,7 @@ signup_form(struct web *w, struct http_request *req, struct http_response *res, 
 	struct http_form form;
 	struct signup_in in;
 	struct addr_result ar;
-	const char *csrf, *honeypot, *cookie, *typo_ok;
-	size_t csrf_len;
+	const char *honeypot, *typo_ok;
 	int pending;
 
 	NF_UNUSED(arg);
@@ -224,9 +204,7 @@ signup_form(struct web *w, struct http_request *req, struct http_response *res, 
 		page_error(w, res, 400, "The form could not be read. Please try again");
 		return;
 	}
-	csrf = http_form_get(&form, "csrf", &csrf_len);
-	cookie = http_cookie_get(req->arena, req->cookie, "nf_csrf");
-	if (!origin_ok(w, req) || !csrf_check(&w->cfg.key, csrf, csrf_len, cookie)) {
+	if (!web_form_guard(w, req, &form)) {
 		render_signup(w, req, res, 403, "Your session expired. Please try again",
 			      NULL, NULL, NULL, 0);
 		return;
@@ -294,7 +272,7 @@ signup_api(struct web *w, struct http_request *req, struct http_response *res, c
 		http_json_error(res, 415, "Content-Type must be application/json");
 		return;
 	}
-	if (!origin_ok(w, req)) {
+	if (!web_origin_ok(w, req)) {
 		http_json_error(res, 403, "cross-origin requests are not accepted");
 		return;
 	}

@@ -15,6 +15,7 @@ struct store;
 
 enum page_id {
 	PAGE_SIGNUP, PAGE_THANKS, PAGE_ERROR, PAGE_CONFIRM, PAGE_CONFIRMED, PAGE_PRIVACY,
+	PAGE_UNSUBSCRIBE, PAGE_UNSUBSCRIBED, PAGE_ERASED,
 	PAGE_COUNT
 };
 
@@ -24,7 +25,9 @@ struct web {
 	struct ratelimit *signup_limit;
 	struct tmpl *pages[PAGE_COUNT];
 	unsigned char signup_hash[32];
+	unsigned char prefs_hash[32];	/* the preference centre's wording */
 	char origin[256];		/* scheme://host[:port] of base_url */
+	struct web_purge *purge;	/* purge.c: the unconfirmed-signup timer */
 };
 
 /* pages.c */
@@ -33,6 +36,8 @@ void pages_free(struct web *w);
 void page_render(struct web *w, struct http_response *res, int status, enum page_id id, json_t *ctx);
 void page_error(struct web *w, struct http_response *res, int status, const char *message);
 void pages_wording(const struct web *w, char version[32], char hash[65]);
+/* the same for the preference centre's page (marketing ticked or unticked there) */
+void pages_wording_prefs(const struct web *w, char version[32], char hash[65]);
 
 /* app.c: this thread's store connection, opened on first use; NULL if it cannot */
 struct store *web_store(struct web *w);
@@ -47,6 +52,40 @@ void api_articles_post(struct web *w, struct http_request *req, struct http_resp
 void api_alert_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 void metrics_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 void confirm_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
+
+/* csrf.c: what every changing form shares (not the RFC 8058 POST) */
+void web_csrf_cookie(struct web *w, struct http_request *req, struct http_response *res,
+		     char token[CSRF_TOKEN_MAX]);
+int web_origin_ok(struct web *w, struct http_request *req);
+int web_form_guard(struct web *w, struct http_request *req, const struct http_form *form);
+
+/* api.c: the request carries a valid API key; otherwise the 401 is written */
+int api_authorised(struct web *w, struct http_request *req, struct http_response *res,
+		   struct store *s);
+
+/* tokens.c: the live subscriber a link token of purpose is for, or NULL */
+struct store_subscriber;
+enum web_token_result { WEB_TOKEN_OK, WEB_TOKEN_BAD, WEB_TOKEN_UNAVAILABLE };
+enum web_token_result web_token_subscriber(struct web *w, const char *token, const char *purpose,
+					   struct store_subscriber **out);
+
+/* leaving (unsubscribe.c, preferences.c, privacy_export.c, inbound.c) */
+void unsubscribe_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
+void unsubscribe_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
+void preferences_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
+void preferences_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
+/* the preference centre page for sub, with an answer to the last change (notice, may be NULL) */
+void preferences_render(struct web *w, struct http_request *req, struct http_response *res,
+			int status, const struct store_subscriber *sub, const char *token,
+			const char *notice);
+void privacy_export_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
+void privacy_erase_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
+void api_inbound_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
+
+/* purge.c: forget unconfirmed signups every purge_interval (off when purge_after is 0) */
+struct web_purge;
+int web_purge_start(struct web *w);
+void web_purge_stop(struct web *w);
 
 /* routes.c: answer one complete request */
 void web_dispatch(struct web *w, struct http_request *req, struct http_response *res);
