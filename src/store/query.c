@@ -275,13 +275,11 @@ const struct store_query store_queries[Q_COUNT] = {
 		"INSERT INTO inbound_seen (hash, kind, at) VALUES ($1, $2, $3)"
 		" ON CONFLICT (hash) DO NOTHING", NULL, NULL },
 	/*
-	 * Unconfirmed for long enough: pending, made before the cutoff, no
-	 * confirmation mail and no consent row since (a person who left and
-	 * signed up again is pending from that later row on).
+	 * Unconfirmed for long enough: pending, made before the cutoff, and no
+	 * confirmation mail since (a person who left and signed up again is
+	 * sent a new one, and waits from then on).
 	 */
 	[Q_PENDING_OLD] = { "pending_old",
 		"SELECT s.id FROM subscribers s WHERE s.status = 'pending' AND s.created_at < $1"
-		" AND coalesce(s.confirm_sent_at, 0) < $1 AND NOT EXISTS (SELECT 1 FROM"
-		"  consent_events c WHERE c.subscriber_id = s.id AND c.at >= $1)"
-		" ORDER BY s.id LIMIT $2", NULL, NULL },
+		" AND coalesce(s.confirm_sent_at, 0) < $1 ORDER BY s.id LIMIT $2", NULL, NULL },
 };

@@ -259,8 +259,8 @@ int store_subscriber_erase_as(struct store *s, int64_t id, const char *source,
 			      enum store_erase_mode mode);
 /*
  * store_subscribers_purge - forget (STORE_ERASE_FORGET) pending signups
- * older than before (no confirmation mail or consent row since), at most
- * max of them; *n says how many.
+ * made before `before` and sent no confirmation mail since, at most max of
+ * them; *n says how many.
  */
 int store_subscribers_purge(struct store *s, int64_t before, size_t max, int64_t *n);
 /*
