@@ -230,22 +230,34 @@ report_fields(GMimeObject *part, void (*fn)(void *arg, GMimeObject *g), void *ar
 	return rc;
 }
 
-static void
-classify_dsn(struct inbound_report *r, GMimeMultipart *mp)
+/*
+ * The parts of a multipart/report: the first message/SUBTYPE (or, with
+ * alt, message/ALT) is the report, read with group; any other part may be
+ * the returned message. 1 when the report part was there.
+ */
+static int
+read_report(struct inbound_report *r, GMimeMultipart *mp, const char *subtype, const char *alt,
+	    void (*group)(void *arg, GMimeObject *g))
 {
 	int i, n = g_mime_multipart_get_count(mp), found = 0;
 
-	r->kind = INBOUND_DSN;
 	for (i = 0; i < n; i++) {
 		GMimeObject *part = g_mime_multipart_get_part(mp, i);
 
-		if (!found && (inbound_mime_is(part, "message", "delivery-status") ||
-			       inbound_mime_is(part, "message", "global-delivery-status")))
-			found = report_fields(part, dsn_group, r) == NF_OK;
+		if (!found && (inbound_mime_is(part, "message", subtype) ||
+			       (alt && inbound_mime_is(part, "message", alt))))
+			found = report_fields(part, group, r) == NF_OK;
 		else
 			returned_part(r, part);
 	}
-	if (!found)
+	return found;
+}
+
+static void
+classify_dsn(struct inbound_report *r, GMimeMultipart *mp)
+{
+	r->kind = INBOUND_DSN;
+	if (!read_report(r, mp, "delivery-status", "global-delivery-status", dsn_group))
 		malformed(r, "a delivery report without a delivery-status part");
 	else if (r->nrcpts == 0)
 		malformed(r, "a delivery report without a recipient");
@@ -277,18 +289,8 @@ arf_group(void *arg, GMimeObject *g)
 static void
 classify_arf(struct inbound_report *r, GMimeMultipart *mp)
 {
-	int i, n = g_mime_multipart_get_count(mp), found = 0;
-
 	r->kind = INBOUND_ARF;
-	for (i = 0; i < n; i++) {
-		GMimeObject *part = g_mime_multipart_get_part(mp, i);
-
-		if (!found && inbound_mime_is(part, "message", "feedback-report"))
-			found = report_fields(part, arf_group, r) == NF_OK;
-		else
-			returned_part(r, part);
-	}
-	if (!found)
+	if (!read_report(r, mp, "feedback-report", NULL, arf_group))
 		malformed(r, "a feedback report without a feedback-report part");
 	else if (r->feedback_type[0] == '\0')
 		malformed(r, "a feedback report without Feedback-Type");

@@ -15,8 +15,9 @@
 #include "store/store.h"
 #include "web_impl.h"
 
-static void
-json_reply(struct http_response *res, int status, json_t *body)
+/* web_json_reply - body (a reference the call takes) as the compact JSON answer */
+void
+web_json_reply(struct http_response *res, int status, json_t *body)
 {
 	char *text = json_dumps(body, JSON_COMPACT);
 
@@ -66,7 +67,7 @@ api_articles_post(struct web *w, struct http_request *req, struct http_response 
 		for (i = 0; i < errs.count; i++)
 			json_array_append_new(list, json_pack("{s:s,s:s}", "field", errs.items[i].field,
 							      "message", errs.items[i].message));
-		json_reply(res, 422, json_pack("{s:s,s:o}", "error", "the article is not valid", "fields", list));
+		web_json_reply(res, 422, json_pack("{s:s,s:o}", "error", "the article is not valid", "fields", list));
 		return;
 	}
 	if (news_publish(s, &art, w->cfg.alert_shards, &article_id, &alert_id) != NF_OK) {
@@ -79,7 +80,7 @@ api_articles_post(struct web *w, struct http_request *req, struct http_response 
 			if (w->cfg.engine)
 				deliver_wake(w->cfg.engine);
 		}
-		json_reply(res, 201, body);
+		web_json_reply(res, 201, body);
 	}
 	news_article_free(&art);
 }
@@ -102,7 +103,7 @@ api_alert_get(struct web *w, struct http_request *req, struct http_response *res
 		http_json_error(res, 404, "no such alert");
 		return;
 	}
-	json_reply(res, 200, json_pack("{s:I,s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+	web_json_reply(res, 200, json_pack("{s:I,s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 		"id", (json_int_t)a->id, "article_id", (json_int_t)a->article_id,
 		"state", store_alert_state_name(a->state), "total", (json_int_t)a->total,
 		"sent", (json_int_t)a->sent, "failed", (json_int_t)a->failed,

@@ -22,8 +22,6 @@ api_inbound_post(struct web *w, struct http_request *req, struct http_response *
 	struct store *s = web_store(w);
 	struct inbound_config cfg;
 	struct inbound_result r;
-	json_t *body;
-	char *text;
 
 	NF_UNUSED(arg);
 	if (s == NULL) {
@@ -39,14 +37,7 @@ api_inbound_post(struct web *w, struct http_request *req, struct http_response *
 		http_json_error(res, 503, "Something went wrong. Please try again later");
 		return;
 	}
-	body = json_pack("{s:s,s:s}", "kind", inbound_kind_name(r.kind),
-			 "outcome", inbound_outcome_name(r.outcome));
-	text = json_dumps(body, JSON_COMPACT);
-	res->status = r.kind == INBOUND_MALFORMED ? 422 : 200;
-	res->content_type = "application/json";
-	buf_reset(&res->body);
-	buf_puts(&res->body, text);
-	buf_putc(&res->body, '\n');
-	free(text);
-	json_decref(body);
+	web_json_reply(res, r.kind == INBOUND_MALFORMED ? 422 : 200,
+		       json_pack("{s:s,s:s}", "kind", inbound_kind_name(r.kind),
+				 "outcome", inbound_outcome_name(r.outcome)));
 }

@@ -23,20 +23,12 @@
 void
 privacy_export_get(struct web *w, struct http_request *req, struct http_response *res, const char *token)
 {
-	struct store_subscriber *sub = NULL;
+	struct store_subscriber *sub = web_token_page(w, res, token, "export", EXPORT_INVALID);
 	json_t *doc = NULL;
 	char *text;
 
-	switch (web_token_subscriber(w, token, "export", &sub)) {
-	case WEB_TOKEN_BAD:
-		page_error(w, res, 400, EXPORT_INVALID);
+	if (sub == NULL)
 		return;
-	case WEB_TOKEN_UNAVAILABLE:
-		page_error(w, res, 503, NULL);
-		return;
-	case WEB_TOKEN_OK:
-		break;
-	}
 	if (privacy_export(web_store(w), sub->id, &doc) != NF_OK) {
 		log_event(LOG_ERROR, "privacy.export_failed", "reason", store_errmsg(web_store(w)), NULL);
 		page_error(w, res, 503, NULL);

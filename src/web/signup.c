@@ -244,20 +244,6 @@ signup_form(struct web *w, struct http_request *req, struct http_response *res, 
 	}
 }
 
-static void
-json_answer(struct http_response *res, int status, json_t *body)
-{
-	char *text = json_dumps(body, JSON_COMPACT);
-
-	res->status = status;
-	res->content_type = "application/json";
-	buf_reset(&res->body);
-	buf_puts(&res->body, text);
-	buf_putc(&res->body, '\n');
-	free(text);
-	json_decref(body);
-}
-
 void
 signup_api(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
@@ -290,12 +276,12 @@ signup_api(struct web *w, struct http_request *req, struct http_response *res, c
 	in.source = "api";
 	switch (signup_do(w, req, &in, &ar, &pending)) {
 	case SIGNUP_OK:
-		json_answer(res, 200, json_pack("{s:s,s:s,s:b,s:s*}", "status", "ok",
+		web_json_reply(res, 200, json_pack("{s:s,s:s,s:b,s:s*}", "status", "ok",
 			    "message", "Thanks for signing up to the Breaking News email", "confirm", pending,
 			    "suggestion", ar.suggestion[0] ? ar.suggestion : NULL));
 		break;
 	case SIGNUP_INVALID:
-		json_answer(res, 422, json_pack("{s:s,s:s,s:s,s:s*}", "error", INVALID_EMAIL,
+		web_json_reply(res, 422, json_pack("{s:s,s:s,s:s,s:s*}", "error", INVALID_EMAIL,
 			    "code", ar.code, "detail", ar.message,
 			    "suggestion", ar.suggestion[0] ? ar.suggestion : NULL));
 		break;

@@ -39,3 +39,22 @@ web_token_subscriber(struct web *w, const char *token, const char *purpose,
 	*out = sub;
 	return WEB_TOKEN_OK;
 }
+
+struct store_subscriber *
+web_token_page(struct web *w, struct http_response *res, const char *token, const char *purpose,
+	       const char *invalid)
+{
+	struct store_subscriber *sub = NULL;
+
+	switch (web_token_subscriber(w, token, purpose, &sub)) {
+	case WEB_TOKEN_OK:
+		return sub;
+	case WEB_TOKEN_BAD:
+		page_error(w, res, 400, invalid);
+		break;
+	case WEB_TOKEN_UNAVAILABLE:
+		page_error(w, res, 503, NULL);
+		break;
+	}
+	return NULL;
+}

@@ -32,20 +32,12 @@
 void
 unsubscribe_get(struct web *w, struct http_request *req, struct http_response *res, const char *token)
 {
-	struct store_subscriber *sub = NULL;
+	struct store_subscriber *sub = web_token_page(w, res, token, "unsubscribe", LINK_INVALID);
 
-	switch (web_token_subscriber(w, token, "unsubscribe", &sub)) {
-	case WEB_TOKEN_OK:
-		preferences_render(w, req, res, 200, sub, token, NULL);
-		store_subscriber_free(sub);
-		break;
-	case WEB_TOKEN_BAD:
-		page_error(w, res, 400, LINK_INVALID);
-		break;
-	case WEB_TOKEN_UNAVAILABLE:
-		page_error(w, res, 503, NULL);
-		break;
-	}
+	if (sub == NULL)
+		return;
+	preferences_render(w, req, res, 200, sub, token, NULL);
+	store_subscriber_free(sub);
 }
 
 /* the value of List-Unsubscribe in the body, whichever encoding (a small ceiling) */

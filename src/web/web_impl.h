@@ -59,6 +59,8 @@ void web_csrf_cookie(struct web *w, struct http_request *req, struct http_respon
 int web_origin_ok(struct web *w, struct http_request *req);
 int web_form_guard(struct web *w, struct http_request *req, const struct http_form *form);
 
+/* api.c: body (a reference the call takes) as the compact JSON answer */
+void web_json_reply(struct http_response *res, int status, json_t *body);
 /* api.c: the request carries a valid API key; otherwise the 401 is written */
 int api_authorised(struct web *w, struct http_request *req, struct http_response *res,
 		   struct store *s);
@@ -68,6 +70,9 @@ struct store_subscriber;
 enum web_token_result { WEB_TOKEN_OK, WEB_TOKEN_BAD, WEB_TOKEN_UNAVAILABLE };
 enum web_token_result web_token_subscriber(struct web *w, const char *token, const char *purpose,
 					   struct store_subscriber **out);
+/* the same for a page: NULL with the 400 page (invalid) or the 503 page written */
+struct store_subscriber *web_token_page(struct web *w, struct http_response *res, const char *token,
+					const char *purpose, const char *invalid);
 
 /* leaving (unsubscribe.c, preferences.c, privacy_export.c, inbound.c) */
 void unsubscribe_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
