@@ -111,7 +111,7 @@ bench: deps $(BIN)
 	BUILD=$(BUILD) scripts/bench
 
 run: deps $(BIN)
-	$(BIN) serve
+	BUILD=$(BUILD) scripts/run $(ARGS)
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/newsflash/templates
