@@ -2,27 +2,28 @@
  * cli/cmd_serve.c - newsflash serve: the web front and the delivery engine
  *
  * Owns: reading serve's flags, opening what the service needs (secret,
- * storage, transport, templates), starting the HTTP server, and the
- * shutdown on SIGTERM or SIGINT: stop taking requests, let those in
- * progress finish, drain the delivery engine, exit 0.
- * Signals are blocked in every thread and taken with sigwait here, so no
- * handler ever runs in the middle of library code.
+ * storage, transport, templates), starting the delivery engine and the
+ * HTTP server, and the shutdown on SIGTERM or SIGINT: stop taking requests,
+ * let those in progress finish, drain the engine (commit what is in
+ * flight), exit 0. Signals are blocked in every thread and taken with
+ * sigwait here, so no handler ever runs in the middle of library code.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/core.h"
+#include "addr/addr.h"
+#include "store/store.h"
 #include "web/web.h"
 #include "cli.h"
 
 struct serve_opts {
 	struct web_config web;
-	const char *secret_file;
-	const char *log_level;
-	const char *log_format;
-	int help;
+	struct cli_sender sender;
+	struct cli_engine engine;
+	long signup_rate;
+	int no_engine, smtputf8, help;
 	char base_url_buf[300];
 };
 
@@ -35,34 +36,8 @@ serve_usage(const struct config_opt *opts, FILE *to, int rc)
 	return rc;
 }
 
-static int
-setup_logging(const struct serve_opts *o)
-{
-	enum log_level level;
-
-	if (log_level_parse(o->log_level, &level) != NF_OK)
-		return cli_fail("serve", "--log-level must be debug, info, warn or error");
-	if (strcmp(o->log_format, "text") && strcmp(o->log_format, "json"))
-		return cli_fail("serve", "--log-format must be text or json");
-	log_setup(level, strcmp(o->log_format, "json") ? LOG_FORMAT_TEXT : LOG_FORMAT_JSON);
-	return 0;
-}
-
-static int
-wait_for_stop_signal(void)
-{
-	sigset_t set;
-	int sig = 0;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigwait(&set, &sig);
-	return sig;
-}
-
-static void
-block_stop_signals(void)
+void
+cli_block_stop_signals(void)
 {
 	sigset_t set;
 
@@ -74,61 +49,113 @@ block_stop_signals(void)
 }
 
 int
+cli_wait_stop_signal(void)
+{
+	sigset_t set;
+	int sig = 0;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigwait(&set, &sig);
+	return sig;
+}
+
+/* the database is reachable and migrated before anything listens */
+int
+cli_check_store(const char *cmd, const char *url)
+{
+	struct store *s;
+
+	if (store_open(url, &s) != NF_OK) {
+		fprintf(stderr, "newsflash: %s: cannot open the database %s\n", cmd, url);
+		return EXIT_PROBLEM;
+	}
+	store_close(s);
+	return 0;
+}
+
+static int
+serve_run(struct serve_opts *o)
+{
+	struct deliver_config dc;
+	struct deliver *engine = NULL;
+	struct web *w;
+	int rc, sig;
+
+	if ((rc = cli_sender_build("serve", &o->sender, o->web.base_url)) != 0)
+		return rc;
+	if ((rc = cli_engine_config("serve", &o->engine, &o->sender, &dc)) != 0)
+		return rc;
+	if ((rc = cli_check_store("serve", o->engine.db)) != 0)
+		return rc;
+	cli_block_stop_signals();
+	if (!o->no_engine && (engine = deliver_start(&dc)) == NULL)
+		return EXIT_PROBLEM;
+	o->web.key = o->sender.key;
+	o->web.db_url = o->engine.db;
+	o->web.engine = engine;
+	o->web.sender = &o->sender.sender;
+	o->web.templates_dir = o->sender.templates;
+	o->web.publication = o->sender.publication;
+	o->web.signup_rate = (double)o->signup_rate;
+	o->web.addr_flags = o->smtputf8 ? ADDR_SMTPUTF8 : 0;
+	o->web.alert_shards = (int)o->engine.shards;
+	if ((w = web_start(&o->web)) == NULL) {
+		deliver_stop(engine);
+		return EXIT_PROBLEM;
+	}
+	sig = cli_wait_stop_signal();
+	log_event(LOG_INFO, "serve.stopping", "signal", sig == SIGTERM ? "TERM" : "INT", NULL);
+	web_stop(w);
+	deliver_stop(engine);
+	log_event(LOG_INFO, "serve.stopped", NULL);
+	return 0;
+}
+
+int
 cmd_serve(int argc, char **argv)
 {
 	struct serve_opts o;
-	double signup_rate;
-	long signup_rate_l = 1;
 	const struct config_opt opts[] = {
 		{ "listen", CONFIG_STRING, &o.web.listen, "HOST:PORT", "where HTTP listens (127.0.0.1:8080)" },
-		{ "base-url", CONFIG_STRING, &o.web.base_url, "URL", "public URL for links in emails (http://LISTEN)" },
-		{ "publication", CONFIG_STRING, &o.web.publication, "NAME", "the publication's name on pages and emails" },
-		{ "templates", CONFIG_STRING, &o.web.templates_dir, "DIR", "Mustache templates (templates)" },
-		{ "secret-file", CONFIG_STRING, &o.secret_file, "FILE", "HMAC key, created on first start (var/secret)" },
+		CLI_SENDER_OPTIONS(&o.sender),
+		CLI_ENGINE_OPTIONS(&o.engine),
 		{ "trust-proxy", CONFIG_BOOL, &o.web.trust_proxy, NULL, "take the client address from X-Forwarded-For" },
-		{ "signup-rate", CONFIG_INT, &signup_rate_l, "N", "signups per second per client after a burst of 20; 0 = no limit" },
+		{ "signup-rate", CONFIG_INT, &o.signup_rate, "N", "signups per second per client after a burst of 20; 0 = no limit (1)" },
 		{ "single-opt-in", CONFIG_BOOL, &o.web.single_opt_in, NULL, "signups are active at once, no confirmation email" },
+		{ "smtputf8", CONFIG_BOOL, &o.smtputf8, NULL, "accept addresses with non-ASCII local parts" },
 		{ "threads", CONFIG_INT, &o.web.threads, "N", "HTTP worker threads (4)" },
-		{ "log-level", CONFIG_STRING, &o.log_level, "LEVEL", "debug, info, warn or error (info)" },
-		{ "log-format", CONFIG_STRING, &o.log_format, "FORMAT", "text or json (text)" },
+		{ "no-engine", CONFIG_BOOL, &o.no_engine, NULL, "serve HTTP only; newsflash worker processes deliver" },
 		{ "help", CONFIG_BOOL, &o.help, NULL, "show this help" },
 		{ 0, 0, 0, 0, 0 }
 	};
-	struct web *w;
 	char **pos;
-	int npos, rc = 0, sig;
+	int npos, rc;
 
 	memset(&o, 0, sizeof(o));
 	web_config_defaults(&o.web);
-	o.secret_file = "var/secret";
-	o.log_level = "info";
-	o.log_format = "text";
+	cli_sender_defaults(&o.sender);
+	cli_engine_defaults(&o.engine);
+	o.signup_rate = 1;
 	if (config_parse(opts, argc - 1, argv + 1, &pos, &npos) != NF_OK) {
 		free(pos);
+		cli_sender_free(&o.sender);
 		return serve_usage(opts, stderr, EXIT_USAGE);
 	}
 	free(pos);
 	if (o.help)
-		return serve_usage(opts, stdout, 0);
-	if (npos > 0)
-		return cli_fail("serve", "takes no arguments");
-	if ((rc = setup_logging(&o)) != 0)
-		return rc;
-	signup_rate = (double)signup_rate_l;
-	o.web.signup_rate = signup_rate;
-	if (o.web.base_url == NULL) {
-		snprintf(o.base_url_buf, sizeof(o.base_url_buf), "http://%s", o.web.listen);
-		o.web.base_url = o.base_url_buf;
+		rc = serve_usage(opts, stdout, 0);
+	else if (npos > 0)
+		rc = cli_fail("serve", "takes no arguments");
+	else if ((rc = cli_logging("serve", &o.engine)) == 0) {
+		if (o.sender.base_url == NULL) {
+			snprintf(o.base_url_buf, sizeof(o.base_url_buf), "http://%s", o.web.listen);
+			o.sender.base_url = o.base_url_buf;
+		}
+		o.web.base_url = o.sender.base_url;
+		rc = serve_run(&o);
 	}
-	if (cli_secret_load(o.secret_file, &o.web.key) != NF_OK)
-		return EXIT_PROBLEM;
-	block_stop_signals();
-	w = web_start(&o.web);
-	if (w == NULL)
-		return EXIT_PROBLEM;
-	sig = wait_for_stop_signal();
-	log_event(LOG_INFO, "serve.stopping", "signal", sig == SIGTERM ? "TERM" : "INT", NULL);
-	web_stop(w);
-	log_event(LOG_INFO, "serve.stopped", NULL);
-	return 0;
+	cli_sender_free(&o.sender);
+	return rc;
 }

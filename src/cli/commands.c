@@ -7,10 +7,19 @@
 #include "cli.h"
 
 const struct cli_command cli_commands[] = {
+	{ "dkim", cmd_dkim, "make a DKIM key and print its DNS record (dkim keygen)" },
 	{ "db", cmd_db, "database schema: migrate" },
 	{ "help", cmd_help, "show this help" },
+	{ "message", cmd_message, "print the alert a subscriber would get (message compose)" },
 	{ "serve", cmd_serve, "run the signup pages, the API and the delivery engine" },
+	{ "smtp", cmd_smtp, "send mail through a transport: smtp send" },
+	{ "template", cmd_template, "render a Mustache template with JSON data (template render)" },
 	{ "subscribers", cmd_subscribers, "import, export or count subscribers" },
+	{ "worker", cmd_worker, "run the delivery engine only (extra nodes on PostgreSQL)" },
+	{ "publish", cmd_publish, "publish an article; --breaking sends its alert" },
+	{ "alerts", cmd_alerts, "list recent alerts with their state and counts" },
+	{ "alert", cmd_alert, "alert cancel ID: stop an alert mid-way" },
+	{ "apikey", cmd_apikey, "apikey create NAME: a key for the JSON API (shown once)" },
 	{ "version", cmd_version, "print the version" },
 	{ "address", cmd_address, "check email addresses as signup does" },
 	{ 0, 0, 0 }

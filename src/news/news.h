@@ -10,6 +10,7 @@
 #define NEWSFLASH_NEWS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -62,5 +63,14 @@ json_t *news_article_json(const struct news_article *a);
 /* readable plain text from HTML: paragraphs and breaks kept, tags dropped,
  * entities decoded; the caller frees */
 char *news_html_to_text(const char *html, size_t len);
+
+/*
+ * news_publish - store the article and, when it is breaking, queue an
+ * alert to the breaking-news list split into nshards shards, in one
+ * transaction. *alert_id is 0 when no alert was made.
+ */
+struct store;
+int news_publish(struct store *s, const struct news_article *a, int nshards,
+		 int64_t *article_id, int64_t *alert_id);
 
 #endif

@@ -1,30 +1,79 @@
 /*
- * web/app.c - the web front's life: defaults, start, stop
+ * web/app.c - the web front's life: defaults, start, stop, per-thread store
  *
- * Owns: struct web as a whole — the configuration it was started with, and
- * the services it holds for the handlers (rate limits, ...).
+ * Owns: struct web as a whole — the configuration it was started with, the
+ * compiled page templates, the rate limiter, and one store connection per
+ * HTTP thread (a store handle is one connection and is never shared; the
+ * thread's connection is opened on first use and closed when it exits).
  */
+#include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "store/store.h"
 #include "web_impl.h"
+
+static pthread_key_t store_key;
+static pthread_once_t store_key_once = PTHREAD_ONCE_INIT;
 
 void
 web_config_defaults(struct web_config *cfg)
 {
+	memset(cfg, 0, sizeof(*cfg));
 	cfg->listen = "127.0.0.1:8080";
 	cfg->base_url = NULL;		/* http://LISTEN, filled by the caller */
 	cfg->publication = "newsflash";
 	cfg->templates_dir = "templates";
-	cfg->trust_proxy = 0;
 	cfg->signup_burst = 20;
 	cfg->signup_rate = 1;
-	cfg->single_opt_in = 0;
 	cfg->confirm_ttl = 7 * 24 * 3600;
 	cfg->confirm_interval = 600;
 	cfg->threads = 4;
 	cfg->max_connections = 4096;
 	cfg->max_connections_per_ip = 256;
 	cfg->idle_timeout = 15;
+	cfg->db_url = STORE_DEFAULT_URL;
+	cfg->alert_shards = 8;
+}
+
+static void
+close_thread_store(void *s)
+{
+	store_close(s);
+}
+
+static void
+make_store_key(void)
+{
+	pthread_key_create(&store_key, close_thread_store);
+}
+
+struct store *
+web_store(struct web *w)
+{
+	struct store *s;
+
+	pthread_once(&store_key_once, make_store_key);
+	s = pthread_getspecific(store_key);
+	if (s == NULL) {
+		if (store_open(w->cfg.db_url, &s) != NF_OK) {
+			log_event(LOG_ERROR, "web.store_unavailable", "db", w->cfg.db_url, NULL);
+			return NULL;
+		}
+		pthread_setspecific(store_key, s);
+	}
+	return s;
+}
+
+/* scheme://host[:port] of the base URL: what a browser sends as Origin */
+static void
+origin_of(const char *base_url, char *out, size_t len)
+{
+	const char *host = strstr(base_url, "://"), *slash;
+
+	host = host ? host + 3 : base_url;
+	slash = strchr(host, '/');
+	snprintf(out, len, "%.*s", (int)(slash ? slash - base_url : (long)strlen(base_url)), base_url);
 }
 
 struct web *
@@ -33,8 +82,9 @@ web_start(const struct web_config *cfg)
 	struct web *w = xcalloc(1, sizeof(*w));
 
 	w->cfg = *cfg;
+	origin_of(cfg->base_url, w->origin, sizeof(w->origin));
 	w->signup_limit = ratelimit_new(cfg->signup_burst, cfg->signup_rate, 65536);
-	if (web_listen(w) != NF_OK) {
+	if (pages_load(w) != NF_OK || web_listen(w) != NF_OK) {
 		web_stop(w);
 		return NULL;
 	}
@@ -47,6 +97,7 @@ web_stop(struct web *w)
 	if (w == NULL)
 		return;
 	web_unlisten(w);
+	pages_free(w);
 	ratelimit_free(w->signup_limit);
 	free(w);
 }

@@ -26,6 +26,15 @@ healthz(struct web *w, struct http_request *req, struct http_response *res, cons
 }
 
 static const struct route routes[] = {
+	{ "GET", "/", signup_page },
+	{ "POST", "/subscribe", signup_form },
+	{ "POST", "/api/subscribe", signup_api },
+	{ "GET", "/privacy", privacy_page },
+	{ "GET", "/confirm/", confirm_get },
+	{ "POST", "/confirm/", confirm_post },
+	{ "POST", "/api/articles", api_articles_post },
+	{ "GET", "/api/alerts/", api_alert_get },
+	{ "GET", "/metrics", metrics_get },
 	{ "GET", "/healthz", healthz },
 	{ NULL, NULL, NULL }
 };
@@ -40,7 +49,7 @@ web_dispatch(struct web *w, struct http_request *req, struct http_response *res)
 		size_t n = strlen(r->path);
 		const char *arg = NULL;
 
-		if (r->path[n - 1] == '/' && strncmp(req->path, r->path, n) == 0)
+		if (n > 1 && r->path[n - 1] == '/' && strncmp(req->path, r->path, n) == 0)
 			arg = req->path + n;
 		else if (strcmp(req->path, r->path) == 0)
 			arg = "";

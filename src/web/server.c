@@ -140,8 +140,9 @@ static void
 add_security_headers(struct MHD_Response *r, const char *content_type)
 {
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	/* links carry tokens: never leak them to another site through Referer */
-	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	/* links carry tokens: never leak them to another site through Referer
+	 * (not no-referrer: with it Chromium sends "Origin: null" on our own forms) */
+	MHD_add_response_header(r, "Referrer-Policy", "same-origin");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	if (strncmp(content_type, "text/html", 9) == 0) {
 		MHD_add_response_header(r, "Content-Security-Policy",

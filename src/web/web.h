@@ -11,6 +11,9 @@
 
 #include "core/core.h"
 
+struct deliver;
+struct mail_sender;
+
 struct web_config {
 	const char *listen;		/* host:port, default 127.0.0.1:8080 */
 	const char *base_url;		/* for links in emails and Origin checks */
@@ -27,6 +30,12 @@ struct web_config {
 	long max_connections_per_ip;
 	long idle_timeout;		/* seconds */
 	struct token_key key;		/* the server secret */
+	/* services */
+	const char *db_url;		/* each HTTP thread opens its own connection */
+	struct deliver *engine;		/* confirmations go through its priority lane */
+	const struct mail_sender *sender;	/* how confirmations are composed */
+	unsigned addr_flags;		/* ADDR_SMTPUTF8, ADDR_CHECK_MX */
+	int alert_shards;		/* shards per alert published through the API */
 };
 
 struct web;

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# bench/mail.sh - composed and signed alerts per second on one core
+#
+# For a ~20 KB alert, rsa-sha256 (2048-bit) and ed25519-sha256, each as a
+# ratio to what `openssl speed` signs per second with the same key type in
+# the same run: the signature is the floor of a signed message's cost, so
+# the ratio says how much everything else (templates, MIME, tokens, body
+# hash) adds. Target: 0.8 or more. Also the driver's peak RSS.
+#
+# A second reference, also measured here: the same key signing through our
+# signer alone (mail_bench ... sign). openssl speed uses its built-in test
+# keys, and on some machines those sign faster than a freshly generated key
+# does through any OpenSSL API; the second ratio isolates our own cost.
+set -euo pipefail
+BUILD=${BUILD:-build}
+SECONDS_EACH=${BENCH_SECONDS:-3}
+work=$(mktemp -d /tmp/newsflash-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+make -s "$BUILD/libnewsflash.a"
+cc -O2 -std=c11 -D_GNU_SOURCE -Isrc $(pkg-config --cflags jansson openssl) -o "$work/mail_bench" \
+	bench/mail_bench.c "$BUILD/libnewsflash.a" $(pkg-config --libs openssl jansson) -pthread -lm
+
+templates=templates
+[ -f templates/alert.html.mustache ] || templates=tests/data/mail/templates
+
+# a 20 KB alert: about 10 KB of story HTML and 5 KB of its text in the templates
+/usr/bin/python3 - "$work/story.json" <<'PY'
+import json, sys
+para = ("The harbour authority said the cargo ship had lost power shortly before "
+        "six in the morning and drifted onto the main pier, where engineers are now "
+        "checking the bearings and the deck for damage. ")
+html = "".join("<p>%s</p>\n" % (para * 2) for _ in range(24))
+text = "\n\n".join(para * 2 for _ in range(12))
+json.dump({"headline": "Harbour bridge closed after ship strikes pier",
+           "standfirst": "Traffic diverted as engineers inspect damage",
+           "body_html": html, "body_text": text, "byline": "Jo Reporter",
+           "url": "https://news.example/2026/11/29/bridge",
+           "published_at": "2026-11-29T03:00:00Z",
+           "images": [{"url": "https://news.example/img/bridge.jpg",
+                       "caption": "The bridge at dawn", "credit": "Photo: A. Snapper"}],
+           "topics": ["local"], "breaking": True}, open(sys.argv[1], "w"))
+PY
+
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/rsa.pem" 2>/dev/null
+openssl genpkey -algorithm ED25519 -out "$work/ed.pem" 2>/dev/null
+
+# sign/s: the fourth number on openssl speed's result line
+ref_rsa=$(taskset -c 0 openssl speed -seconds 3 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $6}')
+ref_ed=$(taskset -c 0 openssl speed -seconds 3 ed25519 2>/dev/null | awk '/EdDSA \(Ed25519\)/ {print $(NF-1)}')
+
+rate_of() {	# rate_of KEY [sign]: messages per second on core 0
+	taskset -c 0 "$work/mail_bench" "$work/story.json" "$templates" "$@" >"$work/out"
+	awk '{print $6}' "$work/out"
+}
+
+run() {	# run NAME KEY OPENSSL-SPEED-RATE
+	local rate bytes rss fast sign
+	sign=$(rate_of "$2" "$SECONDS_EACH" sign)
+	/usr/bin/time -v -o "$work/time" taskset -c 0 "$work/mail_bench" "$work/story.json" \
+		"$templates" "$2" "$SECONDS_EACH" >"$work/out"
+	rate=$(awk '{print $6}' "$work/out")
+	bytes=$(awk '{print $8}' "$work/out")
+	fast=$(awk '{print $10}' "$work/out")
+	rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time")
+	printf '%-15s %7.0f msg/s | openssl speed %7.0f sign/s: ratio %.2f | same key, sign only %7.0f/s: ratio %.2f | %d-byte message, fast path %s, peak RSS %d KB\n' \
+		"$1" "$rate" "$3" "$(awk -v a="$rate" -v b="$3" 'BEGIN {print a / b}')" \
+		"$sign" "$(awk -v a="$rate" -v b="$sign" 'BEGIN {print a / b}')" "$bytes" "$fast" "$rss"
+}
+echo "templates: $templates, ${SECONDS_EACH}s per run, one core (taskset -c 0)"
+run rsa-sha256 "$work/rsa.pem" "$ref_rsa"
+run ed25519-sha256 "$work/ed.pem" "$ref_ed"

@@ -1,0 +1,118 @@
+/*
+ * bench/mail_bench.c - composed and signed messages per second, one thread
+ *
+ * usage: mail_bench ARTICLE.json TEMPLATES KEYFILE SECONDS [sign]
+ * Prepares the alert once, then composes for distinct subscribers (their
+ * own id, address and salt) until SECONDS have passed, as the fan-out
+ * does. Prints "messages N seconds S rate R bytes B fast F".
+ * With "sign", only signs (mail_dkim_signer_finish over a fixed header
+ * hash) with the same key: the floor the composer stands on.
+ * Built by bench/mail.sh against build/libnewsflash.a.
+ */
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/core.h"
+#include "mail/mail.h"
+#include "news/news.h"
+
+static int
+sign_only(struct mail_dkim_key *key, double seconds)
+{
+	static const char prefix[] = "DKIM-Signature: v=1; a=x; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=";
+	struct mail_dkim_signer *s = mail_dkim_signer_new(key);
+	EVP_MD_CTX *h = EVP_MD_CTX_new();
+	int64_t start = time_mono_us(), now;
+	struct buf out;
+	long n = 0;
+
+	buf_init(&out, 0);
+	do {
+		EVP_DigestInit_ex(h, EVP_sha256(), NULL);
+		EVP_DigestUpdate(h, "from:a@b\r\n", 10);
+		buf_reset(&out);
+		if (mail_dkim_signer_finish(s, h, prefix, sizeof(prefix) - 1, &out) != NF_OK)
+			return 1;
+		n++;
+		now = time_mono_us();
+	} while (now - start < (int64_t)(seconds * 1e6));
+	printf("messages %ld seconds %.3f rate %.1f bytes %zu fast -\n", n,
+	       (double)(now - start) / 1e6, (double)n * 1e6 / (double)(now - start), out.len);
+	buf_free(&out);
+	EVP_MD_CTX_free(h);
+	mail_dkim_signer_free(s);
+	mail_dkim_key_free(key);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct token_key secret = { (const unsigned char *)"bench-secret-0123456789abcdef", 29 };
+	struct news_errors errs = { .count = 0 };
+	struct news_article a = { 0 };
+	struct mail_dkim_key *key = NULL;
+	struct mail_alert *p = NULL;
+	struct mail_sender s = { 0 };
+	struct buf json, out;
+	char email[64], salt[32];
+	int64_t start, now, limit;
+	long n = 0;
+	size_t bytes = 0;
+	FILE *f;
+	char chunk[65536];
+	size_t got;
+
+	if (argc != 5 && argc != 6)
+		return 2;
+	buf_init(&json, 0);
+	f = fopen(argv[1], "rb");
+	while (f && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(&json, chunk, got);
+	if (f)
+		fclose(f);
+	if (news_article_parse(json.data, json.len, &a, &errs) != NF_OK ||
+	    mail_dkim_key_load(argv[3], "news.example", "bench", &key) != NF_OK) {
+		fprintf(stderr, "mail_bench: bad article or key\n");
+		return 1;
+	}
+	s.from_name = "Newsflash Desk";
+	s.from_addr = "breaking@news.example";
+	s.base_url = "https://news.example";
+	s.publication = "The Daily Example";
+	s.templates_dir = argv[2];
+	s.secret = &secret;
+	s.keys = &key;
+	s.nkeys = getenv("BENCH_NOKEY") ? 0 : 1;
+	if (argc == 6)
+		return sign_only(key, atof(argv[4]));
+	if (mail_alert_prepare(&s, &a, 1, 1795921800, &p) != NF_OK) {
+		fprintf(stderr, "mail_bench: prepare failed\n");
+		return 1;
+	}
+	buf_init(&out, 0);
+	limit = (int64_t)(atof(argv[4]) * 1e6);
+	start = time_mono_us();
+	do {
+		struct mail_subscriber sub = { (uint64_t)n + 1, email, salt };
+
+		snprintf(email, sizeof(email), "reader%ld@example.org", n);
+		snprintf(salt, sizeof(salt), "salt-%ld", n * 31);
+		buf_reset(&out);
+		if (mail_alert_compose(p, &sub, &out) != NF_OK)
+			return 1;
+		bytes = out.len;
+		n++;
+		now = time_mono_us();
+	} while (now - start < limit);
+	printf("messages %ld seconds %.3f rate %.1f bytes %zu fast %d\n", n,
+	       (double)(now - start) / 1e6, (double)n * 1e6 / (double)(now - start), bytes,
+	       mail_alert_is_fast(p));
+	buf_free(&out);
+	buf_free(&json);
+	mail_alert_free(p);
+	mail_dkim_key_free(key);
+	news_article_free(&a);
+	return 0;
+}

@@ -1,0 +1,127 @@
+/*
+ * cli/cmd_alerts.c - newsflash alerts; newsflash alert cancel ID
+ *
+ * Owns: the newsroom's view of alerts from a shell: a table of recent
+ * alerts with their state and counts, and the kill switch. A cancelled
+ * alert hands out no more shards and workers stop at their next commit.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+#include "cli.h"
+
+static int
+db_option(const char *cmd, int argc, char **argv, const char **db, char ***pos, int *npos)
+{
+	const struct config_opt opts[] = {
+		{ "db", CONFIG_STRING, db, "URL", "sqlite:PATH or postgresql://... (sqlite:var/newsflash.db)" },
+		{ 0, 0, 0, 0, 0 }
+	};
+
+	if (config_parse(opts, argc, argv, pos, npos) != NF_OK) {
+		free(*pos);
+		return cli_fail(cmd, "usage: newsflash %s [--db URL]", cmd);
+	}
+	return 0;
+}
+
+int
+cmd_alerts(int argc, char **argv)
+{
+	const char *db = "sqlite:var/newsflash.db";
+	struct store_alert **list = NULL;
+	struct store *s;
+	char **pos, when[TIME_RFC3339_MAX];
+	size_t n = 0, i;
+	int npos, rc;
+
+	if ((rc = db_option("alerts", argc - 1, argv + 1, &db, &pos, &npos)) != 0)
+		return rc;
+	free(pos);
+	if (npos)
+		return cli_fail("alerts", "takes no arguments");
+	if (store_open(db, &s) != NF_OK)
+		return cli_fail("alerts", "cannot open the database %s", db);
+	if (store_alert_list(s, 50, &list, &n) != NF_OK) {
+		fprintf(stderr, "newsflash: alerts: %s\n", store_errmsg(s));
+		store_close(s);
+		return EXIT_PROBLEM;
+	}
+	printf("%-6s %-9s %-20s %8s %8s %8s %8s %s\n", "id", "state", "created", "total", "sent",
+	       "failed", "retrying", "seconds");
+	for (i = 0; i < n; i++) {
+		const struct store_alert *a = list[i];
+
+		time_rfc3339((time_t)a->created_at, when);
+		printf("%-6lld %-9s %-20s %8lld %8lld %8lld %8lld %lld\n", (long long)a->id,
+		       store_alert_state_name(a->state), when, (long long)a->total, (long long)a->sent,
+		       (long long)a->failed, (long long)a->retrying,
+		       (long long)(a->finished_at ? a->finished_at - a->created_at : 0));
+	}
+	store_alert_list_free(list, n);
+	store_close(s);
+	return 0;
+}
+
+int
+cmd_alert(int argc, char **argv)
+{
+	const char *db = "sqlite:var/newsflash.db";
+	struct store *s;
+	char **pos, *end;
+	long long id;
+	int npos, rc;
+
+	if ((rc = db_option("alert", argc - 1, argv + 1, &db, &pos, &npos)) != 0)
+		return rc;
+	if (npos != 2 || strcmp(pos[0], "cancel") != 0) {
+		free(pos);
+		return cli_fail("alert", "usage: newsflash alert cancel ID [--db URL]");
+	}
+	id = strtoll(pos[1], &end, 10);
+	if (*end || id <= 0) {
+		free(pos);
+		return cli_fail("alert", "not an alert id: %s", pos[1]);
+	}
+	free(pos);
+	if (store_open(db, &s) != NF_OK)
+		return cli_fail("alert", "cannot open the database %s", db);
+	rc = store_alert_cancel(s, id, time(NULL));
+	if (rc == NF_ERR_NOTFOUND)
+		rc = cli_fail("alert", "no alert %lld", id);
+	else if (rc != NF_OK)
+		rc = cli_fail("alert", "%s", store_errmsg(s));
+	else
+		printf("alert %lld cancelled\n", id);
+	store_close(s);
+	return rc;
+}
+
+int
+cmd_apikey(int argc, char **argv)
+{
+	const char *db = "sqlite:var/newsflash.db";
+	char key[STORE_APIKEY_MAX], **pos;
+	struct store *s;
+	int npos, rc;
+
+	if ((rc = db_option("apikey", argc - 1, argv + 1, &db, &pos, &npos)) != 0)
+		return rc;
+	if (npos != 2 || strcmp(pos[0], "create") != 0 || !store_list_name_ok(pos[1])) {
+		free(pos);
+		return cli_fail("apikey", "usage: newsflash apikey create NAME [--db URL] (NAME: a-z 0-9 - _)");
+	}
+	if (store_open(db, &s) != NF_OK) {
+		free(pos);
+		return cli_fail("apikey", "cannot open the database %s", db);
+	}
+	rc = store_apikey_create(s, pos[1], key);
+	if (rc == NF_OK)
+		printf("%s\n", key);	/* shown once: only its hash is stored */
+	else
+		rc = cli_fail("apikey", "%s", store_errmsg(s));
+	store_close(s);
+	free(pos);
+	return rc;
+}

@@ -1,0 +1,149 @@
+/*
+ * cli/cmd_publish.c - newsflash publish STORY.json [--breaking] [--wait]
+ *
+ * Owns: publishing from a shell. The story is validated exactly as the API
+ * does (news/), stored, and with --breaking (or "breaking": true in the
+ * file) its alert is queued for the delivery engine, which finds it within
+ * its poll interval (or at once through NOTIFY on PostgreSQL). --wait
+ * follows the alert to the end with a progress line: sent of total, rate,
+ * ETA; exit 0 when it is done, 1 when it was cancelled.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "news/news.h"
+#include "store/store.h"
+#include "cli.h"
+
+static char *
+read_story(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	struct buf b;
+	char chunk[8192];
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	buf_init(&b, NEWS_JSON_MAX + 1);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (buf_append(&b, chunk, n) != NF_OK)
+			break;
+	if (f != stdin)
+		fclose(f);
+	return buf_steal(&b, len);
+}
+
+static void
+progress_line(const struct store_alert *a, double secs)
+{
+	int64_t done = a->sent + a->failed;
+	double rate = secs > 0 ? (double)done / secs : 0;
+	int width = 30, filled = a->total ? (int)(width * done / a->total) : width, i;
+	char bar[64];
+
+	for (i = 0; i < width; i++)
+		bar[i] = i < filled ? '#' : '.';
+	bar[width] = '\0';
+	fprintf(stderr, "\r[%s] %lld/%lld sent, %lld failed, %.0f/s, ETA %.0fs   ", bar,
+		(long long)a->sent, (long long)a->total, (long long)a->failed, rate,
+		rate > 0 ? (double)(a->total - done) / rate : 0.0);
+}
+
+/* follow the alert until it is done or cancelled */
+static int
+wait_alert(struct store *s, int64_t id)
+{
+	int64_t start = time_mono_us();
+	struct store_alert *a = NULL;
+	int rc = EXIT_PROBLEM;
+
+	for (;;) {
+		if (store_alert_get(s, id, &a) != NF_OK) {
+			fprintf(stderr, "\nnewsflash: publish: cannot read alert %lld: %s\n", (long long)id, store_errmsg(s));
+			break;
+		}
+		progress_line(a, (double)(time_mono_us() - start) / 1e6);
+		if (a->state == STORE_DONE || a->state == STORE_CANCELLED) {
+			fprintf(stderr, "\nalert %lld %s: %lld sent, %lld failed of %lld\n", (long long)id,
+				store_alert_state_name(a->state), (long long)a->sent, (long long)a->failed,
+				(long long)a->total);
+			rc = a->state == STORE_DONE ? 0 : EXIT_PROBLEM;
+			break;
+		}
+		store_alert_free(a);
+		a = NULL;
+		usleep(200000);
+	}
+	store_alert_free(a);
+	return rc;
+}
+
+static int
+publish_run(const char *path, const char *db, int breaking, int wait, long shards)
+{
+	struct news_article art;
+	struct news_errors errs;
+	struct store *s = NULL;
+	int64_t article_id, alert_id;
+	size_t len;
+	char *text = read_story(path, &len);
+	int i, rc = 0;
+
+	if (text == NULL)
+		return cli_fail("publish", "cannot read %s", path);
+	if (news_article_parse(text, len, &art, &errs) != NF_OK) {
+		for (i = 0; i < errs.count; i++)
+			fprintf(stderr, "newsflash: publish: %s: %s %s\n", path, errs.items[i].field, errs.items[i].message);
+		free(text);
+		return EXIT_USAGE;
+	}
+	free(text);
+	art.breaking |= breaking;
+	if (store_open(db, &s) != NF_OK) {
+		rc = cli_fail("publish", "cannot open the database %s", db);
+	} else if (news_publish(s, &art, (int)shards, &article_id, &alert_id) != NF_OK) {
+		fprintf(stderr, "newsflash: publish: %s\n", store_errmsg(s));
+		rc = EXIT_PROBLEM;
+	} else {
+		printf("article %lld", (long long)article_id);
+		if (alert_id)
+			printf(" alert %lld", (long long)alert_id);
+		printf("\n");
+		fflush(stdout);
+		if (wait && alert_id)
+			rc = wait_alert(s, alert_id);
+	}
+	store_close(s);
+	news_article_free(&art);
+	return rc;
+}
+
+int
+cmd_publish(int argc, char **argv)
+{
+	const char *db = "sqlite:var/newsflash.db";
+	int breaking = 0, wait = 0, help = 0, npos, rc;
+	long shards = 8;
+	const struct config_opt opts[] = {
+		{ "db", CONFIG_STRING, &db, "URL", "sqlite:PATH or postgresql://... (sqlite:var/newsflash.db)" },
+		{ "breaking", CONFIG_BOOL, &breaking, NULL, "send it as a breaking alert to every confirmed subscriber" },
+		{ "wait", CONFIG_BOOL, &wait, NULL, "show the alert's progress and exit when it is done" },
+		{ "shards", CONFIG_INT, &shards, "N", "shards the alert is split into (8)" },
+		{ "help", CONFIG_BOOL, &help, NULL, "show this help" },
+		{ 0, 0, 0, 0, 0 }
+	};
+	char **pos;
+
+	rc = config_parse(opts, argc - 1, argv + 1, &pos, &npos);
+	if (rc != NF_OK || help || npos != 1 || shards < 1 || shards > 10000) {
+		free(pos);
+		fprintf(help ? stdout : stderr, "usage: newsflash publish STORY.json|- [OPTIONS]\n\n");
+		config_usage(opts, help ? stdout : stderr);
+		return help ? 0 : EXIT_USAGE;
+	}
+	rc = publish_run(pos[0], db, breaking, wait, shards);
+	free(pos);
+	return rc;
+}

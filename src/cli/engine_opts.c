@@ -1,0 +1,62 @@
+/*
+ * cli/engine_opts.c - the delivery engine's options, shared by serve and worker
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+void
+cli_engine_defaults(struct cli_engine *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->db = "sqlite:var/newsflash.db";
+	e->transport = "maildir:var/outbox";
+	e->workers = 1;
+	e->connections = 16;
+	e->shards = 8;
+	e->batch = 500;
+	e->lease = 30;
+	e->poll_ms = 1000;
+	e->retry_base = 60;
+	e->log_level = "info";
+	e->log_format = "text";
+}
+
+int
+cli_logging(const char *cmd, const struct cli_engine *e)
+{
+	enum log_level level;
+
+	if (log_level_parse(e->log_level, &level) != NF_OK)
+		return cli_fail(cmd, "--log-level must be debug, info, warn or error");
+	if (strcmp(e->log_format, "text") && strcmp(e->log_format, "json"))
+		return cli_fail(cmd, "--log-format must be text or json");
+	log_setup(level, strcmp(e->log_format, "json") ? LOG_FORMAT_TEXT : LOG_FORMAT_JSON);
+	return 0;
+}
+
+/* the engine configuration from the options; s must be built already */
+int
+cli_engine_config(const char *cmd, const struct cli_engine *e, struct cli_sender *s,
+		  struct deliver_config *out)
+{
+	deliver_config_defaults(out);
+	if (e->workers < 1 || e->workers > 64 || e->connections < 1 || e->connections > 10000 ||
+	    e->shards < 1 || e->shards > 10000 || e->batch < 1 || e->batch > 100000 || e->lease < 3 ||
+	    e->retry_base < 1)
+		return cli_fail(cmd, "engine options out of range (--workers 1-64, --connections 1-10000, "
+				"--shards 1-10000, --batch 1-100000, --lease >= 3)");
+	out->db_url = e->db;
+	out->transport_url = e->transport;
+	out->sender = s->sender;
+	out->threads = (int)e->workers;
+	out->connections = (int)e->connections;
+	out->shards = (int)e->shards;
+	out->batch = (size_t)e->batch;
+	out->lease_secs = e->lease;
+	out->poll_ms = e->poll_ms;
+	out->smtp_timeout_ms = e->smtp_timeout_ms;
+	out->retry_base = e->retry_base;
+	return 0;
+}

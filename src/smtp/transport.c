@@ -1,0 +1,92 @@
+/*
+ * smtp/transport.c - the one interface to send mail through, chosen by URL
+ *
+ * Owns: smtp_transport_*: picking the implementation from the URL
+ * ("smtp://" and "smtps://": a relay pool, smtp/transport_smtp.c;
+ * "maildir:PATH": files, smtp/maildir.c) and calling it through its table
+ * of operations, as OpenSMTPD's queue backends are called. Callers see
+ * neither the pool nor the files.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct smtp_transport {
+	const struct transport_ops *ops;
+	void *impl;
+};
+
+int
+smtp_transport_open(struct smtp_transport **out, const char *url,
+		    const struct smtp_options *opt, char *err, size_t errlen)
+{
+	const struct transport_ops *ops;
+	void *impl = NULL;
+	int rc;
+
+	if (strncasecmp(url, "maildir:", 8) == 0) {
+		ops = &smtp_maildir_ops;
+		rc = smtp_maildir_open(&impl, url + 8, err, errlen);
+	} else if (strncasecmp(url, "smtp://", 7) == 0 || strncasecmp(url, "smtps://", 8) == 0) {
+		ops = &smtp_relay_ops;
+		rc = smtp_relay_open(&impl, url, opt, err, errlen);
+	} else {
+		snprintf(err, errlen, "unknown transport: expected smtp://, smtps:// or maildir:PATH");
+		return NF_ERR_INVALID;
+	}
+	if (rc != NF_OK)
+		return rc;
+	*out = xcalloc(1, sizeof(**out));
+	(*out)->ops = ops;
+	(*out)->impl = impl;
+	return NF_OK;
+}
+
+int
+smtp_transport_submit(struct smtp_transport *t, const struct smtp_envelope *env,
+		      const char *msg, size_t len, enum smtp_msg_own own,
+		      smtp_done_fn done, void *arg)
+{
+	return t->ops->submit(t->impl, env, msg, len, own, done, arg);
+}
+
+int
+smtp_transport_wait(struct smtp_transport *t, int timeout_ms)
+{
+	return t->ops->wait(t->impl, timeout_ms);
+}
+
+int
+smtp_transport_drain(struct smtp_transport *t)
+{
+	return t->ops->drain(t->impl);
+}
+
+size_t
+smtp_transport_pending(struct smtp_transport *t)
+{
+	return t->ops->pending(t->impl);
+}
+
+void
+smtp_transport_stats(struct smtp_transport *t, struct smtp_stats *out)
+{
+	t->ops->stats(t->impl, out);
+}
+
+const char *
+smtp_transport_name(const struct smtp_transport *t)
+{
+	return t->ops->name;
+}
+
+void
+smtp_transport_free(struct smtp_transport *t)
+{
+	if (t == NULL)
+		return;
+	t->ops->free(t->impl);
+	free(t);
+}

@@ -1,0 +1,144 @@
+/*
+ * web/api.c - the JSON API for newsrooms: articles, alerts, metrics
+ *
+ * Owns: POST /api/articles (publish; 201 with the ids, 422 naming each bad
+ * field), GET /api/alerts/ID (state and counts), and GET /metrics
+ * (Prometheus text format). The API routes need "Authorization: Bearer
+ * KEY" with a key made by `newsflash apikey create`; only its hash is
+ * stored and it is compared in constant time by the store.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "deliver/deliver.h"
+#include "news/news.h"
+#include "store/store.h"
+#include "web_impl.h"
+
+static void
+json_reply(struct http_response *res, int status, json_t *body)
+{
+	char *text = json_dumps(body, JSON_COMPACT);
+
+	res->status = status;
+	res->content_type = "application/json";
+	buf_reset(&res->body);
+	buf_puts(&res->body, text);
+	buf_putc(&res->body, '\n');
+	free(text);
+	json_decref(body);
+}
+
+/* the request carries a valid API key; otherwise the 401 is written */
+static int
+authorised(struct web *w, struct http_request *req, struct http_response *res, struct store *s)
+{
+	const char *auth = req->authorization;
+
+	if (auth && strncmp(auth, "Bearer ", 7) == 0 &&
+	    store_apikey_verify(s, auth + 7, strlen(auth + 7), NULL) == NF_OK)
+		return 1;
+	NF_UNUSED(w);
+	http_response_header(req, res, "WWW-Authenticate", "Bearer realm=\"newsflash\"");
+	http_json_error(res, 401, "an API key is required: Authorization: Bearer KEY");
+	return 0;
+}
+
+void
+api_articles_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
+{
+	struct store *s = web_store(w);
+	struct news_article art;
+	struct news_errors errs;
+	int64_t article_id, alert_id;
+	json_t *body, *list;
+	int i;
+
+	NF_UNUSED(arg);
+	if (s == NULL) {
+		http_json_error(res, 503, "Something went wrong. Please try again later");
+		return;
+	}
+	if (!authorised(w, req, res, s))
+		return;
+	if (news_article_parse(req->body.data ? req->body.data : "", req->body.len, &art, &errs) != NF_OK) {
+		list = json_array();
+		for (i = 0; i < errs.count; i++)
+			json_array_append_new(list, json_pack("{s:s,s:s}", "field", errs.items[i].field,
+							      "message", errs.items[i].message));
+		json_reply(res, 422, json_pack("{s:s,s:o}", "error", "the article is not valid", "fields", list));
+		return;
+	}
+	if (news_publish(s, &art, w->cfg.alert_shards, &article_id, &alert_id) != NF_OK) {
+		log_event(LOG_ERROR, "api.publish_failed", "reason", store_errmsg(s), NULL);
+		http_json_error(res, 503, "Something went wrong. Please try again later");
+	} else {
+		body = json_pack("{s:I}", "id", (json_int_t)article_id);
+		if (alert_id) {
+			json_object_set_new(body, "alert_id", json_integer(alert_id));
+			if (w->cfg.engine)
+				deliver_wake(w->cfg.engine);
+		}
+		json_reply(res, 201, body);
+	}
+	news_article_free(&art);
+}
+
+void
+api_alert_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
+{
+	struct store *s = web_store(w);
+	struct store_alert *a = NULL;
+	char *end;
+	long long id = strtoll(arg, &end, 10);
+
+	if (s == NULL) {
+		http_json_error(res, 503, "Something went wrong. Please try again later");
+		return;
+	}
+	if (!authorised(w, req, res, s))
+		return;
+	if (*arg == '\0' || *end || id <= 0 || store_alert_get(s, id, &a) != NF_OK) {
+		http_json_error(res, 404, "no such alert");
+		return;
+	}
+	json_reply(res, 200, json_pack("{s:I,s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+		"id", (json_int_t)a->id, "article_id", (json_int_t)a->article_id,
+		"state", store_alert_state_name(a->state), "total", (json_int_t)a->total,
+		"sent", (json_int_t)a->sent, "failed", (json_int_t)a->failed,
+		"retrying", (json_int_t)a->retrying, "created_at", (json_int_t)a->created_at,
+		"started_at", (json_int_t)a->started_at, "finished_at", (json_int_t)a->finished_at,
+		"shards_done", (json_int_t)a->shards_done));
+	store_alert_free(a);
+}
+
+static void
+metric(struct buf *b, const char *name, const char *type, const char *help, unsigned long long v)
+{
+	buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name, v);
+}
+
+void
+metrics_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
+{
+	struct deliver_stats st;
+	struct buf *b = &res->body;
+
+	NF_UNUSED(req);
+	NF_UNUSED(arg);
+	memset(&st, 0, sizeof(st));
+	if (w->cfg.engine)
+		deliver_stats(w->cfg.engine, &st);
+	res->status = 200;
+	res->content_type = "text/plain; version=0.0.4";
+	buf_reset(b);
+	metric(b, "newsflash_messages_sent_total", "counter", "Messages the relay accepted (250 to DATA).", st.sent);
+	metric(b, "newsflash_messages_temp_failed_total", "counter", "Temporary failures (4xx, lost connection), to be retried.", st.temp_failed);
+	metric(b, "newsflash_messages_perm_failed_total", "counter", "Permanent failures (5xx).", st.perm_failed);
+	metric(b, "newsflash_suppressed_total", "counter", "Addresses suppressed after an unknown-user answer.", st.suppressed);
+	metric(b, "newsflash_confirmations_sent_total", "counter", "Priority messages (confirmations) accepted.", st.priority_sent);
+	metric(b, "newsflash_shards_done_total", "counter", "Alert shards completed by this node.", st.shards_done);
+	metric(b, "newsflash_alerts_done_total", "counter", "Alerts whose last shard this node completed.", st.alerts_done);
+	metric(b, "newsflash_possible_duplicates_total", "counter", "Upper bound of messages repeated after resuming shards.", st.possible_duplicates);
+	deliver_latency_histogram(w->cfg.engine, b);
+}
