@@ -31,7 +31,7 @@ web_json_reply(struct http_response *res, int status, json_t *body)
 }
 
 /* the request carries a valid API key; otherwise the 401 is written */
-int
+static int
 api_authorised(struct web *w, struct http_request *req, struct http_response *res, struct store *s)
 {
 	const char *auth = req->authorization;
@@ -45,10 +45,23 @@ api_authorised(struct web *w, struct http_request *req, struct http_response *re
 	return 0;
 }
 
+/* api_store - this thread's store for an authorised API request; NULL with the 503 or 401 written */
+struct store *
+api_store(struct web *w, struct http_request *req, struct http_response *res)
+{
+	struct store *s = web_store(w);
+
+	if (s == NULL) {
+		http_json_error(res, 503, "Something went wrong. Please try again later");
+		return NULL;
+	}
+	return api_authorised(w, req, res, s) ? s : NULL;
+}
+
 void
 api_articles_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
-	struct store *s = web_store(w);
+	struct store *s = api_store(w, req, res);
 	struct news_article art;
 	struct news_errors errs;
 	int64_t article_id, alert_id;
@@ -56,11 +69,7 @@ api_articles_post(struct web *w, struct http_request *req, struct http_response 
 	int i;
 
 	NF_UNUSED(arg);
-	if (s == NULL) {
-		http_json_error(res, 503, "Something went wrong. Please try again later");
-		return;
-	}
-	if (!api_authorised(w, req, res, s))
+	if (s == NULL)
 		return;
 	if (news_article_parse(req->body.data ? req->body.data : "", req->body.len, &art, &errs) != NF_OK) {
 		list = json_array();
@@ -88,16 +97,12 @@ api_articles_post(struct web *w, struct http_request *req, struct http_response 
 void
 api_alert_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
-	struct store *s = web_store(w);
+	struct store *s = api_store(w, req, res);
 	struct store_alert *a = NULL;
 	char *end;
 	long long id = strtoll(arg, &end, 10);
 
-	if (s == NULL) {
-		http_json_error(res, 503, "Something went wrong. Please try again later");
-		return;
-	}
-	if (!api_authorised(w, req, res, s))
+	if (s == NULL)
 		return;
 	if (*arg == '\0' || *end || id <= 0 || store_alert_get(s, id, &a) != NF_OK) {
 		http_json_error(res, 404, "no such alert");

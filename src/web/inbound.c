@@ -19,16 +19,12 @@
 void
 api_inbound_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
-	struct store *s = web_store(w);
+	struct store *s = api_store(w, req, res);
 	struct inbound_config cfg;
 	struct inbound_result r;
 
 	NF_UNUSED(arg);
-	if (s == NULL) {
-		http_json_error(res, 503, "Something went wrong. Please try again later");
-		return;
-	}
-	if (!api_authorised(w, req, res, s))
+	if (s == NULL)
 		return;
 	inbound_config_defaults(&cfg);
 	cfg.key = &w->cfg.key;

@@ -61,9 +61,8 @@ int web_form_guard(struct web *w, struct http_request *req, const struct http_fo
 
 /* api.c: body (a reference the call takes) as the compact JSON answer */
 void web_json_reply(struct http_response *res, int status, json_t *body);
-/* api.c: the request carries a valid API key; otherwise the 401 is written */
-int api_authorised(struct web *w, struct http_request *req, struct http_response *res,
-		   struct store *s);
+/* api.c: this thread's store for a request with a valid API key; NULL with the 503 or 401 written */
+struct store *api_store(struct web *w, struct http_request *req, struct http_response *res);
 
 /* tokens.c: the live subscriber a link token of purpose is for, or NULL */
 struct store_subscriber;
