@@ -8,7 +8,7 @@
 
 const struct cli_command cli_commands[] = {
 	{ "dkim", cmd_dkim, "make a DKIM key and print its DNS record (dkim keygen)" },
-	{ "db", cmd_db, "database schema: migrate" },
+	{ "db", cmd_db, "the database: migrate, backup FILE, copy --from URL --to URL" },
 	{ "help", cmd_help, "show this help" },
 	{ "message", cmd_message, "print the alert a subscriber would get (message compose)" },
 	{ "serve", cmd_serve, "run the signup pages, the API and the delivery engine" },

@@ -200,15 +200,13 @@ statement(struct store *s, enum store_q q, sqlite3_stmt **out)
 	return NF_OK;
 }
 
+/* bind_params - the parameters into st; SQLite's result code */
 static int
-bind(struct store *s, sqlite3_stmt *st, enum store_q q, const struct store_param *p, size_t np)
+bind_params(sqlite3_stmt *st, const struct store_param *p, size_t np)
 {
 	size_t i;
 	int rc = SQLITE_OK;
 
-	if ((size_t)sqlite3_bind_parameter_count(st) != np)
-		log_panic("store: %s takes %d parameters, given %zu", store_queries[q].name,
-			  sqlite3_bind_parameter_count(st), np);
 	for (i = 0; i < np && rc == SQLITE_OK; i++) {
 		switch (p[i].type) {
 		case STORE_P_NULL:
@@ -222,6 +220,18 @@ bind(struct store *s, sqlite3_stmt *st, enum store_q q, const struct store_param
 			break;
 		}
 	}
+	return rc;
+}
+
+static int
+bind(struct store *s, sqlite3_stmt *st, enum store_q q, const struct store_param *p, size_t np)
+{
+	int rc;
+
+	if ((size_t)sqlite3_bind_parameter_count(st) != np)
+		log_panic("store: %s takes %d parameters, given %zu", store_queries[q].name,
+			  sqlite3_bind_parameter_count(st), np);
+	rc = bind_params(st, p, np);
 	return rc == SQLITE_OK ? NF_OK : fail(s, rc, store_queries[q].name);
 }
 
@@ -289,6 +299,45 @@ out:
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return rc;
+}
+
+/* an ad-hoc statement (whole-database tools): prepared, run and finalized */
+static int
+sq_query(struct store *s, const char *sql, const struct store_param *p, size_t np,
+	 store_row_fn fn, void *arg)
+{
+	struct store_row row;
+	sqlite3_stmt *st = NULL;
+	char *text = sqlite_text(sql);
+	int rc = NF_OK, src;
+
+	src = sqlite3_prepare_v2(IMPL(s)->db, text, -1, &st, NULL);
+	free(text);
+	if (src != SQLITE_OK)
+		return fail(s, src, "query");
+	if ((src = bind_params(st, p, np)) != SQLITE_OK) {
+		rc = fail(s, src, "query");
+		goto out;
+	}
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		if (fn == NULL)
+			continue;
+		fill_row(st, &row);
+		if ((rc = fn(arg, &row)) != NF_OK)
+			goto out;
+	}
+	if (src != SQLITE_DONE)
+		rc = fail(s, src, "query");
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* the connection itself, for the online backup (store/backup.c) */
+struct sqlite3 *
+store_sqlite_db(struct store *s)
+{
+	return s->ops->dialect == STORE_SQLITE ? IMPL(s)->db : NULL;
 }
 
 static int
@@ -374,6 +423,7 @@ const struct store_ops store_sqlite_ops = {
 	.commit = sq_commit,
 	.rollback = sq_rollback,
 	.exec = sq_exec,
+	.query = sq_query,
 	.script = sq_script,
 	.lock_schema = sq_lock_schema,
 	.describe = sq_describe,
