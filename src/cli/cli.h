@@ -51,7 +51,7 @@ struct cli_sender {
 	{ "from", CONFIG_STRING, &(s)->from, "ADDR", "From: \"Name <address>\" (Breaking News <alerts@localhost>)" }, \
 	{ "base-url", CONFIG_STRING, &(s)->base_url, "URL", "public URL for links in emails (http://LISTEN)" }, \
 	{ "publication", CONFIG_STRING, &(s)->publication, "NAME", "the publication's name on pages and emails" }, \
-	{ "templates", CONFIG_STRING, &(s)->templates, "DIR", "Mustache templates (templates)" }, \
+	{ "templates", CONFIG_STRING, &(s)->templates, "DIR", "Mustache templates (" NEWSFLASH_TEMPLATES_DIR ")" }, \
 	{ "secret-file", CONFIG_STRING, &(s)->secret_file, "FILE", "HMAC key, created on first use (var/secret)" }, \
 	{ "dkim-key", CONFIG_LIST, &(s)->dkim_keys, "FILE", "DKIM private key (repeat for a second signature)" }, \
 	{ "dkim-domain", CONFIG_LIST, &(s)->dkim_domains, "DOMAIN", "d= of the matching --dkim-key" }, \
@@ -60,6 +60,25 @@ struct cli_sender {
 void cli_sender_defaults(struct cli_sender *s);
 int cli_sender_build(const char *cmd, struct cli_sender *s, const char *fallback_base_url);
 void cli_sender_free(struct cli_sender *s);
+
+/*
+ * NEWSFLASH_TEMPLATES_DIR, where templates are when --templates is not
+ * given: $(DATADIR)/templates, where make install puts them. The Makefile
+ * writes it into $(BUILD)/paths.h.
+ */
+#include "paths.h"
+
+/* engine_opts.c: logging options, for every command that logs */
+struct cli_log {
+	const char *level, *format;
+};
+
+#define CLI_LOG_OPTIONS(l)								\
+	{ "log-level", CONFIG_STRING, &(l)->level, "LEVEL", "debug, info, warn or error (info)" }, \
+	{ "log-format", CONFIG_STRING, &(l)->format, "FORMAT", "text or json (text)" }
+
+void cli_log_defaults(struct cli_log *l);
+int cli_log_setup(const char *cmd, const struct cli_log *l);
 
 /* engine_opts.c: the delivery engine's options (serve, worker) */
 #include "deliver/deliver.h"

@@ -1,5 +1,6 @@
 /*
- * cli/engine_opts.c - the delivery engine's options, shared by serve and worker
+ * cli/engine_opts.c - the delivery engine's options, shared by serve and worker,
+ * and the logging options every command that logs takes
  */
 #include <stdio.h>
 #include <string.h>
@@ -23,17 +24,33 @@ cli_engine_defaults(struct cli_engine *e)
 	e->log_format = "text";
 }
 
+void
+cli_log_defaults(struct cli_log *l)
+{
+	l->level = "info";
+	l->format = "text";
+}
+
+/* cli_log_setup - --log-level and --log-format into the logger; 0 or the exit status */
 int
-cli_logging(const char *cmd, const struct cli_engine *e)
+cli_log_setup(const char *cmd, const struct cli_log *l)
 {
 	enum log_level level;
 
-	if (log_level_parse(e->log_level, &level) != NF_OK)
+	if (log_level_parse(l->level, &level) != NF_OK)
 		return cli_fail(cmd, "--log-level must be debug, info, warn or error");
-	if (strcmp(e->log_format, "text") && strcmp(e->log_format, "json"))
+	if (strcmp(l->format, "text") && strcmp(l->format, "json"))
 		return cli_fail(cmd, "--log-format must be text or json");
-	log_setup(level, strcmp(e->log_format, "json") ? LOG_FORMAT_TEXT : LOG_FORMAT_JSON);
+	log_setup(level, strcmp(l->format, "json") ? LOG_FORMAT_TEXT : LOG_FORMAT_JSON);
 	return 0;
+}
+
+int
+cli_logging(const char *cmd, const struct cli_engine *e)
+{
+	struct cli_log l = { e->log_level, e->log_format };
+
+	return cli_log_setup(cmd, &l);
 }
 
 /* the engine configuration from the options; s must be built already */

@@ -18,7 +18,7 @@ cli_sender_defaults(struct cli_sender *s)
 	memset(s, 0, sizeof(*s));
 	s->from = "Breaking News <alerts@localhost>";
 	s->publication = "newsflash";
-	s->templates = "templates";
+	s->templates = NEWSFLASH_TEMPLATES_DIR;
 	s->secret_file = "var/secret";
 }
 
