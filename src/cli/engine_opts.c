@@ -53,17 +53,28 @@ cli_logging(const char *cmd, const struct cli_engine *e)
 	return cli_log_setup(cmd, &l);
 }
 
+/* cli_engine_check - NULL when the numbers are in range, else what is wrong */
+const char *
+cli_engine_check(const struct cli_engine *e)
+{
+	if (e->workers < 1 || e->workers > 64 || e->connections < 1 || e->connections > 10000 ||
+	    e->shards < 1 || e->shards > 10000 || e->batch < 1 || e->batch > 100000 || e->lease < 3 ||
+	    e->retry_base < 1 || e->poll_ms < 0 || e->smtp_timeout_ms < 0)
+		return "engine options out of range (--workers 1-64, --connections 1-10000, "
+		       "--shards 1-10000, --batch 1-100000, --lease >= 3, --retry-base >= 1)";
+	return NULL;
+}
+
 /* the engine configuration from the options; s must be built already */
 int
 cli_engine_config(const char *cmd, const struct cli_engine *e, struct cli_sender *s,
 		  struct deliver_config *out)
 {
+	const char *why = cli_engine_check(e);
+
 	deliver_config_defaults(out);
-	if (e->workers < 1 || e->workers > 64 || e->connections < 1 || e->connections > 10000 ||
-	    e->shards < 1 || e->shards > 10000 || e->batch < 1 || e->batch > 100000 || e->lease < 3 ||
-	    e->retry_base < 1)
-		return cli_fail(cmd, "engine options out of range (--workers 1-64, --connections 1-10000, "
-				"--shards 1-10000, --batch 1-100000, --lease >= 3)");
+	if (why)
+		return cli_fail(cmd, "%s", why);
 	out->db_url = e->db;
 	out->transport_url = e->transport;
 	out->sender = s->sender;

@@ -48,6 +48,12 @@ struct store;
 /* open the store at url and bring its schema up to date */
 int store_open(const char *url, struct store **out);
 void store_close(struct store *s);
+/*
+ * store_probe - whether store_open(url) would work, changing nothing: the
+ * URL parses, an SQLite file is a readable database or can be created, a
+ * PostgreSQL server accepts the connection. err says why not.
+ */
+int store_probe(const char *url, char *err, size_t errlen);
 /* the last error from the database, for logs ("" when none) */
 const char *store_errmsg(const struct store *s);
 /* "sqlite" or "postgresql" */

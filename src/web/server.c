@@ -275,9 +275,9 @@ request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
-/* parse "host:port" (IPv4 or [IPv6]:port) into a socket address */
-static int
-parse_listen(const char *listen, struct sockaddr_storage *ss)
+/* web_listen_parse - "host:port" (IPv4 or [IPv6]:port) into a socket address */
+int
+web_listen_parse(const char *listen, struct sockaddr_storage *ss)
 {
 	char host[128];
 	const char *colon = strrchr(listen, ':');
@@ -313,7 +313,7 @@ web_listen(struct web *w)
 {
 	struct sockaddr_storage ss;
 
-	if (parse_listen(w->cfg.listen, &ss) != NF_OK) {
+	if (web_listen_parse(w->cfg.listen, &ss) != NF_OK) {
 		log_error("invalid --listen address: %s", w->cfg.listen);
 		return NF_ERR_USAGE;
 	}
