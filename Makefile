@@ -84,19 +84,19 @@ $(call obj,$(CLI_SRCS)): $(BUILD)/paths.h
 
 $(LIB): $(call obj,$(LIB_SRCS))
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(call say,AR,$@)$(AR) rcs $@ $^
 
 $(BIN): $(call obj,$(CLI_SRCS)) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(UNIT): $(call obj,$(UNIT_SRCS)) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # each fuzz target also builds as a plain program that replays its corpus,
 # so make check runs every corpus without needing clang
 $(BUILD)/fuzz-replay/%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/replay.o $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 deps:
 	scripts/deps
@@ -126,7 +126,7 @@ bench: deps $(BIN)
 	BUILD=$(BUILD) scripts/bench
 
 run: deps $(BIN)
-	$(BIN) serve --templates templates
+	BUILD=$(BUILD) scripts/run $(ARGS)
 
 # the configuration file is installed once: an operator's edits stay
 install: $(BIN)

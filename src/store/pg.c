@@ -337,6 +337,47 @@ pg_describe(struct store *s, char *out, size_t len)
 	PQclear(res);
 }
 
+static int
+pg_listen(struct store *s, const char *channel)
+{
+	char sql[96];
+
+	snprintf(sql, sizeof(sql), "LISTEN %s", channel);
+	return command(s, sql, "listen");
+}
+
+/* inside the caller's transaction: delivered when it commits */
+static int
+pg_notify(struct store *s, const char *channel)
+{
+	char sql[96];
+
+	snprintf(sql, sizeof(sql), "NOTIFY %s", channel);
+	return command(s, sql, "notify");
+}
+
+static int
+pg_notify_fd(struct store *s)
+{
+	return IMPL(s)->conn ? PQsocket(IMPL(s)->conn) : -1;
+}
+
+static int
+pg_notify_drain(struct store *s)
+{
+	PGconn *c = IMPL(s)->conn;
+	PGnotify *n;
+	int count = 0;
+
+	if (c == NULL || !PQconsumeInput(c))
+		return 0;
+	while ((n = PQnotifies(c)) != NULL) {
+		count++;
+		PQfreemem(n);
+	}
+	return count;
+}
+
 const struct store_ops store_pg_ops = {
 	.name = "postgresql",
 	.dialect = STORE_PG,
@@ -351,4 +392,8 @@ const struct store_ops store_pg_ops = {
 	.lock_schema = pg_lock_schema,
 	.describe = pg_describe,
 	.import = store_pg_import,
+	.listen = pg_listen,
+	.notify = pg_notify,
+	.notify_fd = pg_notify_fd,
+	.notify_drain = pg_notify_drain,
 };

@@ -16,8 +16,8 @@
 
 /* read by rows.c: subscriber_from_row */
 /* email_display is stored only when it differs from email (store/subscribers.c) */
-#define SUB_COLS "s.id, s.email, s.email_key, coalesce(s.email_display, s.email), s.name, s.status," \
-	" s.created_at, s.confirmed_at, s.confirm_sent_at, s.token_salt, s.marketing"
+#define SUB_COLS "s.id, s.email, s.email_key, coalesce(s.email_display, s.email), s.name," \
+	" s.status, s.created_at, s.confirmed_at, s.confirm_sent_at, s.token_salt, s.marketing"
 /* read by rows.c: alert_from_row */
 #define ALERT_COLS "a.id, a.article_id, a.list_id, a.state, a.total," \
 	" (SELECT coalesce(sum(sh.sent), 0) FROM alert_shards sh WHERE sh.alert_id = a.id)" \
@@ -69,52 +69,52 @@
 	" FROM subscribers s WHERE s.id > $1 AND s.status <> 'erased' ORDER BY s.id LIMIT $2"
 
 const struct store_query store_queries[Q_COUNT] = {
-	[Q_META_GET] = { "meta_get", "SELECT value FROM meta WHERE name = $1", NULL },
+	[Q_META_GET] = { "meta_get", "SELECT value FROM meta WHERE name = $1", NULL, NULL },
 	[Q_META_PUT] = { "meta_put",
-		"INSERT INTO meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING", NULL },
-	[Q_VERSION] = { "version", "SELECT coalesce(max(version), 0) FROM schema_version", NULL },
+		"INSERT INTO meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING", NULL, NULL },
+	[Q_VERSION] = { "version", "SELECT coalesce(max(version), 0) FROM schema_version", NULL, NULL },
 	[Q_VERSION_ADD] = { "version_add",
-		"INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)", NULL },
+		"INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)", NULL, NULL },
 
-	[Q_LIST_GET] = { "list_get", "SELECT id FROM lists WHERE name = $1", NULL },
+	[Q_LIST_GET] = { "list_get", "SELECT id FROM lists WHERE name = $1", NULL, NULL },
 	[Q_LIST_ADD] = { "list_add",
 		"INSERT INTO lists (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
-		NULL },
+		NULL, NULL },
 	[Q_MEMBER_ADD] = { "member_add",
 		"INSERT INTO memberships (list_id, subscriber_id) VALUES ($1, $2)"
-		" ON CONFLICT DO NOTHING", NULL },
+		" ON CONFLICT DO NOTHING", NULL, NULL },
 	[Q_MEMBER_DEL] = { "member_del",
-		"DELETE FROM memberships WHERE list_id = $1 AND subscriber_id = $2", NULL },
+		"DELETE FROM memberships WHERE list_id = $1 AND subscriber_id = $2", NULL, NULL },
 
 	[Q_SUB_INSERT] = { "sub_insert",
 		SUB_INSERT " RETURNING id", NULL, SUB_INSERT },
 	[Q_SUB_BY_ID] = { "sub_by_id",
-		"SELECT " SUB_COLS ", NULL FROM subscribers s WHERE s.id = $1", NULL },
+		"SELECT " SUB_COLS ", NULL FROM subscribers s WHERE s.id = $1", NULL, NULL },
 	[Q_SUB_BY_KEY] = { "sub_by_key",
-		"SELECT " SUB_COLS ", NULL FROM subscribers s WHERE s.email_key = $1", NULL },
+		"SELECT " SUB_COLS ", NULL FROM subscribers s WHERE s.email_key = $1", NULL, NULL },
 	[Q_SUB_SET_STATUS] = { "sub_set_status",
-		"UPDATE subscribers SET status = $2, confirmed_at = $3 WHERE id = $1", NULL },
+		"UPDATE subscribers SET status = $2, confirmed_at = $3 WHERE id = $1", NULL, NULL },
 	[Q_SUB_SET_MARKETING] = { "sub_set_marketing",
-		"UPDATE subscribers SET marketing = $2 WHERE id = $1", NULL },
+		"UPDATE subscribers SET marketing = $2 WHERE id = $1", NULL, NULL },
 	[Q_SUB_CONFIRM_SENT] = { "sub_confirm_sent",
-		"UPDATE subscribers SET confirm_sent_at = $2 WHERE id = $1", NULL },
+		"UPDATE subscribers SET confirm_sent_at = $2 WHERE id = $1", NULL, NULL },
 	[Q_SUB_ERASE] = { "sub_erase",
 		"UPDATE subscribers SET email = NULL, email_key = NULL, email_display = NULL,"
 		" name = NULL, status = 'erased', marketing = 0, token_salt = $2 WHERE id = $1",
-		NULL },
+		NULL, NULL },
 	/* through the primary key (list_id, subscriber_id): lists are few */
 	[Q_SUB_UNLIST] = { "sub_unlist",
 		"DELETE FROM memberships WHERE subscriber_id = $1"
-		" AND list_id IN (SELECT id FROM lists)", NULL },
+		" AND list_id IN (SELECT id FROM lists)", NULL, NULL },
 	[Q_SUB_UNDELIVER] = { "sub_undeliver",
-		"DELETE FROM deliveries WHERE subscriber_id = $1", NULL },
+		"DELETE FROM deliveries WHERE subscriber_id = $1", NULL, NULL },
 	[Q_COUNT_ALL] = { "count_all",
 		"SELECT count(*) FROM subscribers WHERE status <> 'erased'"
-		" AND (CAST($1 AS TEXT) IS NULL OR status = $1)", NULL },
+		" AND (CAST($1 AS TEXT) IS NULL OR status = $1)", NULL, NULL },
 	[Q_COUNT_LIST] = { "count_list",
 		"SELECT count(*) FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id"
 		" WHERE m.list_id = $1 AND s.status <> 'erased'"
-		" AND (CAST($2 AS TEXT) IS NULL OR s.status = $2)", NULL },
+		" AND (CAST($2 AS TEXT) IS NULL OR s.status = $2)", NULL, NULL },
 	/*
 	 * The id bounds are stated for s.id too: PostgreSQL does not carry an
 	 * inequality across the join, and without them a merge join walked
@@ -127,111 +127,112 @@ const struct store_query store_queries[Q_COUNT] = {
 		" WHERE m.list_id = $1 AND m.subscriber_id > $2 AND m.subscriber_id <= $3"
 		" AND s.id > $2 AND s.id <= $3 AND s.status = 'confirmed'"
 		" AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_key = s.email_key)"
-		" ORDER BY m.subscriber_id LIMIT $4", NULL },
+		" ORDER BY m.subscriber_id LIMIT $4", NULL, NULL },
 	/* group_concat walks lists in id order, as string_agg is told to */
 	[Q_SUBS_NEXT] = { "subs_next",
 		SUBS_NEXT("group_concat(l.name, ' ')"),
-		SUBS_NEXT("string_agg(l.name, ' ' ORDER BY l.id)") },
+		SUBS_NEXT("string_agg(l.name, ' ' ORDER BY l.id)"), NULL },
 
 	[Q_CONSENT_ADD] = { "consent_add",
 		"INSERT INTO consent_events (subscriber_id, purpose, action, at, source, ip,"
 		" user_agent, wording_version, wording_hash)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", NULL },
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", NULL, NULL },
 	[Q_CONSENT_LIST] = { "consent_list",
 		"SELECT id, subscriber_id, purpose, action, at, source, ip, user_agent,"
 		" wording_version, wording_hash FROM consent_events"
-		" WHERE subscriber_id = $1 ORDER BY id", NULL },
+		" WHERE subscriber_id = $1 ORDER BY id", NULL, NULL },
 	[Q_CONSENT_SCRUB] = { "consent_scrub",
 		"UPDATE consent_events SET ip = NULL, user_agent = NULL WHERE subscriber_id = $1"
-		" AND (ip IS NOT NULL OR user_agent IS NOT NULL)", NULL },
+		" AND (ip IS NOT NULL OR user_agent IS NOT NULL)", NULL, NULL },
 
 	[Q_SUPP_ANY] = { "supp_any",
-		"SELECT count(*) FROM (SELECT 1 FROM suppressions LIMIT 1) t", NULL },
+		"SELECT count(*) FROM (SELECT 1 FROM suppressions LIMIT 1) t", NULL, NULL },
 	[Q_SUPP_CHECK] = { "supp_check",
 		"SELECT reason FROM suppressions WHERE email_key = $1 OR key_hash = $2 LIMIT 1",
-		NULL },
+		NULL, NULL },
 	[Q_SUPP_ADD_KEY] = { "supp_add_key",
 		"INSERT INTO suppressions (email_key, reason, at) VALUES ($1, $2, $3)"
-		" ON CONFLICT (email_key) DO NOTHING", NULL },
+		" ON CONFLICT (email_key) DO NOTHING", NULL, NULL },
 	[Q_SUPP_ADD_HASH] = { "supp_add_hash",
 		"INSERT INTO suppressions (key_hash, reason, at) VALUES ($1, $2, $3)"
-		" ON CONFLICT (key_hash) DO NOTHING", NULL },
+		" ON CONFLICT (key_hash) DO NOTHING", NULL, NULL },
 
-	[Q_SUPP_DEL_KEY] = { "supp_del_key", "DELETE FROM suppressions WHERE email_key = $1", NULL },
+	[Q_SUPP_DEL_KEY] = { "supp_del_key", "DELETE FROM suppressions WHERE email_key = $1", NULL, NULL },
 
 	[Q_ARTICLE_ADD] = { "article_add", ARTICLE_ADD " RETURNING id", NULL, ARTICLE_ADD },
 	[Q_ARTICLE_GET] = { "article_get",
 		"SELECT id, slug, headline, standfirst, body_html, body_text, byline, url,"
 		" published_at, images, topics, breaking, created_at FROM articles WHERE id = $1",
-		NULL },
+		NULL, NULL },
 
 	[Q_ALERT_SPAN] = { "alert_span",
 		"SELECT min(m.subscriber_id), max(m.subscriber_id), count(*) FROM memberships m"
 		" JOIN subscribers s ON s.id = m.subscriber_id"
 		" WHERE m.list_id = $1 AND s.status = 'confirmed'"
 		" AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_key = s.email_key)",
-		NULL },
+		NULL, NULL },
 	[Q_ALERT_ADD] = { "alert_add", ALERT_ADD " RETURNING id", NULL, ALERT_ADD },
-	[Q_ALERT_GET] = { "alert_get", "SELECT " ALERT_COLS " FROM alerts a WHERE a.id = $1", NULL },
+	[Q_ALERT_GET] = { "alert_get", "SELECT " ALERT_COLS " FROM alerts a WHERE a.id = $1", NULL, NULL },
 	[Q_ALERT_LIST] = { "alert_list",
-		"SELECT " ALERT_COLS " FROM alerts a ORDER BY a.id DESC LIMIT $1", NULL },
+		"SELECT " ALERT_COLS " FROM alerts a ORDER BY a.id DESC LIMIT $1", NULL, NULL },
 	[Q_ALERT_CANCEL] = { "alert_cancel",
 		"UPDATE alerts SET state = 'cancelled', finished_at = $2"
-		" WHERE id = $1 AND state IN ('queued', 'sending')", NULL },
+		" WHERE id = $1 AND state IN ('queued', 'sending')", NULL, NULL },
 	[Q_ALERT_START] = { "alert_start",
 		"UPDATE alerts SET state = 'sending', started_at = $2"
-		" WHERE id = $1 AND state = 'queued'", NULL },
+		" WHERE id = $1 AND state = 'queued'", NULL, NULL },
 	[Q_ALERT_DONE_IF] = { "alert_done_if",
 		"UPDATE alerts SET state = 'done', finished_at = $2"
 		" WHERE id = $1 AND state IN ('queued', 'sending') AND NOT EXISTS"
 		" (SELECT 1 FROM alert_shards sh WHERE sh.alert_id = $1 AND sh.state <> 'done')",
-		NULL },
+		NULL, NULL },
 	[Q_ALERT_RETRY_SENT] = { "alert_retry_sent",
-		"UPDATE alerts SET retry_sent = retry_sent + 1 WHERE id = $1", NULL },
+		"UPDATE alerts SET retry_sent = retry_sent + 1 WHERE id = $1", NULL, NULL },
 	[Q_ALERT_OF_SHARD] = { "alert_of_shard",
 		"SELECT a.id, a.list_id, a.article_id, a.state FROM alert_shards sh"
-		" JOIN alerts a ON a.id = sh.alert_id WHERE sh.id = $1", NULL },
+		" JOIN alerts a ON a.id = sh.alert_id WHERE sh.id = $1", NULL, NULL },
 
 	[Q_SHARD_ADD] = { "shard_add",
 		"INSERT INTO alert_shards (alert_id, no, lo, hi, cursor, state)"
-		" VALUES ($1, $2, $3, $4, $5, 'queued')", NULL },
-	[Q_SHARD_CLAIM] = { "shard_claim", SHARD_CLAIM(""), SHARD_CLAIM(" FOR UPDATE OF sh SKIP LOCKED") },
+		" VALUES ($1, $2, $3, $4, $5, 'queued')", NULL, NULL },
+	[Q_SHARD_CLAIM] = { "shard_claim", SHARD_CLAIM(""),
+		SHARD_CLAIM(" FOR UPDATE OF sh SKIP LOCKED"), NULL },
 	[Q_SHARD_RENEW] = { "shard_renew",
 		"UPDATE alert_shards SET lease_expiry = $3"
 		" WHERE id = $1 AND lease_owner = $2 AND state = 'running' AND EXISTS"
 		" (SELECT 1 FROM alerts a WHERE a.id = alert_shards.alert_id AND a.state = 'sending')",
-		NULL },
+		NULL, NULL },
 	[Q_SHARD_PROGRESS] = { "shard_progress",
 		"UPDATE alert_shards SET cursor = $3, sent = sent + $4, failed = failed + $5,"
 		" lease_expiry = $6 WHERE id = $1 AND lease_owner = $2 AND state = 'running'"
-		" RETURNING alert_id", NULL },
+		" RETURNING alert_id", NULL, NULL },
 	[Q_SHARD_FINISH] = { "shard_finish",
 		"UPDATE alert_shards SET state = 'done', cursor = hi, lease_owner = NULL,"
 		" lease_expiry = NULL WHERE id = $1 AND lease_owner = $2 AND state = 'running'"
-		" RETURNING alert_id", NULL },
+		" RETURNING alert_id", NULL, NULL },
 
 	[Q_DELIV_TEMP] = { "deliv_temp",
 		"INSERT INTO deliveries (alert_id, subscriber_id, kind, attempts, next_attempt_at, reply)"
 		" VALUES ($1, $2, 'temp', 1, $3, $4)"
 		" ON CONFLICT (alert_id, subscriber_id) DO UPDATE SET"
 		" attempts = deliveries.attempts + 1, next_attempt_at = excluded.next_attempt_at,"
-		" reply = excluded.reply WHERE deliveries.kind = 'temp'", NULL },
+		" reply = excluded.reply WHERE deliveries.kind = 'temp'", NULL, NULL },
 	[Q_DELIV_PERM] = { "deliv_perm",
 		"INSERT INTO deliveries (alert_id, subscriber_id, kind, attempts, next_attempt_at, reply)"
 		" VALUES ($1, $2, 'perm', 1, NULL, $3)"
 		" ON CONFLICT (alert_id, subscriber_id) DO UPDATE SET kind = 'perm',"
 		" attempts = deliveries.attempts + 1, next_attempt_at = NULL, reply = excluded.reply",
-		NULL },
+		NULL, NULL },
 	[Q_DELIV_DEL] = { "deliv_del",
 		"DELETE FROM deliveries WHERE alert_id = $1 AND subscriber_id = $2 AND kind = 'temp'",
-		NULL },
+		NULL, NULL },
 	[Q_RETRIES_CLAIM] = { "retries_claim", RETRIES_CLAIM(""),
-		RETRIES_CLAIM(" FOR UPDATE OF d SKIP LOCKED") },
+		RETRIES_CLAIM(" FOR UPDATE OF d SKIP LOCKED"), NULL },
 
 	[Q_APIKEY_ADD] = { "apikey_add",
 		"INSERT INTO api_keys (name, hash, created_at) VALUES ($1, $2, $3)"
-		" ON CONFLICT (name) DO NOTHING", NULL },
-	[Q_APIKEY_ALL] = { "apikey_all", "SELECT name, hash FROM api_keys ORDER BY id", NULL },
+		" ON CONFLICT (name) DO NOTHING", NULL, NULL },
+	[Q_APIKEY_ALL] = { "apikey_all", "SELECT name, hash FROM api_keys ORDER BY id", NULL, NULL },
 
 	/*
 	 * PostgreSQL's import (store/pg_import.c): which of the batch's keys
@@ -241,12 +242,12 @@ const struct store_query store_queries[Q_COUNT] = {
 	 */
 	[Q_IMPORT_EXISTING] = { "import_existing", NULL,
 		"SELECT u.i FROM unnest($1::text[]) WITH ORDINALITY AS u(k, i)"
-		" WHERE EXISTS (SELECT 1 FROM subscribers s WHERE s.email_key = u.k)" },
+		" WHERE EXISTS (SELECT 1 FROM subscribers s WHERE s.email_key = u.k)", NULL },
 	[Q_IMPORT_SUPPRESSED] = { "import_suppressed", NULL,
 		"SELECT u.i FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(k, h, i)"
 		" WHERE EXISTS (SELECT 1 FROM suppressions x"
-		"  WHERE x.email_key = u.k OR x.key_hash = u.h)" },
+		"  WHERE x.email_key = u.k OR x.key_hash = u.h)", NULL },
 	[Q_IMPORT_IDS] = { "import_ids", NULL,
 		"SELECT nextval(pg_get_serial_sequence('subscribers', 'id'))"
-		" FROM generate_series(1, $1::integer)" },
+		" FROM generate_series(1, $1::integer)", NULL },
 };

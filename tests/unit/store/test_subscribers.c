@@ -30,7 +30,7 @@ STORE_TEST(open_migrates_and_second_migrate_does_nothing)
 	CHECK(list > 0);
 }
 
-/* four processes open a fresh database at the same moment: each succeeds, the schema is applied once */
+/* four processes open a fresh database at once: each succeeds, the schema is applied once */
 STORE_TEST(migrations_from_several_processes_at_once)
 {
 	const char *u = fixture_fresh_url("race");
