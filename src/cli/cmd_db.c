@@ -26,6 +26,17 @@ cli_store_open(const char *cmd, const char *url, struct store **out)
 	return EXIT_PROBLEM;
 }
 
+/* verb_usage - the verb's usage and options; 0 after --help, else EXIT_USAGE */
+static int
+verb_usage(int help, const char *text, const struct config_opt *opts)
+{
+	FILE *to = help ? stdout : stderr;
+
+	fputs(text, to);
+	config_usage(opts, to);
+	return help ? 0 : EXIT_USAGE;
+}
+
 static int
 migrate(int argc, char **argv)
 {
@@ -41,13 +52,10 @@ migrate(int argc, char **argv)
 
 	rc = config_parse(opts, argc - 1, argv + 1, &pos, &npos);
 	free(pos);
-	if (rc != NF_OK || help || npos > 0) {
-		fprintf(help ? stdout : stderr, "usage: newsflash db migrate [--db URL]\n\n"
-			"Brings the database schema up to date; safe to run again, and from\n"
-			"several processes at once.\n\n");
-		config_usage(opts, help ? stdout : stderr);
-		return help ? 0 : EXIT_USAGE;
-	}
+	if (rc != NF_OK || help || npos > 0)
+		return verb_usage(help, "usage: newsflash db migrate [--db URL]\n\n"
+				  "Brings the database schema up to date; safe to run again, and from\n"
+				  "several processes at once.\n\n", opts);
 	if ((rc = cli_store_open("db migrate", db, &s)) != 0)
 		return rc;
 	if (store_migrate(s, &version, &applied) != NF_OK) {
@@ -79,12 +87,10 @@ backup(int argc, char **argv)
 	rc = config_parse(opts, argc - 1, argv + 1, &pos, &npos);
 	if (rc != NF_OK || help || npos != 1) {
 		free(pos);
-		fprintf(help ? stdout : stderr, "usage: newsflash db backup FILE [--db URL] [--force]\n\n"
-			"Copies a running SQLite database into FILE (SQLite's online backup: the\n"
-			"service goes on), checks the copy and renames it into place.\n"
-			"For PostgreSQL use pg_dump.\n\n");
-		config_usage(opts, help ? stdout : stderr);
-		return help ? 0 : EXIT_USAGE;
+		return verb_usage(help, "usage: newsflash db backup FILE [--db URL] [--force]\n\n"
+				  "Copies a running SQLite database into FILE (SQLite's online backup: the\n"
+				  "service goes on), checks the copy and renames it into place.\n"
+				  "For PostgreSQL use pg_dump.\n\n", opts);
 	}
 	if ((rc = cli_store_open("db backup", db, &s)) == 0) {
 		if (store_backup(s, pos[0], force) != NF_OK) {
@@ -125,13 +131,10 @@ copy(int argc, char **argv)
 
 	rc = config_parse(opts, argc - 1, argv + 1, &pos, &npos);
 	free(pos);
-	if (rc != NF_OK || help || npos != 0 || !from || !to || batch < 1 || batch > 100000) {
-		fprintf(help ? stdout : stderr, "usage: newsflash db copy --from URL --to URL [--batch N]\n\n"
-			"Copies every table, ids kept, into an empty store: SQLite to PostgreSQL\n"
-			"when one machine is not enough, or back. Stop the service first.\n\n");
-		config_usage(opts, help ? stdout : stderr);
-		return help ? 0 : EXIT_USAGE;
-	}
+	if (rc != NF_OK || help || npos != 0 || !from || !to || batch < 1 || batch > 100000)
+		return verb_usage(help, "usage: newsflash db copy --from URL --to URL [--batch N]\n\n"
+				  "Copies every table, ids kept, into an empty store: SQLite to PostgreSQL\n"
+				  "when one machine is not enough, or back. Stop the service first.\n\n", opts);
 	if ((rc = cli_store_open("db copy", from, &src)) != 0)
 		return rc;
 	if ((rc = cli_store_open("db copy", to, &dst)) != 0) {

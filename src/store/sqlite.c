@@ -268,29 +268,36 @@ rowid_row(struct store *s, store_row_fn fn, void *arg)
 	return fn(arg, &row);
 }
 
+/* step_rows - run st to the end, handing each row to fn (may be NULL) */
 static int
-sq_exec(struct store *s, enum store_q q, const struct store_param *p, size_t np,
-	store_row_fn fn, void *arg, int64_t *changes)
+step_rows(struct store *s, sqlite3_stmt *st, store_row_fn fn, void *arg, const char *what)
 {
 	struct store_row row;
-	sqlite3_stmt *st = NULL;
 	int rc, src;
 
-	if ((rc = statement(s, q, &st)) != NF_OK)
-		return rc;
-	if ((rc = bind(s, st, q, p, np)) != NF_OK)
-		goto out;
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		if (fn == NULL)
 			continue;
 		fill_row(st, &row);
 		if ((rc = fn(arg, &row)) != NF_OK)
-			goto out;
+			return rc;
 	}
-	if (src != SQLITE_DONE) {
-		rc = fail(s, src, store_queries[q].name);
+	return src == SQLITE_DONE ? NF_OK : fail(s, src, what);
+}
+
+static int
+sq_exec(struct store *s, enum store_q q, const struct store_param *p, size_t np,
+	store_row_fn fn, void *arg, int64_t *changes)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = statement(s, q, &st)) != NF_OK)
+		return rc;
+	if ((rc = bind(s, st, q, p, np)) != NF_OK)
 		goto out;
-	}
+	if ((rc = step_rows(s, st, fn, arg, store_queries[q].name)) != NF_OK)
+		goto out;
 	if (changes)
 		*changes = sqlite3_changes64(IMPL(s)->db);
 	if (store_queries[q].sqlite_rowid && fn && sqlite3_changes64(IMPL(s)->db) > 0)
@@ -306,29 +313,18 @@ static int
 sq_query(struct store *s, const char *sql, const struct store_param *p, size_t np,
 	 store_row_fn fn, void *arg)
 {
-	struct store_row row;
 	sqlite3_stmt *st = NULL;
 	char *text = sqlite_text(sql);
-	int rc = NF_OK, src;
+	int rc, src;
 
 	src = sqlite3_prepare_v2(IMPL(s)->db, text, -1, &st, NULL);
 	free(text);
 	if (src != SQLITE_OK)
 		return fail(s, src, "query");
-	if ((src = bind_params(st, p, np)) != SQLITE_OK) {
+	if ((src = bind_params(st, p, np)) != SQLITE_OK)
 		rc = fail(s, src, "query");
-		goto out;
-	}
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		if (fn == NULL)
-			continue;
-		fill_row(st, &row);
-		if ((rc = fn(arg, &row)) != NF_OK)
-			goto out;
-	}
-	if (src != SQLITE_DONE)
-		rc = fail(s, src, "query");
-out:
+	else
+		rc = step_rows(s, st, fn, arg, "query");
 	sqlite3_finalize(st);
 	return rc;
 }
