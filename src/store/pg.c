@@ -30,6 +30,7 @@
 struct pg_impl {
 	PGconn *conn;
 	unsigned char prepared[Q_COUNT];
+	char listening[64];	/* the LISTEN channel, renewed after a reset */
 };
 
 #define IMPL(s) ((struct pg_impl *)(s)->impl)
@@ -108,6 +109,8 @@ command(struct store *s, const char *sql, const char *what)
 	return NF_OK;
 }
 
+static int pg_listen(struct store *s, const char *channel);
+
 /* between transactions a broken connection gets one reset */
 static int
 ensure_connected(struct store *s)
@@ -126,7 +129,7 @@ ensure_connected(struct store *s)
 		set_conn_err(s, "reconnect");
 		return NF_ERR_IO;
 	}
-	return NF_OK;
+	return im->listening[0] ? pg_listen(s, im->listening) : NF_OK;
 }
 
 static int
@@ -337,11 +340,13 @@ pg_describe(struct store *s, char *out, size_t len)
 	PQclear(res);
 }
 
+/* channel is one of the store's own names, never outside text */
 static int
 pg_listen(struct store *s, const char *channel)
 {
 	char sql[96];
 
+	snprintf(IMPL(s)->listening, sizeof(IMPL(s)->listening), "%s", channel);
 	snprintf(sql, sizeof(sql), "LISTEN %s", channel);
 	return command(s, sql, "listen");
 }
