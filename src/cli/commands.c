@@ -8,7 +8,7 @@
 
 const struct cli_command cli_commands[] = {
 	{ "dkim", cmd_dkim, "make a DKIM key and print its DNS record (dkim keygen)" },
-	{ "db", cmd_db, "database schema: migrate" },
+	{ "db", cmd_db, "the database: migrate, backup FILE, copy --from URL --to URL" },
 	{ "help", cmd_help, "show this help" },
 	{ "message", cmd_message, "print the alert a subscriber would get (message compose)" },
 	{ "serve", cmd_serve, "run the signup pages, the API and the delivery engine" },
@@ -22,5 +22,6 @@ const struct cli_command cli_commands[] = {
 	{ "apikey", cmd_apikey, "apikey create NAME: a key for the JSON API (shown once)" },
 	{ "version", cmd_version, "print the version" },
 	{ "address", cmd_address, "check email addresses as signup does" },
+	{ "config", cmd_config, "config check: report every problem in serve's configuration" },
 	{ 0, 0, 0 }
 };
