@@ -262,6 +262,7 @@ import(int argc, char **argv)
 	const char *db = STORE_DEFAULT_URL, *list = NULL, *source = NULL;
 	long batch = IMPORT_BATCH_DEFAULT;
 	int pending = 0, help = 0, npos = 0, rc;
+	struct cli_log log = { "info", "text" };
 	const struct config_opt opts[] = {
 		{ "db", CONFIG_STRING, &db, "URL", "sqlite:PATH or postgresql://..." },
 		{ "list", CONFIG_STRING, &list, "LIST", "the list to add everyone to" },
@@ -269,6 +270,7 @@ import(int argc, char **argv)
 		  "where these people gave consent (kept in the ledger)" },
 		{ "pending", CONFIG_BOOL, &pending, NULL, "import as pending, to be confirmed" },
 		{ "batch", CONFIG_INT, &batch, "N", "rows per transaction (50000)" },
+		CLI_LOG_OPTIONS(&log),
 		{ "help", CONFIG_BOOL, &help, NULL, "show this help" },
 		{ 0, 0, 0, 0, 0 }
 	};
@@ -288,6 +290,8 @@ import(int argc, char **argv)
 		return cli_fail("subscribers import", "--list and --consent-source are required");
 	if (batch < 1 || batch > IMPORT_BATCH_MAX)
 		return cli_fail("subscribers import", "--batch must be 1 to %d", IMPORT_BATCH_MAX);
+	if ((rc = cli_log_setup("subscribers import", &log)) != 0)
+		return rc;
 	j.max = (size_t)batch;
 	j.imp.confirmed = !pending;
 	j.imp.source = source;

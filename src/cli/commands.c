@@ -8,7 +8,7 @@
 
 const struct cli_command cli_commands[] = {
 	{ "dkim", cmd_dkim, "make a DKIM key and print its DNS record (dkim keygen)" },
-	{ "db", cmd_db, "database schema: migrate" },
+	{ "db", cmd_db, "the database: migrate, backup FILE, copy --from URL --to URL" },
 	{ "help", cmd_help, "show this help" },
 	{ "message", cmd_message, "print the alert a subscriber would get (message compose)" },
 	{ "serve", cmd_serve, "run the signup pages, the API and the delivery engine" },
@@ -23,5 +23,6 @@ const struct cli_command cli_commands[] = {
 	{ "version", cmd_version, "print the version" },
 	{ "address", cmd_address, "check email addresses as signup does" },
 	{ "inbound", cmd_inbound, "inbound process MAILDIR: act on bounces, complaints, mailto unsubscribes" },
+	{ "config", cmd_config, "config check: report every problem in serve's configuration" },
 	{ 0, 0, 0 }
 };

@@ -227,15 +227,13 @@ statement(struct store *s, enum store_q q, sqlite3_stmt **out)
 	return NF_OK;
 }
 
+/* bind_params - the parameters into st; SQLite's result code */
 static int
-bind(struct store *s, sqlite3_stmt *st, enum store_q q, const struct store_param *p, size_t np)
+bind_params(sqlite3_stmt *st, const struct store_param *p, size_t np)
 {
 	size_t i;
 	int rc = SQLITE_OK;
 
-	if ((size_t)sqlite3_bind_parameter_count(st) != np)
-		log_panic("store: %s takes %d parameters, given %zu", store_queries[q].name,
-			  sqlite3_bind_parameter_count(st), np);
 	for (i = 0; i < np && rc == SQLITE_OK; i++) {
 		switch (p[i].type) {
 		case STORE_P_NULL:
@@ -249,6 +247,18 @@ bind(struct store *s, sqlite3_stmt *st, enum store_q q, const struct store_param
 			break;
 		}
 	}
+	return rc;
+}
+
+static int
+bind(struct store *s, sqlite3_stmt *st, enum store_q q, const struct store_param *p, size_t np)
+{
+	int rc;
+
+	if ((size_t)sqlite3_bind_parameter_count(st) != np)
+		log_panic("store: %s takes %d parameters, given %zu", store_queries[q].name,
+			  sqlite3_bind_parameter_count(st), np);
+	rc = bind_params(st, p, np);
 	return rc == SQLITE_OK ? NF_OK : fail(s, rc, store_queries[q].name);
 }
 
@@ -285,29 +295,36 @@ rowid_row(struct store *s, store_row_fn fn, void *arg)
 	return fn(arg, &row);
 }
 
+/* step_rows - run st to the end, handing each row to fn (may be NULL) */
 static int
-sq_exec(struct store *s, enum store_q q, const struct store_param *p, size_t np,
-	store_row_fn fn, void *arg, int64_t *changes)
+step_rows(struct store *s, sqlite3_stmt *st, store_row_fn fn, void *arg, const char *what)
 {
 	struct store_row row;
-	sqlite3_stmt *st = NULL;
 	int rc, src;
 
-	if ((rc = statement(s, q, &st)) != NF_OK)
-		return rc;
-	if ((rc = bind(s, st, q, p, np)) != NF_OK)
-		goto out;
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		if (fn == NULL)
 			continue;
 		fill_row(st, &row);
 		if ((rc = fn(arg, &row)) != NF_OK)
-			goto out;
+			return rc;
 	}
-	if (src != SQLITE_DONE) {
-		rc = fail(s, src, store_queries[q].name);
+	return src == SQLITE_DONE ? NF_OK : fail(s, src, what);
+}
+
+static int
+sq_exec(struct store *s, enum store_q q, const struct store_param *p, size_t np,
+	store_row_fn fn, void *arg, int64_t *changes)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = statement(s, q, &st)) != NF_OK)
+		return rc;
+	if ((rc = bind(s, st, q, p, np)) != NF_OK)
 		goto out;
-	}
+	if ((rc = step_rows(s, st, fn, arg, store_queries[q].name)) != NF_OK)
+		goto out;
 	if (changes)
 		*changes = sqlite3_changes64(IMPL(s)->db);
 	if (store_queries[q].sqlite_rowid && fn && sqlite3_changes64(IMPL(s)->db) > 0)
@@ -316,6 +333,34 @@ out:
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return rc;
+}
+
+/* an ad-hoc statement (whole-database tools): prepared, run and finalized */
+static int
+sq_query(struct store *s, const char *sql, const struct store_param *p, size_t np,
+	 store_row_fn fn, void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	char *text = sqlite_text(sql);
+	int rc, src;
+
+	src = sqlite3_prepare_v2(IMPL(s)->db, text, -1, &st, NULL);
+	free(text);
+	if (src != SQLITE_OK)
+		return fail(s, src, "query");
+	if ((src = bind_params(st, p, np)) != SQLITE_OK)
+		rc = fail(s, src, "query");
+	else
+		rc = step_rows(s, st, fn, arg, "query");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* the connection itself, for the online backup (store/backup.c) */
+struct sqlite3 *
+store_sqlite_db(struct store *s)
+{
+	return s->ops->dialect == STORE_SQLITE ? IMPL(s)->db : NULL;
 }
 
 static int
@@ -401,6 +446,7 @@ const struct store_ops store_sqlite_ops = {
 	.commit = sq_commit,
 	.rollback = sq_rollback,
 	.exec = sq_exec,
+	.query = sq_query,
 	.script = sq_script,
 	.lock_schema = sq_lock_schema,
 	.describe = sq_describe,

@@ -48,6 +48,12 @@ struct store;
 /* open the store at url and bring its schema up to date */
 int store_open(const char *url, struct store **out);
 void store_close(struct store *s);
+/*
+ * store_probe - whether store_open(url) would work, changing nothing: the
+ * URL parses, an SQLite file is a readable database or can be created, a
+ * PostgreSQL server accepts the connection. err says why not.
+ */
+int store_probe(const char *url, char *err, size_t errlen);
 /* the last error from the database, for logs ("" when none) */
 const char *store_errmsg(const struct store *s);
 /* "sqlite" or "postgresql" */
@@ -438,6 +444,29 @@ int store_delivery_sent(struct store *s, int64_t alert_id, int64_t subscriber_id
 int store_retries_claim(struct store *s, int64_t now, int64_t lease_secs, size_t max,
 			struct store_delivery ***out, size_t *n);
 
+/* ---- the whole database (backup.c, copy.c) ---- */
+
+/*
+ * store_backup - a consistent copy of a running SQLite store in path, made
+ * with SQLite's online backup API while others go on reading and writing:
+ * written to path.tmp, checked (PRAGMA quick_check), synced, renamed into
+ * place. An existing path is replaced only with overwrite. NF_ERR_INVALID
+ * on PostgreSQL, which is backed up with pg_dump.
+ */
+int store_backup(struct store *s, const char *path, int overwrite);
+
+/*
+ * store_copy - every row of every table of from into to, ids preserved:
+ * from is read in one snapshot, batch rows at a time in key order; each
+ * table is written in one transaction on to, and on PostgreSQL its identity
+ * sequence is then set past the largest id. to must be empty (migrated,
+ * nothing added). progress (may be NULL) hears each table and its rows.
+ * Errors say which table in store_errmsg(to) or store_errmsg(from).
+ */
+typedef void (*store_copy_fn)(void *arg, const char *table, int64_t rows);
+int store_copy(struct store *from, struct store *to, size_t batch, store_copy_fn progress,
+	       void *arg);
+
 /* ---- wake-ups across processes (PostgreSQL LISTEN/NOTIFY) ----
  *
  * store_alert_create notifies on PostgreSQL when its transaction commits.
@@ -598,6 +627,12 @@ struct store_ops {
 	/* run a named statement; fn gets each row; *changes rows written (may be NULL) */
 	int (*exec)(struct store *s, enum store_q q, const struct store_param *p, size_t np,
 		    store_row_fn fn, void *arg, int64_t *changes);
+	/*
+	 * a statement written at run time (db copy walks tables it learns from
+	 * the catalogue), parsed on each call; $N placeholders as in query.c
+	 */
+	int (*query)(struct store *s, const char *sql, const struct store_param *p, size_t np,
+		     store_row_fn fn, void *arg);
 	/* several statements, no parameters (migrations) */
 	int (*script)(struct store *s, const char *sql);
 	/* inside begin: serialise migrations across processes */
@@ -695,6 +730,21 @@ void store_import_mark_repeats(struct store_import_row *rows, size_t n);
 int store_pg_copy(struct store *s, const char *sql, const struct buf *data);
 int store_pg_import(struct store *s, const struct store_import *imp,
 		    struct store_import_row *rows, size_t n);
+/* sqlite.c: the SQLite connection of s, NULL on PostgreSQL (backup.c) */
+struct sqlite3;
+struct sqlite3 *store_sqlite_db(struct store *s);
+/*
+ * schema.c: every table, in an order foreign keys allow to fill, with the
+ * columns that order its rows (its key) and whether it has an id column
+ * behind a sequence (PostgreSQL identity)
+ */
+struct store_table {
+	const char *name;
+	const char *key;		/* "id", "list_id, subscriber_id" */
+	int nkey;
+	int has_identity;
+};
+const struct store_table *store_schema_tables(size_t *n);
 /* migrations: run by store_open and store_migrate */
 int store_schema_apply(struct store *s, int *version, int *applied);
 int store_schema_latest(void);

@@ -142,6 +142,12 @@ signup_do(struct web *w, struct http_request *req, const struct signup_in *in,
 	if (!ar->valid)
 		return SIGNUP_INVALID;
 	s = web_store(w);
+	if (*pending && w->cfg.engine == NULL) {
+		/* serve --no-engine has no lane for the confirmation mail */
+		log_event(LOG_ERROR, "signup.no_engine", "why",
+			  "double opt-in needs the in-process engine to send confirmations", NULL);
+		return SIGNUP_UNAVAILABLE;
+	}
 	if (s == NULL || (*pending && !deliver_priority_room(w->cfg.engine)))
 		return SIGNUP_UNAVAILABLE;
 	memset(&su, 0, sizeof(su));

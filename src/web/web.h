@@ -55,4 +55,8 @@ void web_config_defaults(struct web_config *cfg);
 struct web *web_start(const struct web_config *cfg);
 void web_stop(struct web *w);
 
+/* "host:port" (IPv4, or [IPv6]:port) as --listen takes it; NF_ERR_INVALID else */
+struct sockaddr_storage;
+int web_listen_parse(const char *listen, struct sockaddr_storage *ss);
+
 #endif

@@ -93,6 +93,9 @@ void web_purge_stop(struct web *w);
 
 /* routes.c: answer one complete request */
 void web_dispatch(struct web *w, struct http_request *req, struct http_response *res);
+/* routes.c: the path for the access log, a secret argument replaced by {token} */
+#define WEB_LOG_PATH_MAX 256
+void web_log_path(const char *path, char *out, size_t len);
 /* server.c */
 int web_listen(struct web *w);
 void web_unlisten(struct web *w);
