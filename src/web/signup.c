@@ -280,13 +280,38 @@ json_answer(struct http_response *res, int status, json_t *body)
 	json_decref(body);
 }
 
+/*
+ * signup_json_parse - the body of POST /api/subscribe: {"email": string,
+ * "marketing": true|false}. The address is copied into the arena with its
+ * length (JSON allows \u0000 inside it; addr_check refuses that later).
+ */
+int
+signup_json_parse(struct arena *a, const char *body, size_t len, struct signup_json *out)
+{
+	json_error_t jerr;
+	json_t *root, *email, *marketing;
+	int rc = NF_ERR_INVALID;
+
+	memset(out, 0, sizeof(*out));
+	root = json_loadb(body, len, JSON_ALLOW_NUL, &jerr);
+	email = json_is_object(root) ? json_object_get(root, "email") : NULL;
+	marketing = json_is_object(root) ? json_object_get(root, "marketing") : NULL;
+	if (json_is_string(email) && (marketing == NULL || json_is_boolean(marketing))) {
+		out->email_len = json_string_length(email);
+		out->email = arena_strndup(a, json_string_value(email), out->email_len);
+		out->marketing = marketing && json_is_true(marketing);
+		rc = out->email ? NF_OK : NF_ERR_LIMIT;
+	}
+	json_decref(root);
+	return rc;
+}
+
 void
 signup_api(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
 	struct signup_in in;
+	struct signup_json body;
 	struct addr_result ar;
-	json_error_t jerr;
-	json_t *root, *email, *marketing;
 	int pending;
 
 	NF_UNUSED(arg);
@@ -298,17 +323,13 @@ signup_api(struct web *w, struct http_request *req, struct http_response *res, c
 		http_json_error(res, 403, "cross-origin requests are not accepted");
 		return;
 	}
-	root = json_loadb(req->body.data ? req->body.data : "", req->body.len, JSON_ALLOW_NUL, &jerr);
-	email = root ? json_object_get(root, "email") : NULL;
-	marketing = root ? json_object_get(root, "marketing") : NULL;
-	if (!json_is_string(email) || (marketing && !json_is_boolean(marketing))) {
-		json_decref(root);
+	if (signup_json_parse(req->arena, req->body.data ? req->body.data : "", req->body.len, &body) != NF_OK) {
 		http_json_error(res, 400, "expected {\"email\": string, \"marketing\": true|false}");
 		return;
 	}
-	in.email = json_string_value(email);
-	in.len = json_string_length(email);
-	in.marketing = marketing && json_is_true(marketing);
+	in.email = body.email;
+	in.len = body.email_len;
+	in.marketing = body.marketing;
 	in.source = "api";
 	switch (signup_do(w, req, &in, &ar, &pending)) {
 	case SIGNUP_OK:
@@ -328,5 +349,4 @@ signup_api(struct web *w, struct http_request *req, struct http_response *res, c
 		http_json_error(res, 503, "Something went wrong. Please try again later");
 		break;
 	}
-	json_decref(root);
 }
