@@ -78,3 +78,16 @@ fault_ms() {
 fault_note() {
 	echo "measured: $*"
 }
+
+# fault_pg_stop / fault_pg_start: stop the server tests/lib/pg.sh started
+# (fast shutdown: sessions are cut) and start it again on the same port with
+# the same data, as an operator's restart or a failover would
+fault_pg_stop() {
+	_pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1
+}
+fault_pg_start() {
+	local opts="-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR"
+	[ "$PG_FAST" = 1 ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	_pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -o "$opts $PG_OPTS" \
+		-w -t 30 start >/dev/null 2>&1 && wait_port "$PG_PORT" 10
+}
