@@ -1,8 +1,11 @@
 -- tests/load/signup.lua - wrk script: POST /api/subscribe with a new address each time
 --
--- wrk ... -s tests/load/signup.lua URL -- PREFIX [LIMIT-PER-THREAD]
+-- wrk ... -s tests/load/signup.lua URL -- PREFIX [LIMIT-PER-THREAD [MARKER]]
 -- Addresses are PREFIX-THREAD-N@example.com, unique across threads. Each
--- thread stops after LIMIT responses (0 = only the duration). done() prints
+-- thread stops after LIMIT responses (0 = only the duration) and then
+-- creates the file MARKER.THREAD: wrk itself runs for its whole duration,
+-- so the caller waits for the markers and ends it with SIGINT (wrk prints
+-- its summary on SIGINT as at the end). done() prints
 -- one line per answer code ("code 200 1234") and the latency percentiles
 -- ("p50_us", "p99_us"), for the calling script to read.
 local threads = {}
@@ -15,6 +18,7 @@ end
 function init(args)
 	prefix = args[1] or "load"
 	limit = tonumber(args[2] or "0")
+	marker = args[3]
 	sent = 0
 	answered = 0
 	codes = {}
@@ -30,6 +34,10 @@ function response(status, headers, body)
 	codes[status] = (codes[status] or 0) + 1
 	answered = answered + 1
 	if limit > 0 and answered >= limit then
+		if marker then
+			local f = io.open(marker .. "." .. tid, "w")
+			if f then f:close() end
+		end
 		wrk.thread:stop()
 	end
 end
