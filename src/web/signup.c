@@ -151,6 +151,16 @@ signup_do(struct web *w, struct http_request *req, const struct signup_in *in,
 	if (!ratelimit_take(w->signup_limit, req->ip, time_mono_us()))
 		return SIGNUP_LIMITED;
 	addr_check(in->email, in->len, w->cfg.addr_flags, ar);
+	if (ar->valid && mail_hdr_addr_check(ar->normalized, strlen(ar->normalized)) != NF_OK) {
+		/*
+		 * RFC 5321 allows it ("a b"@example.com, a non-ASCII local part) but
+		 * our mail cannot carry it in To:: refuse it now rather than store
+		 * someone we could never write to (it used to be stored, then 503)
+		 */
+		ar->valid = 0;
+		ar->code = "unsupported";
+		ar->message = "Addresses with quotes, spaces or non-ASCII characters before the @ are not supported";
+	}
 	if (!ar->valid)
 		return SIGNUP_INVALID;
 	s = web_store(w);
