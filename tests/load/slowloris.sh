@@ -7,7 +7,7 @@
 source tests/lib.sh
 source tests/lib/serve.sh
 
-HOLD=${LOAD_HOLD:-30}
+HOLD=${LOAD_HOLD:-12}
 [ "${NEWSFLASH_LONG:-0}" = 1 ] && HOLD=120
 ulimit -n 8192 2>/dev/null
 
