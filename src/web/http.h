@@ -65,6 +65,14 @@ const char *http_cookie_get(struct arena *a, const char *header, const char *nam
 /* the header value from the request, NULL when absent */
 const char *http_header(const struct http_request *req, const char *name);
 
+/* signup.c: the JSON signup body, {"email": string, "marketing": true|false} */
+struct signup_json {
+	const char *email;	/* in the arena; may hold NUL bytes (\u0000) */
+	size_t email_len;
+	int marketing;
+};
+int signup_json_parse(struct arena *a, const char *body, size_t len, struct signup_json *out);
+
 /* response helpers (server.c) */
 void http_response_header(struct http_request *req, struct http_response *res,
 			  const char *name, const char *value);

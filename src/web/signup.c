@@ -139,6 +139,16 @@ signup_do(struct web *w, struct http_request *req, const struct signup_in *in,
 	if (!ratelimit_take(w->signup_limit, req->ip, time_mono_us()))
 		return SIGNUP_LIMITED;
 	addr_check(in->email, in->len, w->cfg.addr_flags, ar);
+	if (ar->valid && mail_hdr_addr_check(ar->normalized, strlen(ar->normalized)) != NF_OK) {
+		/*
+		 * RFC 5321 allows it ("a b"@example.com, a non-ASCII local part) but
+		 * our mail cannot carry it in To:: refuse it now rather than store
+		 * someone we could never write to (it used to be stored, then 503)
+		 */
+		ar->valid = 0;
+		ar->code = "unsupported";
+		ar->message = "Addresses with quotes, spaces or non-ASCII characters before the @ are not supported";
+	}
 	if (!ar->valid)
 		return SIGNUP_INVALID;
 	s = web_store(w);
@@ -250,13 +260,38 @@ signup_form(struct web *w, struct http_request *req, struct http_response *res, 
 	}
 }
 
+/*
+ * signup_json_parse - the body of POST /api/subscribe: {"email": string,
+ * "marketing": true|false}. The address is copied into the arena with its
+ * length (JSON allows \u0000 inside it; addr_check refuses that later).
+ */
+int
+signup_json_parse(struct arena *a, const char *body, size_t len, struct signup_json *out)
+{
+	json_error_t jerr;
+	json_t *root, *email, *marketing;
+	int rc = NF_ERR_INVALID;
+
+	memset(out, 0, sizeof(*out));
+	root = json_loadb(body, len, JSON_ALLOW_NUL, &jerr);
+	email = json_is_object(root) ? json_object_get(root, "email") : NULL;
+	marketing = json_is_object(root) ? json_object_get(root, "marketing") : NULL;
+	if (json_is_string(email) && (marketing == NULL || json_is_boolean(marketing))) {
+		out->email_len = json_string_length(email);
+		out->email = arena_strndup(a, json_string_value(email), out->email_len);
+		out->marketing = marketing && json_is_true(marketing);
+		rc = out->email ? NF_OK : NF_ERR_LIMIT;
+	}
+	json_decref(root);
+	return rc;
+}
+
 void
 signup_api(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
 	struct signup_in in;
+	struct signup_json body;
 	struct addr_result ar;
-	json_error_t jerr;
-	json_t *root, *email, *marketing;
 	int pending;
 
 	NF_UNUSED(arg);
@@ -268,17 +303,13 @@ signup_api(struct web *w, struct http_request *req, struct http_response *res, c
 		http_json_error(res, 403, "cross-origin requests are not accepted");
 		return;
 	}
-	root = json_loadb(req->body.data ? req->body.data : "", req->body.len, JSON_ALLOW_NUL, &jerr);
-	email = root ? json_object_get(root, "email") : NULL;
-	marketing = root ? json_object_get(root, "marketing") : NULL;
-	if (!json_is_string(email) || (marketing && !json_is_boolean(marketing))) {
-		json_decref(root);
+	if (signup_json_parse(req->arena, req->body.data ? req->body.data : "", req->body.len, &body) != NF_OK) {
 		http_json_error(res, 400, "expected {\"email\": string, \"marketing\": true|false}");
 		return;
 	}
-	in.email = json_string_value(email);
-	in.len = json_string_length(email);
-	in.marketing = marketing && json_is_true(marketing);
+	in.email = body.email;
+	in.len = body.email_len;
+	in.marketing = body.marketing;
 	in.source = "api";
 	switch (signup_do(w, req, &in, &ar, &pending)) {
 	case SIGNUP_OK:
@@ -298,5 +329,4 @@ signup_api(struct web *w, struct http_request *req, struct http_response *res, c
 		http_json_error(res, 503, "Something went wrong. Please try again later");
 		break;
 	}
-	json_decref(root);
 }
