@@ -215,6 +215,38 @@ expect_eq "alice stays unsubscribed" "$(status "$alice")" unsubscribed
 old=$(craft "$bob" confirm 0)
 sqlite3 "$DB" "update subscribers set token_salt='rotated' where id=$bob"
 expect_eq "a rotated salt revokes bob's old tokens" "$(confirm "$old")" 400
+
+# ---- 8. leaving and privacy links: another person's, another purpose's, expired, replayed
+post() { curl -s -o "$WORK/body" -w '%{http_code}' -X POST "$BASE$1"; }
+expect_eq "carol signs up" "$(api_signup '{"email":"carol@example.com"}')" 200
+carol=$(sqlite3 "$DB" "select id from subscribers where email='carol@example.com'")
+sqlite3 "$DB" "update subscribers set status='confirmed' where id=$carol"
+reswap() {	# reswap TOKEN ID: the same token bytes naming another subscriber
+	/usr/bin/python3 - "$1" "$2" <<'PY'
+import base64, struct, sys
+t, other = sys.argv[1], int(sys.argv[2])
+raw = bytearray(base64.urlsafe_b64decode(t + '=' * (-len(t) % 4)))
+raw[1:9] = struct.pack('>Q', other)
+print(base64.urlsafe_b64encode(bytes(raw)).decode().rstrip('='))
+PY
+}
+bob_unsub=$(craft "$bob" unsubscribe 0)
+expect_eq "bob's unsubscribe link naming carol is refused" "$(post "/u/$(reswap "$bob_unsub" "$carol")")" 400
+expect_eq "carol's unsubscribe link made with bob's salt is refused" "$(post "/u/$(craft "$carol" unsubscribe 0 "$bob")")" 400
+expect_eq "carol is still confirmed" "$(status "$carol")" confirmed
+expect_eq "bob's link naming carol cannot erase her" "$(post "/privacy/erase/$(reswap "$bob_unsub" "$carol")")" 400
+expect_eq "carol is still there" "$(sqlite3 "$DB" "select count(*) from subscribers where id=$carol and email='carol@example.com'")" 1
+expect_eq "an unsubscribe link is not an export link" "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/privacy/export/$(craft "$carol" unsubscribe 0)")" 400
+expect_eq "an expired export link is refused" \
+	"$(curl -s -o /dev/null -w '%{http_code}' "$BASE/privacy/export/$(craft "$carol" export $(( $(date +%s) - 60 )))")" 400
+expect_eq "a confirm link does not unsubscribe" "$(post "/u/$(craft "$carol" confirm 0)")" 400
+expect_eq "carol is still confirmed after all that" "$(status "$carol")" confirmed
+carol_unsub=$(craft "$carol" unsubscribe 0)
+expect_eq "carol's own one-click unsubscribe works" "$(curl -s -o /dev/null -w '%{http_code}' --data 'List-Unsubscribe=One-Click' "$BASE/u/$carol_unsub")" 200
+expect_eq "carol has left" "$(status "$carol")" unsubscribed
+rows=$(sqlite3 "$DB" "select count(*) from consent_events where subscriber_id=$carol")
+expect_eq "replayed: the same one-click again is 200" "$(curl -s -o /dev/null -w '%{http_code}' --data 'List-Unsubscribe=One-Click' "$BASE/u/$carol_unsub")" 200
+expect_eq "replayed: no second ledger row" "$(sqlite3 "$DB" "select count(*) from consent_events where subscriber_id=$carol")" "$rows"
 check "the server is still up" curl -sf -o /dev/null "$BASE/healthz"
 serve_stop
 expect_eq "serve exits 0" "$SERVE_STATUS" 0
