@@ -111,18 +111,12 @@ command(struct store *s, const char *sql, const char *what)
 
 static int pg_listen(struct store *s, const char *channel);
 
-/* between transactions a broken connection gets one reset */
+/* reset - a new connection for a broken one: statements are prepared again on demand */
 static int
-ensure_connected(struct store *s)
+reset(struct store *s)
 {
 	struct pg_impl *im = IMPL(s);
 
-	if (PQstatus(im->conn) == CONNECTION_OK)
-		return NF_OK;
-	if (s->depth > 0) {
-		set_conn_err(s, "connection lost in a transaction");
-		return NF_ERR_IO;
-	}
 	PQreset(im->conn);
 	memset(im->prepared, 0, sizeof(im->prepared));
 	if (PQstatus(im->conn) != CONNECTION_OK) {
@@ -130,6 +124,19 @@ ensure_connected(struct store *s)
 		return NF_ERR_IO;
 	}
 	return im->listening[0] ? pg_listen(s, im->listening) : NF_OK;
+}
+
+/* between transactions a broken connection gets one reset */
+static int
+ensure_connected(struct store *s)
+{
+	if (PQstatus(IMPL(s)->conn) == CONNECTION_OK)
+		return NF_OK;
+	if (s->depth > 0) {
+		set_conn_err(s, "connection lost in a transaction");
+		return NF_ERR_IO;
+	}
+	return reset(s);
 }
 
 static int
@@ -245,12 +252,26 @@ pg_script(struct store *s, const char *sql)
 	return command(s, sql, "script");
 }
 
+/*
+ * store_tx_begin counts the level before it calls us, but nothing has run
+ * in the transaction yet, so a broken connection may still be reset here:
+ * one already known broken, or one that BEGIN finds broken (the server
+ * restarted while we were idle; libpq learns it only by trying). BEGIN
+ * changes nothing, so it is safe to send again. Without this, every
+ * transaction on a connection that saw the server go failed for ever.
+ */
 static int
 pg_begin(struct store *s)
 {
-	int rc = ensure_connected(s);
+	int rc = NF_OK;
 
-	return rc != NF_OK ? rc : command(s, "BEGIN", "begin");
+	if (PQstatus(IMPL(s)->conn) != CONNECTION_OK)
+		rc = reset(s);
+	if (rc == NF_OK)
+		rc = command(s, "BEGIN", "begin");
+	if (rc == NF_ERR_IO && (rc = reset(s)) == NF_OK)
+		rc = command(s, "BEGIN", "begin");
+	return rc;
 }
 
 static int

@@ -122,6 +122,18 @@ signups pgup 10
 expect_eq "pg back: signups answered 200 again" "$(awk '$2 == 200' "$WORK/codes-pgup" | wc -l)" 10
 expect_eq "pg back: they are stored" "$(missing_signups pgup psql -qtAX "$PG_URL" -c)" 0
 fault_note "PostgreSQL stopped mid-alert ($at_stop of $N written) for $((t_up - t_stop)) ms: done $((t_done - t_up)) ms after it was back, $((t - u)) repeats"
+# restarted while idle: every connection is stale, and each transaction's
+# BEGIN must find that out and reconnect (it used to fail for ever)
+fault_pg_stop
+fault_pg_start || { fail "postgresql restarts (idle)"; finish; }
+: >"$WORK/codes-idle"
+for i in $(seq 1 8); do
+	echo "$i $(curl -s -o /dev/null -m 30 -w '%{http_code}' -H 'Content-Type: application/json' \
+		--data "{\"email\":\"idle$i@example.com\"}" "$BASE/api/subscribe")" >>"$WORK/codes-idle"
+done
+expect_eq "pg restarted while idle: the next signups are all 200" "$(awk '$2 == 200' "$WORK/codes-idle" | wc -l)" 8
+alert=$(fault_publish "$BASE" "$KEY" "$story")
+check "pg restarted while idle: a new alert completes" fault_wait_alert "$BASE" "$KEY" "$alert" 120
 serve_stop
 expect_eq "pg: serve exits 0" "$SERVE_STATUS" 0
 [ -n "${FAULT_DEBUG:-}" ] && cp -r "$WORK" /tmp/fault-debug

@@ -67,7 +67,7 @@ serve_stop
 rm -f "$spool"/*.eml "$spool/log"
 serve_start "$PORT" --no-engine || { fail "serve --no-engine starts"; finish; }
 alert=$(fault_publish "$BASE" "$KEY" "$story")
-"$NF" worker --db "sqlite:$DB" "${engine_opts[@]}" --secret-file "$WORK/app/secret" >>"$WORK/worker.log" 2>&1 &
+"$NF" worker --db "sqlite:$DB" "${engine_opts[@]}" --secret-file "$WORK/app/secret" --templates "${NEWSFLASH_SRC:-$PWD}/templates" >>"$WORK/worker.log" 2>&1 &
 wpid=$!
 cleanup_add "kill $wpid"
 wait_sent 200
@@ -78,7 +78,7 @@ t_exit=$(fault_ms)
 at_exit=$(smtp_log_count "$spool" accepted)
 expect_eq "worker: SIGTERM mid-alert exits 0" "$wstatus" 0
 check "worker: the drain sent only what was in flight ($((at_exit - at_term)) <= $BOUND)" test $((at_exit - at_term)) -le $BOUND
-"$NF" worker --db "sqlite:$DB" "${engine_opts[@]}" --secret-file "$WORK/app/secret" >>"$WORK/worker.log" 2>&1 &
+"$NF" worker --db "sqlite:$DB" "${engine_opts[@]}" --secret-file "$WORK/app/secret" --templates "${NEWSFLASH_SRC:-$PWD}/templates" >>"$WORK/worker.log" 2>&1 &
 wpid=$!
 cleanup_add "kill $wpid"
 t_start=$(fault_ms)
