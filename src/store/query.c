@@ -29,6 +29,9 @@
 	" a.created_at, a.started_at, a.finished_at"
 /* read by alerts.c: shard_from_row */
 #define SHARD_COLS "id, alert_id, no, lo, hi, cursor, lease_expiry, sent, failed"
+/* read by editors.c: editor_from_row */
+#define EDITOR_COLS "id, name, email, password_hash, created_at, failed_signins," \
+	" last_failed_at, last_signin_at"
 /* read by rows.c: delivery_from_row */
 #define DELIV_COLS "alert_id, subscriber_id, kind, attempts, next_attempt_at, reply"
 
@@ -46,6 +49,9 @@
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
 #define ALERT_ADD "INSERT INTO alerts (article_id, list_id, state, total, created_at," \
 	" finished_at) VALUES ($1, $2, $3, $4, $5, $6)"
+
+#define EDITOR_ADD "INSERT INTO editors (name, email, password_hash, created_at)" \
+	" VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING"
 
 #define SHARD_CLAIM(lock) \
 	"UPDATE alert_shards SET lease_owner = $1, lease_expiry = $3, state = 'running'" \
@@ -233,6 +239,64 @@ const struct store_query store_queries[Q_COUNT] = {
 		"INSERT INTO api_keys (name, hash, created_at) VALUES ($1, $2, $3)"
 		" ON CONFLICT (name) DO NOTHING", NULL, NULL },
 	[Q_APIKEY_ALL] = { "apikey_all", "SELECT name, hash FROM api_keys ORDER BY id", NULL, NULL },
+
+	[Q_EDITOR_ADD] = { "editor_add", EDITOR_ADD " RETURNING id", NULL, EDITOR_ADD },
+	[Q_EDITOR_GET] = { "editor_get", "SELECT " EDITOR_COLS " FROM editors WHERE name = $1",
+		NULL, NULL },
+	[Q_EDITOR_LIST] = { "editor_list", "SELECT " EDITOR_COLS " FROM editors ORDER BY name",
+		NULL, NULL },
+	[Q_EDITOR_PASSWORD] = { "editor_password",
+		"UPDATE editors SET password_hash = $2, failed_signins = 0, last_failed_at = NULL"
+		" WHERE name = $1 RETURNING id", NULL, NULL },
+	/* one statement, so two nodes counting at once both count */
+	[Q_EDITOR_FAILED] = { "editor_failed",
+		"UPDATE editors SET failed_signins = failed_signins + 1, last_failed_at = $2"
+		" WHERE id = $1 RETURNING failed_signins", NULL, NULL },
+	[Q_EDITOR_SIGNED_IN] = { "editor_signed_in",
+		"UPDATE editors SET failed_signins = 0, last_failed_at = NULL, last_signin_at = $2"
+		" WHERE id = $1", NULL, NULL },
+	[Q_SESSION_ADD] = { "session_add",
+		"INSERT INTO editor_sessions (id_hash, editor_id, created_at, expires_at, ip, user_agent)"
+		" VALUES ($1, $2, $3, $4, $5, $6)", NULL, NULL },
+	[Q_SESSION_GET] = { "session_get",
+		"SELECT e.id, e.name, e.email, x.created_at, x.expires_at FROM editor_sessions x"
+		" JOIN editors e ON e.id = x.editor_id WHERE x.id_hash = $1 AND x.expires_at > $2",
+		NULL, NULL },
+	[Q_SESSION_DEL] = { "session_del", "DELETE FROM editor_sessions WHERE id_hash = $1",
+		NULL, NULL },
+	[Q_SESSION_DEL_EDITOR] = { "session_del_editor",
+		"DELETE FROM editor_sessions WHERE editor_id = $1", NULL, NULL },
+	[Q_SESSION_PURGE] = { "session_purge",
+		"DELETE FROM editor_sessions WHERE expires_at <= $1", NULL, NULL },
+	/* $1 is a midnight: (at - $1) / 86400 is the day's number from it, on both */
+	[Q_AUDIENCE_DAILY] = { "audience_daily",
+		"SELECT (at - $1) / 86400,"
+		" sum(CASE WHEN action = 'given' THEN 1 ELSE 0 END),"
+		" sum(CASE WHEN action = 'confirmed' THEN 1 ELSE 0 END),"
+		" sum(CASE WHEN action = 'withdrawn' THEN 1 ELSE 0 END)"
+		" FROM consent_events WHERE purpose = 'alerts' AND at >= $1 AND at < $2"
+		" GROUP BY 1 ORDER BY 1", NULL, NULL },
+	/*
+	 * Each alert with its headline, bounces and the unsubscribes it caused
+	 * (store.h says which count): withdrawals by recipients within $2
+	 * seconds, unless a later alert of the same list came before them.
+	 */
+	[Q_ALERT_REPORT] = { "alert_report",
+		"SELECT " ALERT_COLS ", ar.headline,"
+		" (SELECT count(*) FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id"
+		"  WHERE d.alert_id = a.id AND d.kind = 'perm' AND (s.status = 'bounced'"
+		"  OR EXISTS (SELECT 1 FROM suppressions x WHERE x.email_key = s.email_key"
+		"   AND x.reason = 'bounce'))),"
+		" (SELECT count(DISTINCT ce.subscriber_id) FROM consent_events ce"
+		"  JOIN subscribers s ON s.id = ce.subscriber_id"
+		"  WHERE ce.purpose = 'alerts' AND ce.action = 'withdrawn' AND s.status <> 'bounced'"
+		"  AND ce.at >= a.created_at AND ce.at < a.created_at + $2"
+		"  AND ce.subscriber_id <= (SELECT coalesce(max(sh.hi), 0) FROM alert_shards sh"
+		"   WHERE sh.alert_id = a.id)"
+		"  AND NOT EXISTS (SELECT 1 FROM alerts n WHERE n.list_id = a.list_id"
+		"   AND n.id > a.id AND n.created_at <= ce.at))"
+		" FROM alerts a JOIN articles ar ON ar.id = a.article_id"
+		" ORDER BY a.id DESC LIMIT $1", NULL, NULL },
 
 	/*
 	 * PostgreSQL's import (store/pg_import.c): which of the batch's keys

@@ -371,6 +371,98 @@ int store_apikey_create(struct store *s, const char *name, char key[STORE_APIKEY
 /* NF_OK when key is valid (*name, may be NULL, is the caller's); NF_ERR_NOTFOUND else */
 int store_apikey_verify(struct store *s, const char *key, size_t len, char **name);
 
+/* ---- editors and their sessions (the newsroom's sign-in) ---- */
+
+#define STORE_EDITOR_NAME_MAX 64
+
+/* names: 1-64 of a-z 0-9 . _ - (the CLI folds upper case before) */
+int store_editor_name_ok(const char *name);
+
+struct store_editor {
+	int64_t id;
+	const char *name;
+	const char *email;		/* where test alerts go; NULL when none */
+	const char *password_hash;	/* an encoded Argon2id hash; the store never sees a password */
+	int64_t created_at;
+	int64_t failed_signins;		/* since the last good sign-in */
+	int64_t last_failed_at;		/* 0 = never */
+	int64_t last_signin_at;		/* 0 = never */
+};
+void store_editor_free(struct store_editor *e);
+void store_editor_list_free(struct store_editor **es, size_t n);
+
+/* a new editor; NF_ERR_INVALID when the name is taken or not valid */
+int store_editor_add(struct store *s, const char *name, const char *email,
+		     const char *password_hash, int64_t *id);
+int store_editor_get(struct store *s, const char *name, struct store_editor **out);
+int store_editor_list(struct store *s, struct store_editor ***out, size_t *n);
+/* a new password hash: the failure count is cleared and every session ends */
+int store_editor_set_password(struct store *s, const char *name, const char *password_hash);
+/* count a failed sign-in at now; *failures is the count after it */
+int store_editor_signin_failed(struct store *s, int64_t id, int64_t now, int64_t *failures);
+/* a good sign-in: the failure count goes back to 0 */
+int store_editor_signin_ok(struct store *s, int64_t id, int64_t now);
+
+/* a session, as a signed-in request sees it */
+struct store_session {
+	int64_t editor_id;
+	const char *name, *email;	/* the editor's */
+	int64_t created_at, expires_at;
+};
+void store_session_free(struct store_session *ss);
+
+/*
+ * Sessions are stored by id_hash, a digest of the cookie's value that the
+ * web front computes: a copy of the database opens no session.
+ */
+int store_session_add(struct store *s, const char *id_hash, int64_t editor_id, int64_t now,
+		      int64_t expires_at, const char *ip, const char *user_agent);
+/* the live session (expires_at > now); NF_ERR_NOTFOUND when absent or expired */
+int store_session_get(struct store *s, const char *id_hash, int64_t now,
+		      struct store_session **out);
+int store_session_delete(struct store *s, const char *id_hash);
+/* delete the sessions that expired at or before now; *n (may be NULL) how many */
+int store_session_purge(struct store *s, int64_t now, int64_t *n);
+
+/* ---- reports for the newsroom ---- */
+
+/* one day of the audience, from the consent ledger (alerts purpose) */
+struct store_audience_day {
+	int64_t day;			/* unix time of the day's start (UTC) */
+	int64_t signups;		/* consent given (a form, the API, an import) */
+	int64_t confirmations;		/* double opt-in completed */
+	int64_t unsubscribes;		/* consent withdrawn */
+};
+
+/*
+ * store_audience_daily - ndays days from the day holding from (rounded
+ * down to midnight UTC), every day filled in, those without events as 0.
+ */
+int store_audience_daily(struct store *s, int64_t from, struct store_audience_day *days,
+			 size_t ndays);
+
+#define STORE_UNSUB_WINDOW (48 * 3600)
+
+/*
+ * An alert with what it caused: the alert as store_alert_list gives it, its
+ * headline, the bounces (permanent failures whose address is now bounced or
+ * suppressed as a bounce), and the unsubscribes it caused: alerts consent
+ * withdrawn by one of its recipients (id within its shards' span) in the
+ * STORE_UNSUB_WINDOW after it was published and before the list's next
+ * alert, which takes over the blame from then on. A bounce is not an
+ * unsubscribe.
+ */
+struct store_alert_report {
+	struct store_alert alert;
+	const char *headline;
+	int64_t bounces;
+	int64_t unsubscribes;
+};
+void store_alert_report_list_free(struct store_alert_report **rs, size_t n);
+/* newest first */
+int store_alert_reports(struct store *s, size_t limit, struct store_alert_report ***out,
+			size_t *n);
+
 /* ---- CSV (RFC 4180), the import and export format ---- */
 
 #define STORE_CSV_MAX_FIELDS 16
@@ -464,6 +556,9 @@ enum store_q {
 	Q_DELIV_TEMP, Q_DELIV_PERM, Q_DELIV_DEL, Q_RETRIES_CLAIM,
 	Q_APIKEY_ADD, Q_APIKEY_ALL,
 	Q_IMPORT_EXISTING, Q_IMPORT_SUPPRESSED, Q_IMPORT_IDS,	/* PostgreSQL's import */
+	Q_EDITOR_ADD, Q_EDITOR_GET, Q_EDITOR_LIST, Q_EDITOR_PASSWORD, Q_EDITOR_FAILED,
+	Q_EDITOR_SIGNED_IN, Q_SESSION_ADD, Q_SESSION_GET, Q_SESSION_DEL, Q_SESSION_DEL_EDITOR,
+	Q_SESSION_PURGE, Q_AUDIENCE_DAILY, Q_ALERT_REPORT,
 	Q_COUNT
 };
 struct store_query {
