@@ -111,5 +111,6 @@ int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_smtp(int argc, char **argv);
 int cmd_address(int argc, char **argv);
+int cmd_editor(int argc, char **argv);
 
 #endif

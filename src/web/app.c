@@ -84,6 +84,7 @@ web_start(const struct web_config *cfg)
 	w->cfg = *cfg;
 	origin_of(cfg->base_url, w->origin, sizeof(w->origin));
 	w->signup_limit = ratelimit_new(cfg->signup_burst, cfg->signup_rate, 65536);
+	newsroom_init(w);
 	if (pages_load(w) != NF_OK || web_listen(w) != NF_OK) {
 		web_stop(w);
 		return NULL;
@@ -97,6 +98,7 @@ web_stop(struct web *w)
 	if (w == NULL)
 		return;
 	web_unlisten(w);
+	newsroom_free(w);
 	pages_free(w);
 	ratelimit_free(w->signup_limit);
 	free(w);

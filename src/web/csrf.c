@@ -41,6 +41,19 @@ csrf_make(const struct token_key *key, char out[CSRF_TOKEN_MAX])
 	buf_free(&enc);
 }
 
+/* a new token for a form, also set as the nf_csrf cookie the form's post must carry */
+void
+csrf_issue(const struct token_key *key, struct http_request *req, struct http_response *res,
+	   char token[CSRF_TOKEN_MAX])
+{
+	char cookie[CSRF_TOKEN_MAX + 96];
+
+	csrf_make(key, token);
+	snprintf(cookie, sizeof(cookie), CSRF_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s",
+		 token, req->https ? "; Secure" : "");
+	http_response_header(req, res, "Set-Cookie", cookie);
+}
+
 int
 csrf_check(const struct token_key *key, const char *form_token, size_t form_len,
 	   const char *cookie_token)
@@ -61,4 +74,50 @@ csrf_check(const struct token_key *key, const char *form_token, size_t form_len,
 	}
 	buf_free(&raw);
 	return ok;
+}
+
+/*
+ * Tokens bound to a session: the HMAC of the session id's digest under the
+ * server secret. A form of the newsroom carries it; nothing else does, and
+ * it is worthless once the session ends. No cookie is needed beside the
+ * session's own, which is HttpOnly and SameSite=Strict.
+ */
+#define CSRF_BOUND_BYTES 24
+
+static void
+csrf_bound_raw(const struct token_key *key, const char *binding, unsigned char *out)
+{
+	unsigned char full[HMAC_SHA256_LEN];
+	struct buf msg;
+
+	buf_init(&msg, 0);
+	buf_puts(&msg, "csrf-bound:");
+	buf_puts(&msg, binding);
+	hmac_sha256(key->secret, key->len, msg.data, msg.len, full);
+	memcpy(out, full, CSRF_BOUND_BYTES);
+	buf_free(&msg);
+}
+
+void
+csrf_bound_make(const struct token_key *key, const char *binding, char out[CSRF_TOKEN_MAX])
+{
+	unsigned char raw[CSRF_BOUND_BYTES];
+	struct buf enc;
+
+	csrf_bound_raw(key, binding, raw);
+	buf_init(&enc, CSRF_TOKEN_MAX - 1);
+	base64url_encode(&enc, raw, sizeof(raw));
+	memcpy(out, enc.data, enc.len + 1);
+	buf_free(&enc);
+}
+
+int
+csrf_bound_check(const struct token_key *key, const char *binding, const char *token, size_t len)
+{
+	char want[CSRF_TOKEN_MAX];
+
+	if (token == NULL || binding == NULL || *binding == '\0')
+		return 0;
+	csrf_bound_make(key, binding, want);
+	return len == strlen(want) && ct_equal(token, want, len);
 }

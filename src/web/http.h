@@ -17,6 +17,7 @@
 
 #define HTTP_FORM_MAX (16 * 1024)	/* a signup form is a few hundred bytes */
 #define HTTP_API_MAX (1024 * 1024)	/* an article with a long body */
+#define HTTP_NEWSROOM_MAX (512 * 1024)	/* the compose form carries a story */
 #define HTTP_FIELDS_MAX 64
 #define HTTP_HEADERS_MAX 8
 
@@ -54,6 +55,7 @@ struct http_response {
 	struct buf body;
 	char *headers[HTTP_HEADERS_MAX][2];	/* extra headers, arena strings */
 	int nheaders;
+	void *stream;			/* a struct MHD_Response streaming the body (sse.c), or NULL */
 };
 
 /* form.c */
@@ -70,6 +72,8 @@ void http_response_header(struct http_request *req, struct http_response *res,
 			  const char *name, const char *value);
 void http_text(struct http_response *res, int status, const char *text);
 void http_json_error(struct http_response *res, int status, const char *message);
+/* a 303 See Other to location (a path of ours) */
+void http_redirect(struct http_request *req, struct http_response *res, const char *location);
 
 /* ratelimit.c: token buckets keyed by client address */
 struct ratelimit;
@@ -80,9 +84,29 @@ void ratelimit_free(struct ratelimit *rl);
 
 /* csrf.c: signed double-submit tokens */
 #define CSRF_TOKEN_MAX 64
+#define CSRF_COOKIE "nf_csrf"
 void csrf_make(const struct token_key *key, char out[CSRF_TOKEN_MAX]);
+/* csrf_make, and the same value set as the CSRF_COOKIE cookie on res */
+void csrf_issue(const struct token_key *key, struct http_request *req, struct http_response *res,
+		char token[CSRF_TOKEN_MAX]);
 /* the form's token matches the cookie's and carries our MAC */
 int csrf_check(const struct token_key *key, const char *form_token, size_t form_len,
 	       const char *cookie_token);
+/* a token bound to a session's id digest (binding), for signed-in forms */
+void csrf_bound_make(const struct token_key *key, const char *binding, char out[CSRF_TOKEN_MAX]);
+int csrf_bound_check(const struct token_key *key, const char *binding, const char *token,
+		     size_t len);
+
+/* throttle.c: growing delays after failed sign-ins, per key */
+struct throttle;
+/* no delay for free_tries failures, then 1 s doubling to cap; forgotten after forget s */
+struct throttle *throttle_new(size_t max_keys, int free_tries, int64_t cap, int64_t forget);
+/* seconds key must still wait (0: it may try now) */
+int64_t throttle_wait(struct throttle *t, const char *key, int64_t now);
+void throttle_fail(struct throttle *t, const char *key, int64_t now);
+void throttle_clear(struct throttle *t, const char *key, int64_t now);
+void throttle_free(struct throttle *t);
+/* the wait after failures: 0 for the first free_tries, then 1, 2, 4 ... cap */
+int64_t throttle_delay(int64_t failures, int free_tries, int64_t cap);
 
 #endif

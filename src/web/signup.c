@@ -31,18 +31,6 @@ struct signup_in {
 	const char *source;		/* "form" or "api" */
 };
 
-static void
-set_csrf_cookie(struct web *w, struct http_request *req, struct http_response *res,
-		char token[CSRF_TOKEN_MAX])
-{
-	char cookie[CSRF_TOKEN_MAX + 96];
-
-	csrf_make(&w->cfg.key, token);
-	snprintf(cookie, sizeof(cookie), "nf_csrf=%s; Path=/; HttpOnly; SameSite=Strict%s",
-		 token, req->https ? "; Secure" : "");
-	http_response_header(req, res, "Set-Cookie", cookie);
-}
-
 /* the signup page, with errors, the typed address and a hint when given */
 static void
 render_signup(struct web *w, struct http_request *req, struct http_response *res, int status,
@@ -52,7 +40,7 @@ render_signup(struct web *w, struct http_request *req, struct http_response *res
 	char token[CSRF_TOKEN_MAX];
 	json_t *ctx = json_object(), *errs = json_array();
 
-	set_csrf_cookie(w, req, res, token);
+	csrf_issue(&w->cfg.key, req, res, token);
 	json_object_set_new(ctx, "csrf", json_string(token));
 	if (status != 200) {
 		json_object_set_new(ctx, "hasErrors", json_true());
@@ -225,7 +213,7 @@ signup_form(struct web *w, struct http_request *req, struct http_response *res, 
 		return;
 	}
 	csrf = http_form_get(&form, "csrf", &csrf_len);
-	cookie = http_cookie_get(req->arena, req->cookie, "nf_csrf");
+	cookie = http_cookie_get(req->arena, req->cookie, CSRF_COOKIE);
 	if (!origin_ok(w, req) || !csrf_check(&w->cfg.key, csrf, csrf_len, cookie)) {
 		render_signup(w, req, res, 403, "Your session expired. Please try again",
 			      NULL, NULL, NULL, 0);
