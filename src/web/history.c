@@ -86,12 +86,14 @@ alert_progress_json(const struct store_alert *a, int64_t now)
 	if (running && rate > 0)
 		put_duration(o, "eta", (int64_t)((double)left / rate + 0.5));
 	else
-		json_object_set_new(o, "eta", json_string(running ? "working it out" : NONE));
+		json_object_set_new(o, "eta", json_string(running ? "estimating" : NONE));
 	put_time(o, "created", a->created_at);
 	put_time(o, "started", a->started_at);
 	put_time(o, "finished", a->finished_at);
 	put_duration(o, "to_last", a->finished_at ? a->finished_at - a->created_at : -1);
 	put_duration(o, "elapsed", a->started_at ? elapsed : -1);
+	snprintf(label, sizeof(label), "%lld of %lld", (long long)a->shards_done, (long long)a->shards);
+	json_object_set_new(o, "shards", json_string(label));
 	return o;
 }
 
@@ -175,6 +177,9 @@ live_page(struct web *w, struct http_request *req, struct http_response *res,
 	json_object_set_new(ctx, "headline", json_string(art && art->headline ? art->headline : ""));
 	if (art && art->standfirst)
 		json_object_set_new(ctx, "standfirst", json_string(art->standfirst));
+	if (art && art->url)
+		json_object_set_new(ctx, "story_url", json_string(art->url));
+	json_object_set_new(ctx, "list", json_string(STORE_LIST_DEFAULT));
 	snprintf(events, sizeof(events), "/newsroom/alerts/%lld/events", (long long)id);
 	json_object_set_new(ctx, "events_url", json_string(events));
 	newsroom_render(w, req, res, 200, PAGE_NR_ALERT, ctx, ss, "nav_alerts");

@@ -66,6 +66,8 @@ const char *http_form_get(const struct http_form *f, const char *name, size_t *l
 const char *http_cookie_get(struct arena *a, const char *header, const char *name);
 /* the header value from the request, NULL when absent */
 const char *http_header(const struct http_request *req, const char *name);
+/* a query string argument (?name=value), decoded; NULL when absent */
+const char *http_query_arg(const struct http_request *req, const char *name);
 
 /* response helpers (server.c) */
 void http_response_header(struct http_request *req, struct http_response *res,
@@ -99,14 +101,16 @@ int csrf_bound_check(const struct token_key *key, const char *binding, const cha
 
 /* throttle.c: growing delays after failed sign-ins, per key */
 struct throttle;
-/* no delay for free_tries failures, then 1 s doubling to cap; forgotten after forget s */
+/* free_tries tries, then a wait of 1 s doubling to cap; forgotten after forget s */
 struct throttle *throttle_new(size_t max_keys, int free_tries, int64_t cap, int64_t forget);
 /* seconds key must still wait (0: it may try now) */
 int64_t throttle_wait(struct throttle *t, const char *key, int64_t now);
 void throttle_fail(struct throttle *t, const char *key, int64_t now);
 void throttle_clear(struct throttle *t, const char *key, int64_t now);
 void throttle_free(struct throttle *t);
-/* the wait after failures: 0 for the first free_tries, then 1, 2, 4 ... cap */
+/* the wait after n failures: 0 while n < free_tries, then 1, 2, 4 ... cap */
 int64_t throttle_delay(int64_t failures, int free_tries, int64_t cap);
+/* seconds still to wait after a failure at last (whole seconds) with that delay */
+int64_t throttle_left(int64_t last, int64_t delay, int64_t now);
 
 #endif

@@ -311,18 +311,18 @@ newsroom_home(struct web *w, struct http_request *req, struct http_response *res
 	json_decref(ctx);
 }
 
-/* ?days=N from the query string: one of the ranges the page offers */
+/* ?days=N: one of the ranges the page offers, else 30 */
 static size_t
-days_param(const char *query)
+days_param(const struct http_request *req)
 {
 	static const size_t allowed[] = { 7, 30, 90, 365 };
-	const char *p = strstr(query, "days=");
+	const char *p = http_query_arg(req, "days");
 	size_t i;
 	long v;
 
-	if (p == NULL || (p != query && p[-1] != '&'))
+	if (p == NULL)
 		return 30;
-	v = strtol(p + 5, NULL, 10);
+	v = strtol(p, NULL, 10);
 	for (i = 0; i < NF_ARRAY_LEN(allowed); i++)
 		if ((long)allowed[i] == v)
 			return allowed[i];
@@ -336,7 +336,7 @@ newsroom_audience(struct web *w, struct http_request *req, struct http_response 
 	struct newsroom_session ss;
 	struct store *s;
 	json_t *ctx, *opts;
-	size_t days = days_param(req->query), i;
+	size_t days = days_param(req), i;
 
 	NF_UNUSED(arg);
 	if (!newsroom_guard(w, req, res, &ss))

@@ -9,8 +9,8 @@
  * nor its timing says which names exist.
  *
  * Growing delays: after 3 failures for one name the next try must wait
- * 1 s, then 2, 4 ... up to 15 minutes; after 10 from one client address,
- * the same. An editor's count is in the database (it survives restarts and
+ * 1 s, after a 4th 2 s, then 4 ... up to 15 minutes; after 10 failures
+ * from one client address, the same. An editor's count is in the database (it survives restarts and
  * is shared by every node), an unknown name's and an address's in memory
  * (throttle.c), with the same curve so the two look alike. A try that
  * comes too early is answered 429 with Retry-After at once, without
@@ -94,10 +94,11 @@ wait_for(struct web *w, struct http_request *req, const struct store_editor *ed,
 	int64_t ip = throttle_wait(w->signin_ip, req->ip, now), name;
 
 	if (ed)
-		name = ed->last_failed_at + throttle_delay(ed->failed_signins, NAME_FREE_TRIES, DELAY_CAP) - now;
+		name = throttle_left(ed->last_failed_at,
+				     throttle_delay(ed->failed_signins, NAME_FREE_TRIES, DELAY_CAP), now);
 	else
 		name = throttle_wait(w->signin_name, name_key, now);
-	return ip > name ? ip : (name > 0 ? name : 0);
+	return ip > name ? ip : name;
 }
 
 /* count the failure everywhere it counts; the wait it earns the next try */
@@ -108,9 +109,9 @@ record_failure(struct web *w, struct store *s, struct http_request *req,
 	int64_t failures = 0, name_wait, ip_wait;
 
 	throttle_fail(w->signin_ip, req->ip, now);
-	if (ed && store_editor_signin_failed(s, ed->id, now, &failures) == NF_OK)
-		name_wait = throttle_delay(failures, NAME_FREE_TRIES, DELAY_CAP);
-	else {
+	if (ed && store_editor_signin_failed(s, ed->id, now, &failures) == NF_OK) {
+		name_wait = throttle_left(now, throttle_delay(failures, NAME_FREE_TRIES, DELAY_CAP), now);
+	} else {
 		throttle_fail(w->signin_name, name_key, now);
 		name_wait = throttle_wait(w->signin_name, name_key, now);
 	}

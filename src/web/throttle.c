@@ -3,8 +3,8 @@
  *
  * Owns: counting failures per key (a client address, or a name that is
  * not an editor's) and saying how long that key must wait before its next
- * try: nothing for the first free_tries failures, then 1 s, 2 s, 4 s ...
- * up to cap. The caller answers 429 with Retry-After instead of sleeping,
+ * try: free_tries tries come freely, then the wait after each failure is
+ * 1 s, 2 s, 4 s ... up to cap. The caller answers 429 with Retry-After instead of sleeping,
  * so no HTTP thread is ever held by a guesser. An editor's own count lives
  * in the database (store_editor_signin_failed) and follows the same curve
  * through throttle_delay.
@@ -42,11 +42,25 @@ throttle_delay(int64_t failures, int free_tries, int64_t cap)
 {
 	int64_t over = failures - free_tries, d = 1;
 
-	if (over <= 0)
+	if (over < 0)
 		return 0;
-	while (--over > 0 && d < cap)
+	while (over-- > 0 && d < cap)
 		d *= 2;
 	return d < cap ? d : cap;
+}
+
+/*
+ * Times are whole seconds, so a failure at 12:00:00.9 and a try at
+ * 12:00:01.0 are "one second apart". The wait therefore runs from the end
+ * of the failure's second: a delay of d seconds is between d and d + 1 in
+ * real time, never less, and Retry-After is never too short.
+ */
+int64_t
+throttle_left(int64_t last, int64_t delay, int64_t now)
+{
+	int64_t left = delay > 0 ? last + delay + 1 - now : 0;
+
+	return left > 0 ? left : 0;
 }
 
 struct throttle *
@@ -117,9 +131,9 @@ throttle_wait(struct throttle *t, const char *key, int64_t now)
 	pthread_mutex_lock(&t->lock);
 	e = find(t, k, now, 0);
 	if (e)
-		left = e->last + throttle_delay(e->failures, t->free_tries, t->cap) - now;
+		left = throttle_left(e->last, throttle_delay(e->failures, t->free_tries, t->cap), now);
 	pthread_mutex_unlock(&t->lock);
-	return left > 0 ? left : 0;
+	return left;
 }
 
 void
