@@ -126,6 +126,7 @@ cmd_serve(int argc, char **argv)
 		{ "single-opt-in", CONFIG_BOOL, &o.web.single_opt_in, NULL, "signups are active at once, no confirmation email" },
 		{ "smtputf8", CONFIG_BOOL, &o.smtputf8, NULL, "accept addresses with non-ASCII local parts" },
 		{ "threads", CONFIG_INT, &o.web.threads, "N", "HTTP worker threads (4)" },
+		{ "signin-delay", CONFIG_INT, &o.web.signin_delay, "SECONDS", "newsroom: first wait after repeated failed sign-ins, doubling (1)" },
 		{ "no-engine", CONFIG_BOOL, &o.no_engine, NULL, "serve HTTP only; newsflash worker processes deliver" },
 		{ "help", CONFIG_BOOL, &o.help, NULL, "show this help" },
 		{ 0, 0, 0, 0, 0 }

@@ -34,6 +34,7 @@ web_config_defaults(struct web_config *cfg)
 	cfg->idle_timeout = 15;
 	cfg->db_url = STORE_DEFAULT_URL;
 	cfg->alert_shards = 8;
+	cfg->signin_delay = 1;
 }
 
 static void

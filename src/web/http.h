@@ -101,15 +101,20 @@ int csrf_bound_check(const struct token_key *key, const char *binding, const cha
 
 /* throttle.c: growing delays after failed sign-ins, per key */
 struct throttle;
-/* free_tries tries, then a wait of 1 s doubling to cap; forgotten after forget s */
-struct throttle *throttle_new(size_t max_keys, int free_tries, int64_t cap, int64_t forget);
+/* free_tries tries, then a wait of first seconds doubling up to cap */
+struct throttle_curve {
+	int free_tries;
+	int64_t first, cap;
+};
+/* a table of at most max_keys keys; a key is forgotten forget s after its last failure */
+struct throttle *throttle_new(size_t max_keys, const struct throttle_curve *curve, int64_t forget);
 /* seconds key must still wait (0: it may try now) */
 int64_t throttle_wait(struct throttle *t, const char *key, int64_t now);
 void throttle_fail(struct throttle *t, const char *key, int64_t now);
 void throttle_clear(struct throttle *t, const char *key, int64_t now);
 void throttle_free(struct throttle *t);
-/* the wait after n failures: 0 while n < free_tries, then 1, 2, 4 ... cap */
-int64_t throttle_delay(int64_t failures, int free_tries, int64_t cap);
+/* the wait after n failures: 0 while n < free_tries, then first, 2 first ... cap */
+int64_t throttle_delay(const struct throttle_curve *c, int64_t failures);
 /* seconds still to wait after a failure at last (whole seconds) with that delay */
 int64_t throttle_left(int64_t last, int64_t delay, int64_t now);
 

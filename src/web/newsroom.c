@@ -26,8 +26,10 @@ void
 newsroom_init(struct web *w)
 {
 	/* an editor's name: 3 free tries; an address: 10 (an office shares one) */
-	w->signin_name = throttle_new(4096, 3, 900, 3600);
-	w->signin_ip = throttle_new(65536, 10, 900, 3600);
+	w->name_curve = (struct throttle_curve){ 3, w->cfg.signin_delay, 900 };
+	w->ip_curve = (struct throttle_curve){ 10, w->cfg.signin_delay, 900 };
+	w->signin_name = throttle_new(4096, &w->name_curve, 3600);
+	w->signin_ip = throttle_new(65536, &w->ip_curve, 3600);
 	w->sse = sse_hub_new(w);
 	w->published = publish_memo_new();
 }

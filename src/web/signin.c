@@ -9,8 +9,8 @@
  * nor its timing says which names exist.
  *
  * Growing delays: after 3 failures for one name the next try must wait
- * 1 s, after a 4th 2 s, then 4 ... up to 15 minutes; after 10 failures
- * from one client address, the same. An editor's count is in the database (it survives restarts and
+ * a second (--signin-delay), after a 4th two, then four ... up to 15
+ * minutes; after 10 failures from one client address, the same. An editor's count is in the database (it survives restarts and
  * is shared by every node), an unknown name's and an address's in memory
  * (throttle.c), with the same curve so the two look alike. A try that
  * comes too early is answered 429 with Retry-After at once, without
@@ -23,8 +23,6 @@
 #include "store/store.h"
 #include "web_impl.h"
 
-#define NAME_FREE_TRIES 3
-#define DELAY_CAP 900
 #define WRONG "The name or password is not right. Please try again"
 #define EXPIRED "This page had expired. Please sign in again"
 
@@ -94,8 +92,7 @@ wait_for(struct web *w, struct http_request *req, const struct store_editor *ed,
 	int64_t ip = throttle_wait(w->signin_ip, req->ip, now), name;
 
 	if (ed)
-		name = throttle_left(ed->last_failed_at,
-				     throttle_delay(ed->failed_signins, NAME_FREE_TRIES, DELAY_CAP), now);
+		name = throttle_left(ed->last_failed_at, throttle_delay(&w->name_curve, ed->failed_signins), now);
 	else
 		name = throttle_wait(w->signin_name, name_key, now);
 	return ip > name ? ip : name;
@@ -110,7 +107,7 @@ record_failure(struct web *w, struct store *s, struct http_request *req,
 
 	throttle_fail(w->signin_ip, req->ip, now);
 	if (ed && store_editor_signin_failed(s, ed->id, now, &failures) == NF_OK) {
-		name_wait = throttle_left(now, throttle_delay(failures, NAME_FREE_TRIES, DELAY_CAP), now);
+		name_wait = throttle_left(now, throttle_delay(&w->name_curve, failures), now);
 	} else {
 		throttle_fail(w->signin_name, name_key, now);
 		name_wait = throttle_wait(w->signin_name, name_key, now);

@@ -4,7 +4,7 @@
  * Owns: counting failures per key (a client address, or a name that is
  * not an editor's) and saying how long that key must wait before its next
  * try: free_tries tries come freely, then the wait after each failure is
- * 1 s, 2 s, 4 s ... up to cap. The caller answers 429 with Retry-After instead of sleeping,
+ * first seconds (1 by default, --signin-delay), doubling up to cap. The caller answers 429 with Retry-After instead of sleeping,
  * so no HTTP thread is ever held by a guesser. An editor's own count lives
  * in the database (store_editor_signin_failed) and follows the same curve
  * through throttle_delay.
@@ -31,22 +31,22 @@ struct throttle_entry {
 
 struct throttle {
 	pthread_mutex_t lock;
-	int free_tries;
-	int64_t cap, forget;
+	struct throttle_curve curve;
+	int64_t forget;
 	size_t size;
 	struct throttle_entry *table;
 };
 
 int64_t
-throttle_delay(int64_t failures, int free_tries, int64_t cap)
+throttle_delay(const struct throttle_curve *c, int64_t failures)
 {
-	int64_t over = failures - free_tries, d = 1;
+	int64_t over = failures - c->free_tries, d = c->first > 0 ? c->first : 1;
 
 	if (over < 0)
 		return 0;
-	while (over-- > 0 && d < cap)
+	while (over-- > 0 && d < c->cap)
 		d *= 2;
-	return d < cap ? d : cap;
+	return d < c->cap ? d : c->cap;
 }
 
 /*
@@ -64,15 +64,14 @@ throttle_left(int64_t last, int64_t delay, int64_t now)
 }
 
 struct throttle *
-throttle_new(size_t max_keys, int free_tries, int64_t cap, int64_t forget)
+throttle_new(size_t max_keys, const struct throttle_curve *curve, int64_t forget)
 {
 	struct throttle *t = xcalloc(1, sizeof(*t));
 
 	pthread_mutex_init(&t->lock, NULL);
 	t->size = max_keys > SLOTS_PER_KEY ? max_keys : SLOTS_PER_KEY;
 	t->table = xcalloc(t->size, sizeof(*t->table));
-	t->free_tries = free_tries;
-	t->cap = cap;
+	t->curve = *curve;
 	t->forget = forget;
 	return t;
 }
@@ -131,7 +130,7 @@ throttle_wait(struct throttle *t, const char *key, int64_t now)
 	pthread_mutex_lock(&t->lock);
 	e = find(t, k, now, 0);
 	if (e)
-		left = throttle_left(e->last, throttle_delay(e->failures, t->free_tries, t->cap), now);
+		left = throttle_left(e->last, throttle_delay(&t->curve, e->failures), now);
 	pthread_mutex_unlock(&t->lock);
 	return left;
 }

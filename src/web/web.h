@@ -36,6 +36,7 @@ struct web_config {
 	const struct mail_sender *sender;	/* how confirmations are composed */
 	unsigned addr_flags;		/* ADDR_SMTPUTF8, ADDR_CHECK_MX */
 	int alert_shards;		/* shards per alert published through the API */
+	long signin_delay;		/* newsroom: the first wait after failed sign-ins, seconds */
 };
 
 struct web;

@@ -9,11 +9,12 @@
 
 #include <jansson.h>
 
+#include "news/news.h"
+
 struct MHD_Daemon;
 struct tmpl;
 struct store;
 struct mail_sender;
-struct news_article;
 
 enum page_id {
 	PAGE_SIGNUP, PAGE_THANKS, PAGE_ERROR, PAGE_CONFIRM, PAGE_CONFIRMED, PAGE_PRIVACY,
@@ -33,6 +34,8 @@ struct web {
 	unsigned char signup_hash[32];
 	char origin[256];		/* scheme://host[:port] of base_url */
 	/* the newsroom */
+	struct throttle_curve name_curve;	/* the waits after failures for one name */
+	struct throttle_curve ip_curve;		/* and from one client address */
 	struct throttle *signin_ip;	/* failed sign-ins per client address */
 	struct throttle *signin_name;	/* failed sign-ins per name that is no editor's */
 	struct sse_hub *sse;		/* live progress streams */
@@ -119,6 +122,23 @@ int password_verify(const char *encoded, const char *pw, size_t len);
 void signin_page(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 void signin_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 void signout_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
+
+/* draft.c: the compose form's fields as an article */
+#define DRAFT_FIELDS 9
+struct draft {
+	char *value[DRAFT_FIELDS];	/* as typed, CRLF made LF; the request's arena */
+	size_t len[DRAFT_FIELDS];
+	json_t *errors;			/* form field -> message for people */
+	struct news_article art;	/* when parsed */
+	int parsed;
+};
+/* the form's fields, unchecked (draft_free after) */
+void draft_read(struct draft *d, struct arena *a, const struct http_form *form);
+/* read and check them; 1 when d->art is a valid article */
+int draft_parse(struct draft *d, struct arena *a, const struct http_form *form);
+void draft_free(struct draft *d);
+/* the draft for a page: draft.NAME, errors.NAME, error_list, hidden[] */
+void draft_context(const struct draft *d, json_t *ctx);
 
 /* compose.c: write, preview, test, publish */
 void compose_page(struct web *w, struct http_request *req, struct http_response *res, const char *arg);

@@ -51,14 +51,18 @@ TEST(password_limits)
 
 TEST(signin_delays_grow_and_stop_at_the_cap)
 {
-	CHECK_INT(throttle_delay(0, 3, 900), 0);
-	CHECK_INT(throttle_delay(2, 3, 900), 0);
-	CHECK_INT(throttle_delay(3, 3, 900), 1);
-	CHECK_INT(throttle_delay(4, 3, 900), 2);
-	CHECK_INT(throttle_delay(5, 3, 900), 4);
-	CHECK_INT(throttle_delay(12, 3, 900), 512);
-	CHECK_INT(throttle_delay(13, 3, 900), 900);
-	CHECK_INT(throttle_delay(1000000, 3, 900), 900);
+	struct throttle_curve c = { 3, 1, 900 }, slow = { 3, 5, 900 };
+
+	CHECK_INT(throttle_delay(&c, 0), 0);
+	CHECK_INT(throttle_delay(&c, 2), 0);
+	CHECK_INT(throttle_delay(&c, 3), 1);
+	CHECK_INT(throttle_delay(&c, 4), 2);
+	CHECK_INT(throttle_delay(&c, 5), 4);
+	CHECK_INT(throttle_delay(&c, 12), 512);
+	CHECK_INT(throttle_delay(&c, 13), 900);
+	CHECK_INT(throttle_delay(&c, 1000000), 900);
+	CHECK_INT(throttle_delay(&slow, 3), 5);
+	CHECK_INT(throttle_delay(&slow, 4), 10);
 	/* whole seconds: the wait runs from the end of the failure's second */
 	CHECK_INT(throttle_left(100, 1, 100), 2);
 	CHECK_INT(throttle_left(100, 1, 101), 1);
@@ -68,7 +72,8 @@ TEST(signin_delays_grow_and_stop_at_the_cap)
 
 TEST(throttle_counts_per_key_and_forgets)
 {
-	struct throttle *t = throttle_new(64, 2, 900, 3600);
+	struct throttle_curve c = { 2, 1, 900 };
+	struct throttle *t = throttle_new(64, &c, 3600);
 
 	CHECK_INT(throttle_wait(t, "192.0.2.1", 1000), 0);
 	throttle_fail(t, "192.0.2.1", 1000);
@@ -93,7 +98,8 @@ TEST(throttle_counts_per_key_and_forgets)
 /* a flood of keys cannot grow the table: old entries make room */
 TEST(throttle_table_is_bounded)
 {
-	struct throttle *t = throttle_new(16, 1, 900, 3600);
+	struct throttle_curve c = { 1, 1, 900 };
+	struct throttle *t = throttle_new(16, &c, 3600);
 	char key[32];
 	int i, waiting = 0;
 
