@@ -31,7 +31,7 @@ usage(const struct config_opt *opts, FILE *to, int rc)
 	fprintf(to, "usage: newsflash editor add NAME [--email ADDR] [--db URL]\n"
 		    "       newsflash editor passwd NAME [--db URL]\n"
 		    "       newsflash editor list [--db URL]\n\n"
-		    "Editors sign in to the newsroom at /newsroom. NAME is 1-%d of a-z 0-9 . _ -;\n"
+		    "Editors sign in to the newsroom at /newsroom. NAME is 1-%d of a-z 0-9 - _;\n"
 		    "the password (%d-%d characters) is read from the terminal without echo,\n"
 		    "or as one line from standard input. Test alerts go to --email.\n\n",
 		STORE_EDITOR_NAME_MAX, WEB_PASSWORD_MIN, WEB_PASSWORD_MAX);
@@ -205,7 +205,7 @@ run(struct editor_opts *o, char **pos, int npos)
 	int rc;
 
 	if (strcmp(pos[0], "list") != 0 && (npos != 2 || (name = fold(pos[1])) == NULL))
-		return cli_fail("editor", "NAME must be 1-%d of a-z 0-9 . _ -", STORE_EDITOR_NAME_MAX);
+		return cli_fail("editor", "NAME must be 1-%d of a-z 0-9 - _", STORE_EDITOR_NAME_MAX);
 	if ((rc = cli_store_open("editor", o->db, &s)) != 0) {
 		free(name);
 		return rc;

@@ -2,9 +2,9 @@
  * store/editors.c - the newsroom's editors and their sign-in sessions
  *
  * Owns: editor rows (name, the address test alerts go to, the password's
- * encoded hash, the count of failed sign-ins) and sessions. The store
- * never sees a password or a session's cookie value: the web front hands
- * in an encoded Argon2id hash and a digest of the cookie. Failed sign-ins
+ * encoded hash, the count of failed sign-ins) and sessions. The store never
+ * sees a password (the web front hands in an encoded Argon2id hash) and
+ * keeps only the SHA-256 of a session's id, as it does for API keys. Failed sign-ins
  * are counted in one UPDATE so that nodes sharing a database count
  * together and the growing delay survives a restart.
  */
@@ -14,21 +14,11 @@
 
 #include "store.h"
 
+/* one rule for every name an operator types: lists, API keys, editors */
 int
 store_editor_name_ok(const char *name)
 {
-	size_t i, n = name ? strlen(name) : 0;
-
-	if (n == 0 || n > STORE_EDITOR_NAME_MAX)
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-		      c == '-'))
-			return 0;
-	}
-	return 1;
+	return store_list_name_ok(name);
 }
 
 /* EDITOR_COLS in store/query.c */
@@ -75,7 +65,7 @@ store_editor_add(struct store *s, const char *name, const char *email,
 	int rc;
 
 	if (!store_editor_name_ok(name) || password_hash == NULL || *password_hash == '\0') {
-		store_set_err(s, "an editor needs a name of 1-%d of a-z 0-9 . _ - and a password hash",
+		store_set_err(s, "an editor needs a name of 1-%d of a-z 0-9 - _ and a password hash",
 			      STORE_EDITOR_NAME_MAX);
 		return NF_ERR_INVALID;
 	}
@@ -196,16 +186,18 @@ store_session_free(struct store_session *ss)
 }
 
 int
-store_session_add(struct store *s, const char *id_hash, int64_t editor_id, int64_t now,
+store_session_add(struct store *s, const char *id, int64_t editor_id, int64_t now,
 		  int64_t expires_at, const char *ip, const char *user_agent)
 {
 	struct store_param p[6];
+	char hash[65];
 
-	if (id_hash == NULL || *id_hash == '\0' || expires_at <= store_now(now)) {
+	if (id == NULL || *id == '\0' || expires_at <= store_now(now)) {
 		store_set_err(s, "a session needs an id and an expiry in the future");
 		return NF_ERR_INVALID;
 	}
-	p[0] = SP_TEXT(id_hash);
+	store_sha256_hex(id, strlen(id), hash);
+	p[0] = SP_TEXT(hash);
 	p[1] = SP_INT(editor_id);
 	p[2] = SP_INT(store_now(now));
 	p[3] = SP_INT(expires_at);
@@ -215,20 +207,28 @@ store_session_add(struct store *s, const char *id_hash, int64_t editor_id, int64
 }
 
 int
-store_session_get(struct store *s, const char *id_hash, int64_t now, struct store_session **out)
+store_session_get(struct store *s, const char *id, int64_t now, struct store_session **out)
 {
-	struct store_param p[2] = { SP_TEXT(id_hash), SP_INT(store_now(now)) };
+	struct store_param p[2];
+	char hash[65];
 	int rc;
 
+	store_sha256_hex(id ? id : "", id ? strlen(id) : 0, hash);
+	p[0] = SP_TEXT(hash);
+	p[1] = SP_INT(store_now(now));
 	*out = NULL;
 	rc = store_exec(s, Q_SESSION_GET, p, 2, take_session, out, NULL);
 	return rc == NF_OK && *out == NULL ? NF_ERR_NOTFOUND : rc;
 }
 
 int
-store_session_delete(struct store *s, const char *id_hash)
+store_session_delete(struct store *s, const char *id)
 {
-	struct store_param p = SP_TEXT(id_hash);
+	struct store_param p;
+	char hash[65];
+
+	store_sha256_hex(id ? id : "", id ? strlen(id) : 0, hash);
+	p = SP_TEXT(hash);
 
 	return store_exec(s, Q_SESSION_DEL, &p, 1, NULL, NULL, NULL);
 }

@@ -375,7 +375,7 @@ int store_apikey_verify(struct store *s, const char *key, size_t len, char **nam
 
 #define STORE_EDITOR_NAME_MAX 64
 
-/* names: 1-64 of a-z 0-9 . _ - (the CLI folds upper case before) */
+/* names follow the lists' rule, 1-64 of a-z 0-9 - _ (the CLI folds upper case before) */
 int store_editor_name_ok(const char *name);
 
 struct store_editor {
@@ -412,15 +412,15 @@ struct store_session {
 void store_session_free(struct store_session *ss);
 
 /*
- * Sessions are stored by id_hash, a digest of the cookie's value that the
- * web front computes: a copy of the database opens no session.
+ * A session is found by its id (the cookie's value), but only the id's
+ * SHA-256 is stored, as with API keys: a copy of the database opens no
+ * session.
  */
-int store_session_add(struct store *s, const char *id_hash, int64_t editor_id, int64_t now,
+int store_session_add(struct store *s, const char *id, int64_t editor_id, int64_t now,
 		      int64_t expires_at, const char *ip, const char *user_agent);
 /* the live session (expires_at > now); NF_ERR_NOTFOUND when absent or expired */
-int store_session_get(struct store *s, const char *id_hash, int64_t now,
-		      struct store_session **out);
-int store_session_delete(struct store *s, const char *id_hash);
+int store_session_get(struct store *s, const char *id, int64_t now, struct store_session **out);
+int store_session_delete(struct store *s, const char *id);
 /* delete the sessions that expired at or before now; *n (may be NULL) how many */
 int store_session_purge(struct store *s, int64_t now, int64_t *n);
 
@@ -633,6 +633,8 @@ int store_tx_begin(struct store *s);
 int store_tx_end(struct store *s, int rc);
 /* the keyed hash of an address key kept in suppressions (hex, 65 bytes) */
 void store_key_hash(const struct store *s, const char *email_key, char out[65]);
+/* the SHA-256 of a secret (an API key, a session id) in hex: what is stored instead */
+void store_sha256_hex(const char *secret, size_t len, char out[65]);
 /* a fresh token salt (hex, 33 bytes) */
 void store_new_salt(char out[33]);
 int64_t store_now(int64_t at);

@@ -77,8 +77,8 @@ csrf_check(const struct token_key *key, const char *form_token, size_t form_len,
 }
 
 /*
- * Tokens bound to a session: the HMAC of the session id's digest under the
- * server secret. A form of the newsroom carries it; nothing else does, and
+ * Tokens bound to a session: the HMAC of the session's id under the server
+ * secret (which gives nothing of the id away). A form of the newsroom carries it; nothing else does, and
  * it is worthless once the session ends. No cookie is needed beside the
  * session's own, which is HttpOnly and SameSite=Strict.
  */

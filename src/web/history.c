@@ -127,12 +127,8 @@ history_page(struct web *w, struct http_request *req, struct http_response *res,
 	json_t *ctx, *rows;
 
 	NF_UNUSED(arg);
-	if (!newsroom_guard(w, req, res, &ss))
+	if ((s = newsroom_store(w, req, res, &ss)) == NULL)
 		return;
-	if ((s = web_store(w)) == NULL) {
-		newsroom_message(w, req, res, 503, &ss, "The database is not reachable. Please try again");
-		return;
-	}
 	rows = history_rows(s, 100);
 	ctx = json_pack("{s:b}", "any", json_array_size(rows) > 0);
 	json_object_set_new(ctx, "alerts", rows);
@@ -206,14 +202,10 @@ alert_page(struct web *w, struct http_request *req, struct http_response *res, c
 			sse_alert_stream(w, req, res, id);
 		return;
 	}
-	if (!newsroom_guard(w, req, res, &ss))
+	if ((s = newsroom_store(w, req, res, &ss)) == NULL)
 		return;
-	if (id == 0 || *rest) {
+	if (id == 0 || *rest)
 		newsroom_message(w, req, res, 404, &ss, "There is no such page");
-		return;
-	}
-	if ((s = web_store(w)) == NULL)
-		newsroom_message(w, req, res, 503, &ss, "The database is not reachable. Please try again");
 	else
 		live_page(w, req, res, &ss, s, id);
 }

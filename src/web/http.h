@@ -94,7 +94,7 @@ void csrf_issue(const struct token_key *key, struct http_request *req, struct ht
 /* the form's token matches the cookie's and carries our MAC */
 int csrf_check(const struct token_key *key, const char *form_token, size_t form_len,
 	       const char *cookie_token);
-/* a token bound to a session's id digest (binding), for signed-in forms */
+/* a token bound to a session's id (binding), for signed-in forms */
 void csrf_bound_make(const struct token_key *key, const char *binding, char out[CSRF_TOKEN_MAX]);
 int csrf_bound_check(const struct token_key *key, const char *binding, const char *token,
 		     size_t len);
@@ -111,7 +111,6 @@ struct throttle *throttle_new(size_t max_keys, const struct throttle_curve *curv
 /* seconds key must still wait (0: it may try now) */
 int64_t throttle_wait(struct throttle *t, const char *key, int64_t now);
 void throttle_fail(struct throttle *t, const char *key, int64_t now);
-void throttle_clear(struct throttle *t, const char *key, int64_t now);
 void throttle_free(struct throttle *t);
 /* the wait after n failures: 0 while n < free_tries, then first, 2 first ... cap */
 int64_t throttle_delay(const struct throttle_curve *c, int64_t failures);

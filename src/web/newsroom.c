@@ -108,6 +108,19 @@ newsroom_guard(struct web *w, struct http_request *req, struct http_response *re
 	return 0;
 }
 
+struct store *
+newsroom_store(struct web *w, struct http_request *req, struct http_response *res,
+	       struct newsroom_session *ss)
+{
+	struct store *s;
+
+	if (!newsroom_guard(w, req, res, ss))
+		return NULL;
+	if ((s = web_store(w)) == NULL)
+		newsroom_message(w, req, res, 503, ss, "The database is not reachable. Please try again");
+	return s;
+}
+
 int
 newsroom_guard_post(struct web *w, struct http_request *req, struct http_response *res,
 		    struct newsroom_session *ss, struct http_form *form)
@@ -126,7 +139,7 @@ newsroom_guard_post(struct web *w, struct http_request *req, struct http_respons
 		return 0;
 	}
 	token = http_form_get(form, "csrf", &len);
-	if (!newsroom_origin_ok(w, req) || !csrf_bound_check(&w->cfg.key, ss->id_hash, token, len)) {
+	if (!newsroom_origin_ok(w, req) || !csrf_bound_check(&w->cfg.key, ss->id, token, len)) {
 		newsroom_message(w, req, res, 403,
 				 ss, "This form has expired or did not come from the newsroom. Nothing was changed");
 		return 0;
@@ -294,12 +307,8 @@ newsroom_home(struct web *w, struct http_request *req, struct http_response *res
 	json_t *ctx, *running, *recent;
 
 	NF_UNUSED(arg);
-	if (!newsroom_guard(w, req, res, &ss))
+	if ((s = newsroom_store(w, req, res, &ss)) == NULL)
 		return;
-	if ((s = web_store(w)) == NULL) {
-		newsroom_message(w, req, res, 503, &ss, "The database is not reachable. Please try again");
-		return;
-	}
 	ctx = json_object();
 	running = running_alerts(s);
 	json_object_set_new(ctx, "any_running", json_boolean(json_array_size(running) > 0));
@@ -341,12 +350,8 @@ newsroom_audience(struct web *w, struct http_request *req, struct http_response 
 	size_t days = days_param(req), i;
 
 	NF_UNUSED(arg);
-	if (!newsroom_guard(w, req, res, &ss))
+	if ((s = newsroom_store(w, req, res, &ss)) == NULL)
 		return;
-	if ((s = web_store(w)) == NULL) {
-		newsroom_message(w, req, res, 503, &ss, "The database is not reachable. Please try again");
-		return;
-	}
 	ctx = json_object();
 	opts = json_array();
 	for (i = 0; i < NF_ARRAY_LEN(ranges); i++)

@@ -3,8 +3,8 @@
  *
  * Owns: making a session at sign-in, finding it again from the Cookie
  * header, and ending it. The cookie's value is 32 random bytes (base64url);
- * the store keeps only their SHA-256, with the editor and an expiry, so a
- * copy of the database opens no session. The cookie (RFC 6265 4.1) is
+ * the store keeps only their SHA-256 (store_session_add), with the editor
+ * and an expiry, so a copy of the database opens no session. The cookie (RFC 6265 4.1) is
  * HttpOnly (no script reads it), SameSite=Strict (no other site's page can
  * make the browser send it), Path=/newsroom (the public pages never see
  * it), Secure when the base URL is https, and lives as long as its row.
@@ -19,19 +19,6 @@
 #define SESSION_BYTES 32
 #define SESSION_TOKEN_LEN 43		/* base64url of 32 bytes, unpadded */
 #define SESSION_TTL (12 * 3600)		/* a newsroom shift */
-
-static void
-digest(const char *token, size_t len, char out[65])
-{
-	unsigned char h[32];
-	struct buf hex;
-
-	sha256(token, len, h);
-	buf_init(&hex, 64);
-	hex_encode(&hex, h, sizeof(h));
-	memcpy(out, hex.data, 65);
-	buf_free(&hex);
-}
 
 static void
 set_cookie(struct http_request *req, struct http_response *res, const char *value, long max_age)
@@ -50,7 +37,6 @@ session_begin(struct web *w, struct http_request *req, struct http_response *res
 	unsigned char raw[SESSION_BYTES];
 	struct store *s = web_store(w);
 	struct buf token;
-	char hash[65];
 	int64_t now = time(NULL);
 	int rc;
 
@@ -60,9 +46,8 @@ session_begin(struct web *w, struct http_request *req, struct http_response *res
 		return rc;
 	buf_init(&token, 64);
 	base64url_encode(&token, raw, sizeof(raw));
-	digest(token.data, token.len, hash);
 	store_session_purge(s, now, NULL);	/* housekeeping; a failure here changes nothing */
-	rc = store_session_add(s, hash, editor_id, now, now + SESSION_TTL, req->ip, req->user_agent);
+	rc = store_session_add(s, token.data, editor_id, now, now + SESSION_TTL, req->ip, req->user_agent);
 	if (rc == NF_OK)
 		set_cookie(req, res, token.data, SESSION_TTL);
 	buf_free(&token);
@@ -79,13 +64,13 @@ session_find(struct web *w, struct http_request *req, struct newsroom_session *s
 	memset(ss, 0, sizeof(*ss));
 	if (token == NULL || strlen(token) != SESSION_TOKEN_LEN || (s = web_store(w)) == NULL)
 		return 0;
-	digest(token, SESSION_TOKEN_LEN, ss->id_hash);
-	if (store_session_get(s, ss->id_hash, time(NULL), &row) != NF_OK)
+	if (store_session_get(s, token, time(NULL), &row) != NF_OK)
 		return 0;
+	memcpy(ss->id, token, SESSION_TOKEN_LEN + 1);
 	ss->editor_id = row->editor_id;
 	snprintf(ss->name, sizeof(ss->name), "%s", row->name ? row->name : "");
 	snprintf(ss->email, sizeof(ss->email), "%s", row->email ? row->email : "");
-	csrf_bound_make(&w->cfg.key, ss->id_hash, ss->csrf);
+	csrf_bound_make(&w->cfg.key, ss->id, ss->csrf);
 	store_session_free(row);
 	return 1;
 }
@@ -96,7 +81,7 @@ session_end(struct web *w, struct http_request *req, struct http_response *res,
 {
 	struct store *s = web_store(w);
 
-	if (s && ss->id_hash[0])
-		store_session_delete(s, ss->id_hash);
+	if (s && ss->id[0])
+		store_session_delete(s, ss->id);
 	set_cookie(req, res, "", 0);
 }

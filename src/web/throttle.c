@@ -148,17 +148,3 @@ throttle_fail(struct throttle *t, const char *key, int64_t now)
 	e->last = now;
 	pthread_mutex_unlock(&t->lock);
 }
-
-void
-throttle_clear(struct throttle *t, const char *key, int64_t now)
-{
-	unsigned char k[32];
-	struct throttle_entry *e;
-
-	sha256(key, strlen(key), k);
-	pthread_mutex_lock(&t->lock);
-	e = find(t, k, now, 0);
-	if (e)
-		memset(e, 0, sizeof(*e));
-	pthread_mutex_unlock(&t->lock);
-}

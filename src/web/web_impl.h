@@ -70,7 +70,7 @@ struct newsroom_session {
 	int64_t editor_id;
 	char name[72];
 	char email[256];		/* "" when the editor has none */
-	char id_hash[65];		/* the digest the store keys the session by */
+	char id[64];			/* the cookie's value */
 	char csrf[CSRF_TOKEN_MAX];	/* the token this session's forms carry */
 };
 
@@ -91,6 +91,9 @@ void newsroom_message(struct web *w, struct http_request *req, struct http_respo
 /* 1 and *ss when signed in; else the answer (303 to the sign-in page) is written */
 int newsroom_guard(struct web *w, struct http_request *req, struct http_response *res,
 		   struct newsroom_session *ss);
+/* newsroom_guard, then this thread's store; NULL when either fails (the answer is written) */
+struct store *newsroom_store(struct web *w, struct http_request *req, struct http_response *res,
+			     struct newsroom_session *ss);
 /* the same for a form post, which must also come from our Origin with the session's token */
 int newsroom_guard_post(struct web *w, struct http_request *req, struct http_response *res,
 			struct newsroom_session *ss, struct http_form *form);
