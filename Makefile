@@ -69,19 +69,19 @@ $(BUILD)/obj/%.o: %.c
 
 $(LIB): $(call obj,$(LIB_SRCS))
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(call say,AR,$@)$(AR) rcs $@ $^
 
 $(BIN): $(call obj,$(CLI_SRCS)) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(UNIT): $(call obj,$(UNIT_SRCS)) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # each fuzz target also builds as a plain program that replays its corpus,
 # so make check runs every corpus without needing clang
 $(BUILD)/fuzz-replay/%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/replay.o $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 deps:
 	scripts/deps
@@ -111,7 +111,7 @@ bench: deps $(BIN)
 	BUILD=$(BUILD) scripts/bench
 
 run: deps $(BIN)
-	$(BIN) serve
+	BUILD=$(BUILD) scripts/run $(ARGS)
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/newsflash/templates

@@ -230,8 +230,10 @@ import_run(struct import_job *j, const char *db, const char *list)
 		return cli_fail("subscribers import", "cannot read %s", j->file);
 	if ((rc = cli_store_open("subscribers import", db, &j->s)) != 0)
 		goto out;
-	if (store_list_ensure(j->s, list, &j->imp.list_id) != NF_OK) {
-		rc = cli_fail("subscribers import", "--list: %s", store_errmsg(j->s));
+	if ((rc = store_list_ensure(j->s, list, &j->imp.list_id)) != NF_OK) {
+		fprintf(stderr, "newsflash: subscribers import: --list %s: %s\n", list,
+			store_errmsg(j->s));
+		rc = rc == NF_ERR_INVALID ? EXIT_USAGE : EXIT_PROBLEM;
 		goto out;
 	}
 	j->rows = xcalloc(j->max, sizeof(*j->rows));

@@ -8,13 +8,18 @@
  * The loop, per thread, after Redis's: priority messages first (thread 0),
  * then the shard in hand (fetch a batch, compose, submit, commit batches as
  * they complete), then retries that came due; then wait — on the transport
- * when messages are in flight, else on a condition variable that publish
- * signals (deliver_wake), with poll_ms as the longest sleep so work written
- * by another process (newsflash publish, another node) is found too.
+ * when messages are in flight, else in poll() on the thread's eventfd (which
+ * deliver_wake and the priority lane write: an alert published here starts
+ * at once) and, on PostgreSQL, the connection's LISTEN socket (an alert
+ * published on any node starts at once), with poll_ms as the longest sleep
+ * so that retries coming due and SQLite writes by another process
+ * (newsflash publish) are found too.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "news/news.h"
@@ -188,29 +193,30 @@ engine_has_inflight(struct engine *e)
 	return smtp_transport_pending(e->t) > 0;
 }
 
-/* sleep until woken, new work may exist, or poll_ms passes */
+/* sleep until woken here or by a NOTIFY, or poll_ms passes */
 static void
-engine_idle(struct engine *e, unsigned *seen_gen)
+engine_idle(struct engine *e)
 {
-	struct deliver *d = e->d;
-	struct timespec until;
-	int64_t ms = d->cfg.poll_ms;
+	struct pollfd fds[2] = { { e->wake_fd, POLLIN, 0 }, { store_notify_fd(e->store), POLLIN, 0 } };
+	uint64_t count;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
+	if (poll(fds, fds[1].fd >= 0 ? 2 : 1, (int)e->d->cfg.poll_ms) > 0) {
+		if (fds[0].revents & POLLIN)
+			(void)!read(e->wake_fd, &count, sizeof(count));
+		if (fds[1].fd >= 0 && fds[1].revents)
+			store_notify_drain(e->store);
 	}
-	pthread_mutex_lock(&d->lock);
-	while (!d->stopping && d->wake_gen == *seen_gen &&
-	       !(e->index == 0 && d->prio_head)) {
-		if (pthread_cond_timedwait(&d->cond, &d->lock, &until) == ETIMEDOUT)
-			break;
-	}
-	*seen_gen = d->wake_gen;
-	pthread_mutex_unlock(&d->lock);
+}
+
+void
+deliver_wake_all(struct deliver *d)
+{
+	uint64_t one = 1;
+	int i;
+
+	for (i = 0; i < d->nengines; i++)
+		if (d->engines[i].wake_fd >= 0)
+			(void)!write(d->engines[i].wake_fd, &one, sizeof(one));
 }
 
 static int
@@ -229,7 +235,6 @@ engine_main(void *arg)
 {
 	struct engine *e = arg;
 	struct deliver *d = e->d;
-	unsigned seen_gen = 0;
 
 	for (;;) {
 		int worked = 0, stopping = engine_stopping(d);
@@ -248,7 +253,7 @@ engine_main(void *arg)
 		if (engine_has_inflight(e))
 			smtp_transport_wait(e->t, worked ? 0 : 50);
 		else if (!worked)
-			engine_idle(e, &seen_gen);
+			engine_idle(e);
 	}
 	shard_release(e);
 	smtp_transport_drain(e->t);
@@ -262,7 +267,8 @@ engine_open(struct engine *e)
 	struct smtp_options opt;
 	char err[256];
 
-	if (store_open(c->db_url, &e->store) != NF_OK) {
+	e->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (e->wake_fd < 0 || store_open(c->db_url, &e->store) != NF_OK || store_listen(e->store) != NF_OK) {
 		log_error("delivery engine: cannot open the store %s", c->db_url);
 		return NF_ERR;
 	}
@@ -283,6 +289,9 @@ engine_close(struct engine *e)
 {
 	smtp_transport_free(e->t);
 	store_close(e->store);
+	if (e->wake_fd >= 0)
+		close(e->wake_fd);
+	e->wake_fd = -1;
 	mail_alert_free(e->prepared);
 	e->t = NULL;
 	e->store = NULL;
@@ -306,9 +315,10 @@ deliver_start(const struct deliver_config *cfg)
 	if (d->cfg.batches_in_flight < 1 || d->cfg.batches_in_flight > BATCHES_MAX)
 		d->cfg.batches_in_flight = 2;
 	pthread_mutex_init(&d->lock, NULL);
-	pthread_cond_init(&d->cond, NULL);
 	d->nengines = cfg->threads > 0 ? cfg->threads : 1;
 	d->engines = xcalloc((size_t)d->nengines, sizeof(*d->engines));
+	for (i = 0; i < d->nengines; i++)
+		d->engines[i].wake_fd = -1;
 	for (i = 0; i < d->nengines; i++) {
 		d->engines[i].d = d;
 		d->engines[i].index = i;
@@ -328,10 +338,7 @@ deliver_start(const struct deliver_config *cfg)
 void
 deliver_wake(struct deliver *d)
 {
-	pthread_mutex_lock(&d->lock);
-	d->wake_gen++;
-	pthread_cond_broadcast(&d->cond);
-	pthread_mutex_unlock(&d->lock);
+	deliver_wake_all(d);
 }
 
 void
@@ -352,8 +359,8 @@ deliver_stop(struct deliver *d)
 		return;
 	pthread_mutex_lock(&d->lock);
 	d->stopping = 1;
-	pthread_cond_broadcast(&d->cond);
 	pthread_mutex_unlock(&d->lock);
+	deliver_wake_all(d);
 	for (i = 0; i < d->nengines; i++) {
 		if (d->engines[i].tid)
 			pthread_join(d->engines[i].tid, NULL);
@@ -366,7 +373,6 @@ deliver_stop(struct deliver *d)
 		free(p);
 	}
 	free(d->engines);
-	pthread_cond_destroy(&d->cond);
 	pthread_mutex_destroy(&d->lock);
 	free(d);
 }

@@ -70,6 +70,7 @@ struct engine {
 	struct mail_alert *prepared;	/* for prepared_alert */
 	int64_t prepared_alert;
 	int64_t next_retry_ms;
+	int wake_fd;			/* eventfd: deliver_wake and the priority lane */
 	size_t inflight_other;		/* retries and priority messages in flight */
 };
 
@@ -77,8 +78,6 @@ struct deliver {
 	struct deliver_config cfg;
 	char owner_buf[128];
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	unsigned wake_gen;
 	int stopping;
 	struct prio_msg *prio_head, *prio_tail;
 	int prio_count;
@@ -90,6 +89,7 @@ struct deliver {
 };
 
 /* engine.c */
+void deliver_wake_all(struct deliver *d);	/* lock not held */
 int64_t engine_now(void);
 void engine_stat_add(struct deliver *d, uint64_t *field, uint64_t n);
 /* load the prepared alert for alert_id (one cached per thread) */

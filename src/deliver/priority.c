@@ -34,7 +34,6 @@ prio_push(struct deliver *d, struct prio_msg *p)
 		d->prio_head = p;
 	d->prio_tail = p;
 	d->prio_count++;
-	pthread_cond_broadcast(&d->cond);
 }
 
 int
@@ -56,6 +55,7 @@ deliver_priority(struct deliver *d, const char *to, char *msg, size_t len,
 	p->subscriber_id = subscriber_id;
 	prio_push(d, p);
 	pthread_mutex_unlock(&d->lock);
+	deliver_wake_all(d);
 	return NF_OK;
 }
 

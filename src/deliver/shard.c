@@ -131,8 +131,16 @@ batch_start(struct engine *e, struct shard_run *r)
 	b->msgs = xcalloc(b->count, sizeof(*b->msgs));
 	r->inflight++;
 	buf_init(&from, 0);
-	for (i = 0; i < r->rows.count; i++)
+	for (i = 0; i < r->rows.count; i++) {
 		submit_one(e, b, i, &r->rows.rows[i], &from);
+		/*
+		 * The transport only moves while we wait on it: let it send what
+		 * is composed every few messages, so the first message of an
+		 * alert leaves at once rather than after the whole batch is signed.
+		 */
+		if (i % 8 == 7)
+			smtp_transport_wait(e->t, 0);
+	}
 	buf_free(&from);
 	return 1;
 }

@@ -24,6 +24,8 @@
 
 #include "store.h"
 
+#define STORE_ALERT_CHANNEL "newsflash_alerts"
+
 #define MAX_SHARDS 4096
 
 int
@@ -149,7 +151,28 @@ store_alert_create(struct store *s, int64_t article_id, int64_t list_id, int nsh
 	}
 	if ((rc = store_tx_begin(s)) != NF_OK)
 		return rc;
-	return store_tx_end(s, create_locked(s, article_id, list_id, nshards, store_now(now), id));
+	rc = create_locked(s, article_id, list_id, nshards, store_now(now), id);
+	if (rc == NF_OK && s->ops->notify)
+		rc = s->ops->notify(s, STORE_ALERT_CHANNEL);	/* workers elsewhere wake at commit */
+	return store_tx_end(s, rc);
+}
+
+int
+store_listen(struct store *s)
+{
+	return s->ops->listen ? s->ops->listen(s, STORE_ALERT_CHANNEL) : NF_OK;
+}
+
+int
+store_notify_fd(struct store *s)
+{
+	return s->ops->notify_fd ? s->ops->notify_fd(s) : -1;
+}
+
+int
+store_notify_drain(struct store *s)
+{
+	return s->ops->notify_drain ? s->ops->notify_drain(s) : 0;
 }
 
 static int

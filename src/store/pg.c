@@ -30,6 +30,7 @@
 struct pg_impl {
 	PGconn *conn;
 	unsigned char prepared[Q_COUNT];
+	char listening[64];	/* the LISTEN channel, renewed after a reset */
 };
 
 #define IMPL(s) ((struct pg_impl *)(s)->impl)
@@ -108,6 +109,8 @@ command(struct store *s, const char *sql, const char *what)
 	return NF_OK;
 }
 
+static int pg_listen(struct store *s, const char *channel);
+
 /* between transactions a broken connection gets one reset */
 static int
 ensure_connected(struct store *s)
@@ -126,7 +129,7 @@ ensure_connected(struct store *s)
 		set_conn_err(s, "reconnect");
 		return NF_ERR_IO;
 	}
-	return NF_OK;
+	return im->listening[0] ? pg_listen(s, im->listening) : NF_OK;
 }
 
 static int
@@ -301,6 +304,49 @@ pg_describe(struct store *s, char *out, size_t len)
 	PQclear(res);
 }
 
+/* channel is one of the store's own names, never outside text */
+static int
+pg_listen(struct store *s, const char *channel)
+{
+	char sql[96];
+
+	snprintf(IMPL(s)->listening, sizeof(IMPL(s)->listening), "%s", channel);
+	snprintf(sql, sizeof(sql), "LISTEN %s", channel);
+	return command(s, sql, "listen");
+}
+
+/* inside the caller's transaction: delivered when it commits */
+static int
+pg_notify(struct store *s, const char *channel)
+{
+	char sql[96];
+
+	snprintf(sql, sizeof(sql), "NOTIFY %s", channel);
+	return command(s, sql, "notify");
+}
+
+static int
+pg_notify_fd(struct store *s)
+{
+	return IMPL(s)->conn ? PQsocket(IMPL(s)->conn) : -1;
+}
+
+static int
+pg_notify_drain(struct store *s)
+{
+	PGconn *c = IMPL(s)->conn;
+	PGnotify *n;
+	int count = 0;
+
+	if (c == NULL || !PQconsumeInput(c))
+		return 0;
+	while ((n = PQnotifies(c)) != NULL) {
+		count++;
+		PQfreemem(n);
+	}
+	return count;
+}
+
 const struct store_ops store_pg_ops = {
 	.name = "postgresql",
 	.dialect = STORE_PG,
@@ -314,4 +360,8 @@ const struct store_ops store_pg_ops = {
 	.lock_schema = pg_lock_schema,
 	.describe = pg_describe,
 	.import = store_pg_import,
+	.listen = pg_listen,
+	.notify = pg_notify,
+	.notify_fd = pg_notify_fd,
+	.notify_drain = pg_notify_drain,
 };

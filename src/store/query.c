@@ -125,7 +125,7 @@ const struct store_query store_queries[Q_COUNT] = {
 	 * The id bounds are stated for s.id too: PostgreSQL does not carry an
 	 * inequality across the join, and without them a merge join walked
 	 * subscribers from the first id to the cursor on every page (a full
-	 * stream became quadratic: 52 s for a million instead of 4).
+	 * stream became quadratic: 52 s for a million rows instead of 7).
 	 */
 	[Q_MEMBERS_NEXT] = { "members_next",
 		"SELECT " SUB_COLS ", NULL FROM memberships m"

@@ -357,6 +357,18 @@ int store_delivery_sent(struct store *s, int64_t alert_id, int64_t subscriber_id
 int store_retries_claim(struct store *s, int64_t now, int64_t lease_secs, size_t max,
 			struct store_delivery ***out, size_t *n);
 
+/* ---- wake-ups across processes (PostgreSQL LISTEN/NOTIFY) ----
+ *
+ * store_alert_create notifies on PostgreSQL when its transaction commits.
+ * A worker calls store_listen once on its connection; store_notify_fd is
+ * then readable when an alert was created anywhere (poll it beside your
+ * own wake-ups) and store_notify_drain consumes what arrived, returning how
+ * many. SQLite has no such channel: store_notify_fd is -1, so poll.
+ */
+int store_listen(struct store *s);
+int store_notify_fd(struct store *s);
+int store_notify_drain(struct store *s);
+
 /* ---- suppressions ---- */
 
 /* never mail this key again; reason: "bounce", "complaint", "manual" ... */
@@ -606,6 +618,11 @@ struct store_ops {
 	/* inside begin: one import batch */
 	int (*import)(struct store *s, const struct store_import *imp,
 		      struct store_import_row *rows, size_t n);
+	/* LISTEN/NOTIFY; NULL where the backend has none */
+	int (*listen)(struct store *s, const char *channel);
+	int (*notify)(struct store *s, const char *channel);
+	int (*notify_fd)(struct store *s);
+	int (*notify_drain)(struct store *s);
 };
 
 extern const struct store_ops store_sqlite_ops;

@@ -68,3 +68,29 @@ PY
 outbox_files() {
 	ls -1tr "${1:-$WORK/app/outbox}/new" 2>/dev/null | sed "s|^|${1:-$WORK/app/outbox}/new/|"
 }
+
+# maildir_repeats DIR...: "RECIPIENTS MESSAGES MISMATCHED" over every message
+# in the Maildirs' new/ folders: distinct recipients, messages in all, and
+# how many recipients got copies with different Message-IDs (must be 0)
+maildir_repeats() {
+	/usr/bin/python3 - "$@" <<'PY'
+import os, sys
+ids = {}
+total = 0
+for d in sys.argv[1:]:
+    new = os.path.join(d, 'new')
+    for name in os.listdir(new) if os.path.isdir(new) else []:
+        to = mid = None
+        with open(os.path.join(new, name), 'rb') as f:
+            for line in f:
+                if line in (b'\r\n', b'\n'):
+                    break
+                if line.startswith(b'To: ') and to is None:
+                    to = line[4:].strip()
+                elif line.startswith(b'Message-ID: ') and mid is None:
+                    mid = line[12:].strip()
+        total += 1
+        ids.setdefault(to, set()).add(mid)
+print(len(ids), total, sum(1 for s in ids.values() if len(s) > 1))
+PY
+}

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# bench/fanout.sh [N] [none|rsa] - a breaking alert to N subscribers, against the wire's limit
+#
+# N confirmed subscribers (default 100000) in SQLite, a ~20 KB alert, and
+# Postfix's smtp-sink on 127.0.0.1. In the same script, Postfix's
+# smtp-source sends N messages of the same size into the same sink with the
+# same number of sessions: that is the reference (the most this sink takes
+# from a good client on this machine). newsflash runs as `newsflash worker`
+# (the engine only) under /usr/bin/time for its peak RSS; the clock runs
+# from the publish command to the alert's last commit. With "rsa" every
+# message is signed with a 2048-bit key, and the reference becomes
+# min(smtp-source, openssl speed -multi THREADS rsa2048 signatures/s).
+# Last line: ratio R ours N/s smtp-source M/s rss K MB
+set -uo pipefail
+N=${1:-100000}
+MODE=${2:-none}
+SESSIONS=${SESSIONS:-50}
+WORKERS=${WORKERS:-2}
+NF=${NEWSFLASH_BIN:-$PWD/build/newsflash}
+SOURCE=/usr/sbin/smtp-source SINK=/usr/sbin/smtp-sink
+work=$(mktemp -d /tmp/newsflash-fanout.XXXXXX)
+chmod 711 "$work"
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$work"' EXIT
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { local i; for i in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+now() { date +%s.%N; }
+
+# a ~20 KB story: the composed message (text + HTML, quoted-printable) is the size that matters
+/usr/bin/python3 - "$work/story.json" <<'PY'
+import json, random, sys
+random.seed(11)
+words = ("the council voted late on tuesday to approve emergency funding for flood defences "
+         "after residents in three districts were evacuated from their homes overnight").split()
+paras = ["<p>" + " ".join(random.choice(words) for _ in range(90)) + ".</p>" for _ in range(13)]
+story = {"headline": "Council approves emergency flood funding", "standfirst": "Residents evacuated overnight.",
+         "body_html": "".join(paras), "byline": "By Bench Reporter", "url": "https://news.example/bench",
+         "images": [{"url": "https://img.example/b.jpg", "caption": "Flood defences", "credit": "Agency"}],
+         "breaking": True}
+json.dump(story, open(sys.argv[1], "w"))
+PY
+keyopts=()
+if [ "$MODE" = rsa ]; then
+	"$NF" dkim keygen --domain news.example --selector b1 --algorithm rsa --out "$work/rsa.key" >/dev/null || exit 1
+	keyopts=(--dkim-key "$work/rsa.key" --dkim-domain news.example --dkim-selector b1)
+fi
+"$NF" message compose --article "$work/story.json" --to reader1@example.com --from "Breaking News <alerts@news.example>" \
+	--base-url https://news.example --secret-file "$work/secret" --templates "$PWD/templates" "${keyopts[@]}" >"$work/msg.eml" || exit 1
+SIZE=$(wc -c <"$work/msg.eml")
+tr -d '\r' <"$work/msg.eml" >"$work/msg.lf"
+
+port=$(free_port)
+"$SINK" -u nobody 127.0.0.1:"$port" 1024 >"$work/sink.log" 2>&1 &
+pids+=($!)
+wait_port "$port" || { echo "bench: smtp-sink did not start"; exit 1; }
+echo "== fan-out of one alert to $N subscribers, message $SIZE bytes, DKIM $MODE, $SESSIONS sessions, smtp-sink on 127.0.0.1"
+
+db="sqlite:$work/bench.db"
+/usr/bin/python3 -c "
+import sys
+with open(sys.argv[1], 'w') as f:
+    for i in range(1, int(sys.argv[2]) + 1): f.write('reader%d@example.com\n' % i)" "$work/subs.csv" "$N"
+t0=$(now)
+"$NF" subscribers import "$work/subs.csv" --list breaking-news --consent-source bench --db "$db" >/dev/null 2>&1 || { echo "bench: import failed"; exit 1; }
+printf '  import %d subscribers: %.1f s\n' "$N" "$(echo "$(now) - $t0" | bc)"
+
+# the reference: smtp-source, N messages of the same size, same sessions
+/usr/bin/time -f "%e %U %S" -o "$work/src.time" "$SOURCE" -s "$SESSIONS" -m "$N" -d -F "$work/msg.lf" \
+	-f alerts@news.example -t reader@example.com 127.0.0.1:"$port" >/dev/null 2>&1
+read -r src_wall src_user src_sys <"$work/src.time"
+src_rate=$(awk -v n="$N" -v w="$src_wall" 'BEGIN { printf "%d", n / w }')
+printf '  smtp-source: %.2f s, %d msg/s, client cpu %.1f us/msg\n' "$src_wall" "$src_rate" \
+	"$(awk -v n="$N" -v u="$src_user" -v s="$src_sys" 'BEGIN { print (u + s) * 1e6 / n }')"
+ref_rate=$src_rate
+if [ "$MODE" = rsa ]; then
+	# as many signing processes as engine threads, on this machine as it is now
+	sig_cap=$(openssl speed -multi "$WORKERS" -seconds 2 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print int($6)}')
+	printf '  openssl speed -multi %d rsa2048: %d sign/s\n' "$WORKERS" "$sig_cap"
+	[ "$sig_cap" -lt "$ref_rate" ] && ref_rate=$sig_cap
+fi
+
+${PROFILE:-} /usr/bin/time -f "%M" -o "$work/worker.rss" "$NF" worker --db "$db" --transport "smtp://127.0.0.1:$port?tls=none" \
+	--from "Breaking News <alerts@news.example>" --base-url https://news.example --secret-file "$work/secret" \
+	--templates "$PWD/templates" --workers "$WORKERS" --connections $((SESSIONS / WORKERS)) --batch 500 \
+	--shards 16 --poll-ms 100 --log-level warn "${keyopts[@]}" >"$work/worker.log" 2>&1 &
+wpid=$!
+pids+=("$wpid")
+sleep 1
+t0=$(now)
+"$NF" publish "$work/story.json" --breaking --shards 16 --db "$db" >/dev/null
+while :; do
+	state=$(sqlite3 "$work/bench.db" "select state from alerts order by id desc limit 1")
+	[ "$state" = done ] && break
+	kill -0 "$wpid" 2>/dev/null || { echo "bench: the worker died"; cat "$work/worker.log"; exit 1; }
+	sleep 0.05
+done
+t1=$(now)
+kill -TERM "$(pgrep -P "$wpid")"; wait "$wpid" 2>/dev/null	# time, then its newsflash
+sent=$(sqlite3 "$work/bench.db" "select (select sum(sent) from alert_shards s where s.alert_id = a.id) + retry_sent from alerts a order by id desc limit 1")
+wall=$(echo "$t1 - $t0" | bc)
+rate=$(awk -v n="$sent" -v w="$wall" 'BEGIN { printf "%d", n / w }')
+rss=$(awk '{ printf "%d", $1 / 1024 }' "$work/worker.rss")
+printf '  newsflash: %d sent in %.2f s (publish to last commit), %d msg/s, peak RSS %d MB\n' "$sent" "$wall" "$rate" "$rss"
+[ "$sent" -eq "$N" ] || echo "  (only $sent of $N were accepted)"
+echo "ratio $(awk -v a="$rate" -v b="$ref_rate" 'BEGIN { printf "%.2f", a / b }') ours $rate/s smtp-source $src_rate/s rss $rss MB"
