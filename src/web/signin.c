@@ -117,13 +117,18 @@ record_failure(struct web *w, struct store *s, struct http_request *req,
 	return ip_wait > name_wait ? ip_wait : name_wait;
 }
 
-/* check the password of name (ed NULL: no such editor); 1 when it is right */
-static int
-attempt(struct store_editor *ed, const char *pw, size_t len)
+/* the editor is signed in: a session, and the failures forgotten */
+static void
+signed_in(struct web *w, struct http_request *req, struct http_response *res, struct store *s,
+	  const struct store_editor *ed, struct signin_view *v, int64_t now)
 {
-	int ok = password_verify(ed ? ed->password_hash : NULL, pw ? pw : "", pw ? len : 0);
-
-	return ok && ed != NULL;
+	if (store_editor_signin_ok(s, ed->id, now) == NF_OK && session_begin(w, req, res, ed->id) == NF_OK) {
+		log_event(LOG_INFO, "newsroom.signin", "editor", ed->name, "ip", req->ip, NULL);
+		http_redirect(req, res, "/newsroom");
+	} else {
+		v->error = "Something went wrong. Please try again later";
+		render(w, req, res, 503, v);
+	}
 }
 
 static void
@@ -134,6 +139,7 @@ signin_with(struct web *w, struct http_request *req, struct http_response *res,
 	struct store_editor *ed = NULL;
 	char name[STORE_EDITOR_NAME_MAX + 1], key[STORE_EDITOR_NAME_MAX + 8];
 	int64_t now = time(NULL);
+	int ok = 0;
 
 	fold_name(typed, typed_len, name);
 	snprintf(key, sizeof(key), "name:%s", name[0] ? name : "?");
@@ -142,26 +148,17 @@ signin_with(struct web *w, struct http_request *req, struct http_response *res,
 	if ((v.wait = wait_for(w, req, ed, key, now)) > 0) {
 		v.error = "Too many failed sign-ins. Please wait before trying again";
 		render(w, req, res, 429, &v);
-	} else if (!password_try_begin()) {
+	} else if ((ok = password_check(ed ? ed->password_hash : NULL, pw ? pw : "", pw ? pw_len : 0)) ==
+		   PASSWORD_BUSY) {
 		v.wait = 1;
 		v.error = "The newsroom is busy. Please try again in a moment";
 		render(w, req, res, 429, &v);
+	} else if (ok && ed) {
+		signed_in(w, req, res, s, ed, &v, now);
 	} else {
-		int ok = attempt(ed, pw, pw_len);
-
-		password_try_end();
-		if (ok && store_editor_signin_ok(s, ed->id, now) == NF_OK &&
-		    session_begin(w, req, res, ed->id) == NF_OK) {
-			log_event(LOG_INFO, "newsroom.signin", "editor", ed->name, "ip", req->ip, NULL);
-			http_redirect(req, res, "/newsroom");
-		} else if (ok) {
-			v.error = "Something went wrong. Please try again later";
-			render(w, req, res, 503, &v);
-		} else {
-			v.wait = record_failure(w, s, req, ed, key, now);
-			v.error = WRONG;
-			render(w, req, res, 401, &v);
-		}
+		v.wait = record_failure(w, s, req, ed, key, now);
+		v.error = WRONG;
+		render(w, req, res, 401, &v);
 	}
 	store_editor_free(ed);
 }

@@ -116,10 +116,13 @@ int session_find(struct web *w, struct http_request *req, struct newsroom_sessio
 void session_end(struct web *w, struct http_request *req, struct http_response *res,
 		 const struct newsroom_session *ss);
 
-/* password.c (and web.h): checks run PASSWORD_BUSY_MAX at a time */
-int password_try_begin(void);
-void password_try_end(void);
-int password_verify(const char *encoded, const char *pw, size_t len);
+/*
+ * password.c (and web.h): 1 when pw matches the encoded Argon2id hash, 0
+ * when not (encoded NULL: a decoy of the same cost, never a match),
+ * PASSWORD_BUSY when as many checks as there are work areas are running
+ */
+#define PASSWORD_BUSY 2
+int password_check(const char *encoded, const char *pw, size_t len);
 
 /* signin.c */
 void signin_page(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
