@@ -96,7 +96,7 @@ render_preview(struct web *w, struct http_request *req, struct http_response *re
 	char size[48];
 
 	draft_context(d, ctx);
-	snprintf(size, sizeof(size), "%.1f KB", (double)p->message.len / 1024.0);
+	snprintf(size, sizeof(size), "%.1f KB", (double)p->size / 1024.0);
 	json_object_set_new(ctx, "preview_html", json_stringn(p->html.data, p->html.len));
 	json_object_set_new(ctx, "preview_text", json_stringn(p->text.data, p->text.len));
 	json_object_set_new(ctx, "subject", json_string(p->subject));

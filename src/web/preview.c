@@ -264,6 +264,7 @@ preview_make(const struct mail_sender *sender, const struct news_article *art, c
 	if (rc != NF_OK)
 		return rc;
 	snprintf(out->subject, sizeof(out->subject), "%s", art->headline);
+	out->size = out->message.len;
 	mail_msg_split(out->message.data, out->message.len, &hlen, &at);
 	out->signed_dkim = memmem(out->message.data, hlen, "DKIM-Signature:", 15) != NULL;
 	return preview_split(out->message.data, out->message.len, &out->html, &out->text);

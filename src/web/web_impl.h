@@ -157,7 +157,8 @@ void publish_memo_free(struct publish_memo *m);
 
 /* preview.c: the message a subscriber gets, through the real composer, taken apart */
 struct preview {
-	struct buf message;		/* the whole message as composed */
+	struct buf message;		/* the whole message as composed (a test send takes it) */
+	size_t size;			/* its length, kept when it is taken */
 	struct buf html, text;		/* its parts, transfer encoding undone */
 	char subject[1024];		/* as the article gives it */
 	int signed_dkim;

@@ -215,6 +215,7 @@ before=$(outbox_files | wc -l)
 req -b "$jar" --data-urlencode "csrf=$csrf" "${story[@]}" "$base/newsroom/test"
 expect_eq "test: 200" "$code" 200
 expect_contains "test: the notice" "$(cat "$WORK/b")" "A test was sent to jane@news.example"
+case "$(cat "$WORK/b")" in *"<dd>0.0 KB"*) fail "test: the page still gives the size" ;; *) ok "test: the page still gives the size" ;; esac
 for i in $(seq 1 50); do [ "$(outbox_files | wc -l)" -gt "$before" ] && break; sleep 0.1; done
 msg=$(outbox_files | tail -1)
 expect_eq "the test went to the editor" "$(mail_header "$msg" To)" "jane@news.example"
