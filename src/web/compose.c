@@ -87,7 +87,7 @@ valid_draft(struct web *w, struct http_request *req, struct http_response *res,
 /* ---- preview and test ---- */
 
 static void
-render_preview(struct web *w, struct http_request *req, struct http_response *res,
+render_preview(struct web *w, struct http_request *req, struct http_response *res, int status,
 	       const struct newsroom_session *ss, const struct draft *d, const struct preview *p,
 	       const char *notice, const char *problem)
 {
@@ -109,7 +109,7 @@ render_preview(struct web *w, struct http_request *req, struct http_response *re
 		json_object_set_new(ctx, "notice", json_string(notice));
 	if (problem)
 		json_object_set_new(ctx, "problem", json_string(problem));
-	newsroom_render(w, req, res, problem ? 503 : 200, PAGE_NR_PREVIEW, ctx, ss, "nav_compose");
+	newsroom_render(w, req, res, status, PAGE_NR_PREVIEW, ctx, ss, "nav_compose");
 	json_decref(ctx);
 }
 
@@ -141,11 +141,34 @@ compose_preview(struct web *w, struct http_request *req, struct http_response *r
 	if (!valid_draft(w, req, res, &ss, &d))
 		return;
 	if (make_preview(w, &ss, &d, &p) == NF_OK)
-		render_preview(w, req, res, &ss, &d, &p, NULL, NULL);
+		render_preview(w, req, res, 200, &ss, &d, &p, NULL, NULL);
 	else
 		newsroom_message(w, req, res, 500, &ss, "The email could not be composed. Please check the templates");
 	preview_free(&p);
 	draft_free(&d);
+}
+
+#define UNSENDABLE "Mail cannot be sent from here right now. Please try again in a minute"
+
+/* queue the composed email to the editor: NULL, or what stopped it (*status says how) */
+static const char *
+send_test(struct web *w, const struct newsroom_session *ss, struct preview *p, int *status)
+{
+	size_t len;
+	char *msg;
+
+	*status = 409;
+	if (!ss->email[0])
+		return "Your account has no email address to send a test to";
+	*status = 503;
+	if (w->cfg.engine == NULL || !deliver_priority_room(w->cfg.engine))
+		return UNSENDABLE;
+	msg = buf_steal(&p->message, &len);
+	if (deliver_priority(w->cfg.engine, ss->email, msg, len, 0) != NF_OK)
+		return UNSENDABLE;	/* the lane filled meanwhile; it freed msg */
+	*status = 200;
+	log_event(LOG_INFO, "newsroom.test_sent", "editor", ss->name, NULL);
+	return NULL;
 }
 
 void
@@ -155,8 +178,8 @@ compose_test(struct web *w, struct http_request *req, struct http_response *res,
 	struct preview p;
 	struct draft d;
 	char notice[400];
-	const char *problem = NULL;
-	size_t len;
+	const char *problem;
+	int status;
 
 	NF_UNUSED(arg);
 	if (!valid_draft(w, req, res, &ss, &d))
@@ -164,20 +187,9 @@ compose_test(struct web *w, struct http_request *req, struct http_response *res,
 	if (make_preview(w, &ss, &d, &p) != NF_OK) {
 		newsroom_message(w, req, res, 500, &ss, "The email could not be composed. Please check the templates");
 	} else {
-		if (!ss.email[0])
-			problem = "Your account has no email address to send a test to";
-		else if (w->cfg.engine == NULL || !deliver_priority_room(w->cfg.engine))
-			problem = "Mail cannot be sent from here right now. Please try again in a minute";
-		else {
-			char *msg = buf_steal(&p.message, &len);
-
-			if (deliver_priority(w->cfg.engine, ss.email, msg, len, 0) != NF_OK)
-				problem = "Mail cannot be sent from here right now. Please try again in a minute";
-			else
-				log_event(LOG_INFO, "newsroom.test_sent", "editor", ss.name, NULL);
-		}
+		problem = send_test(w, &ss, &p, &status);
 		snprintf(notice, sizeof(notice), "A test was sent to %s. It should arrive within a minute", ss.email);
-		render_preview(w, req, res, &ss, &d, &p, problem ? NULL : notice, problem);
+		render_preview(w, req, res, status, &ss, &d, &p, problem ? NULL : notice, problem);
 	}
 	preview_free(&p);
 	draft_free(&d);

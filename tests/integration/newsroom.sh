@@ -228,6 +228,9 @@ else
 fi
 req -b "$bobjar" --data-urlencode "csrf=$bobcsrf" "${story[@]}" "$base/newsroom/preview"
 expect_contains "an editor without an address cannot send tests" "$(cat "$WORK/b")" 'id="send-test" disabled'
+req -b "$bobjar" --data-urlencode "csrf=$bobcsrf" "${story[@]}" "$base/newsroom/test"
+expect_eq "and if one is asked for anyway: 409" "$code" 409
+expect_contains "saying why" "$(cat "$WORK/b")" "Your account has no email address to send a test to"
 
 # ---- publish: a confirmation, then once only ----
 req -b "$jar" --data-urlencode "csrf=$csrf" "${story[@]}" "$base/newsroom/publish"
