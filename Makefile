@@ -6,7 +6,8 @@
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (clang)
 #   make bench      the benchmarks under bench/
 #   make run        the service on its embedded defaults (SQLite, Maildir)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (binary, templates, man page,
+#                   systemd unit, an example configuration)
 #
 # Modules are found, not listed: every src/MODULE/*.c goes into the library
 # (but src/cli/, which is the program), every tests/unit/**/*.c into the unit
@@ -16,6 +17,11 @@ CC ?= cc
 BUILD ?= build
 PREFIX ?= /usr/local
 DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/newsflash
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= $(PREFIX)/etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 FUZZ_SECONDS ?= 20
 SAN ?=
 
@@ -36,7 +42,7 @@ ifneq ($(SAN),)
   CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
   LDFLAGS += -fsanitize=address,undefined
 endif
-CPPFLAGS += -MMD -MP -Isrc
+CPPFLAGS += -MMD -MP -Isrc -I$(BUILD)
 LDLIBS += $(PKG_LIBS) -lunistring -lresolv -pthread -lm
 
 LIB_SRCS := $(filter-out src/cli/%,$(wildcard src/*/*.c))
@@ -66,6 +72,15 @@ endif
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# the install paths the program is built with (its default --templates);
+# rewritten only when they change, so a new PREFIX rebuilds the CLI alone
+.PHONY: FORCE
+$(BUILD)/paths.h: FORCE
+	@mkdir -p $(@D)
+	@echo '#define NEWSFLASH_TEMPLATES_DIR "$(DATADIR)/templates"' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(call obj,$(CLI_SRCS)): $(BUILD)/paths.h
 
 $(LIB): $(call obj,$(LIB_SRCS))
 	@rm -f $@
@@ -113,11 +128,19 @@ bench: deps $(BIN)
 run: deps $(BIN)
 	BUILD=$(BUILD) scripts/run $(ARGS)
 
+# the configuration file is installed once: an operator's edits stay
 install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/newsflash/templates
-	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/newsflash
-	if ls templates/*.mustache >/dev/null 2>&1; then \
-		install -m 0644 templates/*.mustache $(DESTDIR)$(PREFIX)/share/newsflash/templates/; fi
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/newsflash
+	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/newsflash
+	install -m 0644 templates/*.mustache $(DESTDIR)$(DATADIR)/templates/
+	install -m 0644 docs/newsflash.1 $(DESTDIR)$(MANDIR)/man1/newsflash.1
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		dist/newsflash.service.in >$(DESTDIR)$(UNITDIR)/newsflash.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/newsflash.service
+	install -m 0644 dist/newsflash.conf $(DESTDIR)$(DATADIR)/newsflash.conf.example
+	test -e $(DESTDIR)$(SYSCONFDIR)/newsflash/newsflash.conf || \
+		install -m 0644 dist/newsflash.conf $(DESTDIR)$(SYSCONFDIR)/newsflash/newsflash.conf
 
 clean:
 	rm -rf build

@@ -9,6 +9,15 @@ NF=${NEWSFLASH_BIN:-$PWD/build/newsflash}
 TESTDATA=${NEWSFLASH_TESTDATA:-$PWD/../shared/testdata}
 WORK=$(mktemp -d /tmp/newsflash-test.XXXXXX)
 _passed=0 _failed=0 _skipped=0
+
+# NEWSFLASH_WRAP="valgrind --error-exitcode=99 ..." runs every $NF under it
+# (serve, worker and the one-shot commands alike): $NF becomes a script that
+# execs the wrapper, so $! is still the program's pid for signals.
+if [ -n "${NEWSFLASH_WRAP:-}" ]; then
+	printf '#!/bin/sh\nexec %s %q "$@"\n' "$NEWSFLASH_WRAP" "$NF" >"$WORK/nf-wrapped"
+	chmod +x "$WORK/nf-wrapped"
+	NF=$WORK/nf-wrapped
+fi
 _cleanups=()
 
 cleanup_add() { _cleanups+=("$1"); }

@@ -30,6 +30,8 @@ int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf
 
 /* secret.c: load the HMAC key, creating it on first use */
 int cli_secret_load(const char *path, struct token_key *key);
+/* whether cli_secret_load would work, creating nothing; err says why not */
+int cli_secret_check(const char *path, char *err, size_t errlen);
 
 int cmd_dkim(int argc, char **argv);
 int cmd_message(int argc, char **argv);
@@ -51,7 +53,7 @@ struct cli_sender {
 	{ "from", CONFIG_STRING, &(s)->from, "ADDR", "From: \"Name <address>\" (Breaking News <alerts@localhost>)" }, \
 	{ "base-url", CONFIG_STRING, &(s)->base_url, "URL", "public URL for links in emails (http://LISTEN)" }, \
 	{ "publication", CONFIG_STRING, &(s)->publication, "NAME", "the publication's name on pages and emails" }, \
-	{ "templates", CONFIG_STRING, &(s)->templates, "DIR", "Mustache templates (templates)" }, \
+	{ "templates", CONFIG_STRING, &(s)->templates, "DIR", "Mustache templates (" NEWSFLASH_TEMPLATES_DIR ")" }, \
 	{ "secret-file", CONFIG_STRING, &(s)->secret_file, "FILE", "HMAC key, created on first use (var/secret)" }, \
 	{ "dkim-key", CONFIG_LIST, &(s)->dkim_keys, "FILE", "DKIM private key (repeat for a second signature)" }, \
 	{ "dkim-domain", CONFIG_LIST, &(s)->dkim_domains, "DOMAIN", "d= of the matching --dkim-key" }, \
@@ -60,6 +62,27 @@ struct cli_sender {
 void cli_sender_defaults(struct cli_sender *s);
 int cli_sender_build(const char *cmd, struct cli_sender *s, const char *fallback_base_url);
 void cli_sender_free(struct cli_sender *s);
+/* every problem with the sender options, one line each into problems (config check) */
+void cli_sender_check(const struct cli_sender *s, struct buf *problems);
+
+/*
+ * NEWSFLASH_TEMPLATES_DIR, where templates are when --templates is not
+ * given: $(DATADIR)/templates, where make install puts them. The Makefile
+ * writes it into $(BUILD)/paths.h.
+ */
+#include "paths.h"
+
+/* engine_opts.c: logging options, for every command that logs */
+struct cli_log {
+	const char *level, *format;
+};
+
+#define CLI_LOG_OPTIONS(l)								\
+	{ "log-level", CONFIG_STRING, &(l)->level, "LEVEL", "debug, info, warn or error (info)" }, \
+	{ "log-format", CONFIG_STRING, &(l)->format, "FORMAT", "text or json (text)" }
+
+void cli_log_defaults(struct cli_log *l);
+int cli_log_setup(const char *cmd, const struct cli_log *l);
 
 /* engine_opts.c: the delivery engine's options (serve, worker) */
 #include "deliver/deliver.h"
@@ -85,8 +108,38 @@ struct cli_engine {
 
 void cli_engine_defaults(struct cli_engine *e);
 int cli_logging(const char *cmd, const struct cli_engine *e);
+const char *cli_engine_check(const struct cli_engine *e);
 int cli_engine_config(const char *cmd, const struct cli_engine *e, struct cli_sender *s,
 		      struct deliver_config *out);
+
+/* cmd_serve.c: serve's options, which config check reads too */
+#include "web/web.h"
+
+struct serve_opts {
+	struct web_config web;
+	struct cli_sender sender;
+	struct cli_engine engine;
+	long signup_rate, purge_days, soft_limit;
+	int no_engine, smtputf8, help;
+	char base_url_buf[300];
+};
+
+#define CLI_SERVE_OPTIONS(o)								\
+	{ "listen", CONFIG_STRING, &(o)->web.listen, "HOST:PORT", "where HTTP listens (127.0.0.1:8080)" }, \
+	CLI_SENDER_OPTIONS(&(o)->sender),						\
+	CLI_ENGINE_OPTIONS(&(o)->engine),						\
+	{ "trust-proxy", CONFIG_BOOL, &(o)->web.trust_proxy, NULL, "take the client address from X-Forwarded-For" }, \
+	{ "signup-rate", CONFIG_INT, &(o)->signup_rate, "N", "signups per second per client after a burst of 20; 0 = no limit (1)" }, \
+	{ "single-opt-in", CONFIG_BOOL, &(o)->web.single_opt_in, NULL, "signups are active at once, no confirmation email" }, \
+	{ "smtputf8", CONFIG_BOOL, &(o)->smtputf8, NULL, "accept addresses with non-ASCII local parts" }, \
+	{ "threads", CONFIG_INT, &(o)->web.threads, "N", "HTTP worker threads (4)" }, \
+	{ "no-engine", CONFIG_BOOL, &(o)->no_engine, NULL, "serve HTTP only; newsflash worker processes deliver" }, \
+	{ "purge-unconfirmed-after", CONFIG_INT, &(o)->purge_days, "DAYS", "forget signups unconfirmed this long; 0 = never (7)" }, \
+	{ "purge-interval", CONFIG_INT, &(o)->web.purge_interval, "SECONDS", "how often to look for them (3600)" }, \
+	{ "soft-bounce-limit", CONFIG_INT, &(o)->soft_limit, "N", "POST /api/inbound: soft bounces in a row before suppression (3)" }, \
+	{ "signin-delay", CONFIG_INT, &(o)->web.signin_delay, "SECONDS", "newsroom: first wait after repeated failed sign-ins, doubling (1)" }
+
+void cli_serve_defaults(struct serve_opts *o);
 
 /* cmd_serve.c: what serve and worker share */
 void cli_block_stop_signals(void);
@@ -112,5 +165,11 @@ int cmd_help(int argc, char **argv);
 int cmd_smtp(int argc, char **argv);
 int cmd_address(int argc, char **argv);
 int cmd_editor(int argc, char **argv);
+int cmd_inbound(int argc, char **argv);
+/* subscribers_privacy.c: subscribers show|erase|purge */
+int cli_subscribers_show(int argc, char **argv);
+int cli_subscribers_erase(int argc, char **argv);
+int cli_subscribers_purge(int argc, char **argv);
+int cmd_config(int argc, char **argv);
 
 #endif

@@ -11,17 +11,27 @@
 #include "store/store.h"
 #include "cli.h"
 
+/* --db and --help; 0 to go on, -1 after the help, else the exit status */
 static int
-db_option(const char *cmd, int argc, char **argv, const char **db, char ***pos, int *npos)
+db_option(const char *cmd, const char *usage, int argc, char **argv, const char **db,
+	  char ***pos, int *npos)
 {
+	int help = 0;
 	const struct config_opt opts[] = {
 		{ "db", CONFIG_STRING, db, "URL", "sqlite:PATH or postgresql://... (sqlite:var/newsflash.db)" },
+		{ "help", CONFIG_BOOL, &help, NULL, "show this help" },
 		{ 0, 0, 0, 0, 0 }
 	};
 
 	if (config_parse(opts, argc, argv, pos, npos) != NF_OK) {
 		free(*pos);
-		return cli_fail(cmd, "usage: newsflash %s [--db URL]", cmd);
+		return cli_fail(cmd, "usage: %s", usage);
+	}
+	if (help) {
+		free(*pos);
+		printf("usage: %s\n\n", usage);
+		config_usage(opts, stdout);
+		return -1;
 	}
 	return 0;
 }
@@ -36,8 +46,9 @@ cmd_alerts(int argc, char **argv)
 	size_t n = 0, i;
 	int npos, rc;
 
-	if ((rc = db_option("alerts", argc - 1, argv + 1, &db, &pos, &npos)) != 0)
-		return rc;
+	if ((rc = db_option("alerts", "newsflash alerts [--db URL]", argc - 1, argv + 1, &db,
+			    &pos, &npos)) != 0)
+		return rc < 0 ? 0 : rc;
 	free(pos);
 	if (npos)
 		return cli_fail("alerts", "takes no arguments");
@@ -73,8 +84,9 @@ cmd_alert(int argc, char **argv)
 	long long id;
 	int npos, rc;
 
-	if ((rc = db_option("alert", argc - 1, argv + 1, &db, &pos, &npos)) != 0)
-		return rc;
+	if ((rc = db_option("alert", "newsflash alert cancel ID [--db URL]", argc - 1, argv + 1,
+			    &db, &pos, &npos)) != 0)
+		return rc < 0 ? 0 : rc;
 	if (npos != 2 || strcmp(pos[0], "cancel") != 0) {
 		free(pos);
 		return cli_fail("alert", "usage: newsflash alert cancel ID [--db URL]");
@@ -106,8 +118,9 @@ cmd_apikey(int argc, char **argv)
 	struct store *s;
 	int npos, rc;
 
-	if ((rc = db_option("apikey", argc - 1, argv + 1, &db, &pos, &npos)) != 0)
-		return rc;
+	if ((rc = db_option("apikey", "newsflash apikey create NAME [--db URL]", argc - 1, argv + 1,
+			    &db, &pos, &npos)) != 0)
+		return rc < 0 ? 0 : rc;
 	if (npos != 2 || strcmp(pos[0], "create") != 0 || !store_list_name_ok(pos[1])) {
 		free(pos);
 		return cli_fail("apikey", "usage: newsflash apikey create NAME [--db URL] (NAME: a-z 0-9 - _)");

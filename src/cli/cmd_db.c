@@ -2,8 +2,11 @@
  * cli/cmd_db.c - newsflash db: the database itself
  *
  * Owns: `newsflash db migrate [--db URL]`, which brings the schema up to
- * date (opening a store does so too; this says what it did), and
- * cli_store_open, the one way every command opens --db.
+ * date (opening a store does so too; this says what it did), `db backup
+ * FILE` (SQLite's online backup, while the service runs), `db copy --from
+ * URL --to URL` (every table to another store, ids kept: SQLite to
+ * PostgreSQL and back), and cli_store_open, the one way every command
+ * opens --db.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +26,17 @@ cli_store_open(const char *cmd, const char *url, struct store **out)
 	return EXIT_PROBLEM;
 }
 
+/* verb_usage - the verb's usage and options; 0 after --help, else EXIT_USAGE */
+static int
+verb_usage(int help, const char *text, const struct config_opt *opts)
+{
+	FILE *to = help ? stdout : stderr;
+
+	fputs(text, to);
+	config_usage(opts, to);
+	return help ? 0 : EXIT_USAGE;
+}
+
 static int
 migrate(int argc, char **argv)
 {
@@ -38,13 +52,10 @@ migrate(int argc, char **argv)
 
 	rc = config_parse(opts, argc - 1, argv + 1, &pos, &npos);
 	free(pos);
-	if (rc != NF_OK || help || npos > 0) {
-		fprintf(help ? stdout : stderr, "usage: newsflash db migrate [--db URL]\n\n"
-			"Brings the database schema up to date; safe to run again, and from\n"
-			"several processes at once.\n\n");
-		config_usage(opts, help ? stdout : stderr);
-		return help ? 0 : EXIT_USAGE;
-	}
+	if (rc != NF_OK || help || npos > 0)
+		return verb_usage(help, "usage: newsflash db migrate [--db URL]\n\n"
+				  "Brings the database schema up to date; safe to run again, and from\n"
+				  "several processes at once.\n\n", opts);
 	if ((rc = cli_store_open("db migrate", db, &s)) != 0)
 		return rc;
 	if (store_migrate(s, &version, &applied) != NF_OK) {
@@ -59,15 +70,106 @@ migrate(int argc, char **argv)
 	return 0;
 }
 
+static int
+backup(int argc, char **argv)
+{
+	const char *db = STORE_DEFAULT_URL;
+	int help = 0, force = 0, rc, npos = 0;
+	const struct config_opt opts[] = {
+		{ "db", CONFIG_STRING, &db, "URL", "the SQLite database to back up (" STORE_DEFAULT_URL ")" },
+		{ "force", CONFIG_BOOL, &force, NULL, "replace FILE if it exists" },
+		{ "help", CONFIG_BOOL, &help, NULL, "show this help" },
+		{ 0, 0, 0, 0, 0 }
+	};
+	char **pos = NULL;
+	struct store *s = NULL;
+
+	rc = config_parse(opts, argc - 1, argv + 1, &pos, &npos);
+	if (rc != NF_OK || help || npos != 1) {
+		free(pos);
+		return verb_usage(help, "usage: newsflash db backup FILE [--db URL] [--force]\n\n"
+				  "Copies a running SQLite database into FILE (SQLite's online backup: the\n"
+				  "service goes on), checks the copy and renames it into place.\n"
+				  "For PostgreSQL use pg_dump.\n\n", opts);
+	}
+	if ((rc = cli_store_open("db backup", db, &s)) == 0) {
+		if (store_backup(s, pos[0], force) != NF_OK) {
+			fprintf(stderr, "newsflash: db backup: %s\n", store_errmsg(s));
+			rc = EXIT_PROBLEM;
+		} else {
+			printf("backed up %s to %s\n", db, pos[0]);
+		}
+		store_close(s);
+	}
+	free(pos);
+	return rc;
+}
+
+static void
+copy_progress(void *arg, const char *table, int64_t rows)
+{
+	NF_UNUSED(arg);
+	printf("%-16s %lld rows\n", table, (long long)rows);
+	fflush(stdout);
+}
+
+static int
+copy(int argc, char **argv)
+{
+	const char *from = NULL, *to = NULL;
+	long batch = 1000;
+	int help = 0, rc, npos = 0;
+	const struct config_opt opts[] = {
+		{ "from", CONFIG_STRING, &from, "URL", "the store to read (sqlite:PATH or postgresql://...)" },
+		{ "to", CONFIG_STRING, &to, "URL", "the store to fill: new, or migrated and empty" },
+		{ "batch", CONFIG_INT, &batch, "N", "rows read and written at a time (1000)" },
+		{ "help", CONFIG_BOOL, &help, NULL, "show this help" },
+		{ 0, 0, 0, 0, 0 }
+	};
+	char **pos = NULL;
+	struct store *src = NULL, *dst = NULL;
+
+	rc = config_parse(opts, argc - 1, argv + 1, &pos, &npos);
+	free(pos);
+	if (rc != NF_OK || help || npos != 0 || !from || !to || batch < 1 || batch > 100000)
+		return verb_usage(help, "usage: newsflash db copy --from URL --to URL [--batch N]\n\n"
+				  "Copies every table, ids kept, into an empty store: SQLite to PostgreSQL\n"
+				  "when one machine is not enough, or back. Stop the service first.\n\n", opts);
+	if ((rc = cli_store_open("db copy", from, &src)) != 0)
+		return rc;
+	if ((rc = cli_store_open("db copy", to, &dst)) != 0) {
+		store_close(src);
+		return rc;
+	}
+	if (store_copy(src, dst, (size_t)batch, copy_progress, NULL) != NF_OK) {
+		fprintf(stderr, "newsflash: db copy: %s\n",
+			store_errmsg(dst)[0] ? store_errmsg(dst) : store_errmsg(src));
+		rc = EXIT_PROBLEM;
+	}
+	store_close(src);
+	store_close(dst);
+	return rc;
+}
+
+static const char db_usage[] =
+	"usage: newsflash db migrate [--db URL]\n"
+	"       newsflash db backup FILE [--db URL] [--force]\n"
+	"       newsflash db copy --from URL --to URL [--batch N]\n"
+	"Run 'newsflash db VERB --help' for a verb's options.\n";
+
 int
 cmd_db(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "migrate") == 0)
 		return migrate(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "backup") == 0)
+		return backup(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "copy") == 0)
+		return copy(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)) {
-		printf("usage: newsflash db migrate [--db URL]\n");
+		fputs(db_usage, stdout);
 		return 0;
 	}
-	fprintf(stderr, "usage: newsflash db migrate [--db URL]\n");
+	fputs(db_usage, stderr);
 	return EXIT_USAGE;
 }

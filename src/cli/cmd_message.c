@@ -26,6 +26,7 @@ struct compose_opts {
 	const char *templates, *date, *salt, *list_label;
 	long alert_id, subscriber_id;
 	struct config_list keys, domains, selectors;
+	struct cli_log log;
 	int help;
 };
 
@@ -124,6 +125,7 @@ parse_opts(struct compose_opts *o, int argc, char **argv)
 		{ "alert-id", CONFIG_INT, &o->alert_id, "N", "the alert's id" },
 		{ "subscriber-id", CONFIG_INT, &o->subscriber_id, "N", "the subscriber's id" },
 		{ "salt", CONFIG_STRING, &o->salt, "SALT", "the subscriber's token salt" },
+		CLI_LOG_OPTIONS(&o->log),
 		{ "help", CONFIG_BOOL, &o->help, NULL, "show this help" },
 		{ 0, 0, 0, 0, 0 },
 	};
@@ -138,7 +140,7 @@ parse_opts(struct compose_opts *o, int argc, char **argv)
 		return compose_usage(opts, stdout, -1);
 	if (npos || !o->article || !o->to)
 		return cli_fail("message", "compose needs --article and --to");
-	return 0;
+	return cli_log_setup("message", &o->log);
 }
 
 static int
@@ -146,8 +148,9 @@ compose(int argc, char **argv)
 {
 	struct compose_opts o = {
 		.from = "Breaking News <breaking@example.com>", .base_url = "http://127.0.0.1:8080",
-		.publication = "newsflash", .secret_file = "var/secret", .templates = "templates",
+		.publication = "newsflash", .secret_file = "var/secret", .templates = NEWSFLASH_TEMPLATES_DIR,
 		.salt = "preview", .alert_id = 1, .subscriber_id = 1,
+		.log = { "info", "text" },
 	};
 	struct mail_dkim_key *keys[MAIL_KEYS_MAX] = { 0 };
 	struct news_article article = { 0 };

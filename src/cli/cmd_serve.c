@@ -18,14 +18,17 @@
 #include "web/web.h"
 #include "cli.h"
 
-struct serve_opts {
-	struct web_config web;
-	struct cli_sender sender;
-	struct cli_engine engine;
-	long signup_rate;
-	int no_engine, smtputf8, help;
-	char base_url_buf[300];
-};
+void
+cli_serve_defaults(struct serve_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	web_config_defaults(&o->web);
+	cli_sender_defaults(&o->sender);
+	cli_engine_defaults(&o->engine);
+	o->signup_rate = 1;
+	o->purge_days = 7;
+	o->soft_limit = 3;
+}
 
 static int
 serve_usage(const struct config_opt *opts, FILE *to, int rc)
@@ -101,6 +104,8 @@ serve_run(struct serve_opts *o)
 	o->web.signup_rate = (double)o->signup_rate;
 	o->web.addr_flags = o->smtputf8 ? ADDR_SMTPUTF8 : 0;
 	o->web.alert_shards = (int)o->engine.shards;
+	o->web.purge_after = o->purge_days * 86400;
+	o->web.soft_bounce_limit = (int)o->soft_limit;
 	if ((w = web_start(&o->web)) == NULL) {
 		deliver_stop(engine);
 		return EXIT_PROBLEM;
@@ -118,28 +123,16 @@ cmd_serve(int argc, char **argv)
 {
 	struct serve_opts o;
 	const struct config_opt opts[] = {
-		{ "listen", CONFIG_STRING, &o.web.listen, "HOST:PORT", "where HTTP listens (127.0.0.1:8080)" },
-		CLI_SENDER_OPTIONS(&o.sender),
-		CLI_ENGINE_OPTIONS(&o.engine),
-		{ "trust-proxy", CONFIG_BOOL, &o.web.trust_proxy, NULL, "take the client address from X-Forwarded-For" },
-		{ "signup-rate", CONFIG_INT, &o.signup_rate, "N", "signups per second per client after a burst of 20; 0 = no limit (1)" },
-		{ "single-opt-in", CONFIG_BOOL, &o.web.single_opt_in, NULL, "signups are active at once, no confirmation email" },
-		{ "smtputf8", CONFIG_BOOL, &o.smtputf8, NULL, "accept addresses with non-ASCII local parts" },
-		{ "threads", CONFIG_INT, &o.web.threads, "N", "HTTP worker threads (4)" },
-		{ "signin-delay", CONFIG_INT, &o.web.signin_delay, "SECONDS", "newsroom: first wait after repeated failed sign-ins, doubling (1)" },
-		{ "no-engine", CONFIG_BOOL, &o.no_engine, NULL, "serve HTTP only; newsflash worker processes deliver" },
+		CLI_SERVE_OPTIONS(&o),
 		{ "help", CONFIG_BOOL, &o.help, NULL, "show this help" },
 		{ 0, 0, 0, 0, 0 }
 	};
 	char **pos;
 	int npos, rc;
 
-	memset(&o, 0, sizeof(o));
-	web_config_defaults(&o.web);
-	cli_sender_defaults(&o.sender);
-	cli_engine_defaults(&o.engine);
-	o.signup_rate = 1;
-	if (config_parse(opts, argc - 1, argv + 1, &pos, &npos) != NF_OK) {
+	cli_serve_defaults(&o);
+	/* the service refuses a key it does not know: a typo must not pass unseen */
+	if (config_parse_ex(opts, argc - 1, argv + 1, &pos, &npos, CONFIG_STRICT_KEYS, NULL) != NF_OK) {
 		free(pos);
 		cli_sender_free(&o.sender);
 		return serve_usage(opts, stderr, EXIT_USAGE);
@@ -149,6 +142,8 @@ cmd_serve(int argc, char **argv)
 		rc = serve_usage(opts, stdout, 0);
 	else if (npos > 0)
 		rc = cli_fail("serve", "takes no arguments");
+	else if (o.purge_days < 0 || o.web.purge_interval < 1 || o.soft_limit < 1)
+		rc = cli_fail("serve", "--purge-unconfirmed-after >= 0, --purge-interval >= 1, --soft-bounce-limit >= 1");
 	else if ((rc = cli_logging("serve", &o.engine)) == 0) {
 		if (o.sender.base_url == NULL) {
 			snprintf(o.base_url_buf, sizeof(o.base_url_buf), "http://%s", o.web.listen);

@@ -195,6 +195,7 @@ cmd_smtp_send(int argc, char **argv)
 		.connections = 8, .max_per_conn = 1000, .queue = 10000, .retries = 2,
 	};
 	int help = 0, npos, status;
+	struct cli_log log = { "info", "text" };
 	char **pos;
 	const struct config_opt opts[] = {
 		{ "transport", CONFIG_STRING, &o.transport, "URL", "where to send (maildir:var/outbox)" },
@@ -210,6 +211,7 @@ cmd_smtp_send(int argc, char **argv)
 		{ "helo", CONFIG_STRING, &o.helo, "NAME", "name to give in EHLO (this host's)" },
 		{ "threaded", CONFIG_BOOL, &o.threaded, NULL, "run the SMTP pool on its own thread" },
 		{ "summary", CONFIG_BOOL, &o.summary, NULL, "print only the counts of each outcome" },
+		CLI_LOG_OPTIONS(&log),
 		{ "help", CONFIG_BOOL, &help, NULL, "show this help" },
 		{ 0, 0, 0, 0, 0 }
 	};
@@ -227,7 +229,7 @@ cmd_smtp_send(int argc, char **argv)
 		status = cli_fail("smtp send", "one message file at most");
 	else if (o.count < 1 || o.connections < 1 || o.queue < 1 || o.retries < 0 || o.max_per_conn < 0)
 		status = cli_fail("smtp send", "--count, --connections and --queue must be positive");
-	else {
+	else if ((status = cli_log_setup("smtp send", &log)) == 0) {
 		if (npos == 1)
 			o.file = pos[0];
 		status = run_send(&o);

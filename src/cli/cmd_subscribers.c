@@ -1,5 +1,5 @@
 /*
- * cli/cmd_subscribers.c - newsflash subscribers import|export|count
+ * cli/cmd_subscribers.c - newsflash subscribers import|export|count|show|erase|purge
  *
  * Owns: the operator's tools for the subscriber table.
  *
@@ -21,6 +21,7 @@
  *       2000 by id, so memory stays flat); --recipients streams only who an
  *       alert to LIST would reach, the way the delivery engine reads them.
  *   count [--list LIST] [--status STATUS]   the number alone
+ *   show, erase, purge                       a person's data (subscribers_privacy.c)
  *
  * Every command takes --db URL (NEWSFLASH_DB), default sqlite:var/newsflash.db.
  */
@@ -47,7 +48,10 @@ sub_usage(FILE *to, int rc)
 		"usage: newsflash subscribers import FILE.csv --list LIST --consent-source TEXT\n"
 		"                                    [--pending] [--batch N] [--db URL]\n"
 		"       newsflash subscribers export [--format csv|json] [--recipients LIST] [--db URL]\n"
-		"       newsflash subscribers count [--list LIST] [--status STATUS] [--db URL]\n\n"
+		"       newsflash subscribers count [--list LIST] [--status STATUS] [--db URL]\n"
+		"       newsflash subscribers show EMAIL [--db URL]\n"
+		"       newsflash subscribers erase EMAIL [--forget] [--db URL]\n"
+		"       newsflash subscribers purge [--older-than DAYS] [--max N] [--db URL]\n\n"
 		"import: CSV columns email, then optional name and marketing (yes/no).\n"
 		"Imported subscribers are confirmed with the consent source recorded,\n"
 		"or pending with --pending. Bad rows are reported with their line\n"
@@ -258,6 +262,7 @@ import(int argc, char **argv)
 	const char *db = STORE_DEFAULT_URL, *list = NULL, *source = NULL;
 	long batch = IMPORT_BATCH_DEFAULT;
 	int pending = 0, help = 0, npos = 0, rc;
+	struct cli_log log = { "info", "text" };
 	const struct config_opt opts[] = {
 		{ "db", CONFIG_STRING, &db, "URL", "sqlite:PATH or postgresql://..." },
 		{ "list", CONFIG_STRING, &list, "LIST", "the list to add everyone to" },
@@ -265,6 +270,7 @@ import(int argc, char **argv)
 		  "where these people gave consent (kept in the ledger)" },
 		{ "pending", CONFIG_BOOL, &pending, NULL, "import as pending, to be confirmed" },
 		{ "batch", CONFIG_INT, &batch, "N", "rows per transaction (50000)" },
+		CLI_LOG_OPTIONS(&log),
 		{ "help", CONFIG_BOOL, &help, NULL, "show this help" },
 		{ 0, 0, 0, 0, 0 }
 	};
@@ -284,6 +290,8 @@ import(int argc, char **argv)
 		return cli_fail("subscribers import", "--list and --consent-source are required");
 	if (batch < 1 || batch > IMPORT_BATCH_MAX)
 		return cli_fail("subscribers import", "--batch must be 1 to %d", IMPORT_BATCH_MAX);
+	if ((rc = cli_log_setup("subscribers import", &log)) != 0)
+		return rc;
 	j.max = (size_t)batch;
 	j.imp.confirmed = !pending;
 	j.imp.source = source;
@@ -473,6 +481,12 @@ cmd_subscribers(int argc, char **argv)
 		return export(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "count") == 0)
 		return count(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "show") == 0)
+		return cli_subscribers_show(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "erase") == 0)
+		return cli_subscribers_erase(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "purge") == 0)
+		return cli_subscribers_purge(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0))
 		return sub_usage(stdout, 0);
 	return sub_usage(stderr, EXIT_USAGE);

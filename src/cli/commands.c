@@ -8,13 +8,13 @@
 
 const struct cli_command cli_commands[] = {
 	{ "dkim", cmd_dkim, "make a DKIM key and print its DNS record (dkim keygen)" },
-	{ "db", cmd_db, "database schema: migrate" },
+	{ "db", cmd_db, "the database: migrate, backup FILE, copy --from URL --to URL" },
 	{ "help", cmd_help, "show this help" },
 	{ "message", cmd_message, "print the alert a subscriber would get (message compose)" },
 	{ "serve", cmd_serve, "run the signup pages, the API and the delivery engine" },
 	{ "smtp", cmd_smtp, "send mail through a transport: smtp send" },
 	{ "template", cmd_template, "render a Mustache template with JSON data (template render)" },
-	{ "subscribers", cmd_subscribers, "import, export or count subscribers" },
+	{ "subscribers", cmd_subscribers, "import, export, count, show, erase or purge subscribers" },
 	{ "worker", cmd_worker, "run the delivery engine only (extra nodes on PostgreSQL)" },
 	{ "publish", cmd_publish, "publish an article; --breaking sends its alert" },
 	{ "alerts", cmd_alerts, "list recent alerts with their state and counts" },
@@ -23,5 +23,7 @@ const struct cli_command cli_commands[] = {
 	{ "version", cmd_version, "print the version" },
 	{ "address", cmd_address, "check email addresses as signup does" },
 	{ "editor", cmd_editor, "editor add|passwd|list: accounts for the newsroom at /newsroom" },
+	{ "inbound", cmd_inbound, "inbound process MAILDIR: act on bounces, complaints, mailto unsubscribes" },
+	{ "config", cmd_config, "config check: report every problem in serve's configuration" },
 	{ 0, 0, 0 }
 };

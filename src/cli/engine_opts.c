@@ -1,5 +1,6 @@
 /*
- * cli/engine_opts.c - the delivery engine's options, shared by serve and worker
+ * cli/engine_opts.c - the delivery engine's options, shared by serve and worker,
+ * and the logging options every command that logs takes
  */
 #include <stdio.h>
 #include <string.h>
@@ -23,17 +24,45 @@ cli_engine_defaults(struct cli_engine *e)
 	e->log_format = "text";
 }
 
+void
+cli_log_defaults(struct cli_log *l)
+{
+	l->level = "info";
+	l->format = "text";
+}
+
+/* cli_log_setup - --log-level and --log-format into the logger; 0 or the exit status */
 int
-cli_logging(const char *cmd, const struct cli_engine *e)
+cli_log_setup(const char *cmd, const struct cli_log *l)
 {
 	enum log_level level;
 
-	if (log_level_parse(e->log_level, &level) != NF_OK)
+	if (log_level_parse(l->level, &level) != NF_OK)
 		return cli_fail(cmd, "--log-level must be debug, info, warn or error");
-	if (strcmp(e->log_format, "text") && strcmp(e->log_format, "json"))
+	if (strcmp(l->format, "text") && strcmp(l->format, "json"))
 		return cli_fail(cmd, "--log-format must be text or json");
-	log_setup(level, strcmp(e->log_format, "json") ? LOG_FORMAT_TEXT : LOG_FORMAT_JSON);
+	log_setup(level, strcmp(l->format, "json") ? LOG_FORMAT_TEXT : LOG_FORMAT_JSON);
 	return 0;
+}
+
+int
+cli_logging(const char *cmd, const struct cli_engine *e)
+{
+	struct cli_log l = { e->log_level, e->log_format };
+
+	return cli_log_setup(cmd, &l);
+}
+
+/* cli_engine_check - NULL when the numbers are in range, else what is wrong */
+const char *
+cli_engine_check(const struct cli_engine *e)
+{
+	if (e->workers < 1 || e->workers > 64 || e->connections < 1 || e->connections > 10000 ||
+	    e->shards < 1 || e->shards > 10000 || e->batch < 1 || e->batch > 100000 || e->lease < 3 ||
+	    e->retry_base < 1 || e->poll_ms < 0 || e->smtp_timeout_ms < 0)
+		return "engine options out of range (--workers 1-64, --connections 1-10000, "
+		       "--shards 1-10000, --batch 1-100000, --lease >= 3, --retry-base >= 1)";
+	return NULL;
 }
 
 /* the engine configuration from the options; s must be built already */
@@ -41,12 +70,11 @@ int
 cli_engine_config(const char *cmd, const struct cli_engine *e, struct cli_sender *s,
 		  struct deliver_config *out)
 {
+	const char *why = cli_engine_check(e);
+
 	deliver_config_defaults(out);
-	if (e->workers < 1 || e->workers > 64 || e->connections < 1 || e->connections > 10000 ||
-	    e->shards < 1 || e->shards > 10000 || e->batch < 1 || e->batch > 100000 || e->lease < 3 ||
-	    e->retry_base < 1)
-		return cli_fail(cmd, "engine options out of range (--workers 1-64, --connections 1-10000, "
-				"--shards 1-10000, --batch 1-100000, --lease >= 3)");
+	if (why)
+		return cli_fail(cmd, "%s", why);
 	out->db_url = e->db;
 	out->transport_url = e->transport;
 	out->sender = s->sender;

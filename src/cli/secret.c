@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -83,4 +84,50 @@ cli_secret_load(const char *path, struct token_key *key)
 	key->secret = secret;
 	key->len = (size_t)n;
 	return NF_OK;
+}
+
+/* cut path to its folder, in place ("." when it has none) */
+static void
+to_parent(char *path)
+{
+	char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		memcpy(path, ".", 2);	/* room: path held one byte at least, and its NUL */
+	else
+		*(slash == path ? slash + 1 : slash) = '\0';
+}
+
+/*
+ * cli_secret_check - the file is there, readable and long enough, or it is
+ * absent and can be made as cli_secret_load makes it (its folder, created
+ * one level deep when missing): config check creates nothing
+ */
+int
+cli_secret_check(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	char *dir;
+	int ok;
+
+	if (stat(path, &st) == 0) {
+		if (access(path, R_OK) != 0) {
+			snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+			return NF_ERR_IO;
+		}
+		if (st.st_size < 16) {
+			snprintf(err, errlen, "%s holds fewer than 16 bytes", path);
+			return NF_ERR_INVALID;
+		}
+		return NF_OK;
+	}
+	dir = xstrdup(*path ? path : ".");
+	to_parent(dir);
+	if (stat(dir, &st) != 0)
+		to_parent(dir);
+	ok = stat(dir, &st) == 0 && access(dir, W_OK) == 0;
+	if (!ok)
+		snprintf(err, errlen, "%s is absent and cannot be created (%s is not writable)", path, dir);
+	free(dir);
+	return ok ? NF_OK : NF_ERR_IO;
 }

@@ -6,10 +6,15 @@
  * triples into a struct mail_sender with its keys loaded. serve, worker,
  * publish and message compose all take these, so they read them one way.
  */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mail/mail.h"
+#include "tmpl/tmpl.h"
 #include "cli.h"
 
 void
@@ -18,7 +23,7 @@ cli_sender_defaults(struct cli_sender *s)
 	memset(s, 0, sizeof(*s));
 	s->from = "Breaking News <alerts@localhost>";
 	s->publication = "newsflash";
-	s->templates = "templates";
+	s->templates = NEWSFLASH_TEMPLATES_DIR;
 	s->secret_file = "var/secret";
 }
 
@@ -105,4 +110,77 @@ cli_sender_free(struct cli_sender *s)
 	config_list_free(&s->dkim_keys);
 	config_list_free(&s->dkim_domains);
 	config_list_free(&s->dkim_selectors);
+}
+
+static void
+problem(struct buf *problems, const char *flag, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+problem(struct buf *problems, const char *flag, const char *fmt, ...)
+{
+	va_list ap;
+
+	buf_printf(problems, "%s: ", flag);
+	va_start(ap, fmt);
+	buf_vprintf(problems, fmt, ap);
+	va_end(ap);
+	buf_putc(problems, '\n');
+}
+
+/* the templates mail and the pages are made from, each compiled once */
+static void
+check_templates(const char *dir, struct buf *problems)
+{
+	static const struct {
+		const char *name;
+		int html;
+	} names[] = {
+		{ "alert.txt", 0 }, { "alert.html", 1 }, { "confirm.txt", 0 }, { "confirm.html", 1 },
+		{ "signup.html", 1 }, { "thanks.html", 1 }, { "error.html", 1 },
+		{ "confirm-page.html", 1 }, { "confirmed.html", 1 }, { "privacy.html", 1 },
+	};
+	struct tmpl *t;
+	size_t i;
+
+	if (access(dir, R_OK | X_OK) != 0) {
+		problem(problems, "--templates", "cannot read the folder %s: %s", dir, strerror(errno));
+		return;
+	}
+	for (i = 0; i < NF_ARRAY_LEN(names); i++) {
+		t = NULL;
+		if (mail_template_load(dir, names[i].name, names[i].html, &t) != NF_OK)
+			problem(problems, "--templates", "%s/%s.mustache is missing or does not compile",
+				dir, names[i].name);
+		tmpl_free(t);
+	}
+}
+
+void
+cli_sender_check(const struct cli_sender *s, struct buf *problems)
+{
+	struct cli_sender copy = *s;
+	struct mail_dkim_key *k;
+	char err[512];
+	size_t i, n = s->dkim_keys.count;
+
+	if (split_from(&copy) != NF_OK)
+		problem(problems, "--from", "must be an address or \"Name <address>\"");
+	if (s->base_url && strncmp(s->base_url, "http://", 7) && strncmp(s->base_url, "https://", 8))
+		problem(problems, "--base-url", "must start with http:// or https://");
+	if (cli_secret_check(s->secret_file, err, sizeof(err)) != NF_OK)
+		problem(problems, "--secret-file", "%s", err);
+	if (s->dkim_domains.count != n || s->dkim_selectors.count != n)
+		problem(problems, "--dkim-key", "%zu keys, %zu domains, %zu selectors: give the three "
+			"together, once per key", n, s->dkim_domains.count, s->dkim_selectors.count);
+	for (i = 0; i < n; i++) {
+		k = NULL;
+		if (i < s->dkim_domains.count && i < s->dkim_selectors.count &&
+		    mail_dkim_key_load(s->dkim_keys.items[i], s->dkim_domains.items[i],
+				       s->dkim_selectors.items[i], &k) != NF_OK)
+			problem(problems, "--dkim-key", "cannot use %s (unreadable, not an RSA or Ed25519 "
+				"private key, or a bad domain or selector)", s->dkim_keys.items[i]);
+		mail_dkim_key_free(k);
+	}
+	check_templates(s->templates, problems);
 }

@@ -162,7 +162,25 @@ enum token_check token_verify(const struct token_key *key, const char *purpose,
 			      const char *token, size_t len, const char *salt,
 			      int64_t now);
 
-/* ---- config.c: flags, each also read from NEWSFLASH_<FLAG> ---- */
+/*
+ * Short tokens for address local parts: "ID-MAC", the decimal id and the
+ * first 10 bytes of HMAC-SHA256(secret, "purpose:ID:SALT") in lower-case
+ * hex. A full token would push unsubscribe+TOKEN past RFC 5321 4.5.3.1.1's
+ * 64 octets; this one is at most 40, and 80 bits of MAC are plenty for
+ * refusing forged bounces and unsubscribes. The delivery engine's VERP
+ * return path (bounce+ID-MAC) and the List-Unsubscribe mailto
+ * (unsubscribe+ID-MAC) are both of this form. Verification accepts upper-
+ * case hex too (some relays fold local parts).
+ */
+#define TOKEN_SHORT_MAX 48
+void token_short_make(const struct token_key *key, const char *purpose, uint64_t id,
+		      const char *salt, char out[TOKEN_SHORT_MAX]);
+/* the id of an "ID-MAC" of the right shape (untrusted until verified) */
+int token_short_peek(const char *s, size_t len, uint64_t *id);
+enum token_check token_short_verify(const struct token_key *key, const char *purpose,
+				    const char *s, size_t len, const char *salt);
+
+/* ---- config.c: flags, NEWSFLASH_* variables and the configuration file ---- */
 enum config_type { CONFIG_STRING, CONFIG_INT, CONFIG_BOOL, CONFIG_LIST };
 
 struct config_list {
@@ -171,7 +189,7 @@ struct config_list {
 };
 
 struct config_opt {
-	const char *name;	/* "listen" for --listen, env NEWSFLASH_LISTEN */
+	const char *name;	/* "listen" for --listen, env NEWSFLASH_LISTEN, key listen */
 	enum config_type type;
 	void *target;		/* const char **, long *, int *, struct config_list * */
 	const char *metavar;	/* "ADDR" in the usage, NULL for a bool */
@@ -179,15 +197,50 @@ struct config_opt {
 };
 
 /*
- * config_parse - fill targets from the environment, then from argv (flags win).
- * Defaults are whatever the targets held before the call. Options may come
- * anywhere; "--" ends them. Positional arguments are gathered, in order, into
- * *pos (an array the caller frees) and *npos. On a bad flag it writes one line
- * to stderr and returns NF_ERR_USAGE.
+ * config_parse - fill targets from four sources; the first that sets an
+ * option wins: a flag on the command line, then NEWSFLASH_<NAME> in the
+ * environment, then KEY = VALUE in the configuration file, then the default
+ * (whatever the target held before the call). The file is the one named by
+ * --config FILE (every command takes it), else by NEWSFLASH_CONFIG, else
+ * none. A list option (--dkim-key given twice) takes every occurrence from
+ * the strongest source that has it: two flags replace three lines of the
+ * file. File keys the table does not have are skipped: one file serves
+ * every command. Options may come anywhere; "--" ends them. Positional
+ * arguments are gathered, in order, into *pos (an array the caller frees)
+ * and *npos. On a problem it writes one line to stderr and returns
+ * NF_ERR_USAGE. Strings set from the environment or the file live until the
+ * process exits.
  */
 int config_parse(const struct config_opt *opts, int argc, char **argv,
 		 char ***pos, int *npos);
+
+#define CONFIG_KEEP_GOING 1u	/* report every problem, not only the first */
+#define CONFIG_STRICT_KEYS 2u	/* a file key the table lacks is a problem */
+/*
+ * config_parse_ex - config_parse with flags; with problems non-NULL each
+ * problem is appended to it as a line "WHERE: what\n" (WHERE is FILE:LINE,
+ * the variable's name, or the flag) instead of going to stderr.
+ */
+int config_parse_ex(const struct config_opt *opts, int argc, char **argv,
+		    char ***pos, int *npos, unsigned flags, struct buf *problems);
+/* the configuration file the last config_parse read, NULL when none */
+const char *config_file_used(void);
 void config_usage(const struct config_opt *opts, FILE *to);
 void config_list_free(struct config_list *l);
+
+/* ---- config_file.c: the file's KEY = VALUE lines ---- */
+#define CONFIG_FILE_MAX (1024 * 1024)
+#define CONFIG_LINE_MAX 4096
+
+struct config_entry {
+	const char *key;	/* into the text; not NUL-terminated */
+	size_t key_len;
+	const char *value;
+	size_t value_len;
+	long line;
+};
+
+int config_file_next(const char *text, size_t len, size_t *pos, long *line,
+		     struct config_entry *e, const char **why);
 
 #endif

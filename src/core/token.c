@@ -9,6 +9,11 @@
  * The purpose ("confirm", "unsubscribe", ...) is inside the MAC only, so a
  * token made for one purpose never verifies for another. The salt lives in
  * the subscriber's row: rotating it revokes every token of that person.
+ *
+ * Also the short form for address local parts (token_short_*): "ID-MAC"
+ * with a 10-byte MAC over "purpose:ID:SALT", described in core.h. It has
+ * no expiry: the addresses carrying it (VERP return paths, the
+ * List-Unsubscribe mailto) must work as long as the mail exists.
  */
 #include <string.h>
 
@@ -116,4 +121,84 @@ token_verify(const struct token_key *key, const char *purpose,
 	if (expires != 0 && now > expires)
 		return TOKEN_EXPIRED;
 	return TOKEN_VALID;
+}
+
+/* ---- short tokens: "ID-MAC" for address local parts ---- */
+
+#define SHORT_MAC 10
+
+static void
+short_mac(const struct token_key *key, const char *purpose, uint64_t id, const char *salt,
+	  unsigned char mac[HMAC_SHA256_LEN])
+{
+	struct buf msg;
+
+	buf_init(&msg, 0);
+	buf_printf(&msg, "%s:%llu:%s", purpose, (unsigned long long)id, salt ? salt : "");
+	hmac_sha256(key->secret, key->len, msg.data, msg.len, mac);
+	buf_free(&msg);
+}
+
+void
+token_short_make(const struct token_key *key, const char *purpose, uint64_t id,
+		 const char *salt, char out[TOKEN_SHORT_MAX])
+{
+	unsigned char mac[HMAC_SHA256_LEN];
+	struct buf b;
+
+	short_mac(key, purpose, id, salt, mac);
+	buf_init(&b, TOKEN_SHORT_MAX - 1);
+	buf_printf(&b, "%llu-", (unsigned long long)id);
+	hex_encode(&b, mac, SHORT_MAC);
+	memcpy(out, b.data, b.len + 1);
+	buf_free(&b);
+}
+
+/* split "ID-MAC": 1-20 digits without a leading zero, '-', 20 hex digits */
+static int
+short_split(const char *s, size_t len, uint64_t *id, const char **mac)
+{
+	uint64_t v = 0;
+	size_t i = 0;
+
+	while (i < len && s[i] >= '0' && s[i] <= '9') {
+		if (v > (UINT64_MAX - (uint64_t)(s[i] - '0')) / 10)
+			return NF_ERR_INVALID;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+		i++;
+	}
+	if (i == 0 || i > 20 || (s[0] == '0' && i > 1) || i >= len || s[i] != '-' ||
+	    len - i - 1 != SHORT_MAC * 2)
+		return NF_ERR_INVALID;
+	*id = v;
+	*mac = s + i + 1;
+	return NF_OK;
+}
+
+int
+token_short_peek(const char *s, size_t len, uint64_t *id)
+{
+	const char *mac;
+
+	return short_split(s, len, id, &mac);
+}
+
+enum token_check
+token_short_verify(const struct token_key *key, const char *purpose, const char *s, size_t len,
+		   const char *salt)
+{
+	unsigned char mac[HMAC_SHA256_LEN];
+	const char *hex;
+	struct buf given;
+	uint64_t id;
+	int ok;
+
+	if (short_split(s, len, &id, &hex) != NF_OK)
+		return TOKEN_BAD;
+	buf_init(&given, SHORT_MAC);
+	ok = hex_decode(&given, hex, SHORT_MAC * 2) == NF_OK && given.len == SHORT_MAC;
+	short_mac(key, purpose, id, salt, mac);
+	ok = ok && ct_equal(mac, given.data, SHORT_MAC);
+	buf_free(&given);
+	return ok ? TOKEN_VALID : TOKEN_BAD;
 }

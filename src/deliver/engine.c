@@ -219,7 +219,7 @@ deliver_wake_all(struct deliver *d)
 			(void)!write(d->engines[i].wake_fd, &one, sizeof(one));
 }
 
-static int
+int
 engine_stopping(struct deliver *d)
 {
 	int s;

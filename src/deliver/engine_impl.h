@@ -91,6 +91,7 @@ struct deliver {
 /* engine.c */
 void deliver_wake_all(struct deliver *d);	/* lock not held */
 int64_t engine_now(void);
+int engine_stopping(struct deliver *d);		/* lock not held */
 void engine_stat_add(struct deliver *d, uint64_t *field, uint64_t n);
 /* load the prepared alert for alert_id (one cached per thread) */
 int engine_prepare_alert(struct engine *e, int64_t alert_id);

@@ -270,11 +270,12 @@ shard_pump(struct engine *e)
 {
 	struct shard_run *r = e->run;
 	const struct deliver_config *c = &e->d->cfg;
-	int worked = 0;
+	int worked = 0, stopping = engine_stopping(e->d);
 
 	while (r->inflight > 0 && batch_commit(e, r))
 		worked = 1;
-	while (!r->exhausted && !r->cancelled && !r->lost &&
+	/* stopping: finish what is in flight, fetch nothing new */
+	while (!r->exhausted && !r->cancelled && !r->lost && !stopping &&
 	       r->inflight < c->batches_in_flight && batch_start(e, r))
 		worked = 1;
 	if (engine_now() - r->last_renew >= c->lease_secs / 3 && !r->lost) {
@@ -282,9 +283,12 @@ shard_pump(struct engine *e)
 			r->cancelled = 1;	/* cancelled or taken over: stop fetching */
 		r->last_renew = engine_now();
 	}
-	if (r->inflight == 0 && (r->exhausted || r->cancelled || r->lost)) {
+	if (r->inflight == 0 && (r->exhausted || r->cancelled || r->lost || stopping)) {
 		if (r->exhausted && !r->cancelled && !r->lost)
 			shard_finish(e, r);
+		else if (!r->cancelled && !r->lost)
+			/* drained mid-shard: hand the lease back so a restart resumes at once */
+			store_shard_renew(e->store, r->shard.id, c->owner, engine_now(), 0);
 		shard_release(e);
 		worked = 1;
 	}

@@ -195,6 +195,9 @@ smtp_pool_conn_failed(struct smtp_pool *p, struct smtp_conn *c, int code,
 	snprintf(r->last_enhanced, sizeof(r->last_enhanced), "%s", enhanced ? enhanced : "");
 	snprintf(r->last_text, sizeof(r->last_text), "%s", text);
 	log_event(LOG_WARN, "smtp.conn.failed", "relay", r->url.host, "why", text, NULL);
+	/* connections opened together fail together: one outage, one step of back-off */
+	if (!relay_up(r, smtp_loop_now(p->loop)))
+		return;
 	if (r->fails <= p->opt.retries && code < 500)
 		return;
 	r->downs++;

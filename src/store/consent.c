@@ -4,8 +4,9 @@
  * Owns: consent_events rows. The ledger is the proof of consent: who (the
  * subscriber), for what (alerts or marketing), what happened (given,
  * withdrawn, confirmed), when, through which door (form, api, one-click,
- * an import's stated source), from where (ip, user agent), and exactly what
- * they were shown (a wording version and a hash of the text). Rows are only
+ * an import's stated source), from where (ip, user agent), exactly what
+ * they were shown (a wording version and a hash of the text), and, for a
+ * change to one list's membership, which list. Rows are only
  * ever added; the schema's triggers refuse changes, but for an erasure
  * blanking ip and user agent.
  */
@@ -17,7 +18,14 @@ int
 store_consent_add(struct store *s, int64_t subscriber_id, enum store_purpose p,
 		  enum store_action a, const struct store_consent_in *ev)
 {
-	struct store_param prm[9];
+	return store_consent_add_list(s, subscriber_id, p, a, ev, 0);
+}
+
+int
+store_consent_add_list(struct store *s, int64_t subscriber_id, enum store_purpose p,
+		       enum store_action a, const struct store_consent_in *ev, int64_t list_id)
+{
+	struct store_param prm[10];
 
 	if (ev == NULL || ev->source == NULL || *ev->source == '\0') {
 		store_set_err(s, "a consent event needs a source");
@@ -32,7 +40,8 @@ store_consent_add(struct store *s, int64_t subscriber_id, enum store_purpose p,
 	prm[6] = SP_TEXT(ev->user_agent);
 	prm[7] = SP_TEXT(ev->wording_version);
 	prm[8] = SP_TEXT(ev->wording_hash);
-	return store_exec(s, Q_CONSENT_ADD, prm, 9, NULL, NULL, NULL);
+	prm[9] = list_id > 0 ? SP_INT(list_id) : SP_NULL;
+	return store_exec(s, Q_CONSENT_ADD, prm, 10, NULL, NULL, NULL);
 }
 
 int

@@ -88,3 +88,21 @@ store_retries_claim(struct store *s, int64_t now, int64_t lease_secs, size_t max
 	*n = l.n;
 	return rc;
 }
+
+int
+store_deliveries_of(struct store *s, int64_t subscriber_id, struct store_delivery ***out,
+		    size_t *n)
+{
+	struct store_ptrs l = { NULL, 0, 0 };
+	struct store_param p = SP_INT(subscriber_id);
+	int rc = store_exec(s, Q_DELIV_OF, &p, 1, collect_delivery, &l, NULL);
+
+	if (rc != NF_OK) {
+		store_delivery_list_free((struct store_delivery **)l.items, l.n);
+		l.items = NULL;
+		l.n = 0;
+	}
+	*out = (struct store_delivery **)l.items;
+	*n = l.n;
+	return rc;
+}

@@ -170,6 +170,17 @@ deliver_rows(PGresult *res, store_row_fn fn, void *arg)
 
 #define PG_MAX_PARAMS 16
 
+/* a parameter in libpq's text form; ints are written into room */
+static const char *
+param_text(const struct store_param *p, char room[24])
+{
+	if (p->type == STORE_P_INT) {
+		snprintf(room, 24, "%lld", (long long)p->i);
+		return room;
+	}
+	return p->type == STORE_P_TEXT ? p->s : NULL;
+}
+
 static int
 pg_exec(struct store *s, enum store_q q, const struct store_param *p, size_t np,
 	store_row_fn fn, void *arg, int64_t *changes)
@@ -185,13 +196,8 @@ pg_exec(struct store *s, enum store_q q, const struct store_param *p, size_t np,
 		log_panic("store: %s has %zu parameters", store_queries[q].name, np);
 	if ((rc = ensure_connected(s)) != NF_OK || (rc = prepare(s, q, np)) != NF_OK)
 		return rc;
-	for (i = 0; i < np; i++) {
-		values[i] = p[i].type == STORE_P_TEXT ? p[i].s : NULL;
-		if (p[i].type == STORE_P_INT) {
-			snprintf(ints[i], sizeof(ints[i]), "%lld", (long long)p[i].i);
-			values[i] = ints[i];
-		}
-	}
+	for (i = 0; i < np; i++)
+		values[i] = param_text(&p[i], ints[i]);
 	res = PQexecPrepared(IMPL(s)->conn, store_queries[q].name, (int)np, values, NULL, NULL, 0);
 	st = PQresultStatus(res);
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
@@ -200,6 +206,36 @@ pg_exec(struct store *s, enum store_q q, const struct store_param *p, size_t np,
 		*changes = strtoll(PQcmdTuples(res), NULL, 10);
 	rc = fn ? deliver_rows(res, fn, arg) : NF_OK;
 	PQclear(res);
+	return rc;
+}
+
+/* an ad-hoc statement (whole-database tools): parsed each time, never prepared */
+static int
+pg_query(struct store *s, const char *sql, const struct store_param *p, size_t np,
+	 store_row_fn fn, void *arg)
+{
+	char (*ints)[24] = xcalloc(np + 1, sizeof(*ints));
+	const char **values = xcalloc(np + 1, sizeof(*values));
+	PGresult *res;
+	ExecStatusType st;
+	size_t i;
+	int rc;
+
+	if ((rc = ensure_connected(s)) != NF_OK)
+		goto out;
+	for (i = 0; i < np; i++)
+		values[i] = param_text(&p[i], ints[i]);
+	res = PQexecParams(IMPL(s)->conn, sql, (int)np, NULL, values, NULL, NULL, 0);
+	st = PQresultStatus(res);
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+		rc = fail_result(s, res, "query");
+		goto out;
+	}
+	rc = fn ? deliver_rows(res, fn, arg) : NF_OK;
+	PQclear(res);
+out:
+	free(ints);
+	free(values);
 	return rc;
 }
 
@@ -356,6 +392,7 @@ const struct store_ops store_pg_ops = {
 	.commit = pg_commit,
 	.rollback = pg_rollback,
 	.exec = pg_exec,
+	.query = pg_query,
 	.script = pg_script,
 	.lock_schema = pg_lock_schema,
 	.describe = pg_describe,

@@ -17,7 +17,8 @@
 /* read by rows.c: subscriber_from_row */
 /* email_display is stored only when it differs from email (store/subscribers.c) */
 #define SUB_COLS "s.id, s.email, s.email_key, coalesce(s.email_display, s.email), s.name," \
-	" s.status, s.created_at, s.confirmed_at, s.confirm_sent_at, s.token_salt, s.marketing"
+	" s.status, s.created_at, s.confirmed_at, s.confirm_sent_at, s.token_salt, s.marketing," \
+	" s.soft_bounces"
 /* read by rows.c: alert_from_row */
 #define ALERT_COLS "a.id, a.article_id, a.list_id, a.state, a.total," \
 	" (SELECT coalesce(sum(sh.sent), 0) FROM alert_shards sh WHERE sh.alert_id = a.id)" \
@@ -49,6 +50,20 @@
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
 #define ALERT_ADD "INSERT INTO alerts (article_id, list_id, state, total, created_at," \
 	" finished_at) VALUES ($1, $2, $3, $4, $5, $6)"
+
+/*
+ * A withdrawal of alerts consent (ce) that alert a is blamed for: by one of
+ * its recipients (an id within its shards' span), about the subscription
+ * or a's list, within $2 seconds of a, and before the list's next alert.
+ */
+#define BLAME_WINDOW \
+	" ce.purpose = 'alerts' AND ce.action = 'withdrawn'" \
+	" AND (ce.list_id IS NULL OR ce.list_id = a.list_id)" \
+	" AND ce.at >= a.created_at AND ce.at < a.created_at + $2" \
+	" AND ce.subscriber_id <= (SELECT coalesce(max(sh.hi), 0) FROM alert_shards sh" \
+	"  WHERE sh.alert_id = a.id)" \
+	" AND NOT EXISTS (SELECT 1 FROM alerts n WHERE n.list_id = a.list_id" \
+	"  AND n.id > a.id AND n.created_at <= ce.at)"
 
 #define EDITOR_ADD "INSERT INTO editors (name, email, password_hash, created_at)" \
 	" VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING"
@@ -106,8 +121,8 @@ const struct store_query store_queries[Q_COUNT] = {
 		"UPDATE subscribers SET confirm_sent_at = $2 WHERE id = $1", NULL, NULL },
 	[Q_SUB_ERASE] = { "sub_erase",
 		"UPDATE subscribers SET email = NULL, email_key = NULL, email_display = NULL,"
-		" name = NULL, status = 'erased', marketing = 0, token_salt = $2 WHERE id = $1",
-		NULL, NULL },
+		" name = NULL, status = 'erased', marketing = 0, soft_bounces = 0, token_salt = $2"
+		" WHERE id = $1", NULL, NULL },
 	/* through the primary key (list_id, subscriber_id): lists are few */
 	[Q_SUB_UNLIST] = { "sub_unlist",
 		"DELETE FROM memberships WHERE subscriber_id = $1"
@@ -141,12 +156,13 @@ const struct store_query store_queries[Q_COUNT] = {
 
 	[Q_CONSENT_ADD] = { "consent_add",
 		"INSERT INTO consent_events (subscriber_id, purpose, action, at, source, ip,"
-		" user_agent, wording_version, wording_hash)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", NULL, NULL },
+		" user_agent, wording_version, wording_hash, list_id)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", NULL, NULL },
 	[Q_CONSENT_LIST] = { "consent_list",
-		"SELECT id, subscriber_id, purpose, action, at, source, ip, user_agent,"
-		" wording_version, wording_hash FROM consent_events"
-		" WHERE subscriber_id = $1 ORDER BY id", NULL, NULL },
+		"SELECT c.id, c.subscriber_id, c.purpose, c.action, c.at, c.source, c.ip,"
+		" c.user_agent, c.wording_version, c.wording_hash, l.name FROM consent_events c"
+		" LEFT JOIN lists l ON l.id = c.list_id"
+		" WHERE c.subscriber_id = $1 ORDER BY c.id", NULL, NULL },
 	[Q_CONSENT_SCRUB] = { "consent_scrub",
 		"UPDATE consent_events SET ip = NULL, user_agent = NULL WHERE subscriber_id = $1"
 		" AND (ip IS NOT NULL OR user_agent IS NOT NULL)", NULL, NULL },
@@ -268,33 +284,42 @@ const struct store_query store_queries[Q_COUNT] = {
 		"DELETE FROM editor_sessions WHERE editor_id = $1", NULL, NULL },
 	[Q_SESSION_PURGE] = { "session_purge",
 		"DELETE FROM editor_sessions WHERE expires_at <= $1", NULL, NULL },
-	/* $1 is a midnight: (at - $1) / 86400 is the day's number from it, on both */
+	/*
+	 * $1 is a midnight: (at - $1) / 86400 is the day's number from it, on
+	 * both. Rows about the subscription as a whole (list_id NULL) and about
+	 * the list $3 count; a topic list joined or left does not.
+	 */
 	[Q_AUDIENCE_DAILY] = { "audience_daily",
 		"SELECT (at - $1) / 86400,"
 		" sum(CASE WHEN action = 'given' THEN 1 ELSE 0 END),"
 		" sum(CASE WHEN action = 'confirmed' THEN 1 ELSE 0 END),"
 		" sum(CASE WHEN action = 'withdrawn' THEN 1 ELSE 0 END)"
 		" FROM consent_events WHERE purpose = 'alerts' AND at >= $1 AND at < $2"
+		" AND (list_id IS NULL OR list_id = $3)"
 		" GROUP BY 1 ORDER BY 1", NULL, NULL },
 	/*
-	 * Each alert with its headline, bounces and the unsubscribes it caused
-	 * (store.h says which count): withdrawals by recipients within $2
-	 * seconds, unless a later alert of the same list came before them.
+	 * Each alert with its headline, its bounces and the unsubscribes it
+	 * caused (store.h says which count). Bounces: permanent failures of
+	 * this alert whose address bounced, plus recipients whose consent was
+	 * withdrawn by a returned message (now bounced) in the alert's window.
+	 * Unsubscribes: other withdrawals by recipients in the window. Both
+	 * start from the alert's own rows or the ledger's time index, never
+	 * from the whole subscriber table.
 	 */
 	[Q_ALERT_REPORT] = { "alert_report",
 		"SELECT " ALERT_COLS ", ar.headline,"
 		" (SELECT count(*) FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id"
 		"  WHERE d.alert_id = a.id AND d.kind = 'perm' AND (s.status = 'bounced'"
 		"  OR EXISTS (SELECT 1 FROM suppressions x WHERE x.email_key = s.email_key"
-		"   AND x.reason = 'bounce'))),"
+		"   AND (x.reason = 'bounce' OR x.reason = 'soft-bounce'))))"
+		" + (SELECT count(DISTINCT ce.subscriber_id) FROM consent_events ce"
+		"  JOIN subscribers s ON s.id = ce.subscriber_id WHERE s.status = 'bounced' AND "
+		BLAME_WINDOW
+		"  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.alert_id = a.id"
+		"   AND d.subscriber_id = ce.subscriber_id AND d.kind = 'perm')),"
 		" (SELECT count(DISTINCT ce.subscriber_id) FROM consent_events ce"
-		"  JOIN subscribers s ON s.id = ce.subscriber_id"
-		"  WHERE ce.purpose = 'alerts' AND ce.action = 'withdrawn' AND s.status <> 'bounced'"
-		"  AND ce.at >= a.created_at AND ce.at < a.created_at + $2"
-		"  AND ce.subscriber_id <= (SELECT coalesce(max(sh.hi), 0) FROM alert_shards sh"
-		"   WHERE sh.alert_id = a.id)"
-		"  AND NOT EXISTS (SELECT 1 FROM alerts n WHERE n.list_id = a.list_id"
-		"   AND n.id > a.id AND n.created_at <= ce.at))"
+		"  JOIN subscribers s ON s.id = ce.subscriber_id WHERE s.status <> 'bounced' AND "
+		BLAME_WINDOW ")"
 		" FROM alerts a JOIN articles ar ON ar.id = a.article_id"
 		" ORDER BY a.id DESC LIMIT $1", NULL, NULL },
 
@@ -314,4 +339,34 @@ const struct store_query store_queries[Q_COUNT] = {
 	[Q_IMPORT_IDS] = { "import_ids", NULL,
 		"SELECT nextval(pg_get_serial_sequence('subscribers', 'id'))"
 		" FROM generate_series(1, $1::integer)", NULL },
+
+	/* ---- leaving and privacy: lists.c, bounces.c, deliveries.c, suppress.c, privacy.c ---- */
+	[Q_LISTS_OF] = { "lists_of",
+		"SELECT l.id, l.name, CASE WHEN EXISTS (SELECT 1 FROM memberships m"
+		"  WHERE m.list_id = l.id AND m.subscriber_id = $1) THEN 1 ELSE 0 END"
+		" FROM lists l ORDER BY l.id", NULL, NULL },
+	[Q_SUB_SOFT_BOUNCE] = { "sub_soft_bounce",
+		"UPDATE subscribers SET soft_bounces = soft_bounces + 1 WHERE id = $1"
+		" AND status <> 'erased' RETURNING soft_bounces", NULL, NULL },
+	[Q_SUB_SOFT_RESET] = { "sub_soft_reset",
+		"UPDATE subscribers SET soft_bounces = 0 WHERE id = $1 AND soft_bounces <> 0",
+		NULL, NULL },
+	[Q_DELIV_OF] = { "deliv_of",
+		"SELECT " DELIV_COLS " FROM deliveries WHERE subscriber_id = $1 ORDER BY alert_id",
+		NULL, NULL },
+	[Q_SUPP_GET] = { "supp_get",
+		"SELECT reason, at, CASE WHEN email_key IS NULL THEN 'keyed-hash' ELSE 'address' END"
+		" FROM suppressions WHERE email_key = $1 OR key_hash = $2 ORDER BY id LIMIT 1",
+		NULL, NULL },
+	[Q_INBOUND_SEEN] = { "inbound_seen",
+		"INSERT INTO inbound_seen (hash, kind, at) VALUES ($1, $2, $3)"
+		" ON CONFLICT (hash) DO NOTHING", NULL, NULL },
+	/*
+	 * Unconfirmed for long enough: pending, made before the cutoff, and no
+	 * confirmation mail since (a person who left and signed up again is
+	 * sent a new one, and waits from then on).
+	 */
+	[Q_PENDING_OLD] = { "pending_old",
+		"SELECT s.id FROM subscribers s WHERE s.status = 'pending' AND s.created_at < $1"
+		" AND coalesce(s.confirm_sent_at, 0) < $1 ORDER BY s.id LIMIT $2", NULL, NULL },
 };

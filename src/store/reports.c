@@ -39,7 +39,7 @@ int
 store_audience_daily(struct store *s, int64_t from, struct store_audience_day *days, size_t ndays)
 {
 	struct audience a = { days, ndays };
-	struct store_param p[2];
+	struct store_param p[3];
 	int64_t start;
 	size_t i;
 
@@ -54,7 +54,8 @@ store_audience_daily(struct store *s, int64_t from, struct store_audience_day *d
 	}
 	p[0] = SP_INT(start);
 	p[1] = SP_INT(start + (int64_t)ndays * DAY);
-	return store_exec(s, Q_AUDIENCE_DAILY, p, 2, take_day, &a, NULL);
+	p[2] = SP_INT(s->default_list);
+	return store_exec(s, Q_AUDIENCE_DAILY, p, 3, take_day, &a, NULL);
 }
 
 /* ALERT_COLS, then headline, bounces, unsubscribes */

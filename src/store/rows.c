@@ -103,7 +103,7 @@ row_pack_into(void *obj, const struct store_row *r, const struct store_strmap *m
 #define SUB(field) offsetof(struct store_subscriber, field)
 static const struct store_strmap sub_map[] = {
 	{ 1, SUB(email) }, { 2, SUB(email_key) }, { 3, SUB(email_display) }, { 4, SUB(name) },
-	{ 9, SUB(token_salt) }, { 11, SUB(lists) },
+	{ 9, SUB(token_salt) }, { 12, SUB(lists) },
 };
 
 static void
@@ -119,6 +119,7 @@ sub_numbers(struct store_subscriber *x, const struct store_row *r)
 	x->confirmed_at = store_col_int(r, 7);
 	x->confirm_sent_at = store_col_int(r, 8);
 	x->marketing = store_col_int(r, 10) != 0;
+	x->soft_bounces = (int)store_col_int(r, 11);
 }
 
 struct store_subscriber *
@@ -184,7 +185,7 @@ store_batch_add(void *arg, const struct store_row *r)
 #define EV(field) offsetof(struct store_consent, field)
 static const struct store_strmap consent_map[] = {
 	{ 5, EV(source) }, { 6, EV(ip) }, { 7, EV(user_agent) },
-	{ 8, EV(wording_version) }, { 9, EV(wording_hash) },
+	{ 8, EV(wording_version) }, { 9, EV(wording_hash) }, { 10, EV(list) },
 };
 
 struct store_consent *

@@ -18,6 +18,13 @@
  *  - busy_timeout (5 s, ?timeout=MS): another process holding the write lock
  *    makes us wait, not fail; past the timeout the call returns NF_ERR_TEMP.
  *  - foreign_keys=ON: memberships and ledger rows cannot point at nothing.
+ *  - secure_delete=ON: freed space (a deleted row, an address blanked by an
+ *    erasure, an index entry) is overwritten with zeros, so no copy of an
+ *    erased address lingers in the file's free space. The old pages still
+ *    sit in the WAL until a checkpoint: store_sqlite_checkpoint truncates
+ *    it after an erasure. A database written before this setting should be
+ *    VACUUMed once.
+ *    Costs a little more I/O on deletes only.
  *  - cache_size 32 MiB (below).
  *  - Every write transaction is BEGIN IMMEDIATE: it takes the single writer
  *    lock at the start, so two writers queue instead of deadlocking on a
@@ -145,7 +152,27 @@ sq_open(struct store *s, const struct store_url *u)
 		return rc;
 	if ((rc = pragma(s, "PRAGMA cache_size=" SQLITE_CACHE_KIB)) != NF_OK)
 		return rc;
+	if ((rc = pragma(s, "PRAGMA secure_delete=ON")) != NF_OK)
+		return rc;
 	return pragma(s, "PRAGMA foreign_keys=ON");
+}
+
+/*
+ * store_sqlite_checkpoint - copy the WAL into the database and truncate it
+ * to zero bytes: until then the log holds the page images from before an
+ * erasure. Readers in other connections make it wait (busy_timeout) and,
+ * past that, give up with NF_ERR_TEMP; a later checkpoint finishes the job.
+ */
+int
+store_sqlite_checkpoint(struct store *s)
+{
+	int logged = 0, done = 0;
+	int rc = sqlite3_wal_checkpoint_v2(IMPL(s)->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+					   &logged, &done);
+
+	if (rc == SQLITE_OK)
+		return NF_OK;
+	return fail(s, rc, "wal_checkpoint");
 }
 
 static void
@@ -200,15 +227,13 @@ statement(struct store *s, enum store_q q, sqlite3_stmt **out)
 	return NF_OK;
 }
 
+/* bind_params - the parameters into st; SQLite's result code */
 static int
-bind(struct store *s, sqlite3_stmt *st, enum store_q q, const struct store_param *p, size_t np)
+bind_params(sqlite3_stmt *st, const struct store_param *p, size_t np)
 {
 	size_t i;
 	int rc = SQLITE_OK;
 
-	if ((size_t)sqlite3_bind_parameter_count(st) != np)
-		log_panic("store: %s takes %d parameters, given %zu", store_queries[q].name,
-			  sqlite3_bind_parameter_count(st), np);
 	for (i = 0; i < np && rc == SQLITE_OK; i++) {
 		switch (p[i].type) {
 		case STORE_P_NULL:
@@ -222,6 +247,18 @@ bind(struct store *s, sqlite3_stmt *st, enum store_q q, const struct store_param
 			break;
 		}
 	}
+	return rc;
+}
+
+static int
+bind(struct store *s, sqlite3_stmt *st, enum store_q q, const struct store_param *p, size_t np)
+{
+	int rc;
+
+	if ((size_t)sqlite3_bind_parameter_count(st) != np)
+		log_panic("store: %s takes %d parameters, given %zu", store_queries[q].name,
+			  sqlite3_bind_parameter_count(st), np);
+	rc = bind_params(st, p, np);
 	return rc == SQLITE_OK ? NF_OK : fail(s, rc, store_queries[q].name);
 }
 
@@ -258,29 +295,36 @@ rowid_row(struct store *s, store_row_fn fn, void *arg)
 	return fn(arg, &row);
 }
 
+/* step_rows - run st to the end, handing each row to fn (may be NULL) */
 static int
-sq_exec(struct store *s, enum store_q q, const struct store_param *p, size_t np,
-	store_row_fn fn, void *arg, int64_t *changes)
+step_rows(struct store *s, sqlite3_stmt *st, store_row_fn fn, void *arg, const char *what)
 {
 	struct store_row row;
-	sqlite3_stmt *st = NULL;
 	int rc, src;
 
-	if ((rc = statement(s, q, &st)) != NF_OK)
-		return rc;
-	if ((rc = bind(s, st, q, p, np)) != NF_OK)
-		goto out;
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		if (fn == NULL)
 			continue;
 		fill_row(st, &row);
 		if ((rc = fn(arg, &row)) != NF_OK)
-			goto out;
+			return rc;
 	}
-	if (src != SQLITE_DONE) {
-		rc = fail(s, src, store_queries[q].name);
+	return src == SQLITE_DONE ? NF_OK : fail(s, src, what);
+}
+
+static int
+sq_exec(struct store *s, enum store_q q, const struct store_param *p, size_t np,
+	store_row_fn fn, void *arg, int64_t *changes)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = statement(s, q, &st)) != NF_OK)
+		return rc;
+	if ((rc = bind(s, st, q, p, np)) != NF_OK)
 		goto out;
-	}
+	if ((rc = step_rows(s, st, fn, arg, store_queries[q].name)) != NF_OK)
+		goto out;
 	if (changes)
 		*changes = sqlite3_changes64(IMPL(s)->db);
 	if (store_queries[q].sqlite_rowid && fn && sqlite3_changes64(IMPL(s)->db) > 0)
@@ -289,6 +333,34 @@ out:
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return rc;
+}
+
+/* an ad-hoc statement (whole-database tools): prepared, run and finalized */
+static int
+sq_query(struct store *s, const char *sql, const struct store_param *p, size_t np,
+	 store_row_fn fn, void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	char *text = sqlite_text(sql);
+	int rc, src;
+
+	src = sqlite3_prepare_v2(IMPL(s)->db, text, -1, &st, NULL);
+	free(text);
+	if (src != SQLITE_OK)
+		return fail(s, src, "query");
+	if ((src = bind_params(st, p, np)) != SQLITE_OK)
+		rc = fail(s, src, "query");
+	else
+		rc = step_rows(s, st, fn, arg, "query");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* the connection itself, for the online backup (store/backup.c) */
+struct sqlite3 *
+store_sqlite_db(struct store *s)
+{
+	return s->ops->dialect == STORE_SQLITE ? IMPL(s)->db : NULL;
 }
 
 static int
@@ -374,6 +446,7 @@ const struct store_ops store_sqlite_ops = {
 	.commit = sq_commit,
 	.rollback = sq_rollback,
 	.exec = sq_exec,
+	.query = sq_query,
 	.script = sq_script,
 	.lock_schema = sq_lock_schema,
 	.describe = sq_describe,

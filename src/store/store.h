@@ -48,6 +48,12 @@ struct store;
 /* open the store at url and bring its schema up to date */
 int store_open(const char *url, struct store **out);
 void store_close(struct store *s);
+/*
+ * store_probe - whether store_open(url) would work, changing nothing: the
+ * URL parses, an SQLite file is a readable database or can be created, a
+ * PostgreSQL server accepts the connection. err says why not.
+ */
+int store_probe(const char *url, char *err, size_t errlen);
 /* the last error from the database, for logs ("" when none) */
 const char *store_errmsg(const struct store *s);
 /* "sqlite" or "postgresql" */
@@ -98,6 +104,7 @@ struct store_subscriber {
 	const char *token_salt;		/* hex; changing it revokes every link */
 	int marketing;
 	const char *lists;		/* space-separated list names, export only */
+	int soft_bounces;		/* soft bounces in a row (inbound DSNs) */
 };
 void store_subscriber_free(struct store_subscriber *sub);
 
@@ -121,6 +128,7 @@ struct store_consent {
 	enum store_action action;
 	int64_t at;
 	const char *source, *ip, *user_agent, *wording_version, *wording_hash;
+	const char *list;		/* the list a membership change was about, or NULL */
 };
 void store_consent_free(struct store_consent *ev);
 void store_consent_list_free(struct store_consent **evs, size_t n);
@@ -208,6 +216,82 @@ int store_list_ensure(struct store *s, const char *name, int64_t *id);
 int store_list_get(struct store *s, const char *name, int64_t *id);
 int store_membership_add(struct store *s, int64_t subscriber_id, int64_t list_id);
 int store_membership_remove(struct store *s, int64_t subscriber_id, int64_t list_id);
+
+/* a list, and whether one subscriber is on it (store_lists_of) */
+struct store_list {
+	int64_t id;
+	const char *name;
+	int member;
+};
+void store_list_list_free(struct store_list **ls, size_t n);
+/* every list in id order, each saying whether subscriber_id is a member */
+int store_lists_of(struct store *s, int64_t subscriber_id, struct store_list ***out, size_t *n);
+/*
+ * store_membership_set - join (on) or leave a list, with the ledger row
+ * (alerts given or withdrawn, naming the list) in the same transaction;
+ * nothing is written when the membership is already so (*changed = 0).
+ * NF_ERR_INVALID for an erased subscriber. changed may be NULL.
+ */
+int store_membership_set(struct store *s, int64_t subscriber_id, int64_t list_id, int on,
+			 const struct store_consent_in *ev, int *changed);
+
+/* ---- leaving: bounces, complaints (bounces.c), erasure and purging (privacy.c) ---- */
+
+/*
+ * store_subscriber_suppress - a hard bounce or a complaint: the address key
+ * goes on the suppression list with reason ("bounce", "complaint") and the
+ * status moves to `to` (bounced or unsubscribed; the ledger row as
+ * store_subscriber_set_status writes it), in one transaction. Already
+ * there: nothing changes. NF_ERR_INVALID once erased.
+ */
+int store_subscriber_suppress(struct store *s, int64_t id, const char *reason,
+			      enum store_sub_status to, const struct store_consent_in *ev);
+/*
+ * store_subscriber_soft_bounce - one more soft bounce in a row; *count is
+ * the new count. At limit (> 0) the address is suppressed ("soft-bounce")
+ * and the subscriber becomes bounced: *suppressed = 1.
+ */
+int store_subscriber_soft_bounce(struct store *s, int64_t id, int limit,
+				 const struct store_consent_in *ev, int *count, int *suppressed);
+/* a delivery that worked (a success DSN): the row of soft bounces is broken */
+int store_subscriber_soft_reset(struct store *s, int64_t id);
+
+enum store_erase_mode {
+	STORE_ERASE_SUPPRESS,		/* never mail the address again: keyed hash kept */
+	STORE_ERASE_FORGET		/* no new suppression (one already there stays, hashed) */
+};
+/* store_subscriber_erase with the choice (store_subscriber_erase is SUPPRESS) */
+int store_subscriber_erase_as(struct store *s, int64_t id, const char *source,
+			      enum store_erase_mode mode);
+/*
+ * store_subscribers_purge - forget (STORE_ERASE_FORGET) pending signups
+ * made before `before` and sent no confirmation mail since, at most max of
+ * them; *n says how many.
+ */
+int store_subscribers_purge(struct store *s, int64_t before, size_t max, int64_t *n);
+/*
+ * store_scrub - after deleting personal data, leave no copy in the files:
+ * SQLite (whose secure_delete already zeroes freed space) checkpoints and
+ * truncates the write-ahead log, which still holds the old pages; NF_ERR_TEMP
+ * when readers kept it from finishing (the next checkpoint will). PostgreSQL:
+ * nothing (the old row versions are vacuumed away by autovacuum).
+ */
+int store_scrub(struct store *s);
+
+/*
+ * store_suppression_get - the suppression of this key, by address or keyed
+ * hash: *reason (caller frees), *at, and *form "address" or "keyed-hash"
+ * (static). NF_ERR_NOTFOUND when there is none.
+ */
+int store_suppression_get(struct store *s, const char *email_key, char **reason, int64_t *at,
+			  const char **form);
+/*
+ * store_inbound_seen - record that an inbound message (named by its
+ * Message-ID or digest; only a keyed hash of the name is stored) was
+ * processed: *fresh = 1 the first time, 0 after. Inside the caller's
+ * transaction, so a message whose handling failed is not marked.
+ */
+int store_inbound_seen(struct store *s, const char *name, const char *kind, int *fresh);
 
 /* ---- bulk import (atomic per batch; re-running skips what is there) ---- */
 
@@ -347,6 +431,9 @@ int store_delivery_temp(struct store *s, int64_t alert_id, int64_t subscriber_id
 			int64_t next_attempt_at, const char *reply);
 int store_delivery_perm(struct store *s, int64_t alert_id, int64_t subscriber_id,
 			const char *reply);
+/* a subscriber's failed deliveries (export) */
+int store_deliveries_of(struct store *s, int64_t subscriber_id,
+			struct store_delivery ***out, size_t *n);
 /* a retry was accepted: the record goes and the alert's sent count grows */
 int store_delivery_sent(struct store *s, int64_t alert_id, int64_t subscriber_id);
 /*
@@ -356,6 +443,29 @@ int store_delivery_sent(struct store *s, int64_t alert_id, int64_t subscriber_id
  */
 int store_retries_claim(struct store *s, int64_t now, int64_t lease_secs, size_t max,
 			struct store_delivery ***out, size_t *n);
+
+/* ---- the whole database (backup.c, copy.c) ---- */
+
+/*
+ * store_backup - a consistent copy of a running SQLite store in path, made
+ * with SQLite's online backup API while others go on reading and writing:
+ * written to path.tmp, checked (PRAGMA quick_check), synced, renamed into
+ * place. An existing path is replaced only with overwrite. NF_ERR_INVALID
+ * on PostgreSQL, which is backed up with pg_dump.
+ */
+int store_backup(struct store *s, const char *path, int overwrite);
+
+/*
+ * store_copy - every row of every table of from into to, ids preserved:
+ * from is read in one snapshot, batch rows at a time in key order; each
+ * table is written in one transaction on to, and on PostgreSQL its identity
+ * sequence is then set past the largest id. to must be empty (migrated,
+ * nothing added). progress (may be NULL) hears each table and its rows.
+ * Errors say which table in store_errmsg(to) or store_errmsg(from).
+ */
+typedef void (*store_copy_fn)(void *arg, const char *table, int64_t rows);
+int store_copy(struct store *from, struct store *to, size_t batch, store_copy_fn progress,
+	       void *arg);
 
 /* ---- wake-ups across processes (PostgreSQL LISTEN/NOTIFY) ----
  *
@@ -438,7 +548,7 @@ int store_session_purge(struct store *s, int64_t now, int64_t *n);
 
 /* ---- reports for the newsroom ---- */
 
-/* one day of the audience, from the consent ledger (alerts purpose) */
+/* one day of the breaking-news audience, from the consent ledger (alerts purpose) */
 struct store_audience_day {
 	int64_t day;			/* unix time of the day's start (UTC) */
 	int64_t signups;		/* consent given (a form, the API, an import) */
@@ -457,12 +567,13 @@ int store_audience_daily(struct store *s, int64_t from, struct store_audience_da
 
 /*
  * An alert with what it caused: the alert as store_alert_list gives it, its
- * headline, the bounces (permanent failures whose address is now bounced or
- * suppressed as a bounce), and the unsubscribes it caused: alerts consent
- * withdrawn by one of its recipients (id within its shards' span) in the
- * STORE_UNSUB_WINDOW after it was published and before the list's next
- * alert, which takes over the blame from then on. A bounce is not an
- * unsubscribe.
+ * headline, its bounces and its unsubscribes. Blame for a withdrawal of
+ * consent goes to the list's latest alert before it, within
+ * STORE_UNSUB_WINDOW, when the person was one of that alert's recipients
+ * (an id within its shards' span). Bounces: the alert's permanent failures
+ * whose address bounced (status bounced, or suppressed as a bounce) and
+ * the recipients a returned message made bounced in the window; every
+ * other withdrawal in the window is an unsubscribe.
  */
 struct store_alert_report {
 	struct store_alert alert;
@@ -568,6 +679,10 @@ enum store_q {
 	Q_DELIV_TEMP, Q_DELIV_PERM, Q_DELIV_DEL, Q_RETRIES_CLAIM,
 	Q_APIKEY_ADD, Q_APIKEY_ALL,
 	Q_IMPORT_EXISTING, Q_IMPORT_SUPPRESSED, Q_IMPORT_IDS,	/* PostgreSQL's import */
+	/* leaving and privacy */
+	Q_LISTS_OF, Q_SUB_SOFT_BOUNCE, Q_SUB_SOFT_RESET, Q_DELIV_OF, Q_SUPP_GET,
+	Q_INBOUND_SEEN, Q_PENDING_OLD,
+	/* the newsroom */
 	Q_EDITOR_ADD, Q_EDITOR_GET, Q_EDITOR_LIST, Q_EDITOR_PASSWORD, Q_EDITOR_FAILED,
 	Q_EDITOR_SIGNED_IN, Q_SESSION_ADD, Q_SESSION_GET, Q_SESSION_DEL, Q_SESSION_DEL_EDITOR,
 	Q_SESSION_PURGE, Q_AUDIENCE_DAILY, Q_ALERT_REPORT,
@@ -609,6 +724,12 @@ struct store_ops {
 	/* run a named statement; fn gets each row; *changes rows written (may be NULL) */
 	int (*exec)(struct store *s, enum store_q q, const struct store_param *p, size_t np,
 		    store_row_fn fn, void *arg, int64_t *changes);
+	/*
+	 * a statement written at run time (db copy walks tables it learns from
+	 * the catalogue), parsed on each call; $N placeholders as in query.c
+	 */
+	int (*query)(struct store *s, const char *sql, const struct store_param *p, size_t np,
+		     store_row_fn fn, void *arg);
 	/* several statements, no parameters (migrations) */
 	int (*script)(struct store *s, const char *sql);
 	/* inside begin: serialise migrations across processes */
@@ -691,6 +812,11 @@ void store_ptrs_push(struct store_ptrs *l, void *p);
 /* one ledger row, inside the caller's transaction (consent.c) */
 int store_consent_add(struct store *s, int64_t subscriber_id, enum store_purpose p,
 		      enum store_action a, const struct store_consent_in *ev);
+/* the same, about one list (list_id 0: none) */
+int store_consent_add_list(struct store *s, int64_t subscriber_id, enum store_purpose p,
+			   enum store_action a, const struct store_consent_in *ev, int64_t list_id);
+/* SQLite: PRAGMA wal_checkpoint(TRUNCATE) (sqlite.c) */
+int store_sqlite_checkpoint(struct store *s);
 /* a new subscriber with membership and consent, in the caller's transaction */
 int store_subscriber_insert(struct store *s, const struct store_signup *in, int64_t list,
 			    int64_t *id);
@@ -703,6 +829,21 @@ void store_import_mark_repeats(struct store_import_row *rows, size_t n);
 int store_pg_copy(struct store *s, const char *sql, const struct buf *data);
 int store_pg_import(struct store *s, const struct store_import *imp,
 		    struct store_import_row *rows, size_t n);
+/* sqlite.c: the SQLite connection of s, NULL on PostgreSQL (backup.c) */
+struct sqlite3;
+struct sqlite3 *store_sqlite_db(struct store *s);
+/*
+ * schema.c: every table, in an order foreign keys allow to fill, with the
+ * columns that order its rows (its key) and whether it has an id column
+ * behind a sequence (PostgreSQL identity)
+ */
+struct store_table {
+	const char *name;
+	const char *key;		/* "id", "list_id, subscriber_id" */
+	int nkey;
+	int has_identity;
+};
+const struct store_table *store_schema_tables(size_t *n);
 /* migrations: run by store_open and store_migrate */
 int store_schema_apply(struct store *s, int *version, int *applied);
 int store_schema_latest(void);

@@ -17,6 +17,7 @@
  * list is, and a crashed sender resumes from the last committed cursor.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store.h"
@@ -280,19 +281,47 @@ store_subscriber_confirm_sent(struct store *s, int64_t id, int64_t at)
 }
 
 /*
+ * The suppression an erasure leaves: a plain-key row would keep the
+ * address, so it becomes the keyed hash. SUPPRESS keeps a hash in any case
+ * (reason "erased"); FORGET keeps one only when the address was suppressed
+ * already (a bounce or a complaint must outlive the person's data, or an
+ * old CSV would bring a dead address back), with its reason.
+ */
+static int
+erase_suppression(struct store *s, const char *email_key, enum store_erase_mode mode)
+{
+	struct store_param p[3];
+	char hash[65], *had = NULL;
+	int rc;
+
+	rc = store_suppression_check(s, email_key, &had);
+	if (rc != NF_OK && rc != NF_ERR_NOTFOUND)
+		return rc;
+	store_key_hash(s, email_key, hash);
+	p[0] = SP_TEXT(email_key);
+	rc = store_exec(s, Q_SUPP_DEL_KEY, p, 1, NULL, NULL, NULL);
+	p[0] = SP_TEXT(hash);
+	p[1] = SP_TEXT(mode == STORE_ERASE_SUPPRESS || had == NULL ? "erased" : had);
+	p[2] = SP_INT(store_now(0));
+	if (rc == NF_OK && (mode == STORE_ERASE_SUPPRESS || had != NULL))
+		rc = store_exec(s, Q_SUPP_ADD_HASH, p, 3, NULL, NULL, NULL);
+	free(had);
+	return rc;
+}
+
+/*
  * Erasure deletes what identifies the person and keeps what proves the
  * service behaved: the row stays (status erased, no address), the ledger
  * rows stay without ip and user agent, and one more ledger row says the
- * erasure happened. A plain-key suppression would keep the address, so it
- * is replaced by the keyed hash.
+ * erasure happened.
  */
 static int
-erase_locked(struct store *s, int64_t id, const char *source)
+erase_locked(struct store *s, int64_t id, const char *source, enum store_erase_mode mode)
 {
 	struct store_consent_in ev = { source, NULL, NULL, NULL, NULL, 0 };
 	struct store_subscriber *sub = NULL;
 	struct store_param p[3];
-	char hash[65], salt[33];
+	char salt[33];
 	int rc;
 
 	if ((rc = store_subscriber_get(s, id, &sub)) != NF_OK)
@@ -301,14 +330,7 @@ erase_locked(struct store *s, int64_t id, const char *source)
 		store_subscriber_free(sub);
 		return NF_OK;
 	}
-	store_key_hash(s, sub->email_key, hash);
-	p[0] = SP_TEXT(sub->email_key);
-	rc = store_exec(s, Q_SUPP_DEL_KEY, p, 1, NULL, NULL, NULL);
-	p[0] = SP_TEXT(hash);
-	p[1] = SP_TEXT("erased");
-	p[2] = SP_INT(store_now(0));
-	if (rc == NF_OK)
-		rc = store_exec(s, Q_SUPP_ADD_HASH, p, 3, NULL, NULL, NULL);
+	rc = erase_suppression(s, sub->email_key, mode);
 	p[0] = SP_INT(id);
 	if (rc == NF_OK)
 		rc = store_exec(s, Q_SUB_UNLIST, p, 1, NULL, NULL, NULL);
@@ -328,14 +350,28 @@ erase_locked(struct store *s, int64_t id, const char *source)
 	return rc;
 }
 
+/*
+ * Outside any caller's transaction the files are scrubbed at once (see
+ * store_scrub); a caller batching erasures scrubs once after its commit.
+ */
 int
-store_subscriber_erase(struct store *s, int64_t id, const char *source)
+store_subscriber_erase_as(struct store *s, int64_t id, const char *source,
+			  enum store_erase_mode mode)
 {
 	int rc;
 
 	if ((rc = store_tx_begin(s)) != NF_OK)
 		return rc;
-	return store_tx_end(s, erase_locked(s, id, source ? source : "erasure"));
+	rc = store_tx_end(s, erase_locked(s, id, source ? source : "erasure", mode));
+	if (rc == NF_OK && s->depth == 0 && store_scrub(s) != NF_OK)
+		log_event(LOG_WARN, "store.scrub_deferred", "reason", store_errmsg(s), NULL);
+	return rc;
+}
+
+int
+store_subscriber_erase(struct store *s, int64_t id, const char *source)
+{
+	return store_subscriber_erase_as(s, id, source, STORE_ERASE_SUPPRESS);
 }
 
 int

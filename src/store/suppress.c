@@ -50,3 +50,50 @@ store_suppression_check(struct store *s, const char *email_key, char **reason)
 		*reason = xstrdup(t.text);
 	return NF_OK;
 }
+
+struct supp_row {
+	char *reason;
+	int64_t at;
+	int hashed;
+	int got;
+};
+
+static int
+take_supp(void *arg, const struct store_row *r)
+{
+	struct supp_row *x = arg;
+
+	if (x->got++)
+		return NF_OK;
+	x->reason = xmemdup0(r->val[0] ? r->val[0] : "", r->len[0]);
+	x->at = store_col_int(r, 1);
+	x->hashed = r->val[2] && r->val[2][0] == 'k';
+	return NF_OK;
+}
+
+int
+store_suppression_get(struct store *s, const char *email_key, char **reason, int64_t *at,
+		      const char **form)
+{
+	struct supp_row x = { NULL, 0, 0, 0 };
+	struct store_param p[2];
+	char hash[65];
+	int rc;
+
+	*reason = NULL;
+	if (email_key == NULL)
+		return NF_ERR_NOTFOUND;
+	store_key_hash(s, email_key, hash);
+	p[0] = SP_TEXT(email_key);
+	p[1] = SP_TEXT(hash);
+	if ((rc = store_exec(s, Q_SUPP_GET, p, 2, take_supp, &x, NULL)) != NF_OK) {
+		free(x.reason);
+		return rc;
+	}
+	if (!x.got)
+		return NF_ERR_NOTFOUND;
+	*reason = x.reason;
+	*at = x.at;
+	*form = x.hashed ? "keyed-hash" : "address";
+	return NF_OK;
+}

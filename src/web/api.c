@@ -15,8 +15,9 @@
 #include "store/store.h"
 #include "web_impl.h"
 
-static void
-json_reply(struct http_response *res, int status, json_t *body)
+/* web_json_reply - body (a reference the call takes) as the compact JSON answer */
+void
+web_json_reply(struct http_response *res, int status, json_t *body)
 {
 	char *text = json_dumps(body, JSON_COMPACT);
 
@@ -31,7 +32,7 @@ json_reply(struct http_response *res, int status, json_t *body)
 
 /* the request carries a valid API key; otherwise the 401 is written */
 static int
-authorised(struct web *w, struct http_request *req, struct http_response *res, struct store *s)
+api_authorised(struct web *w, struct http_request *req, struct http_response *res, struct store *s)
 {
 	const char *auth = req->authorization;
 
@@ -44,10 +45,23 @@ authorised(struct web *w, struct http_request *req, struct http_response *res, s
 	return 0;
 }
 
+/* api_store - this thread's store for an authorised API request; NULL with the 503 or 401 written */
+struct store *
+api_store(struct web *w, struct http_request *req, struct http_response *res)
+{
+	struct store *s = web_store(w);
+
+	if (s == NULL) {
+		http_json_error(res, 503, "Something went wrong. Please try again later");
+		return NULL;
+	}
+	return api_authorised(w, req, res, s) ? s : NULL;
+}
+
 void
 api_articles_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
-	struct store *s = web_store(w);
+	struct store *s = api_store(w, req, res);
 	struct news_article art;
 	struct news_errors errs;
 	int64_t article_id, alert_id;
@@ -55,18 +69,14 @@ api_articles_post(struct web *w, struct http_request *req, struct http_response 
 	int i;
 
 	NF_UNUSED(arg);
-	if (s == NULL) {
-		http_json_error(res, 503, "Something went wrong. Please try again later");
-		return;
-	}
-	if (!authorised(w, req, res, s))
+	if (s == NULL)
 		return;
 	if (news_article_parse(req->body.data ? req->body.data : "", req->body.len, &art, &errs) != NF_OK) {
 		list = json_array();
 		for (i = 0; i < errs.count; i++)
 			json_array_append_new(list, json_pack("{s:s,s:s}", "field", errs.items[i].field,
 							      "message", errs.items[i].message));
-		json_reply(res, 422, json_pack("{s:s,s:o}", "error", "the article is not valid", "fields", list));
+		web_json_reply(res, 422, json_pack("{s:s,s:o}", "error", "the article is not valid", "fields", list));
 		return;
 	}
 	if (news_publish(s, &art, w->cfg.alert_shards, &article_id, &alert_id) != NF_OK) {
@@ -79,7 +89,7 @@ api_articles_post(struct web *w, struct http_request *req, struct http_response 
 			if (w->cfg.engine)
 				deliver_wake(w->cfg.engine);
 		}
-		json_reply(res, 201, body);
+		web_json_reply(res, 201, body);
 	}
 	news_article_free(&art);
 }
@@ -87,22 +97,18 @@ api_articles_post(struct web *w, struct http_request *req, struct http_response 
 void
 api_alert_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
-	struct store *s = web_store(w);
+	struct store *s = api_store(w, req, res);
 	struct store_alert *a = NULL;
 	char *end;
 	long long id = strtoll(arg, &end, 10);
 
-	if (s == NULL) {
-		http_json_error(res, 503, "Something went wrong. Please try again later");
-		return;
-	}
-	if (!authorised(w, req, res, s))
+	if (s == NULL)
 		return;
 	if (*arg == '\0' || *end || id <= 0 || store_alert_get(s, id, &a) != NF_OK) {
 		http_json_error(res, 404, "no such alert");
 		return;
 	}
-	json_reply(res, 200, json_pack("{s:I,s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+	web_json_reply(res, 200, json_pack("{s:I,s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 		"id", (json_int_t)a->id, "article_id", (json_int_t)a->article_id,
 		"state", store_alert_state_name(a->state), "total", (json_int_t)a->total,
 		"sent", (json_int_t)a->sent, "failed", (json_int_t)a->failed,

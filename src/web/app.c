@@ -4,7 +4,8 @@
  * Owns: struct web as a whole — the configuration it was started with, the
  * compiled page templates, the rate limiter, and one store connection per
  * HTTP thread (a store handle is one connection and is never shared; the
- * thread's connection is opened on first use and closed when it exits).
+ * thread's connection is opened on first use and closed when it exits),
+ * and starting and stopping the purge of unconfirmed signups (purge.c).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -34,6 +35,9 @@ web_config_defaults(struct web_config *cfg)
 	cfg->idle_timeout = 15;
 	cfg->db_url = STORE_DEFAULT_URL;
 	cfg->alert_shards = 8;
+	cfg->purge_after = 7 * 24 * 3600;	/* the privacy page promises seven days */
+	cfg->purge_interval = 3600;
+	cfg->soft_bounce_limit = 3;
 	cfg->signin_delay = 1;
 }
 
@@ -86,7 +90,7 @@ web_start(const struct web_config *cfg)
 	origin_of(cfg->base_url, w->origin, sizeof(w->origin));
 	w->signup_limit = ratelimit_new(cfg->signup_burst, cfg->signup_rate, 65536);
 	newsroom_init(w);
-	if (pages_load(w) != NF_OK || web_listen(w) != NF_OK) {
+	if (pages_load(w) != NF_OK || web_listen(w) != NF_OK || web_purge_start(w) != NF_OK) {
 		web_stop(w);
 		return NULL;
 	}
@@ -98,6 +102,7 @@ web_stop(struct web *w)
 {
 	if (w == NULL)
 		return;
+	web_purge_stop(w);
 	web_unlisten(w);
 	newsroom_free(w);
 	pages_free(w);

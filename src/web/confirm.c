@@ -19,24 +19,7 @@
 static struct store_subscriber *
 token_subscriber(struct web *w, struct http_response *res, const char *token)
 {
-	struct store_subscriber *sub = NULL;
-	struct store *s = web_store(w);
-	uint64_t id;
-	size_t len = strlen(token);
-
-	if (s == NULL) {
-		page_error(w, res, 503, NULL);
-		return NULL;
-	}
-	if (token_peek(token, len, &id) != NF_OK || id > INT64_MAX ||
-	    store_subscriber_get(s, (int64_t)id, &sub) != NF_OK ||
-	    sub->status == STORE_ERASED ||
-	    token_verify(&w->cfg.key, "confirm", token, len, sub->token_salt, time(NULL)) != TOKEN_VALID) {
-		store_subscriber_free(sub);
-		page_error(w, res, 400, LINK_INVALID);
-		return NULL;
-	}
-	return sub;
+	return web_token_page(w, res, token, "confirm", LINK_INVALID);
 }
 
 static void

@@ -5,11 +5,16 @@
  * 16 random bytes plus a truncated HMAC of them under the server secret,
  * base64url. A forged form must carry the same value as the victim's cookie
  * (which another site cannot read) and the MAC stops a cookie planted by a
- * sibling subdomain from being any value the attacker likes.
+ * sibling subdomain from being any value the attacker likes. Every form
+ * that changes something (signup, preferences, erasure) goes through
+ * web_form_guard: the token, and an Origin that is ours when one is sent.
+ * The one exception is the RFC 8058 one-click POST, which a mail provider
+ * sends without any cookie: its token in the URL is its authority.
  */
+#include <stdio.h>
 #include <string.h>
 
-#include "http.h"
+#include "web_impl.h"
 
 #define CSRF_RANDOM 16
 #define CSRF_MAC 16
@@ -41,19 +46,6 @@ csrf_make(const struct token_key *key, char out[CSRF_TOKEN_MAX])
 	buf_free(&enc);
 }
 
-/* a new token for a form, also set as the nf_csrf cookie the form's post must carry */
-void
-csrf_issue(const struct token_key *key, struct http_request *req, struct http_response *res,
-	   char token[CSRF_TOKEN_MAX])
-{
-	char cookie[CSRF_TOKEN_MAX + 96];
-
-	csrf_make(key, token);
-	snprintf(cookie, sizeof(cookie), CSRF_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s",
-		 token, req->https ? "; Secure" : "");
-	http_response_header(req, res, "Set-Cookie", cookie);
-}
-
 int
 csrf_check(const struct token_key *key, const char *form_token, size_t form_len,
 	   const char *cookie_token)
@@ -78,9 +70,9 @@ csrf_check(const struct token_key *key, const char *form_token, size_t form_len,
 
 /*
  * Tokens bound to a session: the HMAC of the session's id under the server
- * secret (which gives nothing of the id away). A form of the newsroom carries it; nothing else does, and
- * it is worthless once the session ends. No cookie is needed beside the
- * session's own, which is HttpOnly and SameSite=Strict.
+ * secret (which gives nothing of the id away). The newsroom's forms carry
+ * it; it is worthless once the session ends, and needs no cookie beside
+ * the session's own, which is HttpOnly and SameSite=Strict.
  */
 #define CSRF_BOUND_BYTES 24
 
@@ -120,4 +112,36 @@ csrf_bound_check(const struct token_key *key, const char *binding, const char *t
 		return 0;
 	csrf_bound_make(key, binding, want);
 	return len == strlen(want) && ct_equal(token, want, len);
+}
+
+/* web_csrf_cookie - a fresh token in the nf_csrf cookie; the form's hidden field gets token */
+void
+web_csrf_cookie(struct web *w, struct http_request *req, struct http_response *res,
+		char token[CSRF_TOKEN_MAX])
+{
+	char cookie[CSRF_TOKEN_MAX + 96];
+
+	csrf_make(&w->cfg.key, token);
+	snprintf(cookie, sizeof(cookie), "nf_csrf=%s; Path=/; HttpOnly; SameSite=Strict%s",
+		 token, req->https ? "; Secure" : "");
+	http_response_header(req, res, "Set-Cookie", cookie);
+}
+
+/* the Origin header, when present, must be ours ("null" from privacy modes is refused) */
+int
+web_origin_ok(struct web *w, struct http_request *req)
+{
+	return req->origin == NULL || strcmp(req->origin, w->origin) == 0;
+}
+
+/* web_form_guard - a form post carries our Origin (or none) and the cookie's CSRF token */
+int
+web_form_guard(struct web *w, struct http_request *req, const struct http_form *form)
+{
+	const char *csrf, *cookie;
+	size_t len = 0;
+
+	csrf = http_form_get(form, "csrf", &len);
+	cookie = http_cookie_get(req->arena, req->cookie, "nf_csrf");
+	return web_origin_ok(w, req) && csrf_check(&w->cfg.key, csrf, len, cookie);
 }

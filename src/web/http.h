@@ -69,6 +69,14 @@ const char *http_header(const struct http_request *req, const char *name);
 /* a query string argument (?name=value), decoded; NULL when absent */
 const char *http_query_arg(const struct http_request *req, const char *name);
 
+/* signup.c: the JSON signup body, {"email": string, "marketing": true|false} */
+struct signup_json {
+	const char *email;	/* in the arena; may hold NUL bytes (\u0000) */
+	size_t email_len;
+	int marketing;
+};
+int signup_json_parse(struct arena *a, const char *body, size_t len, struct signup_json *out);
+
 /* response helpers (server.c) */
 void http_response_header(struct http_request *req, struct http_response *res,
 			  const char *name, const char *value);
@@ -86,11 +94,7 @@ void ratelimit_free(struct ratelimit *rl);
 
 /* csrf.c: signed double-submit tokens */
 #define CSRF_TOKEN_MAX 64
-#define CSRF_COOKIE "nf_csrf"
 void csrf_make(const struct token_key *key, char out[CSRF_TOKEN_MAX]);
-/* csrf_make, and the same value set as the CSRF_COOKIE cookie on res */
-void csrf_issue(const struct token_key *key, struct http_request *req, struct http_response *res,
-		char token[CSRF_TOKEN_MAX]);
 /* the form's token matches the cookie's and carries our MAC */
 int csrf_check(const struct token_key *key, const char *form_token, size_t form_len,
 	       const char *cookie_token);

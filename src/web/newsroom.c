@@ -46,12 +46,6 @@ newsroom_free(struct web *w)
 	w->published = NULL;
 }
 
-int
-newsroom_origin_ok(const struct web *w, const struct http_request *req)
-{
-	return req->origin == NULL || strcmp(req->origin, w->origin) == 0;
-}
-
 static void
 set_policy(struct http_request *req, struct http_response *res, const char *nonce)
 {
@@ -139,7 +133,7 @@ newsroom_guard_post(struct web *w, struct http_request *req, struct http_respons
 		return 0;
 	}
 	token = http_form_get(form, "csrf", &len);
-	if (!newsroom_origin_ok(w, req) || !csrf_bound_check(&w->cfg.key, ss->id, token, len)) {
+	if (!web_origin_ok(w, req) || !csrf_bound_check(&w->cfg.key, ss->id, token, len)) {
 		newsroom_message(w, req, res, 403,
 				 ss, "This form has expired or did not come from the newsroom. Nothing was changed");
 		return 0;

@@ -23,6 +23,9 @@ static const char *const page_names[PAGE_COUNT] = {
 	[PAGE_CONFIRM] = "confirm-page.html",
 	[PAGE_CONFIRMED] = "confirmed.html",
 	[PAGE_PRIVACY] = "privacy.html",
+	[PAGE_UNSUBSCRIBE] = "unsubscribe.html",
+	[PAGE_UNSUBSCRIBED] = "unsubscribed.html",
+	[PAGE_ERASED] = "erased.html",
 	[PAGE_NR_SIGNIN] = "newsroom-signin.html",
 	[PAGE_NR_HOME] = "newsroom-home.html",
 	[PAGE_NR_COMPOSE] = "newsroom-compose.html",
@@ -60,6 +63,8 @@ load_one(struct web *w, enum page_id id)
 			  err.partial[0] ? err.partial : name, err.line, err.col, err.message);
 	if (id == PAGE_SIGNUP)
 		sha256(src.data, src.len, w->signup_hash);
+	if (id == PAGE_UNSUBSCRIBE)
+		sha256(src.data, src.len, w->prefs_hash);
 	buf_free(&src);
 	return w->pages[id] ? NF_OK : NF_ERR;
 }
@@ -119,14 +124,26 @@ page_error(struct web *w, struct http_response *res, int status, const char *mes
  * text on the page) and a short version derived from it, so a ledger row
  * says which form, word for word, was shown.
  */
-void
-pages_wording(const struct web *w, char version[32], char hash[65])
+static void
+wording(const unsigned char digest[32], const char *page, char version[32], char hash[65])
 {
 	struct buf hex;
 
 	buf_init(&hex, 64);
-	hex_encode(&hex, w->signup_hash, sizeof(w->signup_hash));
+	hex_encode(&hex, digest, 32);
 	snprintf(hash, 65, "%s", hex.data);
-	snprintf(version, 32, "signup-%.12s", hex.data);
+	snprintf(version, 32, "%s-%.12s", page, hex.data);
 	buf_free(&hex);
+}
+
+void
+pages_wording(const struct web *w, char version[32], char hash[65])
+{
+	wording(w->signup_hash, "signup", version, hash);
+}
+
+void
+pages_wording_prefs(const struct web *w, char version[32], char hash[65])
+{
+	wording(w->prefs_hash, "preferences", version, hash);
 }

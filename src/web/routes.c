@@ -2,8 +2,12 @@
  * web/routes.c - which handler answers which method and path
  *
  * Owns: the route table. Paths are matched exactly or, for routes ending in
- * '/', by prefix (the rest is the route's argument, e.g. a token).
+ * '/', by prefix (the rest is the route's argument, e.g. a token). The
+ * prefixes whose argument is a secret (confirmation and unsubscribe tokens)
+ * are listed apart, and web_log_path writes such paths with {token} in its
+ * place: the access log must not become a list of working links.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "web_impl.h"
@@ -34,6 +38,13 @@ static const struct route routes[] = {
 	{ "POST", "/confirm/", confirm_post },
 	{ "POST", "/api/articles", api_articles_post },
 	{ "GET", "/api/alerts/", api_alert_get },
+	{ "GET", "/u/", unsubscribe_get },
+	{ "POST", "/u/", unsubscribe_post },
+	{ "GET", "/preferences/", preferences_get },
+	{ "POST", "/preferences/", preferences_post },
+	{ "GET", "/privacy/export/", privacy_export_get },
+	{ "POST", "/privacy/erase/", privacy_erase_post },
+	{ "POST", "/api/inbound", api_inbound_post },
 	{ "GET", "/metrics", metrics_get },
 	{ "GET", "/healthz", healthz },
 	{ "GET", "/newsroom", newsroom_home },
@@ -51,6 +62,27 @@ static const struct route routes[] = {
 	{ "GET", "/newsroom/audience", newsroom_audience },
 	{ NULL, NULL, NULL }
 };
+
+/* routes whose argument is a token */
+static const char *const secret_prefixes[] = {
+	"/confirm/", "/u/", "/preferences/", "/privacy/export/", "/privacy/erase/", NULL
+};
+
+/* web_log_path - path as the access log may show it: tokens become {token} */
+void
+web_log_path(const char *path, char *out, size_t len)
+{
+	size_t i, n;
+
+	for (i = 0; secret_prefixes[i]; i++) {
+		n = strlen(secret_prefixes[i]);
+		if (strncmp(path, secret_prefixes[i], n) == 0 && path[n] != '\0') {
+			snprintf(out, len, "%s{token}", secret_prefixes[i]);
+			return;
+		}
+	}
+	snprintf(out, len, "%s", path);	/* cut at len; log_event escapes the rest */
+}
 
 void
 web_dispatch(struct web *w, struct http_request *req, struct http_response *res)

@@ -3,9 +3,12 @@
  *
  * Owns: starting and stopping the daemon, the limits every connection lives
  * under (count, per-IP count, memory, idle timeout, body size), collecting a
- * request body into a capped buffer, finding the client address, and sending
- * a handler's response with the security headers every page carries.
- * Does not own what any route does (routes.c and the page files do).
+ * request body into a capped buffer, finding the client address, sending
+ * a handler's response with the security headers every page carries, and
+ * the access log: one event http.request per request when it ends, with
+ * method, path (tokens cut out by web_log_path: never a token, a key or a
+ * query string), status, bytes, ms and client. Does not own what any route
+ * does (routes.c and the page files do).
  *
  * libmicrohttpd (Debian libmicrohttpd-dev) does the HTTP/1.1 parsing; we
  * never see a header line longer than its per-connection memory limit.
@@ -24,6 +27,9 @@
 
 struct request_state {
 	struct http_request req;
+	int64_t start_us;		/* monotonic, for the access log */
+	int status;			/* 0 until a response is queued */
+	size_t bytes;			/* body bytes of the response */
 };
 
 const char *
@@ -125,6 +131,7 @@ request_begin(struct web *w, struct MHD_Connection *conn, const char *url,
 	struct http_request *req = &st->req;
 	const char *q;
 
+	st->start_us = time_mono_us();
 	req->arena = arena_new(4 * HTTP_API_MAX);
 	req->conn = conn;
 	req->method = arena_strdup(req->arena, method);
@@ -169,16 +176,19 @@ add_security_headers(struct MHD_Response *r, const char *content_type, int csp_s
 }
 
 static enum MHD_Result
-send_response(struct MHD_Connection *conn, struct http_response *res)
+send_response(struct MHD_Connection *conn, struct request_state *st, struct http_response *res)
 {
 	struct MHD_Response *r = res->stream;
 	enum MHD_Result ret;
 	size_t len;
 	int i, csp_set = 0;
 
+	st->status = res->status;
+	st->bytes = 0;		/* a stream's length is not known here */
 	if (r == NULL) {
 		char *body = buf_steal(&res->body, &len);
 
+		st->bytes = strcmp(st->req.method, "HEAD") == 0 ? 0 : len;
 		r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	}
 	for (i = 0; i < res->nheaders; i++)
@@ -223,9 +233,50 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		http_text(&res, 413, "Request body too large\n");
 	else
 		web_dispatch(w, &st->req, &res);
-	ret = send_response(conn, &res);
+	ret = send_response(conn, st, &res);
 	buf_free(&res.body);
 	return ret;
+}
+
+/* why a request ended without its whole response sent */
+static const char *
+termination_name(enum MHD_RequestTerminationCode toe)
+{
+	switch (toe) {
+	case MHD_REQUEST_TERMINATED_COMPLETED_OK:
+		return NULL;
+	case MHD_REQUEST_TERMINATED_TIMEOUT_REACHED:
+		return "timeout";
+	case MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN:
+		return "shutdown";
+	case MHD_REQUEST_TERMINATED_CLIENT_ABORT:
+		return "client_abort";
+	case MHD_REQUEST_TERMINATED_READ_ERROR:
+		return "read_error";
+	default:
+		return "error";
+	}
+}
+
+/* access_log - the request's one line, when it is over */
+static void
+access_log(const struct request_state *st, enum MHD_RequestTerminationCode toe)
+{
+	char path[WEB_LOG_PATH_MAX], status[8], bytes[24], ms[32];
+	const char *why = termination_name(toe);
+	int64_t us = time_mono_us() - st->start_us;
+
+	web_log_path(st->req.path, path, sizeof(path));
+	snprintf(status, sizeof(status), "%d", st->status);
+	snprintf(bytes, sizeof(bytes), "%zu", st->bytes);
+	snprintf(ms, sizeof(ms), "%lld.%03lld", (long long)(us / 1000), (long long)(us % 1000));
+	if (why)
+		log_event(LOG_INFO, "http.request", "method", st->req.method, "path", path,
+			  "status", status, "bytes", bytes, "ms", ms, "client", st->req.ip,
+			  "ended", why, NULL);
+	else
+		log_event(LOG_INFO, "http.request", "method", st->req.method, "path", path,
+			  "status", status, "bytes", bytes, "ms", ms, "client", st->req.ip, NULL);
 }
 
 static void
@@ -236,18 +287,18 @@ request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 	NF_UNUSED(cls);
 	NF_UNUSED(conn);
-	NF_UNUSED(toe);
 	if (st == NULL)
 		return;
+	access_log(st, toe);
 	buf_free(&st->req.body);
 	arena_free(st->req.arena);
 	free(st);
 	*con_cls = NULL;
 }
 
-/* parse "host:port" (IPv4 or [IPv6]:port) into a socket address */
-static int
-parse_listen(const char *listen, struct sockaddr_storage *ss)
+/* web_listen_parse - "host:port" (IPv4 or [IPv6]:port) into a socket address */
+int
+web_listen_parse(const char *listen, struct sockaddr_storage *ss)
 {
 	char host[128];
 	const char *colon = strrchr(listen, ':');
@@ -283,7 +334,7 @@ web_listen(struct web *w)
 {
 	struct sockaddr_storage ss;
 
-	if (parse_listen(w->cfg.listen, &ss) != NF_OK) {
+	if (web_listen_parse(w->cfg.listen, &ss) != NF_OK) {
 		log_error("invalid --listen address: %s", w->cfg.listen);
 		return NF_ERR_USAGE;
 	}

@@ -39,7 +39,7 @@ render(struct web *w, struct http_request *req, struct http_response *res, int s
 	char token[CSRF_TOKEN_MAX], retry[24];
 	json_t *ctx = json_object();
 
-	csrf_issue(&w->cfg.key, req, res, token);
+	web_csrf_cookie(w, req, res, token);
 	json_object_set_new(ctx, "signin_csrf", json_string(token));
 	if (v->error)
 		json_object_set_new(ctx, "error", json_string(v->error));
@@ -168,8 +168,8 @@ signin_post(struct web *w, struct http_request *req, struct http_response *res, 
 {
 	struct signin_view v = { EXPIRED, NULL, 0 };
 	struct http_form form;
-	const char *csrf, *cookie, *name, *pw;
-	size_t csrf_len = 0, name_len = 0, pw_len = 0;
+	const char *name, *pw;
+	size_t name_len = 0, pw_len = 0;
 	struct store *s;
 
 	NF_UNUSED(arg);
@@ -178,11 +178,9 @@ signin_post(struct web *w, struct http_request *req, struct http_response *res, 
 		render(w, req, res, 400, &v);
 		return;
 	}
-	csrf = http_form_get(&form, "csrf", &csrf_len);
-	cookie = http_cookie_get(req->arena, req->cookie, CSRF_COOKIE);
 	name = http_form_get(&form, "name", &name_len);
 	pw = http_form_get(&form, "password", &pw_len);
-	if (!newsroom_origin_ok(w, req) || !csrf_check(&w->cfg.key, csrf, csrf_len, cookie)) {
+	if (!web_form_guard(w, req, &form)) {
 		render(w, req, res, 403, &v);
 		return;
 	}

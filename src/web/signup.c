@@ -40,7 +40,7 @@ render_signup(struct web *w, struct http_request *req, struct http_response *res
 	char token[CSRF_TOKEN_MAX];
 	json_t *ctx = json_object(), *errs = json_array();
 
-	csrf_issue(&w->cfg.key, req, res, token);
+	web_csrf_cookie(w, req, res, token);
 	json_object_set_new(ctx, "csrf", json_string(token));
 	if (status != 200) {
 		json_object_set_new(ctx, "hasErrors", json_true());
@@ -139,9 +139,25 @@ signup_do(struct web *w, struct http_request *req, const struct signup_in *in,
 	if (!ratelimit_take(w->signup_limit, req->ip, time_mono_us()))
 		return SIGNUP_LIMITED;
 	addr_check(in->email, in->len, w->cfg.addr_flags, ar);
+	if (ar->valid && mail_hdr_addr_check(ar->normalized, strlen(ar->normalized)) != NF_OK) {
+		/*
+		 * RFC 5321 allows it ("a b"@example.com, a non-ASCII local part) but
+		 * our mail cannot carry it in To:: refuse it now rather than store
+		 * someone we could never write to (it used to be stored, then 503)
+		 */
+		ar->valid = 0;
+		ar->code = "unsupported";
+		ar->message = "Addresses with quotes, spaces or non-ASCII characters before the @ are not supported";
+	}
 	if (!ar->valid)
 		return SIGNUP_INVALID;
 	s = web_store(w);
+	if (*pending && w->cfg.engine == NULL) {
+		/* serve --no-engine has no lane for the confirmation mail */
+		log_event(LOG_ERROR, "signup.no_engine", "why",
+			  "double opt-in needs the in-process engine to send confirmations", NULL);
+		return SIGNUP_UNAVAILABLE;
+	}
 	if (s == NULL || (*pending && !deliver_priority_room(w->cfg.engine)))
 		return SIGNUP_UNAVAILABLE;
 	memset(&su, 0, sizeof(su));
@@ -165,13 +181,6 @@ signup_do(struct web *w, struct http_request *req, const struct signup_in *in,
 	if (created)
 		log_event(LOG_INFO, "signup.created", "source", in->source, NULL);
 	return SIGNUP_OK;
-}
-
-/* the Origin header, when present, must be ours ("null" from privacy modes is refused) */
-static int
-origin_ok(struct web *w, struct http_request *req)
-{
-	return req->origin == NULL || strcmp(req->origin, w->origin) == 0;
 }
 
 static void
@@ -203,8 +212,7 @@ signup_form(struct web *w, struct http_request *req, struct http_response *res, 
 	struct http_form form;
 	struct signup_in in;
 	struct addr_result ar;
-	const char *csrf, *honeypot, *cookie, *typo_ok;
-	size_t csrf_len;
+	const char *honeypot, *typo_ok;
 	int pending;
 
 	NF_UNUSED(arg);
@@ -212,9 +220,7 @@ signup_form(struct web *w, struct http_request *req, struct http_response *res, 
 		page_error(w, res, 400, "The form could not be read. Please try again");
 		return;
 	}
-	csrf = http_form_get(&form, "csrf", &csrf_len);
-	cookie = http_cookie_get(req->arena, req->cookie, CSRF_COOKIE);
-	if (!origin_ok(w, req) || !csrf_check(&w->cfg.key, csrf, csrf_len, cookie)) {
+	if (!web_form_guard(w, req, &form)) {
 		render_signup(w, req, res, 403, "Your session expired. Please try again",
 			      NULL, NULL, NULL, 0);
 		return;
@@ -254,27 +260,38 @@ signup_form(struct web *w, struct http_request *req, struct http_response *res, 
 	}
 }
 
-static void
-json_answer(struct http_response *res, int status, json_t *body)
+/*
+ * signup_json_parse - the body of POST /api/subscribe: {"email": string,
+ * "marketing": true|false}. The address is copied into the arena with its
+ * length (JSON allows \u0000 inside it; addr_check refuses that later).
+ */
+int
+signup_json_parse(struct arena *a, const char *body, size_t len, struct signup_json *out)
 {
-	char *text = json_dumps(body, JSON_COMPACT);
+	json_error_t jerr;
+	json_t *root, *email, *marketing;
+	int rc = NF_ERR_INVALID;
 
-	res->status = status;
-	res->content_type = "application/json";
-	buf_reset(&res->body);
-	buf_puts(&res->body, text);
-	buf_putc(&res->body, '\n');
-	free(text);
-	json_decref(body);
+	memset(out, 0, sizeof(*out));
+	root = json_loadb(body, len, JSON_ALLOW_NUL, &jerr);
+	email = json_is_object(root) ? json_object_get(root, "email") : NULL;
+	marketing = json_is_object(root) ? json_object_get(root, "marketing") : NULL;
+	if (json_is_string(email) && (marketing == NULL || json_is_boolean(marketing))) {
+		out->email_len = json_string_length(email);
+		out->email = arena_strndup(a, json_string_value(email), out->email_len);
+		out->marketing = marketing && json_is_true(marketing);
+		rc = out->email ? NF_OK : NF_ERR_LIMIT;
+	}
+	json_decref(root);
+	return rc;
 }
 
 void
 signup_api(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
 	struct signup_in in;
+	struct signup_json body;
 	struct addr_result ar;
-	json_error_t jerr;
-	json_t *root, *email, *marketing;
 	int pending;
 
 	NF_UNUSED(arg);
@@ -282,30 +299,26 @@ signup_api(struct web *w, struct http_request *req, struct http_response *res, c
 		http_json_error(res, 415, "Content-Type must be application/json");
 		return;
 	}
-	if (!origin_ok(w, req)) {
+	if (!web_origin_ok(w, req)) {
 		http_json_error(res, 403, "cross-origin requests are not accepted");
 		return;
 	}
-	root = json_loadb(req->body.data ? req->body.data : "", req->body.len, JSON_ALLOW_NUL, &jerr);
-	email = root ? json_object_get(root, "email") : NULL;
-	marketing = root ? json_object_get(root, "marketing") : NULL;
-	if (!json_is_string(email) || (marketing && !json_is_boolean(marketing))) {
-		json_decref(root);
+	if (signup_json_parse(req->arena, req->body.data ? req->body.data : "", req->body.len, &body) != NF_OK) {
 		http_json_error(res, 400, "expected {\"email\": string, \"marketing\": true|false}");
 		return;
 	}
-	in.email = json_string_value(email);
-	in.len = json_string_length(email);
-	in.marketing = marketing && json_is_true(marketing);
+	in.email = body.email;
+	in.len = body.email_len;
+	in.marketing = body.marketing;
 	in.source = "api";
 	switch (signup_do(w, req, &in, &ar, &pending)) {
 	case SIGNUP_OK:
-		json_answer(res, 200, json_pack("{s:s,s:s,s:b,s:s*}", "status", "ok",
+		web_json_reply(res, 200, json_pack("{s:s,s:s,s:b,s:s*}", "status", "ok",
 			    "message", "Thanks for signing up to the Breaking News email", "confirm", pending,
 			    "suggestion", ar.suggestion[0] ? ar.suggestion : NULL));
 		break;
 	case SIGNUP_INVALID:
-		json_answer(res, 422, json_pack("{s:s,s:s,s:s,s:s*}", "error", INVALID_EMAIL,
+		web_json_reply(res, 422, json_pack("{s:s,s:s,s:s,s:s*}", "error", INVALID_EMAIL,
 			    "code", ar.code, "detail", ar.message,
 			    "suggestion", ar.suggestion[0] ? ar.suggestion : NULL));
 		break;
@@ -316,5 +329,4 @@ signup_api(struct web *w, struct http_request *req, struct http_response *res, c
 		http_json_error(res, 503, "Something went wrong. Please try again later");
 		break;
 	}
-	json_decref(root);
 }

@@ -1,8 +1,8 @@
 /*
  * web/web.h - the HTTP front: signup pages, confirmation, the JSON API
  *
- * Owns: everything a browser, a mail client's one-click unsubscribe or an
- * API client talks to. Starts a libmicrohttpd server whose handlers run on
+ * Owns: everything a browser, a mail client's one-click unsubscribe, a
+ * relay's bounce webhook or an API client talks to. Starts a libmicrohttpd server whose handlers run on
  * its own thread pool; they reach storage, templates and the delivery
  * engine only through the services given at start.
  */
@@ -36,6 +36,10 @@ struct web_config {
 	const struct mail_sender *sender;	/* how confirmations are composed */
 	unsigned addr_flags;		/* ADDR_SMTPUTF8, ADDR_CHECK_MX */
 	int alert_shards;		/* shards per alert published through the API */
+	/* leaving and privacy */
+	long purge_after;		/* seconds before an unconfirmed signup is forgotten; 0 = never */
+	long purge_interval;		/* seconds between purges (3600) */
+	int soft_bounce_limit;		/* POST /api/inbound: soft bounces in a row before suppression */
 	long signin_delay;		/* newsroom: the first wait after failed sign-ins, seconds */
 };
 
@@ -63,5 +67,9 @@ void web_config_defaults(struct web_config *cfg);
  */
 struct web *web_start(const struct web_config *cfg);
 void web_stop(struct web *w);
+
+/* "host:port" (IPv4, or [IPv6]:port) as --listen takes it; NF_ERR_INVALID else */
+struct sockaddr_storage;
+int web_listen_parse(const char *listen, struct sockaddr_storage *ss);
 
 #endif

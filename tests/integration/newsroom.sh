@@ -272,10 +272,11 @@ req -b "$jar" --data-urlencode "csrf=$csrf" "$base/newsroom/alerts/1/cancel"
 expect_eq "stopping a finished alert changes nothing" "$code:$(sqlite3 "$db" 'select state from alerts where id = 1')" "303:done"
 
 # ---- history and audience, from the ledger ----
-sub=$(sqlite3 "$db" "select id from subscribers where email = 'reader2@example.net'")
-t=$(sqlite3 "$db" 'select created_at from alerts where id = 1')
-sqlite3 "$db" "update subscribers set status = 'unsubscribed' where id = $sub;
-	insert into consent_events (subscriber_id, purpose, action, at, source) values ($sub, 'alerts', 'withdrawn', $t + 60, 'one-click')"
+# reader2 leaves with the alert's own one-click link (RFC 8058)
+for f in $(outbox_files); do [ "$(mail_header "$f" To)" = reader2@example.net ] && alert2=$f; done
+url=$(mail_header "$alert2" List-Unsubscribe | grep -o "$base/u/[A-Za-z0-9_-]*" | head -1)
+req -H 'Content-Type: application/x-www-form-urlencoded' --data 'List-Unsubscribe=One-Click' "$url"
+expect_eq "a reader leaves with the alert's one-click link" "$code:$(sqlite3 "$db" "select status from subscribers where email = 'reader2@example.net'")" "200:unsubscribed"
 req -b "$jar" "$base/newsroom/alerts"
 expect_eq "history" "$code" 200
 row=$(/usr/bin/python3 -c '

@@ -23,7 +23,8 @@ serve_start() {
 	SERVE_PID=$!
 	cleanup_add "kill $SERVE_PID"
 	local i
-	for i in $(seq 1 100); do
+	# under NEWSFLASH_WRAP (valgrind) starting takes many times longer
+	for i in $(seq 1 $([ -n "${NEWSFLASH_WRAP:-}" ] && echo 1200 || echo 100)); do
 		curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && return 0
 		kill -0 "$SERVE_PID" 2>/dev/null || break
 		sleep 0.1

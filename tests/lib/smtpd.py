@@ -17,6 +17,16 @@ What it does with a message is chosen by the local part of each recipient
 Every accepted message is written to SPOOL/N.eml (the content as received,
 dot-stuffing undone), and SPOOL/log gets one line per event:
   ehlo HOST | accepted N FROM TO,TO MAIL-OPTIONS | dropped TO
+Faults for the whole relay, whatever the recipient (tests/fault):
+  --delay SECONDS         every reply to MAIL, RCPT and the end of data comes
+                          that late (a slow relay)
+  --tempfail-while FILE   while FILE exists, every end of data is answered
+                          451 4.3.0 (a storm of 4xx; remove FILE to recover)
+  --drop-mid-data N       the first N times a recipient's message comes, the
+                          connection is closed in the middle of its DATA
+  --drop-after-data N     the first N times a recipient's message comes, it is
+                          taken (written, logged "accepted") and the connection
+                          is closed before the 250: the client cannot know
 Options: --starttls CERT KEY (offered; --require-tls makes it required),
 --implicit-tls CERT KEY (smtps), --auth USER:PASS (AUTH PLAIN/LOGIN, over
 TLS only when TLS is configured), --pipelining (announce RFC 2920).
@@ -32,11 +42,13 @@ from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 
 class Relay:
-    def __init__(self, spool, pipelining):
+    def __init__(self, spool, pipelining, faults=None):
         self.spool = spool
         self.pipelining = pipelining
         self.count = 0
         self.seen = {}
+        self.faults = faults
+        self.attempts = {}
         os.makedirs(spool, exist_ok=True)
 
     def log(self, line):
@@ -50,7 +62,20 @@ class Relay:
             responses.insert(1, '250-PIPELINING')
         return responses
 
+    async def slow(self):
+        if self.faults and self.faults.delay:
+            await asyncio.sleep(self.faults.delay)
+
+    def attempt(self, rcpts):
+        """count one more attempt for each recipient; the lowest count"""
+        n = []
+        for r in rcpts:
+            self.attempts[r] = self.attempts.get(r, 0) + 1
+            n.append(self.attempts[r])
+        return min(n) if n else 0
+
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        await self.slow()
         if address.split('@')[0].startswith('mail550'):
             return '550 5.7.1 <%s>: sender refused' % address
         envelope.mail_from = address
@@ -58,6 +83,7 @@ class Relay:
         return '250 2.1.0 OK'
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        await self.slow()
         local = address.split('@')[0]
         if local.startswith('rcpt451'):
             return '451 4.7.1 <%s>: try again later' % address
@@ -76,7 +102,19 @@ class Relay:
                 return True
         return False
 
+    def store(self, envelope):
+        self.count += 1
+        with open(os.path.join(self.spool, '%d.eml' % self.count), 'wb') as f:
+            f.write(envelope.original_content)
+        self.log('accepted %d %s %s %s' % (self.count, envelope.mail_from or '<>',
+                                            ','.join(envelope.rcpt_tos),
+                                            ' '.join(envelope.mail_options) or '-'))
+
     async def handle_DATA(self, server, session, envelope):
+        await self.slow()
+        if self.faults and self.faults.tempfail_while and os.path.exists(self.faults.tempfail_while):
+            self.log('deferred ' + ','.join(envelope.rcpt_tos))
+            return '451 4.3.0 storm: try again later'
         locals_ = [r.split('@')[0] for r in envelope.rcpt_tos]
         if any(l.startswith('stall') for l in locals_):
             await asyncio.sleep(3600)
@@ -91,12 +129,7 @@ class Relay:
                     return '451 4.3.0 try again later'
         if any(l.startswith('data554') for l in locals_):
             return '554 5.7.1 message refused'
-        self.count += 1
-        with open(os.path.join(self.spool, '%d.eml' % self.count), 'wb') as f:
-            f.write(envelope.original_content)
-        self.log('accepted %d %s %s %s' % (self.count, envelope.mail_from or '<>',
-                                            ','.join(envelope.rcpt_tos),
-                                            ' '.join(envelope.mail_options) or '-'))
+        self.store(envelope)
         return '250 2.0.0 OK: queued as %d' % self.count
 
 
@@ -104,7 +137,31 @@ class RelaySMTP(SMTP):
     """aiosmtpd's SMTP, plus a way to drop the connection in the middle of DATA"""
 
     async def smtp_DATA(self, arg):
-        if self.envelope.rcpt_tos and self.event_handler.drop(self.envelope.rcpt_tos):
+        h = self.event_handler
+        f = h.faults
+        if self.envelope.rcpt_tos and f and (f.drop_mid_data or f.drop_after_data):
+            n = h.attempt(self.envelope.rcpt_tos)
+            if n <= f.drop_mid_data:
+                h.log('dropped ' + ','.join(self.envelope.rcpt_tos))
+                await self.push('354 End data with <CR><LF>.<CR><LF>')
+                await self._reader.readuntil(b'\r\n')
+                self.transport.close()
+                return
+            if n <= f.drop_after_data:
+                # read the whole message, keep it, and vanish before the 250
+                await self.push('354 End data with <CR><LF>.<CR><LF>')
+                lines = []
+                while True:
+                    line = await self._reader.readuntil(b'\r\n')
+                    if line == b'.\r\n':
+                        break
+                    lines.append(line[1:] if line.startswith(b'.') else line)
+                self.envelope.original_content = b''.join(lines)
+                h.store(self.envelope)
+                h.log('vanished ' + ','.join(self.envelope.rcpt_tos))
+                self.transport.close()
+                return
+        if self.envelope.rcpt_tos and h.drop(self.envelope.rcpt_tos):
             await self.push('354 End data with <CR><LF>.<CR><LF>')
             await self._reader.readuntil(b'\r\n')   # a line of the message, then gone
             self.transport.close()
@@ -127,9 +184,13 @@ def main():
     ap.add_argument('--implicit-tls', nargs=2, metavar=('CERT', 'KEY'))
     ap.add_argument('--auth', metavar='USER:PASS')
     ap.add_argument('--pipelining', action='store_true')
+    ap.add_argument('--delay', type=float, default=0)
+    ap.add_argument('--tempfail-while', metavar='FILE')
+    ap.add_argument('--drop-mid-data', type=int, default=0, metavar='N')
+    ap.add_argument('--drop-after-data', type=int, default=0, metavar='N')
     a = ap.parse_args()
 
-    relay = Relay(a.spool, a.pipelining)
+    relay = Relay(a.spool, a.pipelining, a)
     kwargs = dict(hostname='relay.test', enable_SMTPUTF8=True, decode_data=False)
     if a.starttls:
         kwargs['tls_context'] = tls_context(*a.starttls)

@@ -60,3 +60,53 @@ TEST(token_tampering_rejected)
 	CHECK_INT(token_verify(&key, "unsubscribe", "", 0, "s", 0), TOKEN_BAD);
 	CHECK_INT(token_peek("!!!", 3, &id), NF_ERR_INVALID);
 }
+
+/* the short form fits a local part, binds purpose and salt, and rejects any change */
+TEST(token_short_roundtrip_and_tampering)
+{
+	char tok[TOKEN_SHORT_MAX], t2[TOKEN_SHORT_MAX], upper[TOKEN_SHORT_MAX];
+	uint64_t id = 0;
+	size_t i, n;
+
+	token_short_make(&key, "unsubscribe", UINT64_MAX, "salt", tok);
+	CHECK_INT(strlen(tok), 20 + 1 + 20);	/* the longest: still "unsubscribe+" + 41 < 64 */
+	token_short_make(&key, "unsubscribe", 4242, "salt", tok);
+	n = strlen(tok);
+	CHECK_INT(n, 4 + 1 + 20);
+	CHECK(strncmp(tok, "4242-", 5) == 0);
+	CHECK_INT(token_short_peek(tok, n, &id), NF_OK);
+	CHECK_INT(id, 4242);
+	CHECK_INT(token_short_verify(&key, "unsubscribe", tok, n, "salt"), TOKEN_VALID);
+	CHECK_INT(token_short_verify(&key, "bounce", tok, n, "salt"), TOKEN_BAD);
+	CHECK_INT(token_short_verify(&key, "unsubscribe", tok, n, "rotated"), TOKEN_BAD);
+	for (i = 0; i < n; i++) {
+		memcpy(t2, tok, n + 1);
+		t2[i] = t2[i] == '1' ? '2' : '1';
+		if (token_short_verify(&key, "unsubscribe", t2, n, "salt") != TOKEN_BAD)
+			test_fail_at(__FILE__, __LINE__, "accepted a change at %zu", i);
+	}
+	for (i = 0; i <= n; i++)
+		upper[i] = (char)(tok[i] >= 'a' && tok[i] <= 'f' ? tok[i] - 32 : tok[i]);
+	CHECK_INT(token_short_verify(&key, "unsubscribe", upper, n, "salt"), TOKEN_VALID);
+	CHECK_INT(token_short_verify(&key, "unsubscribe", tok, n - 1, "salt"), TOKEN_BAD);
+	CHECK_INT(token_short_peek("04242-0123456789abcdef0123", 26, &id), NF_ERR_INVALID);
+	CHECK_INT(token_short_peek("99999999999999999999-0123456789abcdef0123", 41, &id), NF_ERR_INVALID);
+	CHECK_INT(token_short_peek("-0123456789abcdef0123", 21, &id), NF_ERR_INVALID);
+	CHECK_INT(token_short_peek("", 0, &id), NF_ERR_INVALID);
+}
+
+/* the delivery engine's VERP return path is the short form of purpose "bounce" */
+TEST(token_short_matches_the_verp_return_path)
+{
+	unsigned char mac[HMAC_SHA256_LEN];
+	char tok[TOKEN_SHORT_MAX];
+	struct buf want;
+
+	hmac_sha256(key.secret, key.len, "bounce:77:abc", 13, mac);
+	buf_init(&want, 0);
+	buf_puts(&want, "77-");
+	hex_encode(&want, mac, 10);
+	token_short_make(&key, "bounce", 77, "abc", tok);
+	CHECK_STR(tok, want.data);
+	buf_free(&want);
+}

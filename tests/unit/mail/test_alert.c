@@ -336,7 +336,7 @@ TEST(alert_message_id_and_tokens)
 	struct mail_alert *p;
 	struct mail_sender s;
 	struct buf m1, m1b, m2;
-	char *dir, *id1, *id2, *lu, *tok, *end;
+	char *dir, *id1, *id2, *lu, *tok, *end, *mt, *at;
 
 	make_keys();
 	CHECK_INT(load_article("basic.json", &a), NF_OK);
@@ -359,7 +359,17 @@ TEST(alert_message_id_and_tokens)
 	CHECK(end != NULL);
 	CHECK_INT(token_verify(&secret, "unsubscribe", tok, (size_t)(end - tok), "s1", date), TOKEN_VALID);
 	CHECK_INT(token_verify(&secret, "unsubscribe", tok, (size_t)(end - tok), "s2", date), TOKEN_BAD);
-	CHECK(strstr(lu, ", <mailto:unsubscribe+") != NULL);
+	/* the mailto: a short token of purpose "unsubscribe", in a local part within 64 octets */
+	mt = strstr(lu, ", <mailto:unsubscribe+");
+	CHECK(mt != NULL);
+	mt += 10;
+	at = strchr(mt, '@');
+	CHECK(at != NULL && (size_t)(at - mt) <= 64);
+	CHECK_STR(at, "@news.example>");
+	CHECK_INT(token_short_verify(&secret, "unsubscribe", mt + 12, (size_t)(at - mt - 12), "s1"),
+		  TOKEN_VALID);
+	CHECK_INT(token_short_verify(&secret, "unsubscribe", mt + 12, (size_t)(at - mt - 12), "s2"),
+		  TOKEN_BAD);
 	free(id2), free(lu), free(id1);
 	id1 = field_value(&m1, "list-unsubscribe-post");
 	CHECK_STR(id1, "List-Unsubscribe=One-Click");

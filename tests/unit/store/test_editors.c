@@ -131,21 +131,32 @@ STORE_TEST(new_password_ends_sessions)
 	CHECK_INT(store_editor_set_password(s, "nobody", "x"), NF_ERR_NOTFOUND);
 }
 
+/* a ledger row; list 0 is about the subscription as a whole */
 static void
-ledger(struct store *s, int64_t sub, enum store_purpose p, enum store_action a, int64_t at)
+ledger_list(struct store *s, int64_t sub, enum store_purpose p, enum store_action a, int64_t at,
+	    int64_t list)
 {
 	struct store_consent_in ev = { "test", NULL, NULL, NULL, NULL, at };
 
-	if (store_consent_append(s, sub, p, a, &ev) != NF_OK)
-		test_fail_at(__FILE__, __LINE__, "consent_append: %s", store_errmsg(s));
+	if (store_consent_add_list(s, sub, p, a, &ev, list) != NF_OK)
+		test_fail_at(__FILE__, __LINE__, "consent_add_list: %s", store_errmsg(s));
+}
+
+static void
+ledger(struct store *s, int64_t sub, enum store_purpose p, enum store_action a, int64_t at)
+{
+	ledger_list(s, sub, p, a, at, 0);
 }
 
 STORE_TEST(audience_is_counted_per_day_from_the_ledger)
 {
 	struct store_audience_day days[4];
-	int64_t mid = T0 - T0 % 86400, a = fixture_sub(s, "a", 0, 0);
+	int64_t mid = T0 - T0 % 86400, a = fixture_sub(s, "a", 0, 0), topic = 0;
 
 	CHECK(a > 0);
+	CHECK_INT(store_list_ensure(s, "topic-x", &topic), NF_OK);
+	ledger_list(s, a, STORE_ALERTS, STORE_GIVEN, mid + 86400, s->default_list);	/* breaking news */
+	ledger_list(s, a, STORE_ALERTS, STORE_WITHDRAWN, mid + 86400, topic);	/* a topic: not counted */
 	ledger(s, a, STORE_ALERTS, STORE_GIVEN, mid - 1);		/* the day before */
 	ledger(s, a, STORE_ALERTS, STORE_GIVEN, mid);
 	ledger(s, a, STORE_ALERTS, STORE_GIVEN, mid + 86399);
@@ -159,7 +170,8 @@ STORE_TEST(audience_is_counted_per_day_from_the_ledger)
 	CHECK_INT(days[0].signups, 2);
 	CHECK_INT(days[0].confirmations, 1);
 	CHECK_INT(days[0].unsubscribes, 0);
-	CHECK_INT(days[1].signups + days[1].confirmations + days[1].unsubscribes, 0);
+	CHECK_INT(days[1].signups, 1);
+	CHECK_INT(days[1].confirmations + days[1].unsubscribes, 0);
 	CHECK_INT(days[2].unsubscribes, 1);
 	CHECK_INT(days[2].signups, 0);
 	CHECK_INT(days[3].signups, 0);
@@ -185,18 +197,20 @@ unsubscribe(struct store *s, int64_t id, int64_t at)
 }
 
 /*
- * Bounces are permanent failures whose address bounced; an unsubscribe
- * counts for the newest alert before it, within 48 hours, and only when the
- * person was one of that alert's recipients.
+ * Bounces are permanent failures whose address bounced, and recipients a
+ * returned message made bounced; an unsubscribe counts for the newest alert
+ * before it, within 48 hours, and only when the person was one of that
+ * alert's recipients.
  */
 STORE_TEST(alert_reports_blame_bounces_and_unsubscribes)
 {
 	struct store_alert_report **r = NULL;
-	int64_t m[5], late, first = 0, second = 0;
+	struct store_consent_in dsn = { "inbound: dsn", NULL, NULL, NULL, NULL, T0 + 1800 };
+	int64_t m[7], late, first = 0, second = 0;
 	size_t n = 0;
 	int i;
 
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < 7; i++) {
 		char name[16];
 
 		snprintf(name, sizeof(name), "m%d", i);
@@ -207,6 +221,9 @@ STORE_TEST(alert_reports_blame_bounces_and_unsubscribes)
 	CHECK_INT(store_delivery_perm(s, first, m[1], "550 5.1.1 no such user"), NF_OK);
 	CHECK_INT(store_suppression_add(s, "m1@example.org", "bounce"), NF_OK);
 	CHECK_INT(store_delivery_perm(s, first, m[2], "554 5.7.1 refused"), NF_OK);
+	CHECK_INT(store_subscriber_suppress(s, m[5], "bounce", STORE_BOUNCED, &dsn), NF_OK);	/* a DSN */
+	CHECK_INT(store_delivery_perm(s, first, m[6], "550 5.1.1 gone"), NF_OK);
+	CHECK_INT(store_subscriber_suppress(s, m[6], "bounce", STORE_BOUNCED, &dsn), NF_OK);	/* counted once */
 	CHECK_INT(unsubscribe(s, m[3], T0 + 3600), NF_OK);	/* the first's */
 	CHECK_INT(unsubscribe(s, late, T0 + 3700), NF_OK);	/* never got the first */
 	CHECK_INT(store_alert_create(s, story(s, "Second"), s->default_list, 1, T0 + 7200, &second),
@@ -221,9 +238,9 @@ STORE_TEST(alert_reports_blame_bounces_and_unsubscribes)
 	CHECK_INT(r[0]->bounces, 0);
 	CHECK_INT(r[1]->alert.id, first);
 	CHECK_STR(r[1]->headline, "First");
-	CHECK_INT(r[1]->alert.total, 5);
-	CHECK_INT(r[1]->alert.failed, 2);
-	CHECK_INT(r[1]->bounces, 1);
+	CHECK_INT(r[1]->alert.total, 7);
+	CHECK_INT(r[1]->alert.failed, 3);
+	CHECK_INT(r[1]->bounces, 3);
 	CHECK_INT(r[1]->unsubscribes, 1);
 	CHECK_INT(r[1]->alert.created_at, T0);
 	store_alert_report_list_free(r, n);

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# make install, as a package build does it: staged into a DESTDIR, then put in
+# place under its PREFIX; then the installed program runs with its installed
+# templates (no --templates: the compiled-in default follows PREFIX), the
+# man page renders and covers every command and flag the program prints,
+# the systemd unit passes systemd-analyze verify, and a second install
+# keeps an edited configuration file.
+source tests/lib.sh
+SRC=${NEWSFLASH_SRC:-$PWD}
+BUILD=${BUILD:-build}
+unset NEWSFLASH_TEMPLATES NEWSFLASH_CONFIG	# the installed defaults, not the tree's
+
+# a build tree of its own (the test's PREFIX is compiled in), seeded with the
+# library objects so only the program is rebuilt
+mkdir -p "$WORK/build"
+cp -a "$SRC/$BUILD/obj" "$SRC/$BUILD/libnewsflash.a" "$WORK/build/"
+PREFIX=$WORK/prefix
+if ! make -s -C "$SRC" BUILD="$WORK/build" PREFIX="$PREFIX" DESTDIR="$WORK/stage" install \
+	>"$WORK/make.log" 2>&1; then
+	fail "make install" "$(tail -5 "$WORK/make.log")"
+	finish
+fi
+ok "make install into a DESTDIR"
+for f in bin/newsflash share/newsflash/templates/signup.html.mustache share/man/man1/newsflash.1 \
+	lib/systemd/system/newsflash.service etc/newsflash/newsflash.conf share/newsflash/newsflash.conf.example; do
+	check "staged: $f" test -e "$WORK/stage$PREFIX/$f"
+done
+expect_eq "nothing outside the DESTDIR" "$(ls "$WORK" | grep -c '^prefix$')" 0
+expect_eq "every template installed" "$(ls "$WORK/stage$PREFIX/share/newsflash/templates" | wc -l)" \
+	"$(ls "$SRC"/templates/*.mustache | wc -l)"
+mkdir -p "$PREFIX"
+cp -a "$WORK/stage$PREFIX/." "$PREFIX/"
+NFI=$PREFIX/bin/newsflash
+
+# ---- the installed program, on its installed templates ----
+expect_contains "default templates follow PREFIX" "$("$NFI" serve --help)" "$PREFIX/share/newsflash/templates"
+mkdir -p "$WORK/run" && cd "$WORK/run" || exit 1
+port=$(free_port)
+"$NFI" serve --listen "127.0.0.1:$port" >"$WORK/serve.log" 2>&1 &
+pid=$!
+cleanup_add "kill $pid"
+wait_port "$port" 10
+page=$(curl -s "http://127.0.0.1:$port/")
+expect_contains "installed serve renders the installed signup page" "$page" "sign up to our breaking news emails"
+expect_contains "the access log names the request" "$(cat "$WORK/serve.log")" 'event=http.request method=GET path=/ status=200'
+kill -TERM "$pid"; wait "$pid"
+expect_eq "serve stops cleanly on SIGTERM" "$?" 0
+check "state under the working directory (var/)" test -f var/newsflash.db -a -f var/secret
+out=$("$NFI" config check --config "$PREFIX/etc/newsflash/newsflash.conf" 2>&1)
+expect_eq "the installed example configuration checks ok" "$out" "ok: $PREFIX/etc/newsflash/newsflash.conf"
+cd "$SRC" || exit 1
+
+# ---- the man page ----
+MAN=$PREFIX/share/man/man1/newsflash.1
+rendered=$(MANWIDTH=100 man -l "$MAN" 2>"$WORK/man.err" | col -b)
+expect_eq "man page renders without warnings" "$(cat "$WORK/man.err")" ""
+expect_contains "man page has its name" "$rendered" "newsflash — breaking-news email alerts"
+missing=()
+commands=$("$NFI" --help | awk '/^commands:/{on=1; next} /^$/{on=0} on{print $1}')
+for c in $commands; do
+	grep -qE "newsflash $c\b" <<<"$rendered" || missing+=("$c")
+done
+expect_eq "man page has every command of newsflash --help ($(echo $commands | wc -w))" "${missing[*]}" ""
+# every flag of every command and verb, as their --help prints them
+helps() {
+	local c v
+	for c in $commands; do
+		"$NFI" "$c" --help 2>/dev/null
+		for v in $("$NFI" "$c" --help 2>/dev/null | sed -nE "s/^(usage:|      ) +newsflash $c ([a-z]+).*/\2/p" | sort -u); do
+			"$NFI" "$c" "$v" --help 2>/dev/null
+		done
+	done
+}
+flags=$(helps | grep -oE '^  --[a-z0-9-]+' | sort -u)
+missing=()
+for f in $flags; do
+	grep -qE -- "$f\b" <<<"$rendered" || missing+=("$f")
+done
+expect_eq "man page has every flag the commands print ($(echo $flags | wc -w))" "${missing[*]}" ""
+
+# ---- the systemd unit ----
+UNIT=$PREFIX/lib/systemd/system/newsflash.service
+expect_contains "unit runs the installed binary" "$(grep ^ExecStart= "$UNIT")" "$NFI serve --config $PREFIX/etc/newsflash/newsflash.conf"
+for k in DynamicUser=yes ProtectSystem=strict NoNewPrivileges=yes PrivateTmp=yes StateDirectory=newsflash \
+	WorkingDirectory=/var/lib/newsflash Restart=on-failure KillSignal=SIGTERM TimeoutStopSec=; do
+	check "unit sets $k" grep -q "^$k" "$UNIT"
+done
+if command -v systemd-analyze >/dev/null; then
+	out=$(systemd-analyze verify --man=no "$UNIT" 2>&1); rc=$?
+	expect_eq "systemd-analyze verify passes (${out:-no output})" "$rc" 0
+	expect_eq "systemd-analyze verify says nothing" "$out" ""
+else
+	skip "systemd-analyze verify" "systemd-analyze is not installed"
+fi
+
+# ---- installing again keeps the operator's configuration ----
+echo "publication = Edited" >>"$WORK/stage$PREFIX/etc/newsflash/newsflash.conf"
+make -s -C "$SRC" BUILD="$WORK/build" PREFIX="$PREFIX" DESTDIR="$WORK/stage" install >/dev/null 2>&1
+expect_eq "a second install keeps an edited configuration" \
+	"$(tail -n 1 "$WORK/stage$PREFIX/etc/newsflash/newsflash.conf")" "publication = Edited"
+finish
