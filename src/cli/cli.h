@@ -136,7 +136,8 @@ struct serve_opts {
 	{ "no-engine", CONFIG_BOOL, &(o)->no_engine, NULL, "serve HTTP only; newsflash worker processes deliver" }, \
 	{ "purge-unconfirmed-after", CONFIG_INT, &(o)->purge_days, "DAYS", "forget signups unconfirmed this long; 0 = never (7)" }, \
 	{ "purge-interval", CONFIG_INT, &(o)->web.purge_interval, "SECONDS", "how often to look for them (3600)" }, \
-	{ "soft-bounce-limit", CONFIG_INT, &(o)->soft_limit, "N", "POST /api/inbound: soft bounces in a row before suppression (3)" }
+	{ "soft-bounce-limit", CONFIG_INT, &(o)->soft_limit, "N", "POST /api/inbound: soft bounces in a row before suppression (3)" }, \
+	{ "signin-delay", CONFIG_INT, &(o)->web.signin_delay, "SECONDS", "newsroom: first wait after repeated failed sign-ins, doubling (1)" }
 
 void cli_serve_defaults(struct serve_opts *o);
 
@@ -163,6 +164,7 @@ int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_smtp(int argc, char **argv);
 int cmd_address(int argc, char **argv);
+int cmd_editor(int argc, char **argv);
 int cmd_inbound(int argc, char **argv);
 /* subscribers_privacy.c: subscribers show|erase|purge */
 int cli_subscribers_show(int argc, char **argv);

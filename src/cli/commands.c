@@ -22,6 +22,7 @@ const struct cli_command cli_commands[] = {
 	{ "apikey", cmd_apikey, "apikey create NAME: a key for the JSON API (shown once)" },
 	{ "version", cmd_version, "print the version" },
 	{ "address", cmd_address, "check email addresses as signup does" },
+	{ "editor", cmd_editor, "editor add|passwd|list: accounts for the newsroom at /newsroom" },
 	{ "inbound", cmd_inbound, "inbound process MAILDIR: act on bounces, complaints, mailto unsubscribes" },
 	{ "config", cmd_config, "config check: report every problem in serve's configuration" },
 	{ 0, 0, 0 }

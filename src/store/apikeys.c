@@ -16,8 +16,8 @@
 #define KEY_PREFIX "nf_"
 #define KEY_RANDOM 32
 
-static void
-key_hash(const char *key, size_t len, char out[65])
+void
+store_sha256_hex(const char *key, size_t len, char out[65])
 {
 	unsigned char h[32];
 	struct buf hex;
@@ -49,7 +49,7 @@ store_apikey_create(struct store *s, const char *name, char key[STORE_APIKEY_MAX
 	buf_init(&k, STORE_APIKEY_MAX - 1);
 	buf_puts(&k, KEY_PREFIX);
 	base64url_encode(&k, raw, sizeof(raw));
-	key_hash(k.data, k.len, hash);
+	store_sha256_hex(k.data, k.len, hash);
 	p[0] = SP_TEXT(name);
 	p[1] = SP_TEXT(hash);
 	p[2] = SP_INT(store_now(0));
@@ -89,7 +89,7 @@ store_apikey_verify(struct store *s, const char *key, size_t len, char **name)
 	if (name)
 		*name = NULL;
 	/* an oversized key is hashed like any other, and matches nothing */
-	key_hash(key ? key : "", key ? len : 0, v.want);
+	store_sha256_hex(key ? key : "", key ? len : 0, v.want);
 	if ((rc = store_exec(s, Q_APIKEY_ALL, NULL, 0, compare_key, &v, NULL)) != NF_OK) {
 		free(v.name);
 		return rc;

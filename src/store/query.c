@@ -30,6 +30,9 @@
 	" a.created_at, a.started_at, a.finished_at"
 /* read by alerts.c: shard_from_row */
 #define SHARD_COLS "id, alert_id, no, lo, hi, cursor, lease_expiry, sent, failed"
+/* read by editors.c: editor_from_row */
+#define EDITOR_COLS "id, name, email, password_hash, created_at, failed_signins," \
+	" last_failed_at, last_signin_at"
 /* read by rows.c: delivery_from_row */
 #define DELIV_COLS "alert_id, subscriber_id, kind, attempts, next_attempt_at, reply"
 
@@ -47,6 +50,23 @@
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
 #define ALERT_ADD "INSERT INTO alerts (article_id, list_id, state, total, created_at," \
 	" finished_at) VALUES ($1, $2, $3, $4, $5, $6)"
+
+/*
+ * A withdrawal of alerts consent (ce) that alert a is blamed for: by one of
+ * its recipients (an id within its shards' span), about the subscription
+ * or a's list, within $2 seconds of a, and before the list's next alert.
+ */
+#define BLAME_WINDOW \
+	" ce.purpose = 'alerts' AND ce.action = 'withdrawn'" \
+	" AND (ce.list_id IS NULL OR ce.list_id = a.list_id)" \
+	" AND ce.at >= a.created_at AND ce.at < a.created_at + $2" \
+	" AND ce.subscriber_id <= (SELECT coalesce(max(sh.hi), 0) FROM alert_shards sh" \
+	"  WHERE sh.alert_id = a.id)" \
+	" AND NOT EXISTS (SELECT 1 FROM alerts n WHERE n.list_id = a.list_id" \
+	"  AND n.id > a.id AND n.created_at <= ce.at)"
+
+#define EDITOR_ADD "INSERT INTO editors (name, email, password_hash, created_at)" \
+	" VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING"
 
 #define SHARD_CLAIM(lock) \
 	"UPDATE alert_shards SET lease_owner = $1, lease_expiry = $3, state = 'running'" \
@@ -235,6 +255,73 @@ const struct store_query store_queries[Q_COUNT] = {
 		"INSERT INTO api_keys (name, hash, created_at) VALUES ($1, $2, $3)"
 		" ON CONFLICT (name) DO NOTHING", NULL, NULL },
 	[Q_APIKEY_ALL] = { "apikey_all", "SELECT name, hash FROM api_keys ORDER BY id", NULL, NULL },
+
+	[Q_EDITOR_ADD] = { "editor_add", EDITOR_ADD " RETURNING id", NULL, EDITOR_ADD },
+	[Q_EDITOR_GET] = { "editor_get", "SELECT " EDITOR_COLS " FROM editors WHERE name = $1",
+		NULL, NULL },
+	[Q_EDITOR_LIST] = { "editor_list", "SELECT " EDITOR_COLS " FROM editors ORDER BY name",
+		NULL, NULL },
+	[Q_EDITOR_PASSWORD] = { "editor_password",
+		"UPDATE editors SET password_hash = $2, failed_signins = 0, last_failed_at = NULL"
+		" WHERE name = $1 RETURNING id", NULL, NULL },
+	/* one statement, so two nodes counting at once both count */
+	[Q_EDITOR_FAILED] = { "editor_failed",
+		"UPDATE editors SET failed_signins = failed_signins + 1, last_failed_at = $2"
+		" WHERE id = $1 RETURNING failed_signins", NULL, NULL },
+	[Q_EDITOR_SIGNED_IN] = { "editor_signed_in",
+		"UPDATE editors SET failed_signins = 0, last_failed_at = NULL, last_signin_at = $2"
+		" WHERE id = $1", NULL, NULL },
+	[Q_SESSION_ADD] = { "session_add",
+		"INSERT INTO editor_sessions (id_hash, editor_id, created_at, expires_at, ip, user_agent)"
+		" VALUES ($1, $2, $3, $4, $5, $6)", NULL, NULL },
+	[Q_SESSION_GET] = { "session_get",
+		"SELECT e.id, e.name, e.email, x.created_at, x.expires_at FROM editor_sessions x"
+		" JOIN editors e ON e.id = x.editor_id WHERE x.id_hash = $1 AND x.expires_at > $2",
+		NULL, NULL },
+	[Q_SESSION_DEL] = { "session_del", "DELETE FROM editor_sessions WHERE id_hash = $1",
+		NULL, NULL },
+	[Q_SESSION_DEL_EDITOR] = { "session_del_editor",
+		"DELETE FROM editor_sessions WHERE editor_id = $1", NULL, NULL },
+	[Q_SESSION_PURGE] = { "session_purge",
+		"DELETE FROM editor_sessions WHERE expires_at <= $1", NULL, NULL },
+	/*
+	 * $1 is a midnight: (at - $1) / 86400 is the day's number from it, on
+	 * both. Rows about the subscription as a whole (list_id NULL) and about
+	 * the list $3 count; a topic list joined or left does not.
+	 */
+	[Q_AUDIENCE_DAILY] = { "audience_daily",
+		"SELECT (at - $1) / 86400,"
+		" sum(CASE WHEN action = 'given' THEN 1 ELSE 0 END),"
+		" sum(CASE WHEN action = 'confirmed' THEN 1 ELSE 0 END),"
+		" sum(CASE WHEN action = 'withdrawn' THEN 1 ELSE 0 END)"
+		" FROM consent_events WHERE purpose = 'alerts' AND at >= $1 AND at < $2"
+		" AND (list_id IS NULL OR list_id = $3)"
+		" GROUP BY 1 ORDER BY 1", NULL, NULL },
+	/*
+	 * Each alert with its headline, its bounces and the unsubscribes it
+	 * caused (store.h says which count). Bounces: permanent failures of
+	 * this alert whose address bounced, plus recipients whose consent was
+	 * withdrawn by a returned message (now bounced) in the alert's window.
+	 * Unsubscribes: other withdrawals by recipients in the window. Both
+	 * start from the alert's own rows or the ledger's time index, never
+	 * from the whole subscriber table.
+	 */
+	[Q_ALERT_REPORT] = { "alert_report",
+		"SELECT " ALERT_COLS ", ar.headline,"
+		" (SELECT count(*) FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id"
+		"  WHERE d.alert_id = a.id AND d.kind = 'perm' AND (s.status = 'bounced'"
+		"  OR EXISTS (SELECT 1 FROM suppressions x WHERE x.email_key = s.email_key"
+		"   AND (x.reason = 'bounce' OR x.reason = 'soft-bounce'))))"
+		" + (SELECT count(DISTINCT ce.subscriber_id) FROM consent_events ce"
+		"  JOIN subscribers s ON s.id = ce.subscriber_id WHERE s.status = 'bounced' AND "
+		BLAME_WINDOW
+		"  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.alert_id = a.id"
+		"   AND d.subscriber_id = ce.subscriber_id AND d.kind = 'perm')),"
+		" (SELECT count(DISTINCT ce.subscriber_id) FROM consent_events ce"
+		"  JOIN subscribers s ON s.id = ce.subscriber_id WHERE s.status <> 'bounced' AND "
+		BLAME_WINDOW ")"
+		" FROM alerts a JOIN articles ar ON ar.id = a.article_id"
+		" ORDER BY a.id DESC LIMIT $1", NULL, NULL },
 
 	/*
 	 * PostgreSQL's import (store/pg_import.c): which of the batch's keys

@@ -493,6 +493,99 @@ int store_apikey_create(struct store *s, const char *name, char key[STORE_APIKEY
 /* NF_OK when key is valid (*name, may be NULL, is the caller's); NF_ERR_NOTFOUND else */
 int store_apikey_verify(struct store *s, const char *key, size_t len, char **name);
 
+/* ---- editors and their sessions (the newsroom's sign-in) ---- */
+
+#define STORE_EDITOR_NAME_MAX 64
+
+/* names follow the lists' rule, 1-64 of a-z 0-9 - _ (the CLI folds upper case before) */
+int store_editor_name_ok(const char *name);
+
+struct store_editor {
+	int64_t id;
+	const char *name;
+	const char *email;		/* where test alerts go; NULL when none */
+	const char *password_hash;	/* an encoded Argon2id hash; the store never sees a password */
+	int64_t created_at;
+	int64_t failed_signins;		/* since the last good sign-in */
+	int64_t last_failed_at;		/* 0 = never */
+	int64_t last_signin_at;		/* 0 = never */
+};
+void store_editor_free(struct store_editor *e);
+void store_editor_list_free(struct store_editor **es, size_t n);
+
+/* a new editor; NF_ERR_INVALID when the name is taken or not valid */
+int store_editor_add(struct store *s, const char *name, const char *email,
+		     const char *password_hash, int64_t *id);
+int store_editor_get(struct store *s, const char *name, struct store_editor **out);
+int store_editor_list(struct store *s, struct store_editor ***out, size_t *n);
+/* a new password hash: the failure count is cleared and every session ends */
+int store_editor_set_password(struct store *s, const char *name, const char *password_hash);
+/* count a failed sign-in at now; *failures is the count after it */
+int store_editor_signin_failed(struct store *s, int64_t id, int64_t now, int64_t *failures);
+/* a good sign-in: the failure count goes back to 0 */
+int store_editor_signin_ok(struct store *s, int64_t id, int64_t now);
+
+/* a session, as a signed-in request sees it */
+struct store_session {
+	int64_t editor_id;
+	const char *name, *email;	/* the editor's */
+	int64_t created_at, expires_at;
+};
+void store_session_free(struct store_session *ss);
+
+/*
+ * A session is found by its id (the cookie's value), but only the id's
+ * SHA-256 is stored, as with API keys: a copy of the database opens no
+ * session.
+ */
+int store_session_add(struct store *s, const char *id, int64_t editor_id, int64_t now,
+		      int64_t expires_at, const char *ip, const char *user_agent);
+/* the live session (expires_at > now); NF_ERR_NOTFOUND when absent or expired */
+int store_session_get(struct store *s, const char *id, int64_t now, struct store_session **out);
+int store_session_delete(struct store *s, const char *id);
+/* delete the sessions that expired at or before now; *n (may be NULL) how many */
+int store_session_purge(struct store *s, int64_t now, int64_t *n);
+
+/* ---- reports for the newsroom ---- */
+
+/* one day of the breaking-news audience, from the consent ledger (alerts purpose) */
+struct store_audience_day {
+	int64_t day;			/* unix time of the day's start (UTC) */
+	int64_t signups;		/* consent given (a form, the API, an import) */
+	int64_t confirmations;		/* double opt-in completed */
+	int64_t unsubscribes;		/* consent withdrawn */
+};
+
+/*
+ * store_audience_daily - ndays days from the day holding from (rounded
+ * down to midnight UTC), every day filled in, those without events as 0.
+ */
+int store_audience_daily(struct store *s, int64_t from, struct store_audience_day *days,
+			 size_t ndays);
+
+#define STORE_UNSUB_WINDOW (48 * 3600)
+
+/*
+ * An alert with what it caused: the alert as store_alert_list gives it, its
+ * headline, its bounces and its unsubscribes. Blame for a withdrawal of
+ * consent goes to the list's latest alert before it, within
+ * STORE_UNSUB_WINDOW, when the person was one of that alert's recipients
+ * (an id within its shards' span). Bounces: the alert's permanent failures
+ * whose address bounced (status bounced, or suppressed as a bounce) and
+ * the recipients a returned message made bounced in the window; every
+ * other withdrawal in the window is an unsubscribe.
+ */
+struct store_alert_report {
+	struct store_alert alert;
+	const char *headline;
+	int64_t bounces;
+	int64_t unsubscribes;
+};
+void store_alert_report_list_free(struct store_alert_report **rs, size_t n);
+/* newest first */
+int store_alert_reports(struct store *s, size_t limit, struct store_alert_report ***out,
+			size_t *n);
+
 /* ---- CSV (RFC 4180), the import and export format ---- */
 
 #define STORE_CSV_MAX_FIELDS 16
@@ -589,6 +682,10 @@ enum store_q {
 	/* leaving and privacy */
 	Q_LISTS_OF, Q_SUB_SOFT_BOUNCE, Q_SUB_SOFT_RESET, Q_DELIV_OF, Q_SUPP_GET,
 	Q_INBOUND_SEEN, Q_PENDING_OLD,
+	/* the newsroom */
+	Q_EDITOR_ADD, Q_EDITOR_GET, Q_EDITOR_LIST, Q_EDITOR_PASSWORD, Q_EDITOR_FAILED,
+	Q_EDITOR_SIGNED_IN, Q_SESSION_ADD, Q_SESSION_GET, Q_SESSION_DEL, Q_SESSION_DEL_EDITOR,
+	Q_SESSION_PURGE, Q_AUDIENCE_DAILY, Q_ALERT_REPORT,
 	Q_COUNT
 };
 struct store_query {
@@ -674,6 +771,8 @@ int store_tx_begin(struct store *s);
 int store_tx_end(struct store *s, int rc);
 /* the keyed hash of an address key kept in suppressions (hex, 65 bytes) */
 void store_key_hash(const struct store *s, const char *email_key, char out[65]);
+/* the SHA-256 of a secret (an API key, a session id) in hex: what is stored instead */
+void store_sha256_hex(const char *secret, size_t len, char out[65]);
 /* a fresh token salt (hex, 33 bytes) */
 void store_new_salt(char out[33]);
 int64_t store_now(int64_t at);

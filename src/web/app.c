@@ -38,6 +38,7 @@ web_config_defaults(struct web_config *cfg)
 	cfg->purge_after = 7 * 24 * 3600;	/* the privacy page promises seven days */
 	cfg->purge_interval = 3600;
 	cfg->soft_bounce_limit = 3;
+	cfg->signin_delay = 1;
 }
 
 static void
@@ -88,6 +89,7 @@ web_start(const struct web_config *cfg)
 	w->cfg = *cfg;
 	origin_of(cfg->base_url, w->origin, sizeof(w->origin));
 	w->signup_limit = ratelimit_new(cfg->signup_burst, cfg->signup_rate, 65536);
+	newsroom_init(w);
 	if (pages_load(w) != NF_OK || web_listen(w) != NF_OK || web_purge_start(w) != NF_OK) {
 		web_stop(w);
 		return NULL;
@@ -102,6 +104,7 @@ web_stop(struct web *w)
 		return;
 	web_purge_stop(w);
 	web_unlisten(w);
+	newsroom_free(w);
 	pages_free(w);
 	ratelimit_free(w->signup_limit);
 	free(w);

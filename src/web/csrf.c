@@ -68,6 +68,52 @@ csrf_check(const struct token_key *key, const char *form_token, size_t form_len,
 	return ok;
 }
 
+/*
+ * Tokens bound to a session: the HMAC of the session's id under the server
+ * secret (which gives nothing of the id away). The newsroom's forms carry
+ * it; it is worthless once the session ends, and needs no cookie beside
+ * the session's own, which is HttpOnly and SameSite=Strict.
+ */
+#define CSRF_BOUND_BYTES 24
+
+static void
+csrf_bound_raw(const struct token_key *key, const char *binding, unsigned char *out)
+{
+	unsigned char full[HMAC_SHA256_LEN];
+	struct buf msg;
+
+	buf_init(&msg, 0);
+	buf_puts(&msg, "csrf-bound:");
+	buf_puts(&msg, binding);
+	hmac_sha256(key->secret, key->len, msg.data, msg.len, full);
+	memcpy(out, full, CSRF_BOUND_BYTES);
+	buf_free(&msg);
+}
+
+void
+csrf_bound_make(const struct token_key *key, const char *binding, char out[CSRF_TOKEN_MAX])
+{
+	unsigned char raw[CSRF_BOUND_BYTES];
+	struct buf enc;
+
+	csrf_bound_raw(key, binding, raw);
+	buf_init(&enc, CSRF_TOKEN_MAX - 1);
+	base64url_encode(&enc, raw, sizeof(raw));
+	memcpy(out, enc.data, enc.len + 1);
+	buf_free(&enc);
+}
+
+int
+csrf_bound_check(const struct token_key *key, const char *binding, const char *token, size_t len)
+{
+	char want[CSRF_TOKEN_MAX];
+
+	if (token == NULL || binding == NULL || *binding == '\0')
+		return 0;
+	csrf_bound_make(key, binding, want);
+	return len == strlen(want) && ct_equal(token, want, len);
+}
+
 /* web_csrf_cookie - a fresh token in the nf_csrf cookie; the form's hidden field gets token */
 void
 web_csrf_cookie(struct web *w, struct http_request *req, struct http_response *res,

@@ -17,6 +17,7 @@
 
 #define HTTP_FORM_MAX (16 * 1024)	/* a signup form is a few hundred bytes */
 #define HTTP_API_MAX (1024 * 1024)	/* an article with a long body */
+#define HTTP_NEWSROOM_MAX (512 * 1024)	/* the compose form carries a story */
 #define HTTP_FIELDS_MAX 64
 #define HTTP_HEADERS_MAX 8
 
@@ -54,6 +55,7 @@ struct http_response {
 	struct buf body;
 	char *headers[HTTP_HEADERS_MAX][2];	/* extra headers, arena strings */
 	int nheaders;
+	void *stream;			/* a struct MHD_Response streaming the body (sse.c), or NULL */
 };
 
 /* form.c */
@@ -64,6 +66,8 @@ const char *http_form_get(const struct http_form *f, const char *name, size_t *l
 const char *http_cookie_get(struct arena *a, const char *header, const char *name);
 /* the header value from the request, NULL when absent */
 const char *http_header(const struct http_request *req, const char *name);
+/* a query string argument (?name=value), decoded; NULL when absent */
+const char *http_query_arg(const struct http_request *req, const char *name);
 
 /* signup.c: the JSON signup body, {"email": string, "marketing": true|false} */
 struct signup_json {
@@ -78,6 +82,8 @@ void http_response_header(struct http_request *req, struct http_response *res,
 			  const char *name, const char *value);
 void http_text(struct http_response *res, int status, const char *text);
 void http_json_error(struct http_response *res, int status, const char *message);
+/* a 303 See Other to location (a path of ours) */
+void http_redirect(struct http_request *req, struct http_response *res, const char *location);
 
 /* ratelimit.c: token buckets keyed by client address */
 struct ratelimit;
@@ -92,5 +98,27 @@ void csrf_make(const struct token_key *key, char out[CSRF_TOKEN_MAX]);
 /* the form's token matches the cookie's and carries our MAC */
 int csrf_check(const struct token_key *key, const char *form_token, size_t form_len,
 	       const char *cookie_token);
+/* a token bound to a session's id (binding), for signed-in forms */
+void csrf_bound_make(const struct token_key *key, const char *binding, char out[CSRF_TOKEN_MAX]);
+int csrf_bound_check(const struct token_key *key, const char *binding, const char *token,
+		     size_t len);
+
+/* throttle.c: growing delays after failed sign-ins, per key */
+struct throttle;
+/* free_tries tries, then a wait of first seconds doubling up to cap */
+struct throttle_curve {
+	int free_tries;
+	int64_t first, cap;
+};
+/* a table of at most max_keys keys; a key is forgotten forget s after its last failure */
+struct throttle *throttle_new(size_t max_keys, const struct throttle_curve *curve, int64_t forget);
+/* seconds key must still wait (0: it may try now) */
+int64_t throttle_wait(struct throttle *t, const char *key, int64_t now);
+void throttle_fail(struct throttle *t, const char *key, int64_t now);
+void throttle_free(struct throttle *t);
+/* the wait after n failures: 0 while n < free_tries, then first, 2 first ... cap */
+int64_t throttle_delay(const struct throttle_curve *c, int64_t failures);
+/* seconds still to wait after a failure at last (whole seconds) with that delay */
+int64_t throttle_left(int64_t last, int64_t delay, int64_t now);
 
 #endif

@@ -26,6 +26,14 @@ static const char *const page_names[PAGE_COUNT] = {
 	[PAGE_UNSUBSCRIBE] = "unsubscribe.html",
 	[PAGE_UNSUBSCRIBED] = "unsubscribed.html",
 	[PAGE_ERASED] = "erased.html",
+	[PAGE_NR_SIGNIN] = "newsroom-signin.html",
+	[PAGE_NR_HOME] = "newsroom-home.html",
+	[PAGE_NR_COMPOSE] = "newsroom-compose.html",
+	[PAGE_NR_PREVIEW] = "newsroom-preview.html",
+	[PAGE_NR_PUBLISH] = "newsroom-publish.html",
+	[PAGE_NR_ALERT] = "newsroom-alert.html",
+	[PAGE_NR_ALERTS] = "newsroom-alerts.html",
+	[PAGE_NR_AUDIENCE] = "newsroom-audience.html",
 };
 
 static int

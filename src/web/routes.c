@@ -47,6 +47,19 @@ static const struct route routes[] = {
 	{ "POST", "/api/inbound", api_inbound_post },
 	{ "GET", "/metrics", metrics_get },
 	{ "GET", "/healthz", healthz },
+	{ "GET", "/newsroom", newsroom_home },
+	{ "GET", "/newsroom/signin", signin_page },
+	{ "POST", "/newsroom/signin", signin_post },
+	{ "POST", "/newsroom/signout", signout_post },
+	{ "GET", "/newsroom/compose", compose_page },
+	{ "POST", "/newsroom/compose", compose_edit },
+	{ "POST", "/newsroom/preview", compose_preview },
+	{ "POST", "/newsroom/test", compose_test },
+	{ "POST", "/newsroom/publish", compose_publish },
+	{ "GET", "/newsroom/alerts", history_page },
+	{ "GET", "/newsroom/alerts/", alert_page },
+	{ "POST", "/newsroom/alerts/", alert_post },
+	{ "GET", "/newsroom/audience", newsroom_audience },
 	{ NULL, NULL, NULL }
 };
 

@@ -38,6 +38,12 @@ http_header(const struct http_request *req, const char *name)
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+const char *
+http_query_arg(const struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
 void
 http_response_header(struct http_request *req, struct http_response *res,
 		     const char *name, const char *value)
@@ -132,7 +138,8 @@ request_begin(struct web *w, struct MHD_Connection *conn, const char *url,
 	q = strchr(url, '?');
 	req->path = q ? arena_strndup(req->arena, url, (size_t)(q - url)) : arena_strdup(req->arena, url);
 	req->query = q ? arena_strdup(req->arena, q + 1) : "";
-	buf_init(&req->body, strncmp(req->path, "/api/", 5) == 0 ? HTTP_API_MAX : HTTP_FORM_MAX);
+	buf_init(&req->body, strncmp(req->path, "/api/", 5) == 0 ? HTTP_API_MAX :
+			     strncmp(req->path, "/newsroom/", 10) == 0 ? HTTP_NEWSROOM_MAX : HTTP_FORM_MAX);
 	client_address(w, conn, req->ip);
 	req->user_agent = header_or_empty(conn, "User-Agent");
 	req->content_type = header_or_empty(conn, "Content-Type");
@@ -143,8 +150,16 @@ request_begin(struct web *w, struct MHD_Connection *conn, const char *url,
 	return st;
 }
 
+void
+http_redirect(struct http_request *req, struct http_response *res, const char *location)
+{
+	http_response_header(req, res, "Location", location);
+	http_text(res, 303, "See other\n");
+}
+
+/* csp_set: the handler chose its own Content-Security-Policy (the newsroom's nonce) */
 static void
-add_security_headers(struct MHD_Response *r, const char *content_type)
+add_security_headers(struct MHD_Response *r, const char *content_type, int csp_set)
 {
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	/* links carry tokens: never leak them to another site through Referer
@@ -152,9 +167,10 @@ add_security_headers(struct MHD_Response *r, const char *content_type)
 	MHD_add_response_header(r, "Referrer-Policy", "same-origin");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	if (strncmp(content_type, "text/html", 9) == 0) {
-		MHD_add_response_header(r, "Content-Security-Policy",
-			"default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
-			"form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+		if (!csp_set)
+			MHD_add_response_header(r, "Content-Security-Policy",
+				"default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+				"form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
 		MHD_add_response_header(r, "X-Frame-Options", "DENY");
 	}
 }
@@ -162,18 +178,23 @@ add_security_headers(struct MHD_Response *r, const char *content_type)
 static enum MHD_Result
 send_response(struct MHD_Connection *conn, struct request_state *st, struct http_response *res)
 {
-	struct MHD_Response *r;
+	struct MHD_Response *r = res->stream;
 	enum MHD_Result ret;
 	size_t len;
-	char *body = buf_steal(&res->body, &len);
-	int i;
+	int i, csp_set = 0;
 
 	st->status = res->status;
-	st->bytes = strcmp(st->req.method, "HEAD") == 0 ? 0 : len;
+	st->bytes = 0;		/* a stream's length is not known here */
+	if (r == NULL) {
+		char *body = buf_steal(&res->body, &len);
 
-	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+		st->bytes = strcmp(st->req.method, "HEAD") == 0 ? 0 : len;
+		r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	}
+	for (i = 0; i < res->nheaders; i++)
+		csp_set |= strcasecmp(res->headers[i][0], "Content-Security-Policy") == 0;
 	MHD_add_response_header(r, "Content-Type", res->content_type);
-	add_security_headers(r, res->content_type);
+	add_security_headers(r, res->content_type, csp_set);
 	for (i = 0; i < res->nheaders; i++)
 		MHD_add_response_header(r, res->headers[i][0], res->headers[i][1]);
 	ret = MHD_queue_response(conn, (unsigned)res->status, r);
@@ -319,7 +340,7 @@ web_listen(struct web *w)
 	}
 	w->daemon = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-		MHD_USE_TURBO | MHD_USE_ITC,
+		MHD_USE_TURBO | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME,
 		0, NULL, NULL, access_handler, w,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)w->cfg.threads,
@@ -345,6 +366,7 @@ web_unlisten(struct web *w)
 	if (w->daemon == NULL)
 		return;
 	MHD_quiesce_daemon(w->daemon);
+	sse_hub_shutdown(w->sse);	/* MHD must not stop with a connection suspended */
 	MHD_stop_daemon(w->daemon);
 	w->daemon = NULL;
 }

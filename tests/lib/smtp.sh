@@ -3,6 +3,7 @@
 # smtp_sink_start PORT [smtp-sink options...]
 #     Postfix's smtp-sink on 127.0.0.1:PORT (fault injection: -f 5xx, -r 4xx,
 #     -q disconnect, -Q 421 on chosen commands; -d TEMPLATE dumps each message).
+#     SMTP_SINK_PID is its pid.
 # smtpd_start PORT SPOOL [tests/lib/smtpd.py options...]
 #     an aiosmtpd relay whose behaviour follows the recipients' local parts
 #     (see tests/lib/smtpd.py); what it accepts lands in SPOOL.
@@ -20,7 +21,8 @@ smtp_sink_start() {
 	# as root smtp-sink wants a user to drop to
 	/usr/sbin/smtp-sink -u nobody "$@" 127.0.0.1:"$port" 256 >>"$WORK/smtp-sink-$port.log" 2>&1 &
 	pid=$!
-	cleanup_add "kill $pid"
+	SMTP_SINK_PID=$pid
+	cleanup_add "kill -CONT $pid; kill $pid"
 	wait_port "$port" 5
 }
 
