@@ -114,10 +114,15 @@ send_confirmation(struct web *w, struct store *s, int64_t id)
 	buf_init(&msg, 0);
 	rc = mail_confirm_compose(w->cfg.sender, &ms, time(NULL), &msg);
 	if (rc == NF_OK) {
-		/* record it now so a burst of signups cannot queue many mails */
-		store_subscriber_confirm_sent(s, sub->id, (int64_t)time(NULL));
 		rc = deliver_priority(w->cfg.engine, sub->email, msg.data, msg.len, sub->id);
 		msg.data = NULL;
+		/*
+		 * Recorded once queued, so a burst of signups cannot queue many
+		 * mails; but only then: a lane found full answers 503, and the
+		 * person's next try must send the mail, not be paced for nothing.
+		 */
+		if (rc == NF_OK)
+			store_subscriber_confirm_sent(s, sub->id, (int64_t)time(NULL));
 	}
 	buf_free(&msg);
 	store_subscriber_free(sub);
