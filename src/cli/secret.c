@@ -33,23 +33,33 @@ make_parent(const char *path)
 	return rc;
 }
 
+/*
+ * Written to a private temporary name, then link()ed into place: a process
+ * starting at the same moment sees either no file or the whole key, never a
+ * half-written one, and link() fails with EEXIST if someone else won.
+ */
 static int
 create_secret(const char *path)
 {
 	unsigned char key[SECRET_LEN];
+	char tmp[4096];
 	int fd, rc = NF_OK;
 
 	if (make_parent(path) != NF_OK)
 		return NF_ERR_IO;
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	if (fd < 0)
-		return errno == EEXIST ? NF_OK : NF_ERR_IO;	/* someone else made it */
+		return NF_ERR_IO;
 	if (random_bytes(key, sizeof(key)) != NF_OK ||
 	    write(fd, key, sizeof(key)) != (ssize_t)sizeof(key) || fsync(fd) != 0)
 		rc = NF_ERR_IO;
 	close(fd);
+	if (rc == NF_OK && link(tmp, path) != 0 && errno != EEXIST)
+		rc = NF_ERR_IO;
+	unlink(tmp);
 	if (rc == NF_OK)
-		log_event(LOG_INFO, "secret.created", "path", path, NULL);
+		log_event(LOG_INFO, "secret.ready", "path", path, NULL);
 	return rc;
 }
 
