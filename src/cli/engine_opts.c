@@ -7,19 +7,23 @@
 
 #include "cli.h"
 
+/* the engine's own defaults are the one source: the flags start from them */
 void
 cli_engine_defaults(struct cli_engine *e)
 {
+	struct deliver_config d;
+
+	deliver_config_defaults(&d);
 	memset(e, 0, sizeof(*e));
-	e->db = "sqlite:var/newsflash.db";
-	e->transport = "maildir:var/outbox";
-	e->workers = 1;
-	e->connections = 16;
-	e->shards = 8;
-	e->batch = 500;
-	e->lease = 30;
-	e->poll_ms = 1000;
-	e->retry_base = 60;
+	e->db = d.db_url;
+	e->transport = d.transport_url;
+	e->workers = d.threads;
+	e->connections = d.connections;
+	e->shards = d.shards;
+	e->batch = (long)d.batch;
+	e->lease = d.lease_secs;
+	e->poll_ms = d.poll_ms;
+	e->retry_base = d.retry_base;
 	e->log_level = "info";
 	e->log_format = "text";
 }
