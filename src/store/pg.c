@@ -17,6 +17,7 @@
  * Bulk import (store/pg_import.c) writes with COPY through store_pg_copy.
  */
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,10 +127,33 @@ reset(struct store *s)
 	return im->listening[0] ? pg_listen(s, im->listening) : NF_OK;
 }
 
+/*
+ * A server that shut down while we were idle has said so (a FATAL notice,
+ * then end of file) on the socket, but libpq learns it only when it reads.
+ * Reading whatever is waiting, without blocking, turns such a connection
+ * into a known broken one before a statement is sent on it: a statement
+ * outside a transaction cannot be sent twice safely, so it must not be
+ * the one that finds out.
+ */
+static void
+notice_server_gone(PGconn *c)
+{
+	struct pollfd pfd = { PQsocket(c), POLLIN, 0 };
+	int reads;
+
+	/* the notice and the end of file may take a read each */
+	for (reads = 0; reads < 4 && PQstatus(c) == CONNECTION_OK; reads++) {
+		if ((pfd.fd = PQsocket(c)) < 0 || poll(&pfd, 1, 0) <= 0 || !PQconsumeInput(c))
+			break;
+	}
+}
+
 /* between transactions a broken connection gets one reset */
 static int
 ensure_connected(struct store *s)
 {
+	if (s->depth == 0)
+		notice_server_gone(IMPL(s)->conn);
 	if (PQstatus(IMPL(s)->conn) == CONNECTION_OK)
 		return NF_OK;
 	if (s->depth > 0) {

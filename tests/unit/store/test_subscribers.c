@@ -1,4 +1,5 @@
 /* store: opening, migrations, transactions, subscribers, the consent ledger, lists, streaming */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -478,4 +479,37 @@ STORE_TEST(describe_reports_the_settings_in_force)
 		CHECK(strstr(d, "synchronous_commit=") != NULL);
 	}
 	CHECK_STR(store_backend(s), fixture_dialect() == STORE_SQLITE ? "sqlite" : "postgresql");
+}
+
+static int
+take_text(void *arg, const struct store_row *r)
+{
+	snprintf(arg, 32, "%s", r->val[0] ? r->val[0] : "");
+	return NF_OK;
+}
+
+/*
+ * The server closed our idle connection (a restart does this to every
+ * one): the next statement outside a transaction must notice before it is
+ * sent and reconnect, not fail, since such a statement cannot be re-sent.
+ */
+STORE_TEST(a_connection_the_server_closed_while_idle_is_replaced)
+{
+	char pid[32] = "", sql[96];
+	struct store *other = NULL;
+	int64_t n = -1;
+
+	if (fixture_dialect() != STORE_PG) {
+		test_skip("SQLite has no server connection to lose");
+		return;
+	}
+	fixture_sub(s, "before", 1, 0);
+	CHECK_INT(s->ops->query(s, "SELECT pg_backend_pid()", NULL, 0, take_text, pid), NF_OK);
+	CHECK_INT(store_open(fixture_url(), &other), NF_OK);
+	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%s)", pid);
+	CHECK_INT(fixture_sql(other, sql), NF_OK);
+	store_close(other);
+	usleep(100 * 1000);	/* the notice and the close reach our socket */
+	CHECK_INT(store_subscriber_count(s, NULL, STORE_ANY, &n), NF_OK);
+	CHECK_INT(n, 1);
 }
