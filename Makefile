@@ -42,6 +42,12 @@ ifneq ($(SAN),)
   CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
   LDFLAGS += -fsanitize=address,undefined
 endif
+# FUZZ=1 (make fuzz, with clang): the library and targets get libFuzzer's
+# coverage hooks; only the targets link libFuzzer's main
+ifneq ($(FUZZ),)
+  CFLAGS += -fsanitize=fuzzer-no-link,address,undefined
+  LDFLAGS += -fsanitize=fuzzer,address,undefined
+endif
 CPPFLAGS += -MMD -MP -Isrc -I$(BUILD)
 LDLIBS += $(PKG_LIBS) -lunistring -lresolv -pthread -lm
 
@@ -112,15 +118,16 @@ asan: deps
 	$(MAKE) BUILD=build/asan SAN=1 OPT=-O1 check-only
 
 fuzz: deps
-	$(MAKE) BUILD=build/fuzz CC=clang SAN= fuzz-targets
+	$(MAKE) BUILD=build/fuzz CC=clang SAN= FUZZ=1 OPT=-O1 fuzz-targets
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz build/fuzz $(FUZZ_NAMES)
 
+# the instrumented library is built once (build/fuzz/libnewsflash.a) and
+# every target links against it
 .PHONY: fuzz-targets
 fuzz-targets: $(patsubst %,$(BUILD)/fuzzer/%,$(FUZZ_NAMES))
-$(BUILD)/fuzzer/%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
+$(BUILD)/fuzzer/%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror $(PKG_CFLAGS) \
-		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 bench: deps $(BIN)
 	BUILD=$(BUILD) scripts/bench
