@@ -89,7 +89,8 @@ check_syntax(const char *input, size_t len, unsigned flags, struct addr_result *
 	if (r == ADDR_OK && local.len + 1 + strlen(alabel) > ADDR_MAX)
 		r = ADDR_TOO_LONG;
 	set_reason(out, r);
-	suggest(out, local, domain, ulabel);
+	if (!(flags & ADDR_NO_SUGGEST))
+		suggest(out, local, domain, ulabel);
 	if (r != ADDR_OK)
 		return r;
 	if (join(out->normalized, sizeof(out->normalized), local, alabel) ||

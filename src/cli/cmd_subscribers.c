@@ -185,7 +185,9 @@ add_record(struct import_job *j, const struct store_csv_record *r)
 		return bad_row(j, r->line, "marketing must be yes or no", r->field[2], r->len[2]), 0;
 	if (r->nfields > 1 && r->len[1] > NAME_MAX_BYTES)
 		return bad_row(j, r->line, "the name is too long", NULL, 0), 0;
-	if (addr_check(r->field[0], r->len[0], ADDR_SMTPUTF8, &a) != 0 || !a.valid) {
+	/* no hints: a bad row is reported by its code, and nobody reads a hint */
+	if (addr_check(r->field[0], r->len[0], ADDR_SMTPUTF8 | ADDR_NO_SUGGEST, &a) != 0 ||
+	    !a.valid) {
 		char why[160];
 
 		snprintf(why, sizeof(why), "invalid address (%s)", a.code ? a.code : "?");

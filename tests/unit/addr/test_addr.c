@@ -134,6 +134,30 @@ TEST(addr_display_round_trips)
 	}
 }
 
+/* bulk mode gives the same verdict and forms as the default, only no hint */
+TEST(addr_no_suggest_same_verdict)
+{
+	static const char *const in[] = {
+		"Ann@GMIAL.com", "bob@gmail", "\"c\"@Bücher.example", "x@@y.z", "d@hotmial.com",
+	};
+	struct addr_result a, b;
+	size_t i;
+
+	for (i = 0; i < NF_ARRAY_LEN(in); i++) {
+		CHECK_INT(addr_check(in[i], strlen(in[i]), ADDR_SMTPUTF8, &a), NF_OK);
+		CHECK_INT(addr_check(in[i], strlen(in[i]), ADDR_SMTPUTF8 | ADDR_NO_SUGGEST, &b),
+			  NF_OK);
+		CHECK_INT(b.valid, a.valid);
+		CHECK_STR(b.code, a.code);
+		CHECK_STR(b.normalized, a.normalized);
+		CHECK_STR(b.display, a.display);
+		CHECK_STR(b.key, a.key);
+		CHECK_STR(b.suggestion, "");
+	}
+	CHECK_INT(addr_check("Ann@GMIAL.com", 13, 0, &a), NF_OK);
+	CHECK_STR(a.suggestion, "Ann@gmail.com");	/* the default still hints */
+}
+
 /* hints come from the provider list; providers themselves get none */
 TEST(addr_suggest_providers)
 {
