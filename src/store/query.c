@@ -328,17 +328,42 @@ const struct store_query store_queries[Q_COUNT] = {
 	 * are stored already, which are suppressed (by key or keyed hash), and
 	 * a block of ids, before the rows are COPYed into the tables. Each
 	 * array answers with the 1-based positions that matched.
+	 *
+	 * The lookups are LATERAL ... LIMIT 1, one index probe per key: as
+	 * EXISTS the planner hashed the whole subscribers table for every
+	 * batch (a 50,000-key array looks big), so each batch cost more than
+	 * the last and a million-row import went quadratic.
 	 */
 	[Q_IMPORT_EXISTING] = { "import_existing", NULL,
 		"SELECT u.i FROM unnest($1::text[]) WITH ORDINALITY AS u(k, i)"
-		" WHERE EXISTS (SELECT 1 FROM subscribers s WHERE s.email_key = u.k)", NULL },
+		" CROSS JOIN LATERAL (SELECT 1 FROM subscribers s WHERE s.email_key = u.k"
+		"  LIMIT 1) f", NULL },
 	[Q_IMPORT_SUPPRESSED] = { "import_suppressed", NULL,
 		"SELECT u.i FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(k, h, i)"
-		" WHERE EXISTS (SELECT 1 FROM suppressions x"
-		"  WHERE x.email_key = u.k OR x.key_hash = u.h)", NULL },
+		" CROSS JOIN LATERAL (SELECT 1 FROM suppressions x"
+		"  WHERE x.email_key = u.k OR x.key_hash = u.h LIMIT 1) f", NULL },
+	/* the sequence is looked up once, not once per id */
 	[Q_IMPORT_IDS] = { "import_ids", NULL,
-		"SELECT nextval(pg_get_serial_sequence('subscribers', 'id'))"
-		" FROM generate_series(1, $1::integer)", NULL },
+		"SELECT nextval(q.seq) FROM (SELECT pg_get_serial_sequence('subscribers', 'id')"
+		"::regclass AS seq) q, generate_series(1, $1::integer)", NULL },
+
+	/*
+	 * The plain-statement import (store/import.c, SQLite's): a batch's
+	 * memberships and "given" ledger rows in one statement each, from a
+	 * JSON array of the new subscribers' ids, instead of a statement per
+	 * row.
+	 */
+	[Q_IMPORT_MEMBERS] = { "import_members",
+		"INSERT INTO memberships (list_id, subscriber_id)"
+		" SELECT $1, value FROM json_each($2)",
+		"INSERT INTO memberships (list_id, subscriber_id)"
+		" SELECT $1, e.v::bigint FROM json_array_elements_text($2::json) AS e(v)", NULL },
+	[Q_IMPORT_CONSENT] = { "import_consent",
+		"INSERT INTO consent_events (subscriber_id, purpose, action, at, source)"
+		" SELECT value, $2, 'given', $3, $4 FROM json_each($1)",
+		"INSERT INTO consent_events (subscriber_id, purpose, action, at, source)"
+		" SELECT e.v::bigint, $2, 'given', $3, $4 FROM json_array_elements_text($1::json) AS e(v)",
+		NULL },
 
 	/* ---- leaving and privacy: lists.c, bounces.c, deliveries.c, suppress.c, privacy.c ---- */
 	[Q_LISTS_OF] = { "lists_of",

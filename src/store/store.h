@@ -679,6 +679,7 @@ enum store_q {
 	Q_DELIV_TEMP, Q_DELIV_PERM, Q_DELIV_DEL, Q_RETRIES_CLAIM,
 	Q_APIKEY_ADD, Q_APIKEY_ALL,
 	Q_IMPORT_EXISTING, Q_IMPORT_SUPPRESSED, Q_IMPORT_IDS,	/* PostgreSQL's import */
+	Q_IMPORT_MEMBERS, Q_IMPORT_CONSENT,	/* the plain-statement import */
 	/* leaving and privacy */
 	Q_LISTS_OF, Q_SUB_SOFT_BOUNCE, Q_SUB_SOFT_RESET, Q_DELIV_OF, Q_SUPP_GET,
 	Q_INBOUND_SEEN, Q_PENDING_OLD,
@@ -820,6 +821,8 @@ int store_sqlite_checkpoint(struct store *s);
 /* a new subscriber with membership and consent, in the caller's transaction */
 int store_subscriber_insert(struct store *s, const struct store_signup *in, int64_t list,
 			    int64_t *id);
+/* the subscribers row alone (the import writes the rest per batch) */
+int store_subscriber_insert_row(struct store *s, const struct store_signup *in, int64_t *id);
 /* the import batch as plain statements (SQLite's import, PostgreSQL's fallback) */
 int store_import_rows(struct store *s, const struct store_import *imp,
 		      struct store_import_row *rows, size_t n);

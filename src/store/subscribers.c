@@ -62,19 +62,16 @@ store_subscriber_get_by_key(struct store *s, const char *email_key,
 }
 
 /*
- * store_subscriber_insert - the row, its membership in list and its consent
- * events (alerts given; marketing given when ticked), inside the caller's
- * transaction. NF_ERR_NOTFOUND, with nothing written, when the key is taken.
- * in->consent.at must be set.
+ * store_subscriber_insert_row - the subscribers row alone, inside the
+ * caller's transaction; NF_ERR_NOTFOUND, with nothing written, when the key
+ * is taken. The import writes memberships and ledger rows per batch.
  */
 int
-store_subscriber_insert(struct store *s, const struct store_signup *in, int64_t list,
-			int64_t *id)
+store_subscriber_insert_row(struct store *s, const struct store_signup *in, int64_t *id)
 {
 	struct store_param p[9];
 	int64_t at = in->consent.at;
 	char salt[33];
-	int rc;
 
 	store_new_salt(salt);
 	p[0] = SP_TEXT(in->email);
@@ -88,7 +85,22 @@ store_subscriber_insert(struct store *s, const struct store_signup *in, int64_t 
 	p[6] = in->confirmed ? SP_INT(at) : SP_NULL;
 	p[7] = SP_TEXT(salt);
 	p[8] = SP_INT(in->marketing ? 1 : 0);
-	if ((rc = store_exec_int(s, Q_SUB_INSERT, p, 9, id)) != NF_OK)
+	return store_exec_int(s, Q_SUB_INSERT, p, 9, id);
+}
+
+/*
+ * store_subscriber_insert - the row, its membership in list and its consent
+ * events (alerts given; marketing given when ticked), inside the caller's
+ * transaction. NF_ERR_NOTFOUND, with nothing written, when the key is taken.
+ * in->consent.at must be set.
+ */
+int
+store_subscriber_insert(struct store *s, const struct store_signup *in, int64_t list,
+			int64_t *id)
+{
+	int rc;
+
+	if ((rc = store_subscriber_insert_row(s, in, id)) != NF_OK)
 		return rc;
 	if ((rc = store_membership_add(s, *id, list)) != NF_OK)
 		return rc;
