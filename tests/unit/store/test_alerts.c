@@ -80,6 +80,23 @@ STORE_TEST(import_batch_reports_each_row)
 	CHECK_INT(n, 2);
 }
 
+/* the number of ledger rows of the subscriber with this key; -1 when none */
+static int
+ledger_count(struct store *s, const char *key)
+{
+	struct store_subscriber *sub = NULL;
+	struct store_consent **evs = NULL;
+	size_t nev = 0;
+	int ok;
+
+	if (store_subscriber_get_by_key(s, key, &sub) != NF_OK)
+		return -1;
+	ok = store_consent_list(s, sub->id, &evs, &nev) == NF_OK;
+	store_subscriber_free(sub);
+	store_consent_list_free(evs, nev);
+	return ok ? (int)nev : -1;
+}
+
 /* resumable: running the same import again imports only what is missing */
 STORE_TEST(import_again_skips_what_is_there)
 {
@@ -107,6 +124,11 @@ STORE_TEST(import_again_skips_what_is_there)
 	CHECK_INT(dup, 100);
 	CHECK_INT(store_subscriber_count(s, "topic-x", STORE_PENDING, &n), NF_OK);
 	CHECK_INT(n, 150);
+	/* each batch's ledger rows: alerts for all, marketing where ticked */
+	CHECK_INT(ledger_count(s, "r148@example.net"), 1);
+	CHECK_INT(ledger_count(s, "r149@example.net"), 2);
+	CHECK_INT(ledger_count(s, "r1@example.net"), 2);
+	CHECK_INT(ledger_count(s, "r0@example.net"), 1);
 	CHECK_INT(store_subscriber_count(s, "breaking-news", STORE_ANY, &n), NF_OK);
 	CHECK_INT(n, 0);
 }
