@@ -6,8 +6,8 @@
 #   reference: the sqlite3 shell's .import / psql's \copy into a bare table,
 #   reference+unique: the same into a table whose email column is UNIQUE,
 #   newsflash: `newsflash subscribers import` (every address through
-#     addr_check; subscribers, memberships and the consent ledger written;
-#     committed every 50,000 rows),
+#     addr_check, in bulk mode; subscribers, memberships and the consent
+#     ledger written; committed every 50,000 rows),
 # then streamed back: `newsflash subscribers export --recipients` (the
 # delivery engine's cursor over confirmed members), with the database
 # shell's SELECT of the same rows as the reference. Streaming is also timed
