@@ -3,7 +3,7 @@
  *
  * Owns: the operator's tools for the subscriber table.
  *
- *   import FILE.csv --list LIST --consent-source TEXT [--pending] [--batch N]
+ *   import FILE.csv --list LIST --consent-source TEXT [--pending] [--batch N] [--jobs N]
  *       Columns: email, then optional name and marketing (yes/no, true/false,
  *       1/0, y/n or empty); a first row starting "email" is a header. Every
  *       address goes through addr_check; a bad row is reported on stderr with
@@ -13,6 +13,11 @@
  *       The import commits every --batch rows (default 50000): a kill -9
  *       loses at most the batch in progress, and running the same command
  *       again skips what is there (duplicates) and imports the rest.
+ *       --jobs N batches are stored at once, each on its own connection
+ *       (default 2 on PostgreSQL, where the server's per-row key checks
+ *       are the cost and a second backend process halves it; SQLite has
+ *       one writer, so 1). Batches are still whole transactions, and their
+ *       results are reported in file order.
  *       Ends with "imported N, skipped N, duplicates N". Exit 0 when nothing
  *       was skipped, 1 when rows were skipped or the database failed, 2 for
  *       usage errors or an unreadable file.
@@ -26,6 +31,7 @@
  * Every command takes --db URL (NEWSFLASH_DB), default sqlite:var/newsflash.db.
  */
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +44,8 @@
 
 #define IMPORT_BATCH_DEFAULT 50000
 #define IMPORT_BATCH_MAX 100000
+#define IMPORT_JOBS_MAX 8
+#define IMPORT_JOBS_PG 2
 #define EXPORT_PAGE 2000
 #define NAME_MAX_BYTES 256
 
@@ -46,7 +54,7 @@ sub_usage(FILE *to, int rc)
 {
 	fprintf(to,
 		"usage: newsflash subscribers import FILE.csv --list LIST --consent-source TEXT\n"
-		"                                    [--pending] [--batch N] [--db URL]\n"
+		"                                    [--pending] [--batch N] [--jobs N] [--db URL]\n"
 		"       newsflash subscribers export [--format csv|json] [--recipients LIST] [--db URL]\n"
 		"       newsflash subscribers count [--list LIST] [--status STATUS] [--db URL]\n"
 		"       newsflash subscribers show EMAIL [--db URL]\n"
@@ -75,13 +83,23 @@ parse(const struct config_opt *opts, int argc, char **argv, char ***pos, int *np
 
 /* ---- import ---- */
 
+/* one batch being filled or stored, on a connection of its own */
+struct import_slot {
+	struct import_job *j;
+	struct store *s;
+	struct store_import_row *rows;
+	size_t n;
+	struct arena *mem;
+	pthread_t thread;
+	int sent, running, rc;	/* sent: handed to the store, not yet collected */
+};
+
 struct import_job {
 	const char *file;
-	struct store *s;
 	struct store_import imp;
-	struct store_import_row *rows;
-	size_t n, max;
-	struct arena *mem;
+	struct import_slot slot[IMPORT_JOBS_MAX];
+	size_t jobs, cur;	/* slots in use; the one being filled */
+	size_t max;
 	long imported, skipped, duplicates;
 	int header_checked;
 };
@@ -132,30 +150,84 @@ parse_marketing(const char *v, size_t len, int *on)
 	return NF_ERR_INVALID;
 }
 
+static void *
+store_slot(void *arg)
+{
+	struct import_slot *sl = arg;
+
+	sl->rc = store_import_batch(sl->s, &sl->j->imp, sl->rows, sl->n);
+	return NULL;
+}
+
+/* wait for the slot's batch, if any, and count and report its rows */
+static int
+collect(struct import_job *j, struct import_slot *sl)
+{
+	size_t i;
+	int rc = 0;
+
+	if (sl->running)
+		pthread_join(sl->thread, NULL);
+	sl->running = 0;
+	if (!sl->sent) {
+		sl->n = 0;	/* rows read after a failed batch: never stored */
+		return 0;
+	}
+	sl->sent = 0;
+	if (sl->rc != NF_OK) {
+		fprintf(stderr, "newsflash: subscribers import: %s: the batch ending at line %ld "
+			"was not stored: %s\n", j->file, sl->rows[sl->n - 1].line, store_errmsg(sl->s));
+		rc = EXIT_PROBLEM;
+	}
+	for (i = 0; i < sl->n && rc == 0; i++) {
+		if (sl->rows[i].outcome == STORE_IMPORTED)
+			j->imported++;
+		else if (sl->rows[i].outcome == STORE_DUPLICATE)
+			j->duplicates++;
+		else
+			bad_row(j, sl->rows[i].line, "the address is on the suppression list", NULL, 0);
+	}
+	sl->n = 0;
+	arena_free(sl->mem);
+	sl->mem = arena_new(0);
+	return rc;
+}
+
+/*
+ * Store the batch being filled (in a thread when there are several slots)
+ * and move on to the next slot, once its previous batch is done: batches
+ * are collected in the order of the file.
+ */
 static int
 flush(struct import_job *j)
 {
-	size_t i;
+	struct import_slot *sl = &j->slot[j->cur];
 
-	if (j->n == 0)
+	if (sl->n == 0)
 		return 0;
-	if (store_import_batch(j->s, &j->imp, j->rows, j->n) != NF_OK) {
-		fprintf(stderr, "newsflash: subscribers import: %s: the batch ending at line %ld "
-			"was not stored: %s\n", j->file, j->rows[j->n - 1].line, store_errmsg(j->s));
-		return EXIT_PROBLEM;
+	sl->sent = 1;
+	if (j->jobs == 1) {
+		sl->rc = store_import_batch(sl->s, &j->imp, sl->rows, sl->n);
+	} else if (pthread_create(&sl->thread, NULL, store_slot, sl) == 0) {
+		sl->running = 1;
+	} else {
+		sl->rc = store_import_batch(sl->s, &j->imp, sl->rows, sl->n);
 	}
-	for (i = 0; i < j->n; i++) {
-		if (j->rows[i].outcome == STORE_IMPORTED)
-			j->imported++;
-		else if (j->rows[i].outcome == STORE_DUPLICATE)
-			j->duplicates++;
-		else
-			bad_row(j, j->rows[i].line, "the address is on the suppression list", NULL, 0);
-	}
-	j->n = 0;
-	arena_free(j->mem);
-	j->mem = arena_new(0);
-	return 0;
+	j->cur = (j->cur + 1) % j->jobs;
+	return collect(j, &j->slot[j->cur]);
+}
+
+/* the batches still out, oldest first; the first failure is the answer */
+static int
+collect_all(struct import_job *j)
+{
+	size_t i;
+	int rc = 0, r;
+
+	for (i = 0; i < j->jobs; i++)
+		if ((r = collect(j, &j->slot[(j->cur + i) % j->jobs])) != 0 && rc == 0)
+			rc = r;
+	return rc;
 }
 
 /* a header row names the first column "email" */
@@ -168,6 +240,7 @@ is_header(const struct store_csv_record *r)
 static int
 add_record(struct import_job *j, const struct store_csv_record *r)
 {
+	struct import_slot *sl = &j->slot[j->cur];
 	struct store_import_row *row;
 	struct addr_result a;
 	int marketing = 0;
@@ -193,14 +266,14 @@ add_record(struct import_job *j, const struct store_csv_record *r)
 		snprintf(why, sizeof(why), "invalid address (%s)", a.code ? a.code : "?");
 		return bad_row(j, r->line, why, r->field[0], r->len[0]), 0;
 	}
-	row = &j->rows[j->n++];
-	row->email = arena_strdup(j->mem, a.normalized);
-	row->email_key = arena_strdup(j->mem, a.key);
-	row->email_display = arena_strdup(j->mem, a.display);
-	row->name = r->nfields > 1 && r->len[1] ? arena_strndup(j->mem, r->field[1], r->len[1]) : NULL;
+	row = &sl->rows[sl->n++];
+	row->email = arena_strdup(sl->mem, a.normalized);
+	row->email_key = arena_strdup(sl->mem, a.key);
+	row->email_display = arena_strdup(sl->mem, a.display);
+	row->name = r->nfields > 1 && r->len[1] ? arena_strndup(sl->mem, r->field[1], r->len[1]) : NULL;
 	row->marketing = marketing;
 	row->line = r->line;
-	return j->n == j->max ? flush(j) : 0;
+	return sl->n == j->max ? flush(j) : 0;
 }
 
 static int
@@ -222,28 +295,63 @@ import_stream(struct import_job *j, FILE *f)
 	}
 	if (rc == 0)
 		rc = flush(j);
+	if ((r = collect_all(j)) != 0 && rc == 0)
+		rc = r;
 	store_csv_reader_free(&rd);
 	return rc;
 }
 
+/* the slots' connections (the first is open already) and buffers */
 static int
-import_run(struct import_job *j, const char *db, const char *list)
+open_slots(struct import_job *j, const char *db)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < j->jobs; i++) {
+		j->slot[i].j = j;
+		if (i > 0 && (rc = cli_store_open("subscribers import", db, &j->slot[i].s)) != 0)
+			return rc;
+		j->slot[i].rows = xcalloc(j->max, sizeof(*j->slot[i].rows));
+		j->slot[i].mem = arena_new(0);
+	}
+	return 0;
+}
+
+static void
+close_slots(struct import_job *j)
+{
+	size_t i;
+
+	for (i = 0; i < IMPORT_JOBS_MAX; i++) {
+		free(j->slot[i].rows);
+		arena_free(j->slot[i].mem);
+		store_close(j->slot[i].s);
+	}
+}
+
+static int
+import_run(struct import_job *j, const char *db, const char *list, long jobs)
 {
 	FILE *f = strcmp(j->file, "-") == 0 ? stdin : fopen(j->file, "rb");
 	int rc;
 
 	if (f == NULL)
 		return cli_fail("subscribers import", "cannot read %s", j->file);
-	if ((rc = cli_store_open("subscribers import", db, &j->s)) != 0)
+	if ((rc = cli_store_open("subscribers import", db, &j->slot[0].s)) != 0)
 		goto out;
-	if ((rc = store_list_ensure(j->s, list, &j->imp.list_id)) != NF_OK) {
+	if ((rc = store_list_ensure(j->slot[0].s, list, &j->imp.list_id)) != NF_OK) {
 		fprintf(stderr, "newsflash: subscribers import: --list %s: %s\n", list,
-			store_errmsg(j->s));
+			store_errmsg(j->slot[0].s));
 		rc = rc == NF_ERR_INVALID ? EXIT_USAGE : EXIT_PROBLEM;
 		goto out;
 	}
-	j->rows = xcalloc(j->max, sizeof(*j->rows));
-	j->mem = arena_new(0);
+	/* SQLite has one writer: a second connection would only wait */
+	if (jobs == 0)
+		jobs = strcmp(store_backend(j->slot[0].s), "postgresql") == 0 ? IMPORT_JOBS_PG : 1;
+	j->jobs = (size_t)jobs;
+	if ((rc = open_slots(j, db)) != 0)
+		goto out;
 	rc = import_stream(j, f);
 	printf("imported %ld, skipped %ld, duplicates %ld\n", j->imported, j->skipped,
 	       j->duplicates);
@@ -252,9 +360,7 @@ import_run(struct import_job *j, const char *db, const char *list)
 out:
 	if (f != stdin)
 		fclose(f);
-	free(j->rows);
-	arena_free(j->mem);
-	store_close(j->s);
+	close_slots(j);
 	return rc;
 }
 
@@ -262,7 +368,7 @@ static int
 import(int argc, char **argv)
 {
 	const char *db = STORE_DEFAULT_URL, *list = NULL, *source = NULL;
-	long batch = IMPORT_BATCH_DEFAULT;
+	long batch = IMPORT_BATCH_DEFAULT, jobs = 0;
 	int pending = 0, help = 0, npos = 0, rc;
 	struct cli_log log = { "info", "text" };
 	const struct config_opt opts[] = {
@@ -272,6 +378,8 @@ import(int argc, char **argv)
 		  "where these people gave consent (kept in the ledger)" },
 		{ "pending", CONFIG_BOOL, &pending, NULL, "import as pending, to be confirmed" },
 		{ "batch", CONFIG_INT, &batch, "N", "rows per transaction (50000)" },
+		{ "jobs", CONFIG_INT, &jobs, "N",
+		  "batches stored at once (PostgreSQL 2, SQLite 1)" },
 		CLI_LOG_OPTIONS(&log),
 		{ "help", CONFIG_BOOL, &help, NULL, "show this help" },
 		{ 0, 0, 0, 0, 0 }
@@ -292,12 +400,14 @@ import(int argc, char **argv)
 		return cli_fail("subscribers import", "--list and --consent-source are required");
 	if (batch < 1 || batch > IMPORT_BATCH_MAX)
 		return cli_fail("subscribers import", "--batch must be 1 to %d", IMPORT_BATCH_MAX);
+	if (jobs < 0 || jobs > IMPORT_JOBS_MAX)
+		return cli_fail("subscribers import", "--jobs must be 1 to %d", IMPORT_JOBS_MAX);
 	if ((rc = cli_log_setup("subscribers import", &log)) != 0)
 		return rc;
 	j.max = (size_t)batch;
 	j.imp.confirmed = !pending;
 	j.imp.source = source;
-	return import_run(&j, db, list);
+	return import_run(&j, db, list, jobs);
 }
 
 /* ---- export ---- */

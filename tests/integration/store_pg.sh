@@ -65,6 +65,17 @@ expect_eq "pg: between them every row imported once" "$((${i1:-0} + ${i2:-0}))" 
 expect_eq "pg: no key twice" "$(psql -Atc 'select count(*), count(distinct email_key) from subscribers' "$DB")" "$N|$N"
 expect_eq "pg: one membership and one consent row each" "$(psql -Atc "select (select count(*) from memberships), (select count(*) from consent_events)" "$DB")" "$N|$N"
 
+# ---- one import storing batches on several connections at once ----
+# every key twice, the second time in reverse, so batches in flight meet
+/usr/bin/python3 -c "
+for i in list(range(2000)) + list(range(1999, -1, -1)): print('twice%d@example.net' % i)" >twice.csv
+DB=$(mkdb jobs)
+out=$("$NF" subscribers import twice.csv --list breaking-news --consent-source jobs --batch 500 --jobs 3 --db "$DB" 2>&1); rc=$?
+expect_eq "pg: --jobs 3 import with keys repeated across batches" "$rc $(tail -n 1 <<<"$out")" "0 imported 2000, skipped 0, duplicates 2000"
+expect_eq "pg: --jobs 3: each key once, with its membership and consent" "$(psql -Atc "select count(distinct email_key), (select count(*) from memberships), (select count(*) from consent_events) from subscribers" "$DB")" "2000|2000|2000"
+"$NF" subscribers import twice.csv --list breaking-news --consent-source jobs --jobs 9 --db "$DB" >/dev/null 2>&1
+expect_eq "pg: --jobs 9 (over 8) is a usage error" "$?" 2
+
 # ---- kill -9 during an import ----
 N=150000
 /usr/bin/python3 -c "
