@@ -15,7 +15,7 @@
  *       again skips what is there (duplicates) and imports the rest.
  *       --jobs N batches are stored at once, each on its own connection
  *       (default 2 on PostgreSQL, where the server's per-row key checks
- *       are the cost and a second backend process halves it; SQLite has
+ *       are the cost and a second server process takes a share; SQLite has
  *       one writer, so 1). Batches are still whole transactions, and their
  *       results are reported in file order.
  *       Ends with "imported N, skipped N, duplicates N". Exit 0 when nothing
@@ -151,7 +151,7 @@ parse_marketing(const char *v, size_t len, int *on)
 }
 
 static void *
-store_slot(void *arg)
+slot_run(void *arg)
 {
 	struct import_slot *sl = arg;
 
@@ -208,7 +208,7 @@ flush(struct import_job *j)
 	sl->sent = 1;
 	if (j->jobs == 1) {
 		sl->rc = store_import_batch(sl->s, &j->imp, sl->rows, sl->n);
-	} else if (pthread_create(&sl->thread, NULL, store_slot, sl) == 0) {
+	} else if (pthread_create(&sl->thread, NULL, slot_run, sl) == 0) {
 		sl->running = 1;
 	} else {
 		sl->rc = store_import_batch(sl->s, &j->imp, sl->rows, sl->n);
