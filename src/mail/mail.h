@@ -270,6 +270,17 @@ int mail_render(const struct tmpl *t, const struct json_t *ctx, struct buf *out)
 /* compile DIR/NAME; html chooses HTML escaping (else none: plain text) */
 int mail_template_load(const char *dir, const char *name, int html, struct tmpl **out);
 
+/* ---- tmplcache.c: compiled templates, once per process ---- */
+
+/*
+ * mail_template_get - DIR/NAME compiled at its first use and kept: the
+ * same template for every later call, from any thread (borrowed; valid
+ * until mail_template_cache_clear). A changed file is not read again.
+ */
+int mail_template_get(const char *dir, const char *name, int html, const struct tmpl **out);
+/* free every cached template; none of them may be in use */
+void mail_template_cache_clear(void);
+
 /* ---- layout.c: an alert's body as shared pieces and per-subscriber slots ---- */
 
 struct mail_layout;
@@ -294,7 +305,8 @@ void mail_layout_free(struct mail_layout *l);
 struct mail_alert;
 
 /*
- * mail_alert_prepare - once per alert: compiles the templates, renders what
+ * mail_alert_prepare - once per alert: takes the compiled templates
+ * (tmplcache.c: compiled once per process), renders what
  * every subscriber shares, encodes it, hashes the shared header fields and
  * the shared start of the body. date is the Date of every message and the
  * DKIM t=. The article must outlive nothing: what is needed is copied.
