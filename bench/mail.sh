@@ -27,8 +27,9 @@ make -s "$BUILD/libnewsflash.a"
 cc -O2 -std=c11 -D_GNU_SOURCE -Isrc $(pkg-config --cflags jansson openssl) -o "$work/mail_bench" \
 	bench/mail_bench.c "$BUILD/libnewsflash.a" $(pkg-config --libs openssl jansson) -pthread -lm
 
-templates=templates
-[ -f templates/alert.html.mustache ] || templates=tests/data/mail/templates
+# BENCH_TEMPLATES: another folder of alert.*.mustache, to measure a layout
+templates=${BENCH_TEMPLATES:-templates}
+[ -f "$templates/alert.html.mustache" ] || templates=tests/data/mail/templates
 
 # a 20 KB alert: about 10 KB of story HTML and 5 KB of its text in the templates
 /usr/bin/python3 - "$work/story.json" <<'PY'
@@ -61,7 +62,7 @@ rate_of() {	# rate_of KEY [sign]: messages per second on core 0
 }
 
 run() {	# run NAME KEY OPENSSL-SPEED-RATE
-	local rate bytes rss fast sign wall
+	local rate bytes rss fast sign wall hashed
 	sign=$(rate_of "$2" "$SECONDS_EACH" sign)
 	/usr/bin/time -v -o "$work/time" taskset -c 0 "$work/mail_bench" "$work/story.json" \
 		"$templates" "$2" "$SECONDS_EACH" >"$work/out"
@@ -69,10 +70,11 @@ run() {	# run NAME KEY OPENSSL-SPEED-RATE
 	bytes=$(awk '{print $8}' "$work/out")
 	fast=$(awk '{print $10}' "$work/out")
 	wall=$(awk '{print $12}' "$work/out")
+	hashed=$(awk '{print $14}' "$work/out")
 	rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time")
-	printf '%-15s %7.0f msg/s | openssl speed %7.0f sign/s: ratio %.2f | same key, sign only %7.0f/s: ratio %.2f | %d-byte message, fast path %s, wall-clock %.0f msg/s, peak RSS %d KB\n' \
+	printf '%-15s %7.0f msg/s | openssl speed %7.0f sign/s: ratio %.2f | same key, sign only %7.0f/s: ratio %.2f | %d-byte message, %d body bytes hashed per message, fast path %s, wall-clock %.0f msg/s, peak RSS %d KB\n' \
 		"$1" "$rate" "$3" "$(awk -v a="$rate" -v b="$3" 'BEGIN {print a / b}')" \
-		"$sign" "$(awk -v a="$rate" -v b="$sign" 'BEGIN {print a / b}')" "$bytes" "$fast" "$wall" "$rss"
+		"$sign" "$(awk -v a="$rate" -v b="$sign" 'BEGIN {print a / b}')" "$bytes" "$hashed" "$fast" "$wall" "$rss"
 }
 echo "templates: $templates, ${SECONDS_EACH}s per run, one core (taskset -c 0), rates per CPU second"
 run rsa-sha256 "$work/rsa.pem" "$ref_rsa"

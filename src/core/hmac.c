@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,10 +110,23 @@ hmac_sha256_keyed(const struct hmac_key *h, const void *msg, size_t msglen,
 	OPENSSL_cleanse(inner, sizeof(inner));
 }
 
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void
+sha256_fetch(void)
+{
+	if ((sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		log_panic("no SHA-256");
+}
+
+/* sha256 - fetched once: SHA256() looks the algorithm up on every call */
 void
 sha256(const void *msg, size_t len, unsigned char out[32])
 {
-	SHA256(msg, len, out);
+	pthread_once(&sha256_once, sha256_fetch);
+	if (EVP_Digest(msg, len, out, NULL, sha256_md, NULL) != 1)
+		log_panic("SHA-256 failed");
 }
 
 int

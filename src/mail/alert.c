@@ -297,6 +297,12 @@ mail_alert_is_fast(const struct mail_alert *p)
 	return p->layout != NULL;
 }
 
+size_t
+mail_alert_shared_body(const struct mail_alert *p)
+{
+	return p->vary_from;
+}
+
 /* the three per-subscriber fields, into p->msg between the shared ones */
 static int
 variable_headers(struct mail_alert *p, const struct mail_subscriber *sub, const char *tok,

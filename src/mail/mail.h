@@ -324,6 +324,12 @@ int mail_alert_compose(struct mail_alert *p, const struct mail_subscriber *sub,
 		       struct buf *out);
 /* 1 when the templates let compose patch tokens in place (see alert.c) */
 int mail_alert_is_fast(const struct mail_alert *p);
+/*
+ * mail_alert_shared_body - the body octets hashed once per alert (those
+ * before the first per-subscriber octet); compose hashes the rest of each
+ * body. 0 without the fast path.
+ */
+size_t mail_alert_shared_body(const struct mail_alert *p);
 void mail_alert_free(struct mail_alert *p);
 
 /* ---- confirm.c: one-off messages ---- */
