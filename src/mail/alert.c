@@ -20,6 +20,14 @@
  * those first, see dkim.c). Bodies come out in relaxed canonical form
  * (body.c, layout.c), so the hash needs no canonicalization pass.
  *
+ * SHA-256 is a chain: every body octet after the first per-subscriber one
+ * is hashed again for each message. The text part comes first (RFC 2046
+ * 5.1.4: the preferred form, HTML, last) and its footer carries the
+ * address and the link, so the whole HTML part is hashed per message: in
+ * bench/mail.sh's 20 KB alert ~14 KB, ~9 us, the largest cost after the
+ * signature (the bench prints the octets). Templates whose text part
+ * has no per-subscriber value leave only the HTML footer to hash.
+ *
  * If the renders hold a placeholder in a form layout.c cannot place,
  * compose renders and encodes each message in full instead: slower, never
  * wrong.
