@@ -104,6 +104,35 @@ store_lists_of(struct store *s, int64_t subscriber_id, struct store_list ***out,
 	return rc;
 }
 
+static int
+collect_counted(void *arg, const struct store_row *r)
+{
+	static const struct store_strmap map[] = { { 1, offsetof(struct store_list, name) } };
+	struct store_list *l = store_row_pack(sizeof(*l), r, map, NF_ARRAY_LEN(map));
+
+	l->id = store_col_int(r, 0);
+	l->members = store_col_int(r, 2);
+	l->confirmed = store_col_int(r, 3);
+	store_ptrs_push(arg, l);
+	return NF_OK;
+}
+
+int
+store_lists_all(struct store *s, struct store_list ***out, size_t *n)
+{
+	struct store_ptrs l = { NULL, 0, 0 };
+	int rc = store_exec(s, Q_LISTS_ALL, NULL, 0, collect_counted, &l, NULL);
+
+	if (rc != NF_OK) {
+		store_list_list_free((struct store_list **)l.items, l.n);
+		l.items = NULL;
+		l.n = 0;
+	}
+	*out = (struct store_list **)l.items;
+	*n = l.n;
+	return rc;
+}
+
 void
 store_list_list_free(struct store_list **ls, size_t n)
 {
