@@ -208,11 +208,15 @@ int store_members_next(struct store *s, int64_t list_id, int64_t *cursor, int64_
  * store_audience_next - the same over every list of alert_id, each person
  * once however many of its lists they are on: up to max confirmed,
  * unsuppressed members of any of them with *cursor < id <= hi (0 = no
- * bound), in id order. One statement; on PostgreSQL a batch costs the
- * number of lists times max rows, whatever the lists' sizes.
+ * bound), in id order. sparse says how to find them (the answer is the
+ * same): 0 walks subscribers by id, right when nearly everyone is in the
+ * audience (an alert with breaking-news); 1, on PostgreSQL, reads each
+ * list's next members instead, right for topic lists that may be a small
+ * part of the subscribers (a batch costs the number of lists times max
+ * rows, whatever their sizes). SQLite always walks.
  */
-int store_audience_next(struct store *s, int64_t alert_id, int64_t *cursor, int64_t hi,
-			size_t max, struct store_batch *b);
+int store_audience_next(struct store *s, int64_t alert_id, int sparse, int64_t *cursor,
+			int64_t hi, size_t max, struct store_batch *b);
 /* store_subscribers_next - every subscriber but the erased, with lists (export) */
 int store_subscribers_next(struct store *s, int64_t *cursor, size_t max,
 			   struct store_batch *b);
@@ -420,7 +424,8 @@ int store_shard_claim(struct store *s, const char *owner, int64_t now,
 /*
  * store_shard_members_next - the next batch of the shard's audience after
  * *cursor: store_members_next for an alert to one list (its fast path
- * unchanged), store_audience_next for several.
+ * unchanged), store_audience_next for several (sparse unless one of them
+ * is breaking-news).
  */
 int store_shard_members_next(struct store *s, const struct store_shard *sh, int64_t *cursor,
 			     size_t max, struct store_batch *b);
@@ -725,7 +730,7 @@ enum store_q {
 	Q_SESSION_PURGE, Q_AUDIENCE_DAILY, Q_ALERT_REPORT,
 	/* topic alerts: an alert's lists */
 	Q_ALERT_LIST_ADD, Q_ALERT_AUDIENCE, Q_ALERT_LISTS_DEL, Q_ALERT_DEL, Q_AUDIENCE_SPAN,
-	Q_AUDIENCE_NEXT, Q_LISTS_ALL,
+	Q_AUDIENCE_NEXT, Q_AUDIENCE_SPARSE, Q_LISTS_ALL,
 	Q_COUNT
 };
 struct store_query {

@@ -51,15 +51,15 @@ article(struct store *s)
 
 /* the ids the stream gives, max at a time, between lo and hi */
 static size_t
-stream(struct store *s, int64_t alert, int64_t lo, int64_t hi, size_t max, int64_t *out,
-       size_t cap)
+stream(struct store *s, int64_t alert, int sparse, int64_t lo, int64_t hi, size_t max,
+       int64_t *out, size_t cap)
 {
 	struct store_batch b;
 	int64_t cursor = lo;
 	size_t n = 0, i;
 
 	store_batch_init(&b);
-	while (store_audience_next(s, alert, &cursor, hi, max, &b) == NF_OK && b.count > 0) {
+	while (store_audience_next(s, alert, sparse, &cursor, hi, max, &b) == NF_OK && b.count > 0) {
 		if (b.count > max)
 			n = cap;	/* a batch larger than asked: the count check fails */
 		for (i = 0; i < b.count && n < cap; i++)
@@ -114,40 +114,30 @@ STORE_TEST(alert_to_two_lists_reaches_each_person_once)
 	CHECK_INT(a->shards, 3);
 	store_alert_free(a);
 
-	/* batches of 2, 1 and 500: the same people, in id order, once each */
-	for (i = 0; i < 3; i++) {
-		size_t max = i == 0 ? 2 : i == 1 ? 1 : 500, j;
+	/* batches of 2, 1 and 500, both ways: the same people, in id order, once each */
+	for (i = 0; i < 6; i++) {
+		size_t max = i % 3 == 0 ? 2 : i % 3 == 1 ? 1 : 500, j;
 
-		n = stream(s, alert, 0, 0, max, got, 32);
+		n = stream(s, alert, i >= 3, 0, 0, max, got, 32);
 		CHECK_INT(n, w);
 		for (j = 0; j < n && j < w; j++)
 			CHECK_INT(got[j], want[j]);
 	}
 }
 
-/* the shards the engine claims cover the audience exactly, through the right statement */
-STORE_TEST(shards_of_a_topic_alert_cover_the_audience)
+/* claim every shard of the one queued alert and stream it as the engine does */
+static void
+cover(struct store *s, int64_t alert, int *shards, int64_t *seen)
 {
-	struct lists3 l;
 	struct store_shard sh;
 	struct store_batch b;
-	int64_t art = article(s), alert = 0, lists[2], seen = 0, cursor, last = 0;
-	char name[32];
-	int i, shards = 0, in = 0;
+	int64_t cursor, last = 0;
 
-	make_lists(s, &l);
-	for (i = 0; i < 40; i++) {
-		snprintf(name, sizeof(name), "p%02d", i);
-		/* thirds: breaking-news, topic-a, both; every fifth on topic-b only */
-		CHECK(person(s, &l, name, 1, i % 5 == 4 ? TB : i % 3 == 0 ? BN : i % 3 == 1 ? TA : BN | TA) > 0);
-		in += i % 5 != 4;
-	}
-	lists[0] = l.bn;
-	lists[1] = l.ta;
-	CHECK_INT(store_alert_create_lists(s, art, lists, 2, 4, 0, 0, &alert), NF_OK);
+	*seen = 0;
+	*shards = 0;
 	store_batch_init(&b);
 	while (store_shard_claim(s, "w1", 0, 60, &sh) == NF_OK) {
-		shards++;
+		(*shards)++;
 		CHECK_INT(sh.nlists, 2);
 		CHECK_INT(sh.alert_id, alert);
 		cursor = sh.cursor;
@@ -155,13 +145,46 @@ STORE_TEST(shards_of_a_topic_alert_cover_the_audience)
 			CHECK(b.rows[0].id > last);	/* shards in order, ids rising: nobody twice */
 			CHECK(b.rows[b.count - 1].id <= sh.hi);
 			last = b.rows[b.count - 1].id;
-			seen += (int64_t)b.count;
+			*seen += (int64_t)b.count;
 		}
 		CHECK_INT(store_shard_finish(s, sh.id, "w1", 0), NF_OK);
 	}
 	store_batch_free(&b);
+}
+
+/*
+ * the shards the engine claims cover the audience exactly: a breaking
+ * alert (walking subscribers) and a topic alert (list by list)
+ */
+STORE_TEST(shards_of_a_topic_alert_cover_the_audience)
+{
+	struct lists3 l;
+	int64_t art = article(s), alert = 0, lists[2], seen = 0;
+	char name[32];
+	int i, in = 0, in_topics = 0, shards = 0;
+
+	make_lists(s, &l);
+	for (i = 0; i < 40; i++) {
+		int mask = i % 5 == 4 ? TB : i % 3 == 0 ? BN : i % 3 == 1 ? TA : BN | TA;
+
+		/* thirds: breaking-news, topic-a, both; every fifth on topic-b only */
+		snprintf(name, sizeof(name), "p%02d", i);
+		CHECK(person(s, &l, name, 1, mask) > 0);
+		in += i % 5 != 4;
+		in_topics += (mask & (TA | TB)) != 0;
+	}
+	lists[0] = l.bn;
+	lists[1] = l.ta;
+	CHECK_INT(store_alert_create_lists(s, art, lists, 2, 4, 0, 0, &alert), NF_OK);
+	cover(s, alert, &shards, &seen);
 	CHECK_INT(shards, 4);
 	CHECK_INT(seen, in);
+	lists[0] = l.ta;
+	lists[1] = l.tb;
+	CHECK_INT(store_alert_create_lists(s, art, lists, 2, 3, 0, 0, &alert), NF_OK);
+	cover(s, alert, &shards, &seen);
+	CHECK_INT(shards, 3);
+	CHECK_INT(seen, in_topics);
 }
 
 /* one list: nlists 1 and the members_next path; the alert names its list */
