@@ -78,3 +78,14 @@ news_audience(struct store *s, const struct news_article *a,
 	}
 	return NF_OK;
 }
+
+int
+news_audience_count(struct store *s, const struct news_article *a, int64_t *count)
+{
+	int64_t lists[1 + NEWS_TOPICS_MAX];
+	size_t n = 0;
+	int rc = news_audience(s, a, lists, &n);
+
+	*count = 0;
+	return rc == NF_OK ? store_audience_count(s, lists, n, count) : rc;
+}

@@ -93,6 +93,8 @@ struct store;
 /* news_audience - the lists of a's alert (breaking-news first), *n of them; 0 means no alert */
 int news_audience(struct store *s, const struct news_article *a,
 		  int64_t lists[1 + NEWS_TOPICS_MAX], size_t *n);
+/* news_audience_count - how many people a's alert would reach now (0: it would make none) */
+int news_audience_count(struct store *s, const struct news_article *a, int64_t *count);
 /*
  * news_publish - store the article and queue the alert news_audience says
  * (split into nshards shards), in one transaction. *alert_id is 0 when no

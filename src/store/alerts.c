@@ -212,6 +212,27 @@ store_alert_create_lists(struct store *s, int64_t article_id, const int64_t *lis
 }
 
 int
+store_audience_count(struct store *s, const int64_t *lists, size_t nlists, int64_t *count)
+{
+	struct store_param p;
+	struct buf ids;
+	size_t i;
+	int rc;
+
+	*count = 0;
+	if (nlists == 0)
+		return NF_OK;
+	buf_init(&ids, 0);
+	for (i = 0; i < nlists; i++)
+		buf_printf(&ids, "%c%lld", i ? ',' : '[', (long long)lists[i]);
+	buf_puts(&ids, "]");
+	p = SP_TEXT(ids.data);
+	rc = store_exec_int(s, Q_AUDIENCE_COUNT, &p, 1, count);
+	buf_free(&ids);
+	return rc;
+}
+
+int
 store_alert_create(struct store *s, int64_t article_id, int64_t list_id, int nshards,
 		   int64_t now, int64_t *id)
 {

@@ -106,6 +106,11 @@
 	" AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_key = s.email_key)" \
 	" ORDER BY s.id LIMIT $4"
 
+#define AUDIENCE_COUNT(ids) "SELECT count(*) FROM (SELECT DISTINCT m.subscriber_id AS id" \
+	"  FROM memberships m WHERE m.list_id IN (" ids ")) u JOIN subscribers s ON s.id = u.id" \
+	" WHERE s.status = 'confirmed'" \
+	" AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_key = s.email_key)"
+
 #define EDITOR_ADD "INSERT INTO editors (name, email, password_hash, created_at)" \
 	" VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING"
 
@@ -304,6 +309,10 @@ const struct store_query store_queries[Q_COUNT] = {
 		"   ORDER BY m.subscriber_id LIMIT $4) x"
 		"  WHERE al.alert_id = $1)"
 		" AND s.id > $2 AND s.id <= $3 ORDER BY s.id LIMIT $4", NULL },
+	/* the audience lists $1 (a JSON array of ids) would have, before any alert exists */
+	[Q_AUDIENCE_COUNT] = { "audience_count", AUDIENCE_COUNT("SELECT value FROM json_each($1)"),
+		AUDIENCE_COUNT("SELECT value::bigint FROM json_array_elements_text(CAST($1 AS json))"),
+		NULL },
 	/* every list with its members (not erased) and the confirmed among them */
 	[Q_LISTS_ALL] = { "lists_all",
 		"SELECT l.id, l.name, count(s.id),"

@@ -389,6 +389,8 @@ int store_alert_create(struct store *s, int64_t article_id, int64_t list_id,
  * (*id = 0, nothing written); without it, an alert already done.
  */
 #define STORE_ALERT_SKIP_EMPTY 1
+/* store_audience_count - how many an alert to lists[0..nlists) would reach now (the newsroom asks first) */
+int store_audience_count(struct store *s, const int64_t *lists, size_t nlists, int64_t *count);
 int store_alert_create_lists(struct store *s, int64_t article_id, const int64_t *lists,
 			     size_t nlists, int nshards, int flags, int64_t now, int64_t *id);
 int store_alert_get(struct store *s, int64_t id, struct store_alert **out);
@@ -730,7 +732,7 @@ enum store_q {
 	Q_SESSION_PURGE, Q_AUDIENCE_DAILY, Q_ALERT_REPORT,
 	/* topic alerts: an alert's lists */
 	Q_ALERT_LIST_ADD, Q_ALERT_AUDIENCE, Q_ALERT_LISTS_DEL, Q_ALERT_DEL, Q_AUDIENCE_SPAN,
-	Q_AUDIENCE_NEXT, Q_AUDIENCE_SPARSE, Q_LISTS_ALL,
+	Q_AUDIENCE_NEXT, Q_AUDIENCE_SPARSE, Q_AUDIENCE_COUNT, Q_LISTS_ALL,
 	Q_COUNT
 };
 struct store_query {

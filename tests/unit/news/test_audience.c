@@ -99,6 +99,8 @@ STORE_TEST(audience_breaking_and_topic_followers)
 
 	/* breaking, with topics: breaking-news, royal-family and cars; each person once */
 	story(&a, 1, topics, 5);
+	CHECK_INT(news_audience_count(s, &a, &total), NF_OK);
+	CHECK_INT(total, 4);
 	CHECK(publish(s, &a, &total, lists, sizeof(lists)) > 0);
 	CHECK_INT(total, 4);
 	CHECK_STR(lists, "breaking-news royal-family cars");
@@ -111,6 +113,8 @@ STORE_TEST(audience_breaking_and_topic_followers)
 
 	/* not breaking, topics nobody confirmed follows: no alert */
 	story(&a, 0, topics + 2, 2);
+	CHECK_INT(news_audience_count(s, &a, &total), NF_OK);
+	CHECK_INT(total, 0);
 	CHECK_INT(publish(s, &a, &total, lists, sizeof(lists)), 0);
 	story(&a, 0, NULL, 0);
 	CHECK_INT(publish(s, &a, &total, lists, sizeof(lists)), 0);

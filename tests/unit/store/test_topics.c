@@ -104,6 +104,8 @@ STORE_TEST(alert_to_two_lists_reaches_each_person_once)
 	lists[0] = l.bn;
 	lists[1] = l.ta;
 	lists[2] = l.ta;	/* a repeat is ignored */
+	CHECK_INT(store_audience_count(s, lists, 3, &id), NF_OK);
+	CHECK_INT(id, (int64_t)w);	/* what the newsroom is told before publishing */
 	CHECK_INT(store_alert_create_lists(s, art, lists, 3, 3, 0, 1700000000, &alert), NF_OK);
 	CHECK(alert > 0);
 	CHECK_INT(store_alert_get(s, alert, &a), NF_OK);
