@@ -114,6 +114,8 @@ expect_eq "breaking: each intended person exactly once ($(echo "$want1" | wc -l)
 a=$(alert_json "$a1")
 expect_eq "breaking: total counts each person once" "$(echo "$a" | json_field total)" 36
 expect_eq "breaking: GET /api/alerts/ID names the lists" "$(echo "$a" | json_field lists)" "breaking-news royal-family cars"
+expect_eq "subscribers export --alert: the same people" \
+	"$("$NF" subscribers export --alert "$a1" --db "$dburl" | tail -n +2 | cut -d, -f1 | sort)" "$want1"
 for who in pol1 pend1 gone1 gone2 supp1 wpend1; do
 	expect_eq "breaking: not mailed: $who" "$(echo "$got1" | grep -c "^$who@")" 0
 done
