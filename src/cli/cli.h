@@ -156,6 +156,14 @@ int cmd_db(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_subscribers(int argc, char **argv);
 int cmd_publish(int argc, char **argv);
+/*
+ * db_option.c: --db and --help for cmd; *pos (the caller frees) holds the
+ * other arguments. 0 to go on, -1 after printing the help, else the exit
+ * status of a usage error.
+ */
+int cli_db_option(const char *cmd, const char *usage, int argc, char **argv, const char **db,
+		  char ***pos, int *npos);
+int cmd_lists(int argc, char **argv);
 int cmd_alerts(int argc, char **argv);
 int cmd_alert(int argc, char **argv);
 int cmd_apikey(int argc, char **argv);

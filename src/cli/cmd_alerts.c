@@ -2,7 +2,8 @@
  * cli/cmd_alerts.c - newsflash alerts; newsflash alert cancel ID
  *
  * Owns: the newsroom's view of alerts from a shell: a table of recent
- * alerts with their state and counts, and the kill switch. A cancelled
+ * alerts with their state, counts and audience (the lists they went to),
+ * and the kill switch. A cancelled
  * alert hands out no more shards and workers stop at their next commit.
  */
 #include <stdlib.h>
@@ -10,31 +11,6 @@
 
 #include "store/store.h"
 #include "cli.h"
-
-/* --db and --help; 0 to go on, -1 after the help, else the exit status */
-static int
-db_option(const char *cmd, const char *usage, int argc, char **argv, const char **db,
-	  char ***pos, int *npos)
-{
-	int help = 0;
-	const struct config_opt opts[] = {
-		{ "db", CONFIG_STRING, db, "URL", "sqlite:PATH or postgresql://... (sqlite:var/newsflash.db)" },
-		{ "help", CONFIG_BOOL, &help, NULL, "show this help" },
-		{ 0, 0, 0, 0, 0 }
-	};
-
-	if (config_parse(opts, argc, argv, pos, npos) != NF_OK) {
-		free(*pos);
-		return cli_fail(cmd, "usage: %s", usage);
-	}
-	if (help) {
-		free(*pos);
-		printf("usage: %s\n\n", usage);
-		config_usage(opts, stdout);
-		return -1;
-	}
-	return 0;
-}
 
 int
 cmd_alerts(int argc, char **argv)
@@ -46,7 +22,7 @@ cmd_alerts(int argc, char **argv)
 	size_t n = 0, i;
 	int npos, rc;
 
-	if ((rc = db_option("alerts", "newsflash alerts [--db URL]", argc - 1, argv + 1, &db,
+	if ((rc = cli_db_option("alerts", "newsflash alerts [--db URL]", argc - 1, argv + 1, &db,
 			    &pos, &npos)) != 0)
 		return rc < 0 ? 0 : rc;
 	free(pos);
@@ -59,16 +35,16 @@ cmd_alerts(int argc, char **argv)
 		store_close(s);
 		return EXIT_PROBLEM;
 	}
-	printf("%-6s %-9s %-20s %8s %8s %8s %8s %s\n", "id", "state", "created", "total", "sent",
-	       "failed", "retrying", "seconds");
+	printf("%-6s %-9s %-20s %8s %8s %8s %8s %8s %s\n", "id", "state", "created", "total", "sent",
+	       "failed", "retrying", "seconds", "lists");
 	for (i = 0; i < n; i++) {
 		const struct store_alert *a = list[i];
 
 		time_rfc3339((time_t)a->created_at, when);
-		printf("%-6lld %-9s %-20s %8lld %8lld %8lld %8lld %lld\n", (long long)a->id,
+		printf("%-6lld %-9s %-20s %8lld %8lld %8lld %8lld %8lld %s\n", (long long)a->id,
 		       store_alert_state_name(a->state), when, (long long)a->total, (long long)a->sent,
 		       (long long)a->failed, (long long)a->retrying,
-		       (long long)(a->finished_at ? a->finished_at - a->created_at : 0));
+		       (long long)(a->finished_at ? a->finished_at - a->created_at : 0), a->lists);
 	}
 	store_alert_list_free(list, n);
 	store_close(s);
@@ -84,7 +60,7 @@ cmd_alert(int argc, char **argv)
 	long long id;
 	int npos, rc;
 
-	if ((rc = db_option("alert", "newsflash alert cancel ID [--db URL]", argc - 1, argv + 1,
+	if ((rc = cli_db_option("alert", "newsflash alert cancel ID [--db URL]", argc - 1, argv + 1,
 			    &db, &pos, &npos)) != 0)
 		return rc < 0 ? 0 : rc;
 	if (npos != 2 || strcmp(pos[0], "cancel") != 0) {
@@ -118,7 +94,7 @@ cmd_apikey(int argc, char **argv)
 	struct store *s;
 	int npos, rc;
 
-	if ((rc = db_option("apikey", "newsflash apikey create NAME [--db URL]", argc - 1, argv + 1,
+	if ((rc = cli_db_option("apikey", "newsflash apikey create NAME [--db URL]", argc - 1, argv + 1,
 			    &db, &pos, &npos)) != 0)
 		return rc < 0 ? 0 : rc;
 	if (npos != 2 || strcmp(pos[0], "create") != 0 || !store_list_name_ok(pos[1])) {

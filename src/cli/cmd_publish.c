@@ -2,8 +2,9 @@
  * cli/cmd_publish.c - newsflash publish STORY.json [--breaking] [--wait]
  *
  * Owns: publishing from a shell. The story is validated exactly as the API
- * does (news/), stored, and with --breaking (or "breaking": true in the
- * file) its alert is queued for the delivery engine, which finds it within
+ * does (news/), stored, and its alert is queued for the delivery engine
+ * when it has one (news.h's audience rule: --breaking or "breaking": true
+ * in the file, or topics that someone follows), which finds it within
  * its poll interval (or at once through NOTIFY on PostgreSQL). --wait
  * follows the alert to the end with a progress line: sent of total, rate,
  * ETA; exit 0 when it is done, 1 when it was cancelled.
@@ -128,7 +129,7 @@ cmd_publish(int argc, char **argv)
 	long shards = 8;
 	const struct config_opt opts[] = {
 		{ "db", CONFIG_STRING, &db, "URL", "sqlite:PATH or postgresql://... (sqlite:var/newsflash.db)" },
-		{ "breaking", CONFIG_BOOL, &breaking, NULL, "send it as a breaking alert to every confirmed subscriber" },
+		{ "breaking", CONFIG_BOOL, &breaking, NULL, "a breaking alert: to breaking-news and its topics' followers" },
 		{ "wait", CONFIG_BOOL, &wait, NULL, "show the alert's progress and exit when it is done" },
 		{ "shards", CONFIG_INT, &shards, "N", "shards the alert is split into (8)" },
 		{ "help", CONFIG_BOOL, &help, NULL, "show this help" },

@@ -21,10 +21,11 @@
  *       Ends with "imported N, skipped N, duplicates N". Exit 0 when nothing
  *       was skipped, 1 when rows were skipped or the database failed, 2 for
  *       usage errors or an unreadable file.
- *   export [--format csv|json] [--recipients LIST]
+ *   export [--format csv|json] [--recipients LIST | --alert ID]
  *       email, status, created_at, lists, one subscriber at a time (pages of
  *       2000 by id, so memory stays flat); --recipients streams only who an
- *       alert to LIST would reach, the way the delivery engine reads them.
+ *       alert to LIST would reach, --alert who alert ID's lists reach now
+ *       (each person once), the way the delivery engine reads them.
  *   count [--list LIST] [--status STATUS]   the number alone
  *   show, erase, purge                       a person's data (subscribers_privacy.c)
  *
@@ -455,17 +456,26 @@ export_json_row(struct buf *b, const struct store_subscriber *x, int first)
 	json_decref(o);
 }
 
-/* the next page: every subscriber, or (list_id > 0) who an alert to that list reaches */
+/* what export walks: everyone, who an alert to one list reaches, or who one alert reaches */
+struct export_src {
+	int64_t list_id, alert_id;
+	int sparse;			/* the alert's audience read list by list */
+	const char *lists;		/* the lists column for either of the last two */
+};
+
 static int
-next_page(struct store *s, int64_t list_id, int64_t *cursor, struct store_batch *page)
+next_page(struct store *s, const struct export_src *src, int64_t *cursor,
+	  struct store_batch *page)
 {
-	if (list_id > 0)
-		return store_members_next(s, list_id, cursor, 0, EXPORT_PAGE, page);
+	if (src->alert_id > 0)
+		return store_audience_next(s, src->alert_id, src->sparse, cursor, 0, EXPORT_PAGE, page);
+	if (src->list_id > 0)
+		return store_members_next(s, src->list_id, cursor, 0, EXPORT_PAGE, page);
 	return store_subscribers_next(s, cursor, EXPORT_PAGE, page);
 }
 
 static int
-export_all(struct store *s, int json, int64_t list_id, const char *list)
+export_all(struct store *s, int json, const struct export_src *src)
 {
 	struct store_batch page;
 	struct buf b;
@@ -476,11 +486,11 @@ export_all(struct store *s, int json, int64_t list_id, const char *list)
 	store_batch_init(&page);
 	buf_init(&b, 0);
 	fputs(json ? "[" : "email,status,created_at,lists\r\n", stdout);
-	while ((rc = next_page(s, list_id, &cursor, &page)) == NF_OK && page.count > 0) {
+	while ((rc = next_page(s, src, &cursor, &page)) == NF_OK && page.count > 0) {
 		buf_reset(&b);
 		for (i = 0; i < page.count; i++, first = 0) {
-			if (list_id > 0)
-				page.rows[i].lists = list;
+			if (src->lists)
+				page.rows[i].lists = src->lists;
 			if (json)
 				export_json_row(&b, &page.rows[i], first);
 			else
@@ -508,17 +518,21 @@ export(int argc, char **argv)
 {
 	const char *db = STORE_DEFAULT_URL, *format = "csv", *recipients = NULL;
 	int help = 0, npos = 0, rc;
+	long alert = 0;
 	const struct config_opt opts[] = {
 		{ "db", CONFIG_STRING, &db, "URL", "sqlite:PATH or postgresql://..." },
 		{ "format", CONFIG_STRING, &format, "csv|json", "output format (csv)" },
 		{ "recipients", CONFIG_STRING, &recipients, "LIST",
 		  "only who an alert to LIST reaches: confirmed, not suppressed" },
+		{ "alert", CONFIG_INT, &alert, "ID",
+		  "only who alert ID goes to now: confirmed, not suppressed, on any of its lists, once" },
 		{ "help", CONFIG_BOOL, &help, NULL, "show this help" },
 		{ 0, 0, 0, 0, 0 }
 	};
 	struct store *s = NULL;
+	struct store_alert *al = NULL;
+	struct export_src src = { 0, 0, 0, NULL };
 	char **pos = NULL;
-	int64_t list_id = 0;
 
 	if ((rc = parse(opts, argc, argv, &pos, &npos, &help)) != 0) {
 		free(pos);
@@ -531,12 +545,26 @@ export(int argc, char **argv)
 		return cli_fail("subscribers export", "--format must be csv or json");
 	if ((rc = cli_store_open("subscribers export", db, &s)) != 0)
 		return rc;
-	if (recipients && store_list_get(s, recipients, &list_id) != NF_OK) {
+	if (recipients && store_list_get(s, recipients, &src.list_id) != NF_OK) {
 		fprintf(stderr, "newsflash: subscribers export: no list named '%s'\n", recipients);
 		store_close(s);
 		return EXIT_PROBLEM;
 	}
-	rc = export_all(s, strcmp(format, "json") == 0, list_id, recipients);
+	src.lists = recipients;
+	if (alert > 0 && store_alert_get(s, alert, &al) != NF_OK) {
+		fprintf(stderr, "newsflash: subscribers export: no alert %ld\n", alert);
+		store_close(s);
+		return EXIT_PROBLEM;
+	}
+	if (al) {
+		/* as the engine reads it: one list by its members, several as an audience */
+		src.alert_id = strchr(al->lists, ' ') ? al->id : 0;
+		src.list_id = al->list_id;
+		src.sparse = al->list_id != s->default_list;
+		src.lists = al->lists;
+	}
+	rc = export_all(s, strcmp(format, "json") == 0, &src);
+	store_alert_free(al);
 	store_close(s);
 	return rc;
 }

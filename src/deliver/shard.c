@@ -1,8 +1,9 @@
 /*
  * deliver/shard.c - working one claimed shard of an alert
  *
- * Owns: the pipeline for a shard: fetch the next batch of confirmed members
- * after the cursor, compose and submit each message, and once every message
+ * Owns: the pipeline for a shard: fetch the next batch of its alert's
+ * audience after the cursor (confirmed, unsuppressed members of any of the
+ * alert's lists, each person once), compose and submit each message, and once every message
  * of the oldest batch has an outcome, commit it (cursor, sent count, the
  * failures and any suppressions) in one transaction: the group commit.
  * Up to batches_in_flight batches are submitted ahead of the oldest commit
@@ -115,8 +116,8 @@ batch_start(struct engine *e, struct shard_run *r)
 	size_t i;
 	int rc;
 
-	rc = store_members_next(e->store, r->shard.list_id, &r->fetch_cursor, r->shard.hi,
-				e->d->cfg.batch, &r->rows);
+	rc = store_shard_members_next(e->store, &r->shard, &r->fetch_cursor, e->d->cfg.batch,
+				      &r->rows);
 	if (rc != NF_OK) {
 		log_event(LOG_WARN, "deliver.fetch_failed", "reason", store_errmsg(e->store), NULL);
 		return 0;

@@ -18,8 +18,8 @@
 #define LINE_MAX_LEN 500
 #define URL_MAX 2048
 #define IMAGES_MAX 10
-#define TOPICS_MAX 20
-#define TOPIC_MAX 64
+#define TOPICS_MAX NEWS_TOPICS_MAX
+#define TOPIC_MAX NEWS_TOPIC_MAX
 
 static void
 add_error(struct news_errors *errs, const char *field, const char *message)

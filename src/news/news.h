@@ -18,6 +18,8 @@
 #define NEWS_JSON_MAX (1024 * 1024)
 #define NEWS_HEADLINE_MAX 300
 #define NEWS_ERRORS_MAX 16
+#define NEWS_TOPICS_MAX 20		/* topics per article */
+#define NEWS_TOPIC_MAX 64		/* bytes per topic, the same as a list name */
 
 struct news_image {
 	char *url;
@@ -65,11 +67,39 @@ json_t *news_article_json(const struct news_article *a);
 char *news_html_to_text(const char *html, size_t len);
 
 /*
- * news_publish - store the article and, when it is breaking, queue an
- * alert to the breaking-news list split into nshards shards, in one
- * transaction. *alert_id is 0 when no alert was made.
+ * news_topic_list - the name of the list a topic stands for, in out: the
+ * topic as a lower-case slug (ASCII letters lower-cased, digits kept, every
+ * run of anything else one hyphen, none at either end), so "Royal Family"
+ * and "royal-family" both name the list royal-family. The API accepts only
+ * topics that are slugs already (a-z 0-9 -), for which this is the topic
+ * itself; the rule lives here so that it is written once. 0 when the topic
+ * names no list (nothing left, or longer than a list name may be).
+ */
+int news_topic_list(const char *topic, char out[NEWS_TOPIC_MAX + 1]);
+
+/*
+ * The audience rule. An alert goes to a set of lists:
+ *   - a breaking article: breaking-news, and the list each of its topics
+ *     names;
+ *   - an article that is not breaking: the lists its topics name, and an
+ *     alert is made only when somebody confirmed follows one of them.
+ * A topic whose list does not exist is nobody's (publishing never makes
+ * lists); a topic naming breaking-news adds nothing (only the breaking flag
+ * reaches that list). Each person gets one message however many of the
+ * lists they are on, never when unsubscribed, bounced, erased or
+ * suppressed (the store's audience statements).
  */
 struct store;
+/* news_audience - the lists of a's alert (breaking-news first), *n of them; 0 means no alert */
+int news_audience(struct store *s, const struct news_article *a,
+		  int64_t lists[1 + NEWS_TOPICS_MAX], size_t *n);
+/* news_audience_count - how many people a's alert would reach now (0: it would make none) */
+int news_audience_count(struct store *s, const struct news_article *a, int64_t *count);
+/*
+ * news_publish - store the article and queue the alert news_audience says
+ * (split into nshards shards), in one transaction. *alert_id is 0 when no
+ * alert was made.
+ */
 int news_publish(struct store *s, const struct news_article *a, int nshards,
 		 int64_t *article_id, int64_t *alert_id);
 

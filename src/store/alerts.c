@@ -5,8 +5,10 @@
  * leases on shards (claim, renew); group-committed progress; finishing and
  * cancelling.
  *
- * An alert is split when it is created, over the confirmed members of its
- * list at that moment: K shards of equal subscriber-id span between the
+ * An alert goes to one or more lists (alert_lists: breaking-news and the
+ * lists its article's topics name); each person on any of them is one
+ * recipient. It is split when it is created, over the confirmed members of
+ * its lists at that moment: K shards of equal subscriber-id span between the
  * smallest and largest member id. Ids only grow, so later signups fall
  * outside every shard and do not get an alert published before they joined.
  *
@@ -117,44 +119,124 @@ add_shards(struct store *s, int64_t alert, const struct span *sp, int nshards)
 	return rc;
 }
 
+/*
+ * The audience's span and size. One list: the members_next plan, as before
+ * topic alerts. Several: over alert_lists (already written), each person
+ * once.
+ */
 static int
-create_locked(struct store *s, int64_t article_id, int64_t list_id, int nshards, int64_t now,
-	      int64_t *id)
+audience_span(struct store *s, int64_t alert, const int64_t *lists, size_t nlists,
+	      struct span *sp)
+{
+	struct store_param p = SP_INT(nlists == 1 ? lists[0] : alert);
+
+	return store_exec(s, nlists == 1 ? Q_ALERT_SPAN : Q_AUDIENCE_SPAN, &p, 1, take_span, sp,
+			  NULL);
+}
+
+/* nobody to mail and the caller wants no empty alert: it goes again, unseen */
+static int
+drop_alert(struct store *s, int64_t *id)
+{
+	struct store_param p = SP_INT(*id);
+	int rc = store_exec(s, Q_ALERT_LISTS_DEL, &p, 1, NULL, NULL, NULL);
+
+	if (rc == NF_OK)
+		rc = store_exec(s, Q_ALERT_DEL, &p, 1, NULL, NULL, NULL);
+	*id = 0;
+	return rc;
+}
+
+/*
+ * The alert row goes in first (alert_lists refers to it), then its lists,
+ * then the audience is measured and the row told its total and state.
+ */
+static int
+create_locked(struct store *s, int64_t article_id, const int64_t *lists, size_t nlists,
+	      int nshards, int flags, int64_t now, int64_t *id)
 {
 	struct span sp = { 0, 0, 0 };
 	struct store_param p[6];
+	size_t i;
 	int rc;
 
-	p[0] = SP_INT(list_id);
-	if ((rc = store_exec(s, Q_ALERT_SPAN, p, 1, take_span, &sp, NULL)) != NF_OK)
-		return rc;
 	p[0] = SP_INT(article_id);
-	p[1] = SP_INT(list_id);
-	p[2] = SP_TEXT(sp.count ? "queued" : "done");
-	p[3] = SP_INT(sp.count);
+	p[1] = SP_INT(lists[0]);
+	p[2] = SP_TEXT("queued");
+	p[3] = SP_INT(0);
 	p[4] = SP_INT(now);
-	p[5] = sp.count ? SP_NULL : SP_INT(now);
+	p[5] = SP_NULL;
 	if ((rc = store_exec_int(s, Q_ALERT_ADD, p, 6, id)) != NF_OK)
 		return rc;
+	for (i = 0; i < nlists && rc == NF_OK; i++) {
+		p[0] = SP_INT(*id);
+		p[1] = SP_INT(lists[i]);
+		rc = store_exec(s, Q_ALERT_LIST_ADD, p, 2, NULL, NULL, NULL);
+	}
+	if (rc == NF_OK)
+		rc = audience_span(s, *id, lists, nlists, &sp);
+	if (rc != NF_OK)
+		return rc;
+	if (sp.count == 0 && (flags & STORE_ALERT_SKIP_EMPTY))
+		return drop_alert(s, id);
+	p[0] = SP_INT(*id);
+	p[1] = SP_INT(sp.count);
+	p[2] = SP_TEXT(sp.count ? "queued" : "done");
+	p[3] = sp.count ? SP_NULL : SP_INT(now);
+	if ((rc = store_exec(s, Q_ALERT_AUDIENCE, p, 4, NULL, NULL, NULL)) != NF_OK)
+		return rc;
 	return sp.count ? add_shards(s, *id, &sp, nshards) : NF_OK;
+}
+
+int
+store_alert_create_lists(struct store *s, int64_t article_id, const int64_t *lists,
+			 size_t nlists, int nshards, int flags, int64_t now, int64_t *id)
+{
+	int rc;
+
+	*id = 0;
+	if (nshards < 1 || nshards > MAX_SHARDS) {
+		store_set_err(s, "an alert has 1 to %d shards", MAX_SHARDS);
+		return NF_ERR_INVALID;
+	}
+	if (lists == NULL || nlists == 0) {
+		store_set_err(s, "an alert goes to at least one list");
+		return NF_ERR_INVALID;
+	}
+	if ((rc = store_tx_begin(s)) != NF_OK)
+		return rc;
+	rc = create_locked(s, article_id, lists, nlists, nshards, flags, store_now(now), id);
+	if (rc == NF_OK && *id && s->ops->notify)
+		rc = s->ops->notify(s, STORE_ALERT_CHANNEL);	/* workers elsewhere wake at commit */
+	return store_tx_end(s, rc);
+}
+
+int
+store_audience_count(struct store *s, const int64_t *lists, size_t nlists, int64_t *count)
+{
+	struct store_param p;
+	struct buf ids;
+	size_t i;
+	int rc;
+
+	*count = 0;
+	if (nlists == 0)
+		return NF_OK;
+	buf_init(&ids, 0);
+	for (i = 0; i < nlists; i++)
+		buf_printf(&ids, "%c%lld", i ? ',' : '[', (long long)lists[i]);
+	buf_puts(&ids, "]");
+	p = SP_TEXT(ids.data);
+	rc = store_exec_int(s, Q_AUDIENCE_COUNT, &p, 1, count);
+	buf_free(&ids);
+	return rc;
 }
 
 int
 store_alert_create(struct store *s, int64_t article_id, int64_t list_id, int nshards,
 		   int64_t now, int64_t *id)
 {
-	int rc;
-
-	if (nshards < 1 || nshards > MAX_SHARDS) {
-		store_set_err(s, "an alert has 1 to %d shards", MAX_SHARDS);
-		return NF_ERR_INVALID;
-	}
-	if ((rc = store_tx_begin(s)) != NF_OK)
-		return rc;
-	rc = create_locked(s, article_id, list_id, nshards, store_now(now), id);
-	if (rc == NF_OK && s->ops->notify)
-		rc = s->ops->notify(s, STORE_ALERT_CHANNEL);	/* workers elsewhere wake at commit */
-	return store_tx_end(s, rc);
+	return store_alert_create_lists(s, article_id, &list_id, 1, nshards, 0, now, id);
 }
 
 int
@@ -268,7 +350,7 @@ take_shard(void *arg, const struct store_row *r)
 
 struct alert_of {
 	int64_t id, list_id, article_id;
-	int state;
+	int state, nlists;
 };
 
 static int
@@ -280,6 +362,7 @@ take_alert_of(void *arg, const struct store_row *r)
 	a->list_id = store_col_int(r, 1);
 	a->article_id = store_col_int(r, 2);
 	a->state = store_alert_state_parse(r->val[3]);
+	a->nlists = (int)store_col_int(r, 4);
 	return NF_OK;
 }
 
@@ -313,6 +396,7 @@ claim_locked(struct store *s, const char *owner, int64_t now, int64_t lease,
 		return rc;
 	out->list_id = a.list_id;
 	out->article_id = a.article_id;
+	out->nlists = a.nlists;
 	return NF_OK;
 }
 

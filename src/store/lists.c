@@ -87,12 +87,13 @@ collect_list(void *arg, const struct store_row *r)
 	return NF_OK;
 }
 
-int
-store_lists_of(struct store *s, int64_t subscriber_id, struct store_list ***out, size_t *n)
+/* the lists a statement answers, each made by fn; none when it fails */
+static int
+lists_query(struct store *s, enum store_q q, const struct store_param *p, size_t np,
+	    store_row_fn fn, struct store_list ***out, size_t *n)
 {
 	struct store_ptrs l = { NULL, 0, 0 };
-	struct store_param p = SP_INT(subscriber_id);
-	int rc = store_exec(s, Q_LISTS_OF, &p, 1, collect_list, &l, NULL);
+	int rc = store_exec(s, q, p, np, fn, &l, NULL);
 
 	if (rc != NF_OK) {
 		store_list_list_free((struct store_list **)l.items, l.n);
@@ -102,6 +103,33 @@ store_lists_of(struct store *s, int64_t subscriber_id, struct store_list ***out,
 	*out = (struct store_list **)l.items;
 	*n = l.n;
 	return rc;
+}
+
+int
+store_lists_of(struct store *s, int64_t subscriber_id, struct store_list ***out, size_t *n)
+{
+	struct store_param p = SP_INT(subscriber_id);
+
+	return lists_query(s, Q_LISTS_OF, &p, 1, collect_list, out, n);
+}
+
+static int
+collect_counted(void *arg, const struct store_row *r)
+{
+	static const struct store_strmap map[] = { { 1, offsetof(struct store_list, name) } };
+	struct store_list *l = store_row_pack(sizeof(*l), r, map, NF_ARRAY_LEN(map));
+
+	l->id = store_col_int(r, 0);
+	l->members = store_col_int(r, 2);
+	l->confirmed = store_col_int(r, 3);
+	store_ptrs_push(arg, l);
+	return NF_OK;
+}
+
+int
+store_lists_all(struct store *s, struct store_list ***out, size_t *n)
+{
+	return lists_query(s, Q_LISTS_ALL, NULL, 0, collect_counted, out, n);
 }
 
 void

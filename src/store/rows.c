@@ -268,6 +268,8 @@ store_alert_from_row(const struct store_row *r)
 	a->created_at = store_col_int(r, 10);
 	a->started_at = store_col_int(r, 11);
 	a->finished_at = store_col_int(r, 12);
+	if (r->val[13])
+		snprintf(a->lists, sizeof(a->lists), "%.*s", (int)r->len[13], r->val[13]);
 	return a;
 }
 

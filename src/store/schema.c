@@ -278,6 +278,27 @@ static const char pg_v3[] =
 	"CREATE INDEX editor_sessions_expiry ON editor_sessions (expires_at);\n"
 	"CREATE INDEX consent_events_at ON consent_events (at);\n";
 
+/*
+ * Version 4: an alert's audience is a set of lists (issue 9, topic alerts):
+ * breaking-news and the lists named by the article's topics. alert_lists
+ * holds them; alerts.list_id stays as the first of them (breaking-news for
+ * a breaking story), so single-list code and reports keep their meaning.
+ * Every alert made before gets its one list here.
+ */
+static const char sqlite_v4[] =
+	"CREATE TABLE alert_lists (\n"
+	" alert_id INTEGER NOT NULL REFERENCES alerts (id),\n"
+	" list_id INTEGER NOT NULL REFERENCES lists (id),\n"
+	" PRIMARY KEY (alert_id, list_id)) WITHOUT ROWID;\n"
+	"INSERT INTO alert_lists (alert_id, list_id) SELECT id, list_id FROM alerts;\n";
+
+static const char pg_v4[] =
+	"CREATE TABLE alert_lists (\n"
+	" alert_id BIGINT NOT NULL REFERENCES alerts (id),\n"
+	" list_id BIGINT NOT NULL REFERENCES lists (id),\n"
+	" PRIMARY KEY (alert_id, list_id));\n"
+	"INSERT INTO alert_lists (alert_id, list_id) SELECT id, list_id FROM alerts;\n";
+
 /* migrations[v - 1] brings the schema from v - 1 to v */
 static const struct {
 	const char *sqlite, *pg;
@@ -285,6 +306,7 @@ static const struct {
 	{ sqlite_v1, pg_v1 },
 	{ sqlite_v2, pg_v2 },
 	{ sqlite_v3, pg_v3 },
+	{ sqlite_v4, pg_v4 },
 };
 
 /*
@@ -300,6 +322,7 @@ static const struct store_table tables[] = {
 	{ "consent_events", "id", 1, 1 },
 	{ "articles", "id", 1, 1 },
 	{ "alerts", "id", 1, 1 },
+	{ "alert_lists", "alert_id, list_id", 2, 0 },
 	{ "alert_shards", "id", 1, 1 },
 	{ "deliveries", "alert_id, subscriber_id", 2, 0 },
 	{ "suppressions", "id", 1, 1 },

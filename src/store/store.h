@@ -204,6 +204,19 @@ void store_batch_free(struct store_batch *b);
  */
 int store_members_next(struct store *s, int64_t list_id, int64_t *cursor, int64_t hi,
 		       size_t max, struct store_batch *b);
+/*
+ * store_audience_next - the same over every list of alert_id, each person
+ * once however many of its lists they are on: up to max confirmed,
+ * unsuppressed members of any of them with *cursor < id <= hi (0 = no
+ * bound), in id order. sparse says how to find them (the answer is the
+ * same): 0 walks subscribers by id, right when nearly everyone is in the
+ * audience (an alert with breaking-news); 1, on PostgreSQL, reads each
+ * list's next members instead, right for topic lists that may be a small
+ * part of the subscribers (a batch costs the number of lists times max
+ * rows, whatever their sizes). SQLite always walks.
+ */
+int store_audience_next(struct store *s, int64_t alert_id, int sparse, int64_t *cursor,
+			int64_t hi, size_t max, struct store_batch *b);
 /* store_subscribers_next - every subscriber but the erased, with lists (export) */
 int store_subscribers_next(struct store *s, int64_t *cursor, size_t max,
 			   struct store_batch *b);
@@ -217,15 +230,19 @@ int store_list_get(struct store *s, const char *name, int64_t *id);
 int store_membership_add(struct store *s, int64_t subscriber_id, int64_t list_id);
 int store_membership_remove(struct store *s, int64_t subscriber_id, int64_t list_id);
 
-/* a list, and whether one subscriber is on it (store_lists_of) */
+/* a list, and whether one subscriber is on it (store_lists_of) or its counts (store_lists_all) */
 struct store_list {
 	int64_t id;
 	const char *name;
 	int member;
+	int64_t members;		/* store_lists_all: members not erased */
+	int64_t confirmed;		/* store_lists_all: the confirmed among them */
 };
 void store_list_list_free(struct store_list **ls, size_t n);
 /* every list in id order, each saying whether subscriber_id is a member */
 int store_lists_of(struct store *s, int64_t subscriber_id, struct store_list ***out, size_t *n);
+/* every list in id order with its member counts */
+int store_lists_all(struct store *s, struct store_list ***out, size_t *n);
 /*
  * store_membership_set - join (on) or leave a list, with the ledger row
  * (alerts given or withdrawn, naming the list) in the same transaction;
@@ -338,8 +355,13 @@ int store_article_insert(struct store *s, const struct store_article *a, int64_t
 int store_article_get(struct store *s, int64_t id, struct store_article **out);
 void store_article_free(struct store_article *a);
 
+/* room for the names of breaking-news and 20 topic lists, space-separated */
+#define STORE_ALERT_LISTS_MAX (21 * (STORE_LIST_NAME_MAX + 1))
+
 struct store_alert {
-	int64_t id, article_id, list_id;
+	int64_t id, article_id;
+	int64_t list_id;		/* the first of its lists (breaking-news when breaking) */
+	char lists[STORE_ALERT_LISTS_MAX];	/* its audience: list names, space-separated, id order */
 	enum store_alert_state state;
 	int64_t total;			/* confirmed members when it was created */
 	int64_t sent;			/* relay said 250 (first pass and retries) */
@@ -358,6 +380,19 @@ void store_alert_list_free(struct store_alert **as, size_t n);
  */
 int store_alert_create(struct store *s, int64_t article_id, int64_t list_id,
 		       int nshards, int64_t now, int64_t *id);
+/*
+ * store_alert_create_lists - an alert of article to everyone confirmed and
+ * unsuppressed on any of lists[0..nlists) (repeats ignored), each person
+ * counted and mailed once; lists[0] becomes the alert's list_id. The shards
+ * span the distinct audience's ids as store_alert_create's do. With
+ * STORE_ALERT_SKIP_EMPTY, an audience of nobody makes no alert at all
+ * (*id = 0, nothing written); without it, an alert already done.
+ */
+#define STORE_ALERT_SKIP_EMPTY 1
+/* store_audience_count - how many an alert to lists[0..nlists) would reach now (the newsroom asks first) */
+int store_audience_count(struct store *s, const int64_t *lists, size_t nlists, int64_t *count);
+int store_alert_create_lists(struct store *s, int64_t article_id, const int64_t *lists,
+			     size_t nlists, int nshards, int flags, int64_t now, int64_t *id);
 int store_alert_get(struct store *s, int64_t id, struct store_alert **out);
 /* newest first */
 int store_alert_list(struct store *s, size_t limit, struct store_alert ***out, size_t *n);
@@ -371,6 +406,7 @@ enum store_shard_state { STORE_SHARD_QUEUED, STORE_SHARD_RUNNING, STORE_SHARD_DO
 /* a claimed shard: caller storage, owner copied in */
 struct store_shard {
 	int64_t id, alert_id, list_id, article_id;
+	int nlists;			/* how many lists the alert goes to */
 	int no;
 	int64_t lo, hi;			/* subscriber ids lo..hi inclusive */
 	int64_t cursor;			/* everything <= cursor is done */
@@ -387,6 +423,14 @@ struct store_shard {
  */
 int store_shard_claim(struct store *s, const char *owner, int64_t now,
 		      int64_t lease_secs, struct store_shard *out);
+/*
+ * store_shard_members_next - the next batch of the shard's audience after
+ * *cursor: store_members_next for an alert to one list (its fast path
+ * unchanged), store_audience_next for several (sparse unless one of them
+ * is breaking-news).
+ */
+int store_shard_members_next(struct store *s, const struct store_shard *sh, int64_t *cursor,
+			     size_t max, struct store_batch *b);
 /* extend the lease; NF_ERR_NOTFOUND when it is no longer owner's or the alert was cancelled */
 int store_shard_renew(struct store *s, int64_t shard_id, const char *owner,
 		      int64_t now, int64_t lease_secs);
@@ -687,6 +731,9 @@ enum store_q {
 	Q_EDITOR_ADD, Q_EDITOR_GET, Q_EDITOR_LIST, Q_EDITOR_PASSWORD, Q_EDITOR_FAILED,
 	Q_EDITOR_SIGNED_IN, Q_SESSION_ADD, Q_SESSION_GET, Q_SESSION_DEL, Q_SESSION_DEL_EDITOR,
 	Q_SESSION_PURGE, Q_AUDIENCE_DAILY, Q_ALERT_REPORT,
+	/* topic alerts: an alert's lists */
+	Q_ALERT_LIST_ADD, Q_ALERT_AUDIENCE, Q_ALERT_LISTS_DEL, Q_ALERT_DEL, Q_AUDIENCE_SPAN,
+	Q_AUDIENCE_NEXT, Q_AUDIENCE_SPARSE, Q_AUDIENCE_COUNT, Q_LISTS_ALL,
 	Q_COUNT
 };
 struct store_query {

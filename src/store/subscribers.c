@@ -438,6 +438,27 @@ store_members_next(struct store *s, int64_t list_id, int64_t *cursor, int64_t hi
 }
 
 int
+store_audience_next(struct store *s, int64_t alert_id, int sparse, int64_t *cursor, int64_t hi,
+		    size_t max, struct store_batch *b)
+{
+	struct store_param p[4] = { SP_INT(alert_id), SP_INT(*cursor),
+				    SP_INT(hi > 0 ? hi : INT64_MAX), SP_NULL };
+
+	return next_batch(s, sparse ? Q_AUDIENCE_SPARSE : Q_AUDIENCE_NEXT, p, 4, cursor, max, b);
+}
+
+int
+store_shard_members_next(struct store *s, const struct store_shard *sh, int64_t *cursor,
+			 size_t max, struct store_batch *b)
+{
+	if (sh->nlists <= 1)
+		return store_members_next(s, sh->list_id, cursor, sh->hi, max, b);
+	/* an alert's first list is breaking-news when it has it (news_audience) */
+	return store_audience_next(s, sh->alert_id, sh->list_id != s->default_list, cursor, sh->hi,
+				   max, b);
+}
+
+int
 store_subscribers_next(struct store *s, int64_t *cursor, size_t max, struct store_batch *b)
 {
 	struct store_param p[2] = { SP_INT(*cursor), SP_NULL };

@@ -2,7 +2,7 @@
  * web/api.c - the JSON API for newsrooms: articles, alerts, metrics
  *
  * Owns: POST /api/articles (publish; 201 with the ids, 422 naming each bad
- * field), GET /api/alerts/ID (state and counts), and GET /metrics
+ * field), GET /api/alerts/ID (state, counts and the lists it goes to), and GET /metrics
  * (Prometheus text format). The API routes need "Authorization: Bearer
  * KEY" with a key made by `newsflash apikey create`; only its hash is
  * stored and it is compared in constant time by the store.
@@ -94,6 +94,21 @@ api_articles_post(struct web *w, struct http_request *req, struct http_response 
 	news_article_free(&art);
 }
 
+/* "breaking-news royal-family" -> ["breaking-news", "royal-family"]: the audience */
+static json_t *
+lists_json(const char *names)
+{
+	json_t *a = json_array();
+	const char *p = names, *sp;
+
+	while (p && *p) {
+		sp = strchr(p, ' ');
+		json_array_append_new(a, json_stringn(p, sp ? (size_t)(sp - p) : strlen(p)));
+		p = sp ? sp + 1 : NULL;
+	}
+	return a;
+}
+
 void
 api_alert_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
@@ -108,13 +123,13 @@ api_alert_get(struct web *w, struct http_request *req, struct http_response *res
 		http_json_error(res, 404, "no such alert");
 		return;
 	}
-	web_json_reply(res, 200, json_pack("{s:I,s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+	web_json_reply(res, 200, json_pack("{s:I,s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}",
 		"id", (json_int_t)a->id, "article_id", (json_int_t)a->article_id,
 		"state", store_alert_state_name(a->state), "total", (json_int_t)a->total,
 		"sent", (json_int_t)a->sent, "failed", (json_int_t)a->failed,
 		"retrying", (json_int_t)a->retrying, "created_at", (json_int_t)a->created_at,
 		"started_at", (json_int_t)a->started_at, "finished_at", (json_int_t)a->finished_at,
-		"shards_done", (json_int_t)a->shards_done));
+		"shards_done", (json_int_t)a->shards_done, "lists", lists_json(a->lists)));
 	store_alert_free(a);
 }
 

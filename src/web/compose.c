@@ -279,7 +279,7 @@ confirm_page(struct web *w, struct http_request *req, struct http_response *res,
 	buf_init(&token, 0);
 	base64url_encode(&token, raw, sizeof(raw));
 	if (s)
-		store_subscriber_count(s, STORE_LIST_DEFAULT, STORE_CONFIRMED, &n);
+		news_audience_count(s, &d->art, &n);	/* breaking-news and its topics' followers, once each */
 	newsroom_count_label(n, count);
 	draft_context(d, ctx);
 	json_object_set_new(ctx, "publish_token", json_string(token.data));

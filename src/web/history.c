@@ -154,6 +154,24 @@ alert_arg(const char *arg, const char **rest)
 	return id > 0 ? id : 0;
 }
 
+/* "breaking-news royal-family" -> list "breaking-news, royal-family", several: the audience */
+static void
+audience_json(json_t *ctx, const char *names)
+{
+	char text[STORE_ALERT_LISTS_MAX * 2];
+	size_t n = 0;
+	const char *p;
+
+	for (p = *names ? names : STORE_LIST_DEFAULT; *p && n + 3 < sizeof(text); p++) {
+		if (*p == ' ')
+			text[n++] = ',';
+		text[n++] = *p;
+	}
+	text[n] = '\0';
+	json_object_set_new(ctx, "list", json_string(text));
+	json_object_set_new(ctx, "several", json_boolean(strchr(names, ' ') != NULL));
+}
+
 static void
 live_page(struct web *w, struct http_request *req, struct http_response *res,
 	  const struct newsroom_session *ss, struct store *s, int64_t id)
@@ -175,7 +193,7 @@ live_page(struct web *w, struct http_request *req, struct http_response *res,
 		json_object_set_new(ctx, "standfirst", json_string(art->standfirst));
 	if (art && art->url)
 		json_object_set_new(ctx, "story_url", json_string(art->url));
-	json_object_set_new(ctx, "list", json_string(STORE_LIST_DEFAULT));
+	audience_json(ctx, a->lists);
 	snprintf(events, sizeof(events), "/newsroom/alerts/%lld/events", (long long)id);
 	json_object_set_new(ctx, "events_url", json_string(events));
 	newsroom_render(w, req, res, 200, PAGE_NR_ALERT, ctx, ss, "nav_alerts");
