@@ -44,7 +44,7 @@ struct signup_writer {
 	struct signup_job *head, *tail;
 	long queued, max;
 	int stopping;
-	/* counted by the writer thread only, read after it is joined */
+	/* written by the writer thread, read by /metrics (atomics) */
 	uint64_t batches, signups, row_retries;
 };
 
@@ -164,10 +164,10 @@ run_batch(struct signup_writer *sw, struct signup_job *batch)
 		fail_all(batch, NF_ERR_IO);
 		return;
 	}
-	sw->batches++;
+	__atomic_fetch_add(&sw->batches, 1, __ATOMIC_RELAXED);
 	rc = write_batch(w, s, batch);
 	if (rc != NF_OK && batch->next != NULL && rc != NF_ERR_TEMP && rc != NF_ERR_IO) {
-		sw->row_retries++;
+		__atomic_fetch_add(&sw->row_retries, 1, __ATOMIC_RELAXED);
 		write_rows(w, s, batch);
 	} else if (rc != NF_OK) {
 		fail_all(batch, rc);
@@ -177,7 +177,7 @@ run_batch(struct signup_writer *sw, struct signup_job *batch)
 			log_event(LOG_ERROR, "signup.failed", "reason", store_errmsg(s), NULL);
 			continue;
 		}
-		sw->signups++;
+		__atomic_fetch_add(&sw->signups, 1, __ATOMIC_RELAXED);
 		if (job->created)
 			log_event(LOG_INFO, "signup.created", "source", job->su.consent.source, NULL);
 		/*
@@ -205,6 +205,15 @@ writer_main(void *arg)
 		}
 	}
 	return NULL;
+}
+
+void
+signup_writer_counts(struct signup_writer *sw, uint64_t *batches, uint64_t *signups,
+		     uint64_t *row_retries)
+{
+	*batches = sw ? __atomic_load_n(&sw->batches, __ATOMIC_RELAXED) : 0;
+	*signups = sw ? __atomic_load_n(&sw->signups, __ATOMIC_RELAXED) : 0;
+	*row_retries = sw ? __atomic_load_n(&sw->row_retries, __ATOMIC_RELAXED) : 0;
 }
 
 struct signup_writer *

@@ -268,6 +268,9 @@ struct signup_writer *signup_writer_start(struct web *w);
  */
 int signup_writer_submit(struct signup_writer *sw, struct signup_job *job, http_finish_fn finish,
 			 void *arg);
+/* transactions, signups committed and batches redone row by row so far (/metrics) */
+void signup_writer_counts(struct signup_writer *sw, uint64_t *batches, uint64_t *signups,
+			  uint64_t *row_retries);
 /* write and answer everything queued, then stop; sw may be NULL */
 void signup_writer_stop(struct signup_writer *sw);
 /* one signup's rows in the caller's transaction (the writer's unit of work) */
