@@ -108,7 +108,7 @@ web_stop(struct web *w)
 		return;
 	web_purge_stop(w);
 	web_unlisten(w);
-	signup_writer_stop(w->writer);	/* when it never listened */
+	signup_writer_free(w->writer);	/* after the daemon: no thread can submit now */
 	w->writer = NULL;
 	newsroom_free(w);
 	pages_free(w);

@@ -445,7 +445,6 @@ web_unlisten(struct web *w)
 	sse_hub_shutdown(w->sse);	/* MHD must not stop with a connection suspended */
 	/* every signup queued is written and resumed; their answers go out */
 	signup_writer_stop(w->writer);
-	w->writer = NULL;
 	deferred_wait(w, 10000);
 	MHD_stop_daemon(w->daemon);
 	w->daemon = NULL;

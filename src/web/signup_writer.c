@@ -44,6 +44,7 @@ struct signup_writer {
 	struct signup_job *head, *tail;
 	long queued, max;
 	int stopping;
+	int joined;			/* signup_writer_stop has joined the thread */
 	/* written by the writer thread, read by /metrics (atomics) */
 	uint64_t batches, signups, row_retries;
 };
@@ -52,6 +53,8 @@ int
 signup_writer_submit(struct signup_writer *sw, struct signup_job *job, http_finish_fn finish,
 		     void *arg)
 {
+	if (sw == NULL)
+		return NF_ERR_TEMP;
 	pthread_mutex_lock(&sw->lock);
 	if (sw->stopping || sw->queued >= sw->max) {
 		pthread_mutex_unlock(&sw->lock);
@@ -235,23 +238,41 @@ signup_writer_start(struct web *w)
 	return sw;
 }
 
+/*
+ * Stopping and freeing are apart: HTTP threads may still call
+ * signup_writer_submit after the stop (and are answered 503) until the
+ * daemon is stopped, so the struct must outlive it.
+ */
 void
 signup_writer_stop(struct signup_writer *sw)
 {
 	char batches[24], signups[24], retries[24];
+	int joined;
 
 	if (sw == NULL)
 		return;
 	pthread_mutex_lock(&sw->lock);
 	sw->stopping = 1;
+	joined = sw->joined;
+	sw->joined = 1;
 	pthread_cond_signal(&sw->cond);
 	pthread_mutex_unlock(&sw->lock);
+	if (joined)
+		return;
 	pthread_join(sw->tid, NULL);
 	snprintf(batches, sizeof(batches), "%llu", (unsigned long long)sw->batches);
 	snprintf(signups, sizeof(signups), "%llu", (unsigned long long)sw->signups);
 	snprintf(retries, sizeof(retries), "%llu", (unsigned long long)sw->row_retries);
 	log_event(LOG_INFO, "signup.writer_stopped", "batches", batches, "signups", signups,
 		  "row_retries", retries, NULL);
+}
+
+void
+signup_writer_free(struct signup_writer *sw)
+{
+	if (sw == NULL)
+		return;
+	signup_writer_stop(sw);
 	pthread_mutex_destroy(&sw->lock);
 	pthread_cond_destroy(&sw->cond);
 	free(sw);

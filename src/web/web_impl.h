@@ -271,8 +271,10 @@ int signup_writer_submit(struct signup_writer *sw, struct signup_job *job, http_
 /* transactions, signups committed and batches redone row by row so far (/metrics) */
 void signup_writer_counts(struct signup_writer *sw, uint64_t *batches, uint64_t *signups,
 			  uint64_t *row_retries);
-/* write and answer everything queued, then stop; sw may be NULL */
+/* write and answer everything queued, then stop; later submits get NF_ERR_TEMP; sw may be NULL */
 void signup_writer_stop(struct signup_writer *sw);
+/* once no HTTP thread can call submit any more (the daemon stopped) */
+void signup_writer_free(struct signup_writer *sw);
 /* one signup's rows in the caller's transaction (the writer's unit of work) */
 int signup_row(struct web *w, struct store *s, struct signup_job *job);
 

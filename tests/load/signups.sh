@@ -13,7 +13,7 @@ source tests/lib/serve.sh
 
 SECS=${LOAD_SECONDS:-5}
 [ "${NEWSFLASH_LONG:-0}" = 1 ] && SECS=60
-CONNS=${LOAD_CONNECTIONS:-32}
+CONNS=${LOAD_CONNECTIONS:-64}
 command -v wrk >/dev/null || { skip "signup load" "wrk is not installed"; finish; }
 
 # field FILE NAME: a summary line's value from signup.lua / get.lua output
