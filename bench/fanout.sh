@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# bench/fanout.sh [N] [none|rsa] - a breaking alert to N subscribers, against the wire's limit
+# bench/fanout.sh [N] [none|rsa] [sqlite|pg] - a breaking alert to N subscribers, against the wire's limit
 #
-# N confirmed subscribers (default 100000) in SQLite, a ~20 KB alert, and
+# N confirmed subscribers (default 100000) in SQLite (or in a PostgreSQL
+# server started for the run, durable: fsync on), a ~20 KB alert, and
 # Postfix's smtp-sink on 127.0.0.1. In the same script, Postfix's
 # smtp-source sends N messages of the same size into the same sink with the
 # same number of sessions: that is the reference (the most this sink takes
@@ -14,6 +15,7 @@
 set -uo pipefail
 N=${1:-100000}
 MODE=${2:-none}
+DB=${3:-sqlite}
 SESSIONS=${SESSIONS:-50}
 WORKERS=${WORKERS:-2}
 NF=${NEWSFLASH_BIN:-$PWD/build/newsflash}
@@ -21,9 +23,12 @@ SOURCE=/usr/sbin/smtp-source SINK=/usr/sbin/smtp-sink
 work=$(mktemp -d /tmp/newsflash-fanout.XXXXXX)
 chmod 711 "$work"
 pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$work"' EXIT
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { local i; for i in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+cleanup_add() { :; }	# tests/lib/pg.sh registers its stop; this script's trap calls pg_stop
+PG_FAST=0
+source tests/lib/pg.sh
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; pg_stop; rm -rf "$work"' EXIT
 now() { date +%s.%N; }
 
 # a ~20 KB story: the composed message (text + HTML, quoted-printable) is the size that matters
@@ -53,9 +58,15 @@ port=$(free_port)
 "$SINK" -u nobody 127.0.0.1:"$port" 1024 >"$work/sink.log" 2>&1 &
 pids+=($!)
 wait_port "$port" || { echo "bench: smtp-sink did not start"; exit 1; }
-echo "== fan-out of one alert to $N subscribers, message $SIZE bytes, DKIM $MODE, $SESSIONS sessions, smtp-sink on 127.0.0.1"
+echo "== fan-out of one alert to $N subscribers ($DB), message $SIZE bytes, DKIM $MODE, $SESSIONS sessions, smtp-sink on 127.0.0.1"
 
 db="sqlite:$work/bench.db"
+if [ "$DB" = pg ]; then
+	pg_start || { echo "bench: no PostgreSQL: $PG_WHY"; exit 1; }
+	db=$PG_URL
+fi
+# sql QUERY: one value from the database under test
+sql() { if [ "$DB" = pg ]; then psql -qtAX "$PG_URL" -c "$1"; else sqlite3 "$work/bench.db" "$1"; fi; }
 /usr/bin/python3 -c "
 import sys
 with open(sys.argv[1], 'w') as f:
@@ -89,14 +100,14 @@ sleep 1
 t0=$(now)
 "$NF" publish "$work/story.json" --breaking --shards 16 --db "$db" >/dev/null
 while :; do
-	state=$(sqlite3 "$work/bench.db" "select state from alerts order by id desc limit 1")
+	state=$(sql "select state from alerts order by id desc limit 1")
 	[ "$state" = done ] && break
 	kill -0 "$wpid" 2>/dev/null || { echo "bench: the worker died"; cat "$work/worker.log"; exit 1; }
 	sleep 0.05
 done
 t1=$(now)
 kill -TERM "$(pgrep -P "$wpid")"; wait "$wpid" 2>/dev/null	# time, then its newsflash
-sent=$(sqlite3 "$work/bench.db" "select (select sum(sent) from alert_shards s where s.alert_id = a.id) + retry_sent from alerts a order by id desc limit 1")
+sent=$(sql "select (select sum(sent) from alert_shards s where s.alert_id = a.id) + retry_sent from alerts a order by id desc limit 1")
 wall=$(echo "$t1 - $t0" | bc)
 rate=$(awk -v n="$sent" -v w="$wall" 'BEGIN { printf "%d", n / w }')
 rss=$(awk '{ printf "%d", $1 / 1024 }' "$work/worker.rss")
