@@ -35,6 +35,16 @@ wait_mails() {
 	return 1
 }
 kill9() { kill -9 "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null; }
+# locked_signups SECONDS PREFIX COUNT CONCURRENCY: signups (into $WORK/PREFIX.out)
+# while sqlite3 holds the database's write lock for SECONDS
+locked_signups() {
+	local lockpid
+	(echo "BEGIN IMMEDIATE;"; sleep "$1"; echo "COMMIT;") | sqlite3 "$db" &
+	lockpid=$!
+	sleep 0.2
+	$PY tests/lib/signups.py "$base" "$2" "$3" "$4" >"$WORK/$2.out"
+	wait "$lockpid"
+}
 
 # ---- the return path of a confirmation, and its bounce matched ----
 serve_start "$port" --signup-rate 0 --from "Breaking News <alerts@news.example>" || { fail "serve starts"; finish; }
@@ -101,12 +111,8 @@ rm -rf "$WORK/app"
 serve_start "$port" --signup-rate 0 --single-opt-in || { fail "serve starts (bad rows)"; finish; }
 q "CREATE TRIGGER bad_row BEFORE INSERT ON subscribers WHEN NEW.email LIKE '%-bad-%'
    BEGIN SELECT RAISE(ABORT, 'a bad row'); END;"
-# hold the write lock a moment so the signups queue up into shared batches
-(echo "BEGIN IMMEDIATE;"; sleep 1.5; echo "COMMIT;") | sqlite3 "$db" &
-lockpid=$!
-sleep 0.2
-$PY tests/lib/signups.py "$base" mixed 100 16 >"$WORK/mixed.out"
-wait "$lockpid"
+# the write lock held a moment, so the signups queue up into shared batches
+locked_signups 1.5 mixed 100 16
 serve_stop
 expect_eq "bad rows: each answered 503" "$(grep -- '-bad-' "$WORK/mixed.out" | awk '$2 != 503' | wc -l)" 0
 expect_eq "good rows in the same batches: each answered 200" "$(grep -v -- '-bad-' "$WORK/mixed.out" | awk '$2 != 200' | wc -l)" 0
@@ -119,11 +125,7 @@ rm -rf "$WORK/app"
 # ---- the writer's queue full: 503 at once ----
 : >"$WORK/serve.log"
 serve_start "$port" --signup-rate 0 --single-opt-in --signup-queue 4 || { fail "serve starts (queue 4)"; finish; }
-(echo "BEGIN IMMEDIATE;"; sleep 2; echo "COMMIT;") | sqlite3 "$db" &
-lockpid=$!
-sleep 0.2
-$PY tests/lib/signups.py "$base" full 40 20 >"$WORK/full.out"
-wait "$lockpid"
+locked_signups 2 full 40 20
 serve_stop
 n503=$(awk '$2 == 503' "$WORK/full.out" | wc -l)
 n200=$(awk '$2 == 200' "$WORK/full.out" | wc -l)
