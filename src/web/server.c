@@ -5,6 +5,8 @@
  * under (count, per-IP count, memory, idle timeout, body size), collecting a
  * request body into a capped buffer, finding the client address, sending
  * a handler's response with the security headers every page carries, and
+ * answering later (http_suspend / http_resume: a request waits, suspended,
+ * for another thread, and web_unlisten waits for every such answer), and
  * the access log: one event http.request per request when it ends, with
  * method, path (tokens cut out by web_log_path: never a token, a key or a
  * query string), status, bytes, ms and client. Does not own what any route
