@@ -83,15 +83,28 @@ buf_putc(struct buf *b, char c)
 	return buf_append(b, &c, 1);
 }
 
+/*
+ * buf_vprintf - formats into the spare room first: one vsnprintf when the
+ * text fits, as it mostly does (a buffer in use has room to spare); only
+ * text that does not fit is measured and formatted again. Past the ceiling
+ * the buffer is left as it was.
+ */
 int
 buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
+	size_t room = b->data ? b->cap - b->len : 0;	/* with the NUL's octet */
 	va_list again;
 	int n, rc;
 
 	va_copy(again, ap);
-	n = vsnprintf(NULL, 0, fmt, again);
+	n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, again);
 	va_end(again);
+	if (n >= 0 && (size_t)n < room && (size_t)n <= b->max - b->len) {
+		b->len += (size_t)n;
+		return NF_OK;
+	}
+	if (room)
+		b->data[b->len] = '\0';	/* drop what did not fit */
 	if (n < 0)
 		return NF_ERR_INVALID;
 	rc = buf_reserve(b, (size_t)n);

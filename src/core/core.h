@@ -135,6 +135,17 @@ int percent_decode(struct buf *out, const char *in, size_t n, int form);
 void hmac_sha256(const void *key, size_t keylen, const void *msg, size_t msglen,
 		 unsigned char out[HMAC_SHA256_LEN]);
 void sha256(const void *msg, size_t len, unsigned char out[32]);
+/*
+ * A key's HMAC state derived once (the SHA-256 states after K^ipad and
+ * K^opad): each hmac_sha256_keyed then costs two compressions for a short
+ * message instead of four, with the same result as hmac_sha256. Read only
+ * after hmac_key_new, so threads may share one.
+ */
+struct hmac_key;
+struct hmac_key *hmac_key_new(const void *key, size_t keylen);
+void hmac_key_free(struct hmac_key *h);
+void hmac_sha256_keyed(const struct hmac_key *h, const void *msg, size_t msglen,
+		       unsigned char out[HMAC_SHA256_LEN]);
 /* 1 when equal; time depends only on n */
 int ct_equal(const void *a, const void *b, size_t n);
 
@@ -157,6 +168,9 @@ struct token_key {
 /* expires: unix seconds, 0 = never (unsubscribe links in old mail must work) */
 void token_make(const struct token_key *key, const char *purpose, uint64_t id,
 		int64_t expires, const char *salt, char out[TOKEN_MAX]);
+/* the same from the secret's saved HMAC state, hmac_key_new(secret, len): the fan-out's */
+void token_make_keyed(const struct hmac_key *pre, const char *purpose, uint64_t id,
+		      int64_t expires, const char *salt, char out[TOKEN_MAX]);
 int token_peek(const char *token, size_t len, uint64_t *id);
 enum token_check token_verify(const struct token_key *key, const char *purpose,
 			      const char *token, size_t len, const char *salt,
@@ -175,6 +189,8 @@ enum token_check token_verify(const struct token_key *key, const char *purpose,
 #define TOKEN_SHORT_MAX 48
 void token_short_make(const struct token_key *key, const char *purpose, uint64_t id,
 		      const char *salt, char out[TOKEN_SHORT_MAX]);
+void token_short_make_keyed(const struct hmac_key *pre, const char *purpose, uint64_t id,
+			    const char *salt, char out[TOKEN_SHORT_MAX]);
 /* the id of an "ID-MAC" of the right shape (untrusted until verified) */
 int token_short_peek(const char *s, size_t len, uint64_t *id);
 enum token_check token_short_verify(const struct token_key *key, const char *purpose,

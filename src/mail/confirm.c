@@ -56,7 +56,7 @@ confirm_body(struct buf *m, const struct mail_sender *s, const struct mail_subsc
 	     time_t date, const char *boundary)
 {
 	char tok[TOKEN_MAX];
-	struct tmpl *txt = NULL, *html = NULL;
+	const struct tmpl *txt = NULL, *html = NULL;
 	struct buf url, t, h;
 	json_t *ctx;
 	size_t n;
@@ -73,17 +73,15 @@ confirm_body(struct buf *m, const struct mail_sender *s, const struct mail_subsc
 	json_object_set_new(ctx, "email", json_string(sub->email));
 	buf_init(&t, CONFIRM_MAX);
 	buf_init(&h, CONFIRM_MAX);
-	rc = mail_template_load(s->templates_dir, "confirm.txt", 0, &txt);
+	rc = mail_template_get(s->templates_dir, "confirm.txt", 0, &txt);
 	if (rc == NF_OK)
-		rc = mail_template_load(s->templates_dir, "confirm.html", 1, &html);
+		rc = mail_template_get(s->templates_dir, "confirm.html", 1, &html);
 	if (rc == NF_OK)
 		rc = mail_render(txt, ctx, &t);
 	if (rc == NF_OK)
 		rc = mail_render(html, ctx, &h);
 	if (rc == NF_OK)
 		rc = mail_mime_body(m, boundary, t.data ? t.data : "", t.len, h.data ? h.data : "", h.len);
-	tmpl_free(txt);
-	tmpl_free(html);
 	json_decref(ctx);
 	buf_free(&url), buf_free(&t), buf_free(&h);
 	return rc;

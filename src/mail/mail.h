@@ -270,6 +270,17 @@ int mail_render(const struct tmpl *t, const struct json_t *ctx, struct buf *out)
 /* compile DIR/NAME; html chooses HTML escaping (else none: plain text) */
 int mail_template_load(const char *dir, const char *name, int html, struct tmpl **out);
 
+/* ---- tmplcache.c: compiled templates, once per process ---- */
+
+/*
+ * mail_template_get - DIR/NAME compiled at its first use and kept: the
+ * same template for every later call, from any thread (borrowed; valid
+ * until mail_template_cache_clear). A changed file is not read again.
+ */
+int mail_template_get(const char *dir, const char *name, int html, const struct tmpl **out);
+/* free every cached template; none of them may be in use */
+void mail_template_cache_clear(void);
+
 /* ---- layout.c: an alert's body as shared pieces and per-subscriber slots ---- */
 
 struct mail_layout;
@@ -294,7 +305,8 @@ void mail_layout_free(struct mail_layout *l);
 struct mail_alert;
 
 /*
- * mail_alert_prepare - once per alert: compiles the templates, renders what
+ * mail_alert_prepare - once per alert: takes the compiled templates
+ * (tmplcache.c: compiled once per process), renders what
  * every subscriber shares, encodes it, hashes the shared header fields and
  * the shared start of the body. date is the Date of every message and the
  * DKIM t=. The article must outlive nothing: what is needed is copied.
@@ -312,6 +324,12 @@ int mail_alert_compose(struct mail_alert *p, const struct mail_subscriber *sub,
 		       struct buf *out);
 /* 1 when the templates let compose patch tokens in place (see alert.c) */
 int mail_alert_is_fast(const struct mail_alert *p);
+/*
+ * mail_alert_shared_body - the body octets hashed once per alert (those
+ * before the first per-subscriber octet); compose hashes the rest of each
+ * body. 0 without the fast path.
+ */
+size_t mail_alert_shared_body(const struct mail_alert *p);
 void mail_alert_free(struct mail_alert *p);
 
 /* ---- confirm.c: one-off messages ---- */

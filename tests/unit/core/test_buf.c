@@ -47,6 +47,33 @@ TEST(buf_ceiling_is_exact)
 	buf_free(&b);
 }
 
+/* printf into spare room, past it (grows), and past the ceiling with room to spare */
+TEST(buf_printf_room_growth_and_ceiling)
+{
+	char big[300];
+	struct buf b;
+
+	memset(big, 'z', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	buf_init(&b, 20);
+	CHECK_INT(buf_puts(&b, "abc"), NF_OK);	/* 64 octets allocated: room to spare */
+	CHECK_INT(buf_printf(&b, "-%d-", 7), NF_OK);
+	CHECK_STR(b.data, "abc-7-");
+	CHECK_INT(buf_printf(&b, "%s", "0123456789abcdefghij"), NF_ERR_LIMIT);
+	CHECK_INT(b.len, 6);
+	CHECK_STR(b.data, "abc-7-");
+	CHECK_INT(buf_printf(&b, "%s", "0123456789abcd"), NF_OK);
+	CHECK_INT(b.len, 20);
+	CHECK_STR(b.data, "abc-7-0123456789abcd");
+	buf_free(&b);
+	buf_init(&b, 0);
+	CHECK_INT(buf_puts(&b, "x"), NF_OK);
+	CHECK_INT(buf_printf(&b, "%s|%s", big, big), NF_OK);
+	CHECK_INT(b.len, 1 + 2 * (sizeof(big) - 1) + 1);
+	CHECK(b.data[0] == 'x' && b.data[sizeof(big)] == '|' && b.data[b.len] == '\0');
+	buf_free(&b);
+}
+
 TEST(buf_consume_and_steal)
 {
 	struct buf b;
