@@ -133,6 +133,7 @@ struct serve_opts {
 	{ "single-opt-in", CONFIG_BOOL, &(o)->web.single_opt_in, NULL, "signups are active at once, no confirmation email" }, \
 	{ "smtputf8", CONFIG_BOOL, &(o)->smtputf8, NULL, "accept addresses with non-ASCII local parts" }, \
 	{ "threads", CONFIG_INT, &(o)->web.threads, "N", "HTTP worker threads (4)" }, \
+	{ "signup-queue", CONFIG_INT, &(o)->web.signup_queue, "N", "signups waiting to be written at most; more are answered 503 (4096)" }, \
 	{ "no-engine", CONFIG_BOOL, &(o)->no_engine, NULL, "serve HTTP only; newsflash worker processes deliver" }, \
 	{ "purge-unconfirmed-after", CONFIG_INT, &(o)->purge_days, "DAYS", "forget signups unconfirmed this long; 0 = never (7)" }, \
 	{ "purge-interval", CONFIG_INT, &(o)->web.purge_interval, "SECONDS", "how often to look for them (3600)" }, \

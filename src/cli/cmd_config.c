@@ -75,6 +75,8 @@ check_serve(struct serve_opts *o, struct buf *problems)
 		buf_printf(problems, "%s\n", why);
 	if (o->web.threads < 1 || o->web.threads > 1024)
 		buf_puts(problems, "--threads: must be 1 to 1024\n");
+	if (o->web.signup_queue < 1 || o->web.signup_queue > 1000000)
+		buf_puts(problems, "--signup-queue: must be 1 to 1000000\n");
 	if (o->signup_rate < 0)
 		buf_puts(problems, "--signup-rate: must be 0 or more\n");
 	if (web_listen_parse(o->web.listen, &ss) != NF_OK)

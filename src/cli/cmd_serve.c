@@ -92,6 +92,7 @@ serve_run(struct serve_opts *o)
 		return rc;
 	if ((rc = cli_check_store("serve", o->engine.db)) != 0)
 		return rc;
+	dc.confirm_recover = 1;		/* signups are answered here: their confirmations are owed here */
 	cli_block_stop_signals();
 	if (!o->no_engine && (engine = deliver_start(&dc)) == NULL)
 		return EXIT_PROBLEM;

@@ -41,6 +41,7 @@ struct deliver_config {
 	const char *owner;		/* lease owner name; NULL = host:pid */
 	int priority_max;		/* one-off messages queued at most (10000) */
 	long smtp_timeout_ms;		/* 0 = the RFC 5321 defaults */
+	int confirm_recover;		/* serve: queue confirmations never sent (deliver_confirm) */
 };
 
 void deliver_config_defaults(struct deliver_config *cfg);
@@ -61,6 +62,17 @@ int deliver_priority(struct deliver *d, const char *to, char *msg, size_t len,
 		     int64_t subscriber_id);
 /* room for one more priority message right now */
 int deliver_priority_room(struct deliver *d);
+/*
+ * deliver_confirm - queue subscriber id's signup confirmation on the
+ * priority lane; the engine composes it when it goes, with the subscriber's
+ * own return path (bounce+ID-MAC, as alerts), and records confirm_sent_at
+ * once the relay took it. One per subscriber in the lane: NF_OK without a
+ * second mail when one is queued or out already. NF_ERR_TEMP when the lane
+ * is full or stopping; the row is not forgotten: with confirm_recover the
+ * lane queues every recent pending subscriber never sent a confirmation
+ * when it starts (after a crash) and once it has room again.
+ */
+int deliver_confirm(struct deliver *d, int64_t subscriber_id, const char *to, const char *salt);
 
 struct deliver_stats {
 	uint64_t sent, temp_failed, perm_failed, suppressed, priority_sent;

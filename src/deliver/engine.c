@@ -352,7 +352,6 @@ deliver_stats(struct deliver *d, struct deliver_stats *out)
 void
 deliver_stop(struct deliver *d)
 {
-	struct prio_msg *p, *next;
 	int i;
 
 	if (d == NULL)
@@ -366,12 +365,7 @@ deliver_stop(struct deliver *d)
 			pthread_join(d->engines[i].tid, NULL);
 		engine_close(&d->engines[i]);
 	}
-	for (p = d->prio_head; p; p = next) {
-		next = p->next;
-		free(p->to);
-		free(p->msg);
-		free(p);
-	}
+	priority_free(d);
 	free(d->engines);
 	pthread_mutex_destroy(&d->lock);
 	free(d);

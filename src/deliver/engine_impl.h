@@ -57,6 +57,8 @@ struct prio_msg {
 	char *msg;
 	size_t len;
 	int64_t subscriber_id;
+	int confirm;			/* a signup confirmation, composed when sent */
+	char salt[40];			/* confirm: the subscriber's token salt */
 };
 
 /* one engine thread: its own store connection, transport and prepared alert */
@@ -81,6 +83,9 @@ struct deliver {
 	int stopping;
 	struct prio_msg *prio_head, *prio_tail;
 	int prio_count;
+	struct prio_ids *prio_ids;	/* priority.c: subscribers whose confirmation is queued or out */
+	int prio_overflow;		/* a confirmation was refused: look for it once there is room */
+	int prio_scanned;		/* the start's look for unsent confirmations is done */
 	struct deliver_stats stats;
 	uint64_t latency_buckets[LATENCY_BUCKETS], latency_count;
 	double latency_sum;
@@ -119,5 +124,7 @@ void deliver_latency_record(struct deliver *d, double secs);
 
 /* priority.c */
 int priority_pump(struct engine *e);
+/* everything still queued, at deliver_stop */
+void priority_free(struct deliver *d);
 
 #endif

@@ -2,16 +2,111 @@
  * deliver/priority.c - the priority lane: one-off messages ahead of alerts
  *
  * Owns: signup confirmations and other single messages. Web threads queue
- * them (deliver_priority); engine thread 0 submits them before any alert
- * batch. When the relay takes a confirmation, the subscriber's
- * confirm_sent_at is recorded (it paces resends to one address). A failure
- * is logged and not retried here: the SMTP pool already retried it on fresh
- * connections, and the person can simply sign up again, which sends anew.
+ * them (deliver_priority, deliver_confirm); engine thread 0 submits them
+ * before any alert batch. A confirmation is composed here when it goes and
+ * carries the subscriber's own return path (bounce+ID-MAC, as alerts do),
+ * so its bounce is matched to the person.
+ *
+ * Durability: the lane lives in memory, but a confirmation is not lost with
+ * it. The subscriber's confirm_sent_at is written only once the relay took
+ * the mail; so the pending rows of the last MAIL_CONFIRM_TTL with it unset
+ * are the confirmations still owed. With confirm_recover (serve) the lane
+ * queues those when it starts (a kill -9 lost the queue) and again when it
+ * has room after refusing one for being full. A set of the subscriber ids
+ * queued or out keeps each person to one mail in the lane; duplicates can
+ * only come from mails the relay took but whose confirm_sent_at was not
+ * written before a crash.
+ *
+ * A failure is logged (the relay's text without addresses) and not retried
+ * here: the SMTP pool already retried it on fresh connections. A temporary
+ * one is queued again at the next start; a permanent one is recorded as
+ * sent, so a dead address is not tried at every start.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine_impl.h"
+
+#define RECOVER_PAGE 500
+
+/* ---- the set of subscriber ids in the lane (open addressing, linear probing) ---- */
+
+struct prio_ids {
+	int64_t *slot;			/* 0 = empty; ids are > 0 */
+	size_t cap, n;			/* cap a power of two */
+};
+
+static size_t
+ids_home(const struct prio_ids *s, int64_t id)
+{
+	uint64_t h = (uint64_t)id * 0x9E3779B97F4A7C15ull;	/* Fibonacci hashing */
+
+	return (size_t)(h >> 32) & (s->cap - 1);
+}
+
+static size_t
+ids_find(const struct prio_ids *s, int64_t id)
+{
+	size_t i = ids_home(s, id);
+
+	while (s->slot[i] != 0 && s->slot[i] != id)
+		i = (i + 1) & (s->cap - 1);
+	return i;
+}
+
+static void
+ids_grow(struct prio_ids *s)
+{
+	int64_t *old = s->slot;
+	size_t i, oldcap = s->cap;
+
+	s->cap = oldcap ? oldcap * 2 : 1024;
+	s->slot = xcalloc(s->cap, sizeof(*s->slot));
+	for (i = 0; i < oldcap; i++)
+		if (old[i] != 0)
+			s->slot[ids_find(s, old[i])] = old[i];
+	free(old);
+}
+
+static int
+ids_has(const struct prio_ids *s, int64_t id)
+{
+	return s && s->cap && s->slot[ids_find(s, id)] == id;
+}
+
+static void
+ids_add(struct prio_ids *s, int64_t id)
+{
+	if (2 * (s->n + 1) > s->cap)
+		ids_grow(s);
+	s->slot[ids_find(s, id)] = id;
+	s->n++;
+}
+
+/* remove, then shift the run after it back so every id stays findable */
+static void
+ids_del(struct prio_ids *s, int64_t id)
+{
+	size_t i, j, home;
+
+	if (!ids_has(s, id))
+		return;
+	i = ids_find(s, id);
+	s->slot[i] = 0;
+	s->n--;
+	for (j = (i + 1) & (s->cap - 1); s->slot[j] != 0; j = (j + 1) & (s->cap - 1)) {
+		home = ids_home(s, s->slot[j]);
+		/* slot j may move to the hole i unless its home lies cyclically in (i, j] */
+		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+			s->slot[i] = s->slot[j];
+			s->slot[j] = 0;
+			i = j;
+		}
+	}
+}
+
+/* ---- queueing ---- */
 
 int
 deliver_priority_room(struct deliver *d)
@@ -59,6 +154,48 @@ deliver_priority(struct deliver *d, const char *to, char *msg, size_t len,
 	return NF_OK;
 }
 
+#define CONFIRM_ALREADY 1	/* confirm_queue: one is queued or out already */
+
+static int
+confirm_queue(struct deliver *d, int64_t subscriber_id, const char *to, const char *salt)
+{
+	struct prio_msg *p;
+
+	if (subscriber_id <= 0 || to == NULL || salt == NULL || strlen(salt) >= sizeof(p->salt))
+		return NF_ERR_INVALID;
+	pthread_mutex_lock(&d->lock);
+	if (d->prio_ids && ids_has(d->prio_ids, subscriber_id)) {
+		pthread_mutex_unlock(&d->lock);
+		return CONFIRM_ALREADY;
+	}
+	if (d->stopping || d->prio_count >= d->cfg.priority_max) {
+		if (!d->stopping)
+			d->prio_overflow = 1;
+		pthread_mutex_unlock(&d->lock);
+		return NF_ERR_TEMP;
+	}
+	if (d->prio_ids == NULL)
+		d->prio_ids = xcalloc(1, sizeof(*d->prio_ids));
+	p = xcalloc(1, sizeof(*p));
+	p->to = xstrdup(to);
+	p->subscriber_id = subscriber_id;
+	p->confirm = 1;
+	memcpy(p->salt, salt, strlen(salt) + 1);
+	ids_add(d->prio_ids, subscriber_id);
+	prio_push(d, p);
+	pthread_mutex_unlock(&d->lock);
+	deliver_wake_all(d);
+	return NF_OK;
+}
+
+int
+deliver_confirm(struct deliver *d, int64_t subscriber_id, const char *to, const char *salt)
+{
+	int rc = confirm_queue(d, subscriber_id, to, salt);
+
+	return rc == CONFIRM_ALREADY ? NF_OK : rc;	/* the mail queued or out serves */
+}
+
 static void
 prio_free(struct prio_msg *p)
 {
@@ -67,25 +204,62 @@ prio_free(struct prio_msg *p)
 	free(p);
 }
 
+/* a confirmation is out of the lane: a later one to the same person may be queued */
+static void
+prio_forget(struct deliver *d, const struct prio_msg *p)
+{
+	if (!p->confirm)
+		return;
+	pthread_mutex_lock(&d->lock);
+	ids_del(d->prio_ids, p->subscriber_id);
+	pthread_mutex_unlock(&d->lock);
+}
+
+void
+priority_free(struct deliver *d)
+{
+	struct prio_msg *p, *next;
+
+	for (p = d->prio_head; p; p = next) {
+		next = p->next;
+		prio_free(p);
+	}
+	d->prio_head = d->prio_tail = NULL;
+	d->prio_count = 0;
+	if (d->prio_ids)
+		free(d->prio_ids->slot);
+	free(d->prio_ids);
+	d->prio_ids = NULL;
+}
+
+/* ---- sending ---- */
+
 static void
 prio_done(void *arg, const struct smtp_result *r)
 {
 	struct msg_ctx *m = arg;
 	struct engine *e = m->e;
 	struct prio_msg *p = m->prio;
+	char reply[SMTP_REPLY_MAX + 1];
 
 	e->inflight_other--;
 	p->msg = NULL;		/* the transport took it */
-	if (r->outcome == SMTP_ACCEPTED) {
-		if (p->subscriber_id > 0)
-			store_subscriber_confirm_sent(e->store, p->subscriber_id, engine_now());
-		engine_stat_add(e->d, &e->d->stats.priority_sent, 1);
-		prio_free(p);
-	} else {
+	if (r->outcome != SMTP_ACCEPTED) {
+		smtp_text_redact(r->text, reply, sizeof(reply));
 		log_event(LOG_WARN, "deliver.priority_failed", "outcome", smtp_outcome_name(r->outcome),
-			  "reply", r->text ? r->text : "", NULL);
-		prio_free(p);	/* the person can ask again: signup answers the same */
+			  "reply", reply, NULL);
+	} else {
+		engine_stat_add(e->d, &e->d->stats.priority_sent, 1);
 	}
+	/*
+	 * Recorded before the id leaves the set, so a look for unsent
+	 * confirmations never finds this one again; a temporary failure is
+	 * left unrecorded: the next start sends it.
+	 */
+	if (p->subscriber_id > 0 && r->outcome != SMTP_TEMPORARY)
+		store_subscriber_confirm_sent(e->store, p->subscriber_id, engine_now());
+	prio_forget(e->d, p);
+	prio_free(p);
 	free(m);
 }
 
@@ -107,31 +281,133 @@ prio_pop(struct deliver *d)
 	return p;
 }
 
+/* the confirmation mail for p, composed now (the link lives MAIL_CONFIRM_TTL from now) */
+static int
+prio_compose(struct engine *e, struct prio_msg *p)
+{
+	struct mail_subscriber ms;
+	struct buf msg;
+	int rc;
+
+	ms.id = (uint64_t)p->subscriber_id;
+	ms.email = p->to;
+	ms.salt = p->salt;
+	buf_init(&msg, 0);
+	rc = mail_confirm_compose(&e->d->cfg.sender, &ms, time(NULL), &msg);
+	if (rc == NF_OK)
+		p->msg = buf_steal(&msg, &p->len);
+	buf_free(&msg);
+	return rc;
+}
+
+/* MAIL FROM: the subscriber's return path for a confirmation, else bounce@DOMAIN */
+static void
+prio_return_path(struct engine *e, const struct prio_msg *p, struct buf *from)
+{
+	const char *domain = e->d->cfg.bounce_domain ? e->d->cfg.bounce_domain :
+			     mail_addr_domain(e->d->cfg.sender.from_addr);
+
+	buf_reset(from);
+	if (p->confirm)
+		engine_envelope_from(e, p->subscriber_id, p->salt, from);
+	else
+		buf_printf(from, "bounce@%s", domain ? domain : "localhost");
+}
+
+static void
+prio_submit(struct engine *e, struct prio_msg *p, struct buf *from)
+{
+	struct msg_ctx *m;
+
+	if (p->confirm && prio_compose(e, p) != NF_OK) {
+		log_event(LOG_ERROR, "deliver.confirm_compose_failed", NULL);
+		prio_forget(e->d, p);
+		prio_free(p);
+		return;
+	}
+	m = xcalloc(1, sizeof(*m));
+	m->e = e;
+	m->prio = p;
+	prio_return_path(e, p, from);
+	e->inflight_other++;
+	if (engine_submit(e, from->data, p->to, p->msg, p->len, prio_done, m) != NF_OK) {
+		e->inflight_other--;
+		p->msg = NULL;
+		prio_forget(e->d, p);
+		prio_free(p);
+		free(m);
+	}
+}
+
+/* ---- the confirmations owed: after a crash, or after the lane was full ---- */
+
+/* 1 when the lane should look in the store for confirmations never sent */
+static int
+recover_due(struct deliver *d)
+{
+	int due;
+
+	if (!d->cfg.confirm_recover)
+		return 0;
+	pthread_mutex_lock(&d->lock);
+	due = !d->stopping && (!d->prio_scanned ||
+			       (d->prio_overflow && d->prio_count <= d->cfg.priority_max / 2));
+	if (due) {
+		d->prio_scanned = 1;
+		d->prio_overflow = 0;	/* set again if the lane fills while we look */
+	}
+	pthread_mutex_unlock(&d->lock);
+	return due;
+}
+
+static void
+priority_recover(struct engine *e)
+{
+	struct store_batch b;
+	int64_t cursor = 0, since = engine_now() - MAIL_CONFIRM_TTL, queued = 0;
+	char n[24];
+	size_t i;
+	int full = 0;
+
+	store_batch_init(&b);
+	while (!full && store_confirm_unsent(e->store, since, &cursor, RECOVER_PAGE, &b) == NF_OK &&
+	       b.count > 0) {
+		for (i = 0; i < b.count && !full; i++) {
+			const struct store_subscriber *sub = &b.rows[i];
+
+			if (sub->email == NULL || sub->token_salt == NULL)
+				continue;
+			switch (confirm_queue(e->d, sub->id, sub->email, sub->token_salt)) {
+			case NF_OK:
+				queued++;
+				break;
+			case NF_ERR_TEMP:
+				full = 1;
+				break;
+			default:
+				break;
+			}
+		}
+	}
+	store_batch_free(&b);
+	if (queued > 0) {
+		snprintf(n, sizeof(n), "%lld", (long long)queued);
+		log_event(LOG_INFO, "deliver.confirm_requeued", "count", n, NULL);
+	}
+}
+
 int
 priority_pump(struct engine *e)
 {
 	struct prio_msg *p;
-	struct msg_ctx *m;
 	struct buf from;
 	int worked = 0;
 
+	if (recover_due(e->d))
+		priority_recover(e);
 	buf_init(&from, 0);
 	while ((p = prio_pop(e->d)) != NULL) {
-		const char *domain = e->d->cfg.bounce_domain ? e->d->cfg.bounce_domain :
-				     mail_addr_domain(e->d->cfg.sender.from_addr);
-
-		m = xcalloc(1, sizeof(*m));
-		m->e = e;
-		m->prio = p;
-		buf_reset(&from);
-		buf_printf(&from, "bounce@%s", domain ? domain : "localhost");
-		e->inflight_other++;
-		if (engine_submit(e, from.data, p->to, p->msg, p->len, prio_done, m) != NF_OK) {
-			e->inflight_other--;
-			p->msg = NULL;
-			prio_free(p);
-			free(m);
-		}
+		prio_submit(e, p, &from);
 		worked = 1;
 	}
 	buf_free(&from);

@@ -188,13 +188,14 @@ smtp_pool_conn_failed(struct smtp_pool *p, struct smtp_conn *c, int code,
 		      const char *enhanced, const char *text)
 {
 	struct pool_relay *r = c->relay;
-	char until[32];
+	char until[32], why[SMTP_REPLY_MAX + 1];
 
 	r->fails++;
 	r->last_code = code;
 	snprintf(r->last_enhanced, sizeof(r->last_enhanced), "%s", enhanced ? enhanced : "");
 	snprintf(r->last_text, sizeof(r->last_text), "%s", text);
-	log_event(LOG_WARN, "smtp.conn.failed", "relay", r->url.host, "why", text, NULL);
+	smtp_text_redact(text, why, sizeof(why));
+	log_event(LOG_WARN, "smtp.conn.failed", "relay", r->url.host, "why", why, NULL);
 	/* connections opened together fail together: one outage, one step of back-off */
 	if (!relay_up(r, smtp_loop_now(p->loop)))
 		return;

@@ -411,8 +411,12 @@ smtp_conn_abort(struct smtp_conn *c, int code, const char *enhanced, const char 
 		;		/* not the relay's fault */
 	else if (c->phase < CONN_READY)
 		smtp_pool_conn_failed(c->pool, c, code, enhanced, text);
-	else
-		log_event(LOG_INFO, "smtp.conn.lost", "relay", c->relay->url.host, "why", text, NULL);
+	else {
+		char why[SMTP_REPLY_MAX + 1];
+
+		smtp_text_redact(text, why, sizeof(why));
+		log_event(LOG_INFO, "smtp.conn.lost", "relay", c->relay->url.host, "why", why, NULL);
+	}
 	while ((job = c->jobs) != NULL) {
 		size_t i;
 

@@ -55,6 +55,16 @@ struct smtp_reply {
  */
 int smtp_reply_parse(const char *in, size_t len, struct smtp_reply *out, size_t *used);
 
+/* ---- redact.c: relay text for log lines ---- */
+
+/*
+ * smtp_text_redact - text with every address in it (local@domain, quoted
+ * local parts and address literals too) replaced by "[address]", into
+ * out[0..outlen) (truncated, always terminated). Use it on every relay
+ * reply that goes into a log line: relays quote the recipient.
+ */
+void smtp_text_redact(const char *text, char *out, size_t outlen);
+
 /* ---- loop.c: a small epoll event loop (after Redis ae.c) ---- */
 
 #define SMTP_EV_READ 1

@@ -144,6 +144,7 @@ metrics_get(struct web *w, struct http_request *req, struct http_response *res, 
 {
 	struct deliver_stats st;
 	struct buf *b = &res->body;
+	uint64_t batches, signups, retries;
 
 	NF_UNUSED(req);
 	NF_UNUSED(arg);
@@ -161,5 +162,9 @@ metrics_get(struct web *w, struct http_request *req, struct http_response *res, 
 	metric(b, "newsflash_shards_done_total", "counter", "Alert shards completed by this node.", st.shards_done);
 	metric(b, "newsflash_alerts_done_total", "counter", "Alerts whose last shard this node completed.", st.alerts_done);
 	metric(b, "newsflash_possible_duplicates_total", "counter", "Upper bound of messages repeated after resuming shards.", st.possible_duplicates);
+	signup_writer_counts(w->writer, &batches, &signups, &retries);
+	metric(b, "newsflash_signups_written_total", "counter", "Signups committed by the group-commit writer.", signups);
+	metric(b, "newsflash_signup_commits_total", "counter", "Transactions (batches) the signup writer ran.", batches);
+	metric(b, "newsflash_signup_batch_retries_total", "counter", "Batches that failed and were redone row by row.", retries);
 	deliver_latency_histogram(w->cfg.engine, b);
 }

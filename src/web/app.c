@@ -33,6 +33,7 @@ web_config_defaults(struct web_config *cfg)
 	cfg->max_connections = 4096;
 	cfg->max_connections_per_ip = 256;
 	cfg->idle_timeout = 15;
+	cfg->signup_queue = 4096;
 	cfg->db_url = STORE_DEFAULT_URL;
 	cfg->alert_shards = 8;
 	cfg->purge_after = 7 * 24 * 3600;	/* the privacy page promises seven days */
@@ -89,8 +90,11 @@ web_start(const struct web_config *cfg)
 	w->cfg = *cfg;
 	origin_of(cfg->base_url, w->origin, sizeof(w->origin));
 	w->signup_limit = ratelimit_new(cfg->signup_burst, cfg->signup_rate, 65536);
+	pthread_mutex_init(&w->defer_lock, NULL);
+	pthread_cond_init(&w->defer_cond, NULL);
 	newsroom_init(w);
-	if (pages_load(w) != NF_OK || web_listen(w) != NF_OK || web_purge_start(w) != NF_OK) {
+	if (pages_load(w) != NF_OK || (w->writer = signup_writer_start(w)) == NULL ||
+	    web_listen(w) != NF_OK || web_purge_start(w) != NF_OK) {
 		web_stop(w);
 		return NULL;
 	}
@@ -104,8 +108,12 @@ web_stop(struct web *w)
 		return;
 	web_purge_stop(w);
 	web_unlisten(w);
+	signup_writer_free(w->writer);	/* after the daemon: no thread can submit now */
+	w->writer = NULL;
 	newsroom_free(w);
 	pages_free(w);
 	ratelimit_free(w->signup_limit);
+	pthread_mutex_destroy(&w->defer_lock);
+	pthread_cond_destroy(&w->defer_cond);
 	free(w);
 }

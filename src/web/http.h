@@ -32,6 +32,12 @@ struct http_form {
 	int count;
 };
 
+struct web;
+struct http_request;
+struct http_response;
+/* fills the answer of a request that was suspended (http_suspend), once resumed */
+typedef void (*http_finish_fn)(struct web *w, struct http_request *req, struct http_response *res);
+
 struct http_request {
 	const char *method;
 	const char *path;		/* without the query string */
@@ -47,6 +53,8 @@ struct http_request {
 	int https;			/* base URL is https: cookies get Secure */
 	struct arena *arena;		/* freed when the request ends */
 	void *conn;			/* struct MHD_Connection, for header lookups */
+	http_finish_fn finish;		/* set by http_suspend: the answer comes later */
+	void *finish_arg;
 };
 
 struct http_response {
@@ -84,6 +92,16 @@ void http_text(struct http_response *res, int status, const char *text);
 void http_json_error(struct http_response *res, int status, const char *message);
 /* a 303 See Other to location (a path of ours) */
 void http_redirect(struct http_request *req, struct http_response *res, const char *location);
+/*
+ * http_suspend - answer later, without holding the HTTP thread: the handler
+ * returns with nothing written, the connection waits (MHD stops polling
+ * it), and once another thread calls http_resume, finish(w, req, res) runs
+ * on an HTTP thread and its answer is sent. The request (and its arena)
+ * lives until then. Call it from the handler only, before handing req to
+ * the thread that will resume it.
+ */
+void http_suspend(struct web *w, struct http_request *req, http_finish_fn finish, void *arg);
+void http_resume(struct http_request *req);
 
 /* ratelimit.c: token buckets keyed by client address */
 struct ratelimit;

@@ -5,6 +5,8 @@
  * under (count, per-IP count, memory, idle timeout, body size), collecting a
  * request body into a capped buffer, finding the client address, sending
  * a handler's response with the security headers every page carries, and
+ * answering later (http_suspend / http_resume: a request waits, suspended,
+ * for another thread, and web_unlisten waits for every such answer), and
  * the access log: one event http.request per request when it ends, with
  * method, path (tokens cut out by web_log_path: never a token, a key or a
  * query string), status, bytes, ms and client. Does not own what any route
@@ -20,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "http.h"
 #include "web.h"
@@ -30,7 +33,63 @@ struct request_state {
 	int64_t start_us;		/* monotonic, for the access log */
 	int status;			/* 0 until a response is queued */
 	size_t bytes;			/* body bytes of the response */
+	int deferred;			/* was suspended: counted in w->deferred until it ends */
 };
+
+/*
+ * Suspended requests (the signups waiting for their batch's COMMIT): MHD
+ * must not be stopped while any is suspended, and their answers should go
+ * out before it is, so web_unlisten waits for w->deferred to reach 0.
+ */
+void
+http_suspend(struct web *w, struct http_request *req, http_finish_fn finish, void *arg)
+{
+	struct request_state *st = (struct request_state *)(void *)req;	/* req is its first member */
+
+	req->finish = finish;
+	req->finish_arg = arg;
+	st->deferred = 1;
+	pthread_mutex_lock(&w->defer_lock);
+	w->deferred++;
+	pthread_mutex_unlock(&w->defer_lock);
+	MHD_suspend_connection(req->conn);
+}
+
+void
+http_resume(struct http_request *req)
+{
+	/* MHD_USE_ITC: the connection's thread is woken and calls access_handler again */
+	MHD_resume_connection(req->conn);
+}
+
+static void
+deferred_done(struct web *w)
+{
+	pthread_mutex_lock(&w->defer_lock);
+	if (--w->deferred == 0)
+		pthread_cond_broadcast(&w->defer_cond);
+	pthread_mutex_unlock(&w->defer_lock);
+}
+
+/* wait (at most ms) until every suspended request has been answered */
+static void
+deferred_wait(struct web *w, int64_t ms)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (time_t)(ms / 1000);
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L)
+		until.tv_sec++, until.tv_nsec -= 1000000000L;
+	pthread_mutex_lock(&w->defer_lock);
+	while (w->deferred > 0)
+		if (pthread_cond_timedwait(&w->defer_cond, &w->defer_lock, &until) != 0)
+			break;
+	if (w->deferred > 0)
+		log_event(LOG_WARN, "web.unanswered_at_stop", NULL);
+	pthread_mutex_unlock(&w->defer_lock);
+}
 
 const char *
 http_header(const struct http_request *req, const char *name)
@@ -217,6 +276,20 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		*con_cls = request_begin(w, conn, url, method);
 		return MHD_YES;
 	}
+	if (st->req.finish) {
+		/* resumed: the thread it waited for has the answer ready */
+		http_finish_fn finish = st->req.finish;
+
+		st->req.finish = NULL;
+		memset(&res, 0, sizeof(res));
+		buf_init(&res.body, 0);
+		res.status = 500;
+		res.content_type = "text/plain; charset=utf-8";
+		finish(w, &st->req, &res);
+		ret = send_response(conn, st, &res);
+		buf_free(&res.body);
+		return ret;
+	}
 	if (*upload_data_size > 0) {
 		/* past the cap we keep reading but drop the bytes, then answer 413 */
 		if (!st->req.body_too_large &&
@@ -233,6 +306,10 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		http_text(&res, 413, "Request body too large\n");
 	else
 		web_dispatch(w, &st->req, &res);
+	if (st->req.finish) {
+		buf_free(&res.body);
+		return MHD_YES;		/* suspended: answered when resumed */
+	}
 	ret = send_response(conn, st, &res);
 	buf_free(&res.body);
 	return ret;
@@ -285,10 +362,11 @@ request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct request_state *st = *con_cls;
 
-	NF_UNUSED(cls);
 	NF_UNUSED(conn);
 	if (st == NULL)
 		return;
+	if (st->deferred)
+		deferred_done(cls);
 	access_log(st, toe);
 	buf_free(&st->req.body);
 	arena_free(st->req.arena);
@@ -367,6 +445,9 @@ web_unlisten(struct web *w)
 		return;
 	MHD_quiesce_daemon(w->daemon);
 	sse_hub_shutdown(w->sse);	/* MHD must not stop with a connection suspended */
+	/* every signup queued is written and resumed; their answers go out */
+	signup_writer_stop(w->writer);
+	deferred_wait(w, 10000);
 	MHD_stop_daemon(w->daemon);
 	w->daemon = NULL;
 }

@@ -4,7 +4,9 @@
  * Owns: the signup flow. Validate the address (addr/), store a pending
  * subscriber with its consent rows (store/: alerts always, marketing only
  * when its separate box was ticked), and queue the confirmation email on the
- * delivery engine's priority lane. The answer is the same whatever state
+ * delivery engine's priority lane. The checks run on the HTTP thread; the
+ * rows are written by the group-commit writer (signup_writer.c, through
+ * signup_row here), and the answer waits for its batch's COMMIT. The answer is the same whatever state
  * the address was already in (no enumeration): a confirmed subscriber gets
  * no second subscription, and confirmation mails to one address are paced.
  * Abuse resistance lives here too: per-IP rate limit, CSRF double-submit
@@ -22,7 +24,7 @@
 #define INVALID_EMAIL "Please enter a valid email address"
 #define RATE_LIMITED "Too many sign-ups from your network. Please try again in a minute"
 
-enum signup_outcome { SIGNUP_OK, SIGNUP_INVALID, SIGNUP_LIMITED, SIGNUP_UNAVAILABLE };
+enum signup_outcome { SIGNUP_OK, SIGNUP_INVALID, SIGNUP_LIMITED, SIGNUP_UNAVAILABLE, SIGNUP_QUEUED };
 
 struct signup_in {
 	const char *email;
@@ -93,57 +95,84 @@ consent_from_request(struct web *w, struct http_request *req, const char *source
 	ev->wording_hash = hash;
 }
 
-/* queue the confirmation mail unless one went out within confirm_interval */
-static int
-send_confirmation(struct web *w, struct store *s, int64_t id)
-{
-	struct store_subscriber *sub = NULL;
-	struct mail_subscriber ms;
-	struct buf msg;
-	int rc;
+/*
+ * One signup on its way through the writer: what the HTTP thread checked,
+ * the job it hands over, and what the answer needs once resumed. In the
+ * request's arena, which lives until the answer is sent.
+ */
+struct signup_call {
+	struct signup_job job;
+	struct signup_in in;
+	struct addr_result ar;
+	char version[32], hash[65];
+	int api;			/* answer in JSON (POST /api/subscribe) */
+};
 
-	if ((rc = store_subscriber_get(s, id, &sub)) != NF_OK)
-		return rc;
-	if (sub->confirm_sent_at && (int64_t)time(NULL) - sub->confirm_sent_at < w->cfg.confirm_interval) {
-		store_subscriber_free(sub);
-		return NF_OK;	/* paced: the earlier mail is still good */
+static struct signup_call *
+signup_call_new(struct http_request *req, int api)
+{
+	struct signup_call *c = arena_alloc(req->arena, sizeof(*c));
+
+	if (c) {
+		memset(c, 0, sizeof(*c));
+		c->api = api;
+		c->job.req = req;
 	}
-	ms.id = (uint64_t)sub->id;
-	ms.email = sub->email;
-	ms.salt = sub->token_salt;
-	buf_init(&msg, 0);
-	rc = mail_confirm_compose(w->cfg.sender, &ms, time(NULL), &msg);
-	if (rc == NF_OK) {
-		rc = deliver_priority(w->cfg.engine, sub->email, msg.data, msg.len, sub->id);
-		msg.data = NULL;
-		/*
-		 * Recorded once queued, so a burst of signups cannot queue many
-		 * mails; but only then: a lane found full answers 503, and the
-		 * person's next try must send the mail, not be paced for nothing.
-		 */
-		if (rc == NF_OK)
-			store_subscriber_confirm_sent(s, sub->id, (int64_t)time(NULL));
-	}
-	buf_free(&msg);
-	store_subscriber_free(sub);
-	return rc;
+	return c;
 }
 
-static enum signup_outcome
-signup_do(struct web *w, struct http_request *req, const struct signup_in *in,
-	  struct addr_result *ar, int *pending)
+/*
+ * signup_row - the writer's unit of work, inside its transaction: the
+ * subscriber (or the one already there: the same answer whatever its
+ * state), back to pending for someone who left, and whether a confirmation
+ * mail is owed (not when one went out within confirm_interval).
+ */
+int
+signup_row(struct web *w, struct store *s, struct signup_job *job)
 {
-	struct store_signup su;
-	struct store *s;
-	char version[32], hash[65];
+	struct store_subscriber *sub = NULL;
 	enum store_sub_status status;
-	int64_t id;
-	int created, rc;
+	int rc, paced;
 
-	*pending = !w->cfg.single_opt_in;
+	rc = store_subscriber_create(s, &job->su, &job->id, &status, &job->created);
+	if (rc == NF_OK && !job->created && status == STORE_UNSUBSCRIBED) {
+		/* someone who left signs up again: pending (or active) once more */
+		status = job->pending ? STORE_PENDING : STORE_CONFIRMED;
+		rc = store_subscriber_set_status(s, job->id, status, &job->su.consent, NULL);
+	}
+	if (rc != NF_OK || !job->pending || status != STORE_PENDING)
+		return rc;
+	if ((rc = store_subscriber_get(s, job->id, &sub)) != NF_OK)
+		return rc;
+	paced = sub->confirm_sent_at &&
+		(int64_t)time(NULL) - sub->confirm_sent_at < w->cfg.confirm_interval;
+	if (!paced && sub->email && sub->token_salt && strlen(sub->email) < sizeof(job->email) &&
+	    strlen(sub->token_salt) < sizeof(job->salt)) {
+		memcpy(job->email, sub->email, strlen(sub->email) + 1);
+		memcpy(job->salt, sub->token_salt, strlen(sub->token_salt) + 1);
+		job->confirm = 1;
+	}
+	store_subscriber_free(sub);
+	return NF_OK;
+}
+
+static void signup_finish(struct web *w, struct http_request *req, struct http_response *res);
+
+/*
+ * signup_do - the checks that stay on the HTTP thread (rate limit, the
+ * address, room for the confirmation), then the signup goes to the writer:
+ * SIGNUP_QUEUED means the request is suspended until its batch commits.
+ */
+static enum signup_outcome
+signup_do(struct web *w, struct http_request *req, struct signup_call *c)
+{
+	struct signup_job *job = &c->job;
+	struct addr_result *ar = &c->ar;
+
+	job->pending = !w->cfg.single_opt_in;
 	if (!ratelimit_take(w->signup_limit, req->ip, time_mono_us()))
 		return SIGNUP_LIMITED;
-	addr_check(in->email, in->len, w->cfg.addr_flags, ar);
+	addr_check(c->in.email, c->in.len, w->cfg.addr_flags, ar);
 	if (ar->valid && mail_hdr_addr_check(ar->normalized, strlen(ar->normalized)) != NF_OK) {
 		/*
 		 * RFC 5321 allows it ("a b"@example.com, a non-ASCII local part) but
@@ -156,36 +185,23 @@ signup_do(struct web *w, struct http_request *req, const struct signup_in *in,
 	}
 	if (!ar->valid)
 		return SIGNUP_INVALID;
-	s = web_store(w);
-	if (*pending && w->cfg.engine == NULL) {
+	if (job->pending && w->cfg.engine == NULL) {
 		/* serve --no-engine has no lane for the confirmation mail */
 		log_event(LOG_ERROR, "signup.no_engine", "why",
 			  "double opt-in needs the in-process engine to send confirmations", NULL);
 		return SIGNUP_UNAVAILABLE;
 	}
-	if (s == NULL || (*pending && !deliver_priority_room(w->cfg.engine)))
-		return SIGNUP_UNAVAILABLE;
-	memset(&su, 0, sizeof(su));
-	su.email = ar->normalized;
-	su.email_key = ar->key;
-	su.email_display = ar->display;
-	su.confirmed = !*pending;
-	su.marketing = in->marketing;
-	consent_from_request(w, req, in->source, &su.consent, version, hash);
-	rc = store_subscriber_create(s, &su, &id, &status, &created);
-	if (rc == NF_OK && !created && status == STORE_UNSUBSCRIBED)
-		/* someone who left signs up again: pending (or active) once more */
-		rc = store_subscriber_set_status(s, id, *pending ? STORE_PENDING : STORE_CONFIRMED,
-						 &su.consent, NULL), status = *pending ? STORE_PENDING : STORE_CONFIRMED;
-	if (rc == NF_OK && *pending && status == STORE_PENDING)
-		rc = send_confirmation(w, s, id);
-	if (rc != NF_OK) {
-		log_event(LOG_ERROR, "signup.failed", "reason", store_errmsg(s), NULL);
-		return SIGNUP_UNAVAILABLE;
-	}
-	if (created)
-		log_event(LOG_INFO, "signup.created", "source", in->source, NULL);
-	return SIGNUP_OK;
+	if (job->pending && !deliver_priority_room(w->cfg.engine))
+		return SIGNUP_UNAVAILABLE;	/* back-pressure: the lane is full */
+	job->su.email = ar->normalized;
+	job->su.email_key = ar->key;
+	job->su.email_display = ar->display;
+	job->su.confirmed = !job->pending;
+	job->su.marketing = c->in.marketing;
+	consent_from_request(w, req, c->in.source, &job->su.consent, c->version, c->hash);
+	if (signup_writer_submit(w->writer, job, signup_finish, c) != NF_OK)
+		return SIGNUP_UNAVAILABLE;	/* the queue is full: at once */
+	return SIGNUP_QUEUED;
 }
 
 static void
@@ -211,14 +227,79 @@ likely_typo(struct web *w, const struct signup_in *in, const char *typo_ok, stru
 	return ar->valid && ar->suggestion[0];
 }
 
+static void
+form_answer(struct web *w, struct http_request *req, struct http_response *res,
+	    struct signup_call *c, enum signup_outcome outcome)
+{
+	const struct signup_in *in = &c->in;
+	const struct addr_result *ar = &c->ar;
+
+	switch (outcome) {
+	case SIGNUP_QUEUED:
+		break;
+	case SIGNUP_OK:
+		render_thanks(w, res, c->job.pending);
+		break;
+	case SIGNUP_INVALID:
+		/* the reason helps, except for an empty field where it only repeats */
+		render_signup(w, req, res, 422, INVALID_EMAIL, ar->reason == ADDR_EMPTY ? NULL : ar->message,
+			      strlen(in->email) == in->len ? in->email : "", ar->suggestion, in->marketing);
+		break;
+	case SIGNUP_LIMITED:
+		render_signup(w, req, res, 429, RATE_LIMITED, NULL, in->email, NULL, in->marketing);
+		break;
+	case SIGNUP_UNAVAILABLE:
+		render_signup(w, req, res, 503, NULL, NULL, in->email, NULL, in->marketing);
+		break;
+	}
+}
+
+static void
+api_answer(struct http_response *res, struct signup_call *c, enum signup_outcome outcome)
+{
+	const struct addr_result *ar = &c->ar;
+
+	switch (outcome) {
+	case SIGNUP_QUEUED:
+		break;
+	case SIGNUP_OK:
+		web_json_reply(res, 200, json_pack("{s:s,s:s,s:b,s:s*}", "status", "ok",
+			    "message", "Thanks for signing up to the Breaking News email", "confirm",
+			    c->job.pending, "suggestion", ar->suggestion[0] ? ar->suggestion : NULL));
+		break;
+	case SIGNUP_INVALID:
+		web_json_reply(res, 422, json_pack("{s:s,s:s,s:s,s:s*}", "error", INVALID_EMAIL,
+			    "code", ar->code, "detail", ar->message,
+			    "suggestion", ar->suggestion[0] ? ar->suggestion : NULL));
+		break;
+	case SIGNUP_LIMITED:
+		http_json_error(res, 429, RATE_LIMITED);
+		break;
+	case SIGNUP_UNAVAILABLE:
+		http_json_error(res, 503, "Something went wrong. Please try again later");
+		break;
+	}
+}
+
+/* resumed after the writer: committed is 200, anything else the 503 page */
+static void
+signup_finish(struct web *w, struct http_request *req, struct http_response *res)
+{
+	struct signup_call *c = req->finish_arg;
+	enum signup_outcome outcome = c->job.rc == NF_OK ? SIGNUP_OK : SIGNUP_UNAVAILABLE;
+
+	if (c->api)
+		api_answer(res, c, outcome);
+	else
+		form_answer(w, req, res, c, outcome);
+}
+
 void
 signup_form(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
 	struct http_form form;
-	struct signup_in in;
-	struct addr_result ar;
+	struct signup_call *c;
 	const char *honeypot, *typo_ok;
-	int pending;
 
 	NF_UNUSED(arg);
 	if (http_form_parse(req->arena, req->body.data ? req->body.data : "", req->body.len, &form) != NF_OK) {
@@ -230,39 +311,27 @@ signup_form(struct web *w, struct http_request *req, struct http_response *res, 
 			      NULL, NULL, NULL, 0);
 		return;
 	}
+	if ((c = signup_call_new(req, 0)) == NULL) {
+		render_signup(w, req, res, 503, NULL, NULL, NULL, NULL, 0);
+		return;
+	}
 	honeypot = http_form_get(&form, "website", NULL);
-	memset(&in, 0, sizeof(in));
-	in.email = http_form_get(&form, "email", &in.len);
-	in.marketing = http_form_get(&form, "marketing", NULL) != NULL;
-	in.source = "form";
+	c->in.email = http_form_get(&form, "email", &c->in.len);
+	c->in.marketing = http_form_get(&form, "marketing", NULL) != NULL;
+	c->in.source = "form";
 	if (honeypot && *honeypot) {
 		render_thanks(w, res, 1);	/* a bot: it learns nothing */
 		return;
 	}
-	if (in.email == NULL)
-		in.email = "", in.len = 0;
+	if (c->in.email == NULL)
+		c->in.email = "", c->in.len = 0;
 	typo_ok = http_form_get(&form, "typo_ok", NULL);
-	if (likely_typo(w, &in, typo_ok, &ar)) {
+	if (likely_typo(w, &c->in, typo_ok, &c->ar)) {
 		/* a hint, not an error: the same address sent again is taken as meant */
-		render_signup(w, req, res, 200, NULL, NULL, in.email, ar.suggestion, in.marketing);
+		render_signup(w, req, res, 200, NULL, NULL, c->in.email, c->ar.suggestion, c->in.marketing);
 		return;
 	}
-	switch (signup_do(w, req, &in, &ar, &pending)) {
-	case SIGNUP_OK:
-		render_thanks(w, res, pending);
-		break;
-	case SIGNUP_INVALID:
-		/* the reason helps, except for an empty field where it only repeats */
-		render_signup(w, req, res, 422, INVALID_EMAIL, ar.reason == ADDR_EMPTY ? NULL : ar.message,
-			      strlen(in.email) == in.len ? in.email : "", ar.suggestion, in.marketing);
-		break;
-	case SIGNUP_LIMITED:
-		render_signup(w, req, res, 429, RATE_LIMITED, NULL, in.email, NULL, in.marketing);
-		break;
-	case SIGNUP_UNAVAILABLE:
-		render_signup(w, req, res, 503, NULL, NULL, in.email, NULL, in.marketing);
-		break;
-	}
+	form_answer(w, req, res, c, signup_do(w, req, c));
 }
 
 /*
@@ -294,10 +363,8 @@ signup_json_parse(struct arena *a, const char *body, size_t len, struct signup_j
 void
 signup_api(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
-	struct signup_in in;
 	struct signup_json body;
-	struct addr_result ar;
-	int pending;
+	struct signup_call *c;
 
 	NF_UNUSED(arg);
 	if (strncmp(req->content_type, "application/json", 16) != 0) {
@@ -312,26 +379,13 @@ signup_api(struct web *w, struct http_request *req, struct http_response *res, c
 		http_json_error(res, 400, "expected {\"email\": string, \"marketing\": true|false}");
 		return;
 	}
-	in.email = body.email;
-	in.len = body.email_len;
-	in.marketing = body.marketing;
-	in.source = "api";
-	switch (signup_do(w, req, &in, &ar, &pending)) {
-	case SIGNUP_OK:
-		web_json_reply(res, 200, json_pack("{s:s,s:s,s:b,s:s*}", "status", "ok",
-			    "message", "Thanks for signing up to the Breaking News email", "confirm", pending,
-			    "suggestion", ar.suggestion[0] ? ar.suggestion : NULL));
-		break;
-	case SIGNUP_INVALID:
-		web_json_reply(res, 422, json_pack("{s:s,s:s,s:s,s:s*}", "error", INVALID_EMAIL,
-			    "code", ar.code, "detail", ar.message,
-			    "suggestion", ar.suggestion[0] ? ar.suggestion : NULL));
-		break;
-	case SIGNUP_LIMITED:
-		http_json_error(res, 429, RATE_LIMITED);
-		break;
-	case SIGNUP_UNAVAILABLE:
+	if ((c = signup_call_new(req, 1)) == NULL) {
 		http_json_error(res, 503, "Something went wrong. Please try again later");
-		break;
+		return;
 	}
+	c->in.email = body.email;
+	c->in.len = body.email_len;
+	c->in.marketing = body.marketing;
+	c->in.source = "api";
+	api_answer(res, c, signup_do(w, req, c));
 }

@@ -29,6 +29,7 @@ struct web_config {
 	long max_connections;
 	long max_connections_per_ip;
 	long idle_timeout;		/* seconds */
+	long signup_queue;		/* signups waiting for the writer at most; then 503 (4096) */
 	struct token_key key;		/* the server secret */
 	/* services */
 	const char *db_url;		/* each HTTP thread opens its own connection */

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "news/news.h"
+#include "store/store.h"
 
 struct MHD_Daemon;
 struct tmpl;
@@ -43,6 +44,10 @@ struct web {
 	struct sse_hub *sse;		/* live progress streams */
 	struct publish_memo *published;	/* publish confirmations already used */
 	struct web_purge *purge;	/* purge.c: the unconfirmed-signup timer */
+	struct signup_writer *writer;	/* signup_writer.c: the group commit of signups */
+	pthread_mutex_t defer_lock;	/* server.c: requests suspended, not yet ended */
+	pthread_cond_t defer_cond;
+	int deferred;
 };
 
 /* pages.c */
@@ -235,6 +240,43 @@ void api_inbound_post(struct web *w, struct http_request *req, struct http_respo
 struct web_purge;
 int web_purge_start(struct web *w);
 void web_purge_stop(struct web *w);
+
+/*
+ * signup_writer.c: one thread per process writes the signups the HTTP
+ * threads have checked, whatever is queued in one transaction, and answers
+ * each only after that COMMIT.
+ */
+struct signup_job {
+	struct signup_job *next;
+	struct http_request *req;	/* suspended; resumed once rc is known */
+	struct store_signup su;		/* strings in the request's arena */
+	int pending;			/* double opt-in: a confirmation may be owed */
+	/* the writer's answer */
+	int rc;				/* NF_OK: committed (or already there: same answer) */
+	int created;
+	int64_t id;
+	int confirm;			/* a confirmation mail is owed to email with salt */
+	char email[256], salt[40];
+};
+struct signup_writer;
+/* NULL when the thread cannot start */
+struct signup_writer *signup_writer_start(struct web *w);
+/*
+ * hand job over: req is suspended (http_suspend with finish, arg) and
+ * resumed once the job's batch is committed or has failed. NF_ERR_TEMP at
+ * once (nothing suspended) when the queue is full or the writer stopping.
+ */
+int signup_writer_submit(struct signup_writer *sw, struct signup_job *job, http_finish_fn finish,
+			 void *arg);
+/* transactions, signups committed and batches redone row by row so far (/metrics) */
+void signup_writer_counts(struct signup_writer *sw, uint64_t *batches, uint64_t *signups,
+			  uint64_t *row_retries);
+/* write and answer everything queued, then stop; later submits get NF_ERR_TEMP; sw may be NULL */
+void signup_writer_stop(struct signup_writer *sw);
+/* once no HTTP thread can call submit any more (the daemon stopped) */
+void signup_writer_free(struct signup_writer *sw);
+/* one signup's rows in the caller's transaction (the writer's unit of work) */
+int signup_row(struct web *w, struct store *s, struct signup_job *job);
 
 /* routes.c: answer one complete request */
 void web_dispatch(struct web *w, struct http_request *req, struct http_response *res);

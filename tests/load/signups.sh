@@ -5,14 +5,15 @@
 # Durability: the server is killed -9 right after the run, and every signup
 # answered 200 must be in the database (rows >= answers 200, all of them
 # well formed). Double opt-in (the default) also queues a confirmation
-# mail per signup: measured separately, and with SIGTERM (a drain) every
-# confirmation queued must reach the outbox. Speeds are printed, not asserted.
+# mail per signup: measured separately; after SIGTERM (a drain) and a
+# restart every signup answered 200 must have its confirmation in the
+# outbox, each address once. Speeds are printed, not asserted.
 source tests/lib.sh
 source tests/lib/serve.sh
 
 SECS=${LOAD_SECONDS:-5}
 [ "${NEWSFLASH_LONG:-0}" = 1 ] && SECS=60
-CONNS=${LOAD_CONNECTIONS:-32}
+CONNS=${LOAD_CONNECTIONS:-64}
 command -v wrk >/dev/null || { skip "signup load" "wrk is not installed"; finish; }
 
 # field FILE NAME: a summary line's value from signup.lua / get.lua output
@@ -50,11 +51,20 @@ mails=$(ls "$WORK/app/outbox/new" | wc -l)
 check "double opt-in: signups were answered ($ok200)" test "$ok200" -gt 0
 expect_eq "double opt-in: answers were 200 or 503 only" $((ok200 + n503)) "$(field "$WORK/double.out" requests)"
 check "double opt-in: every answered signup is stored ($rows >= $ok200)" test "$rows" -ge "$ok200"
-check "double opt-in: every 200 got its confirmation mail ($mails >= $ok200)" test "$mails" -ge "$ok200"
+# a signup committed while the lane was full is answered 200 all the same: its
+# row is pending with no confirmation sent, and the lane owes it the mail (at
+# once when it has room, or at the next start, as here after the drain)
+serve_start "$PORT" --signup-rate 0 || { fail "serve restarts (double opt-in)"; finish; }
+for i in $(seq 1 600); do [ "$(ls "$WORK/app/outbox/new" | wc -l)" -ge "$rows" ] && break; sleep 0.1; done
+serve_stop
+after=$(ls "$WORK/app/outbox/new" | wc -l)
+check "double opt-in: every 200 got its confirmation mail, after a restart ($mails after the drain, $after after the restart >= $ok200)" test "$after" -ge "$ok200"
+expect_eq "double opt-in: no address mailed twice" \
+	"$(find "$WORK/app/outbox/new" -type f -exec grep -h -m1 '^To: ' {} + | sort | uniq -d | wc -l)" 0
 # a signup answered 503 because the lane filled must not be paced as if its mail went
 sqlite3 "$WORK/app/newsflash.db" "select email from subscribers where email like 'double-%' and confirm_sent_at is not null" |
 	sort >"$WORK/marked"
 find "$WORK/app/outbox/new" -type f -exec grep -h -m1 '^To: ' {} + | tr -d '\r' | sed 's/^To: //' | sort -u >"$WORK/mailed"
 expect_eq "double opt-in: nobody is marked as mailed without a mail" "$(comm -23 "$WORK/marked" "$WORK/mailed" | wc -l)" 0
-echo "measured: double opt-in signups $(rate "$WORK/double.out")/s answered ($ok200 x 200, $n503 x 503 'lane full'; p50 $(ms "$WORK/double.out" p50_us) ms, p99 $(ms "$WORK/double.out" p99_us) ms), $mails confirmation mails in the Maildir after the drain"
+echo "measured: double opt-in signups $(rate "$WORK/double.out")/s answered ($ok200 x 200, $n503 x 503 'lane full'; p50 $(ms "$WORK/double.out" p50_us) ms, p99 $(ms "$WORK/double.out" p99_us) ms), $mails confirmation mails in the Maildir after the drain, $after after a restart"
 finish

@@ -1,0 +1,61 @@
+/*
+ * tests for store/confirm.c: the pending signups still owed a confirmation
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "fixture.h"
+
+STORE_TEST(confirm_unsent_lists_recent_pending_never_sent)
+{
+	struct store_batch b;
+	int64_t cursor = 0, fresh, sent, old, done, left, since;
+	char sql[256];
+
+	fresh = fixture_sub(s, "fresh", 0, 0);
+	sent = fixture_sub(s, "sent", 0, 0);
+	old = fixture_sub(s, "old", 0, 0);
+	done = fixture_sub(s, "done", 1, 0);
+	left = fixture_sub(s, "left", 0, 0);
+	CHECK_INT(store_subscriber_confirm_sent(s, sent, 0), NF_OK);
+	snprintf(sql, sizeof(sql), "UPDATE subscribers SET created_at = created_at - 8 * 86400 WHERE id = %lld",
+		 (long long)old);
+	CHECK_INT(fixture_sql(s, sql), NF_OK);
+	snprintf(sql, sizeof(sql), "UPDATE subscribers SET status = 'unsubscribed' WHERE id = %lld",
+		 (long long)left);
+	CHECK_INT(fixture_sql(s, sql), NF_OK);
+	NF_UNUSED(done);
+	since = store_now(0) - 7 * 86400;
+	store_batch_init(&b);
+	CHECK_INT(store_confirm_unsent(s, since, &cursor, 10, &b), NF_OK);
+	CHECK_INT(b.count, 1);
+	CHECK_INT(b.rows[0].id, fresh);
+	CHECK_STR(b.rows[0].email, "fresh@example.org");
+	CHECK(b.rows[0].token_salt && strlen(b.rows[0].token_salt) > 0);
+	CHECK_INT(cursor, fresh);
+	/* the cursor moves on: nothing after it */
+	CHECK_INT(store_confirm_unsent(s, since, &cursor, 10, &b), NF_OK);
+	CHECK_INT(b.count, 0);
+	store_batch_free(&b);
+}
+
+STORE_TEST(confirm_unsent_pages_by_id)
+{
+	struct store_batch b;
+	int64_t cursor = 0, ids[5], got = 0;
+	char name[16];
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		ids[i] = fixture_sub(s, name, 0, 0);
+	}
+	store_batch_init(&b);
+	while (store_confirm_unsent(s, 0, &cursor, 2, &b) == NF_OK && b.count > 0) {
+		CHECK(b.count <= 2);
+		for (size_t j = 0; j < b.count; j++)
+			CHECK_INT(b.rows[j].id, ids[got++]);
+	}
+	CHECK_INT(got, 5);
+	store_batch_free(&b);
+}
