@@ -11,18 +11,11 @@
 # within the bound and carrying the same Message-ID.
 source tests/lib.sh
 source tests/lib/serve.sh
+source tests/lib/db.sh
 source tests/lib/smtp.sh
 source tests/lib/mail.sh
 
-db="$WORK/app/newsflash.db" dburl="sqlite:$WORK/app/newsflash.db"
-if [ "${FANOUT_DB:-sqlite}" = pg ]; then
-	source tests/lib/pg.sh
-	pg_start || { skip "fan-out on postgresql" "no server: $PG_WHY"; finish; }
-	dburl=$PG_URL
-fi
-q() {	# q SQL: one query against whichever database this run uses
-	if [ "${FANOUT_DB:-sqlite}" = pg ]; then psql -qAt "$dburl" -c "$1"; else sqlite3 "$db" "$1"; fi
-}
+db_choose "${FANOUT_DB:-sqlite}" "fan-out"
 mkdir -p "$WORK/app"
 N=300
 
@@ -142,7 +135,7 @@ expect_eq "SIGTERM exits 0" "$SERVE_STATUS" 0
 
 # cancel mid-way and kill -9 mid-way, into a Maildir with many subscribers
 # (on PostgreSQL the same is proved with three workers in fanout_pg.sh)
-[ "${FANOUT_DB:-sqlite}" = pg ] && finish
+[ "$DB_KIND" = pg ] && finish
 M=3000
 rm -rf "$WORK/app"; mkdir -p "$WORK/app"
 for i in $(seq 1 $M); do echo "many$i@example.org"; done >"$WORK/many.csv"

@@ -13,16 +13,9 @@
 # nobody outside it mailed.
 source tests/lib.sh
 source tests/lib/serve.sh
+source tests/lib/db.sh
 
-db="$WORK/app/newsflash.db" dburl="sqlite:$WORK/app/newsflash.db"
-if [ "${TOPICS_DB:-sqlite}" = pg ]; then
-	source tests/lib/pg.sh
-	pg_start || { skip "topic alerts on postgresql" "no server: $PG_WHY"; finish; }
-	dburl=$PG_URL
-fi
-q() {	# q SQL: one query against whichever database this run uses
-	if [ "${TOPICS_DB:-sqlite}" = pg ]; then psql -qAt "$dburl" -c "$1"; else sqlite3 "$db" "$1"; fi
-}
+db_choose "${TOPICS_DB:-sqlite}" "topic alerts"
 mkdir -p "$WORK/app"
 outbox="$WORK/app/outbox"
 
@@ -177,7 +170,7 @@ for i in $(seq 1 300); do [ "$(ls "$outbox/new" 2>/dev/null | wc -l)" -ge 300 ] 
 kill -9 "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null
 at_kill=$(ls "$outbox/new" | wc -l)
 check "killed mid-alert ($at_kill of $audience written)" test "$at_kill" -lt "$audience"
-[ "${TOPICS_DB:-sqlite}" = sqlite ] && check "database intact after kill -9" test "$(q 'pragma integrity_check')" = ok
+[ "$DB_KIND" = sqlite ] && check "database intact after kill -9" test "$(q 'pragma integrity_check')" = ok
 serve_start "$port" --db "$dburl" --batch 100 --shards 4 --lease 3 || { fail "serve restarts"; finish; }
 check "multi-list alert completes after restart" wait_alert "$a4" 120
 got4=$(received "$H4")
