@@ -81,33 +81,35 @@ engine_unknown_user(const struct smtp_result *r)
 
 /*
  * The VERP return path: bounce+ID-MAC@DOMAIN. A full link token would push
- * the local part past RFC 5321's 64 octets, so this carries the id and the
- * first 10 bytes of an HMAC over it (enough to refuse forged bounces).
+ * the local part past RFC 5321's 64 octets, so it carries the short token
+ * (token_short_make, purpose "bounce"): the id and the first 10 bytes of an
+ * HMAC over it, enough to refuse forged bounces (inbound/ident.c checks it).
  */
 void
 deliver_return_path(const struct token_key *key, const char *domain, int64_t subscriber_id,
 		    const char *salt, struct buf *out)
 {
-	unsigned char mac[HMAC_SHA256_LEN];
-	struct buf msg;
+	char tok[TOKEN_SHORT_MAX];
 
-	buf_init(&msg, 0);
-	buf_printf(&msg, "bounce:%lld:%s", (long long)subscriber_id, salt ? salt : "");
-	hmac_sha256(key->secret, key->len, msg.data, msg.len, mac);
-	buf_free(&msg);
-	buf_printf(out, "bounce+%lld-", (long long)subscriber_id);
-	hex_encode(out, mac, 10);
-	buf_printf(out, "@%s", domain);
+	token_short_make(key, "bounce", (uint64_t)subscriber_id, salt, tok);
+	buf_printf(out, "bounce+%s@%s", tok, domain);
+}
+
+/* where bounces go: --bounce-domain, else the From address's domain */
+const char *
+engine_bounce_domain(const struct engine *e)
+{
+	const struct deliver_config *c = &e->d->cfg;
+	const char *domain = c->bounce_domain ? c->bounce_domain : mail_addr_domain(c->sender.from_addr);
+
+	return domain ? domain : "localhost";
 }
 
 void
 engine_envelope_from(struct engine *e, int64_t subscriber_id, const char *salt, struct buf *out)
 {
-	const struct deliver_config *c = &e->d->cfg;
-	const char *domain = c->bounce_domain ? c->bounce_domain : mail_addr_domain(c->sender.from_addr);
-
 	buf_reset(out);
-	deliver_return_path(c->sender.secret, domain ? domain : "localhost", subscriber_id, salt, out);
+	deliver_return_path(e->d->cfg.sender.secret, engine_bounce_domain(e), subscriber_id, salt, out);
 }
 
 int

@@ -100,7 +100,8 @@ int engine_stopping(struct deliver *d);		/* lock not held */
 void engine_stat_add(struct deliver *d, uint64_t *field, uint64_t n);
 /* load the prepared alert for alert_id (one cached per thread) */
 int engine_prepare_alert(struct engine *e, int64_t alert_id);
-/* the return path for a subscriber */
+/* where bounces go (--bounce-domain, else From's domain); a subscriber's return path */
+const char *engine_bounce_domain(const struct engine *e);
 void engine_envelope_from(struct engine *e, int64_t subscriber_id, const char *salt, struct buf *out);
 /* hand one message to the transport, waiting while it is full */
 int engine_submit(struct engine *e, const char *from, const char *to, char *msg, size_t len,

@@ -304,14 +304,11 @@ prio_compose(struct engine *e, struct prio_msg *p)
 static void
 prio_return_path(struct engine *e, const struct prio_msg *p, struct buf *from)
 {
-	const char *domain = e->d->cfg.bounce_domain ? e->d->cfg.bounce_domain :
-			     mail_addr_domain(e->d->cfg.sender.from_addr);
-
 	buf_reset(from);
 	if (p->confirm)
 		engine_envelope_from(e, p->subscriber_id, p->salt, from);
 	else
-		buf_printf(from, "bounce@%s", domain ? domain : "localhost");
+		buf_printf(from, "bounce@%s", engine_bounce_domain(e));
 }
 
 static void
