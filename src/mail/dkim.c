@@ -118,12 +118,28 @@ append_folded_b64(struct buf *out, size_t col, const unsigned char *sig, size_t 
 }
 
 int
+mail_dkim_signer_append(struct mail_dkim_signer *s, const unsigned char hash[32],
+			const char *sig_prefix, size_t plen, struct buf *out)
+{
+	unsigned char sig[SIG_MAX];
+	size_t siglen = sizeof(sig), col;
+	const char *lf;
+	int rc;
+
+	if ((rc = raw_sign(s, hash, sig, &siglen)) != NF_OK)
+		return rc;
+	for (lf = sig_prefix + plen; lf > sig_prefix && lf[-1] != '\n'; lf--)
+		;
+	col = (size_t)(sig_prefix + plen - lf);
+	rc = buf_append(out, sig_prefix, plen);
+	return rc ? rc : append_folded_b64(out, col, sig, siglen);
+}
+
+int
 mail_dkim_signer_finish(struct mail_dkim_signer *s, struct evp_md_ctx_st *hdr_hash,
 			const char *sig_prefix, size_t plen, struct buf *out)
 {
-	unsigned char hash[32], sig[SIG_MAX];
-	size_t siglen = sizeof(sig), col;
-	const char *lf;
+	unsigned char hash[32];
 	unsigned hlen;
 	int rc;
 
@@ -135,13 +151,7 @@ mail_dkim_signer_finish(struct mail_dkim_signer *s, struct evp_md_ctx_st *hdr_ha
 	if (EVP_DigestUpdate(hdr_hash, s->canon.data, s->canon.len - 2) != 1 ||
 	    EVP_DigestFinal_ex(hdr_hash, hash, &hlen) != 1)
 		return NF_ERR;
-	if ((rc = raw_sign(s, hash, sig, &siglen)) != NF_OK)
-		return rc;
-	for (lf = sig_prefix + plen; lf > sig_prefix && lf[-1] != '\n'; lf--)
-		;
-	col = (size_t)(sig_prefix + plen - lf);
-	rc = buf_append(out, sig_prefix, plen);
-	return rc ? rc : append_folded_b64(out, col, sig, siglen);
+	return mail_dkim_signer_append(s, hash, sig_prefix, plen, out);
 }
 
 /* a tag list writer: "; " between tags, folding before a tag that will not fit */

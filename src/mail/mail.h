@@ -27,8 +27,6 @@
 #include <stdint.h>
 #include <time.h>
 
-#include <openssl/sha.h>	/* SHA256_CTX: see sha2x.c */
-
 #include "core/core.h"
 
 struct news_article;
@@ -178,6 +176,14 @@ void mail_dkim_signer_free(struct mail_dkim_signer *s);
 int mail_dkim_signer_finish(struct mail_dkim_signer *s, struct evp_md_ctx_st *hdr_hash,
 			    const char *sig_prefix, size_t plen, struct buf *out);
 /*
+ * mail_dkim_signer_append - the same when the caller hashed the header
+ * data itself, the canonical signature field included (the fast path
+ * keeps that field canonicalized once per alert): signs the finished
+ * hash and appends the prefix, the folded signature and CRLF.
+ */
+int mail_dkim_signer_append(struct mail_dkim_signer *s, const unsigned char hash[32],
+			    const char *sig_prefix, size_t plen, struct buf *out);
+/*
  * mail_dkim_prefix - the DKIM-Signature field up to "b=" for this key with
  * our tags: v, a, c=relaxed/relaxed, d, s, t (omitted when t < 0), h (the
  * names, in order, joined by ':'), bh (the base64 body hash).
@@ -209,15 +215,11 @@ int mail_dkim_sign_prefixed(const struct mail_dkim_key *k, const char *msg, size
 int mail_dkim_body_hash(const char *body, size_t n, unsigned char bh[32]);
 
 
-/* ---- sha2x.c: SHA-256 states the fast path saves and copies, two at a time ---- */
+/* ---- sha2x.c: two SHA-256 states (core.h's sha256_state_*) at once ---- */
 
-/* OpenSSL's SHA256_Init/Update/Final, wrapped so one file owns the deprecated calls */
-void mail_sha_init(SHA256_CTX *c);
-void mail_sha_update(SHA256_CTX *c, const void *p, size_t n);
-void mail_sha_final(SHA256_CTX *c, unsigned char md[32]);
 /*
- * mail_sha_update2 - the same as mail_sha_update(a, pa, na) then
- * mail_sha_update(b, pb, nb), but with SHA-NI the whole blocks both
+ * mail_sha_update2 - the same as sha256_state_update(a, pa, na) then
+ * sha256_state_update(b, pb, nb), but with SHA-NI the whole blocks both
  * inputs have are hashed side by side, at ~1.5x the cost of one.
  */
 void mail_sha_update2(SHA256_CTX *a, const void *pa, size_t na, SHA256_CTX *b,
@@ -340,6 +342,14 @@ int mail_alert_prepare(const struct mail_sender *s, const struct news_article *a
  */
 int mail_alert_compose(struct mail_alert *p, const struct mail_subscriber *sub,
 		       struct buf *out);
+/*
+ * mail_alert_compose2 - two subscribers at once: exactly the messages two
+ * mail_alert_compose calls would make, for less CPU (their body hashes run
+ * side by side, sha2x.c); the fan-out's way. rc[i] is sub[i]'s result; a
+ * failure leaves out[i] as it was. out[0] and out[1] are distinct buffers.
+ */
+void mail_alert_compose2(struct mail_alert *p, const struct mail_subscriber sub[2],
+			 struct buf *out[2], int rc[2]);
 /* 1 when the templates let compose patch tokens in place (see alert.c) */
 int mail_alert_is_fast(const struct mail_alert *p);
 /*

@@ -1,10 +1,9 @@
 /*
- * mail/sha2x.c - SHA-256 states for the fast path, and two hashes at once
+ * mail/sha2x.c - two SHA-256 hashes at once
  *
- * Owns: the SHA-256 (FIPS 180-4) states alert.c saves once per alert and
- * copies per message, and mail_sha_update2, which advances two states over
- * two inputs at the same time. Does not own: what is hashed (alert.c,
- * canon.c) or HMAC (core/hmac.c).
+ * Owns: mail_sha_update2, which advances two SHA-256 (FIPS 180-4) states
+ * over two inputs at the same time. Does not own: the states themselves
+ * (core/hmac.c) or what is hashed (alert.c).
  *
  * Why. Every body octet after a subscriber's own first octet (the text
  * part's footer comes before the whole HTML part) is hashed once per
@@ -15,40 +14,18 @@
  * Two messages of one alert hashed side by side cost ~1.5x one, not 2x
  * (measured on an AMD EPYC: ~6 us per 14 KB instead of ~9).
  *
- * The states are OpenSSL's SHA256_CTX, driven by SHA256_Update/Final:
- * OpenSSL's own assembly (SHA-NI, AVX2 or plain, chosen at run time) does
- * every single stream, so a CPU without SHA-NI loses nothing. The low-level
- * calls are deprecated in OpenSSL 3 in favour of EVP, but EVP hides the
- * chaining value h[] and the length, which are exactly what two streams
- * need to share; they stay in the 3.x series. Only mail_sha_update2's
- * middle, whole blocks of both inputs, runs the code below; it writes h[]
- * and the bit count (Nl, Nh) as SHA256_Update would.
+ * The states are core's sha256_state_*, OpenSSL's SHA256_CTX (core/hmac.c
+ * says why): OpenSSL's own assembly (SHA-NI, AVX2 or plain, chosen at run
+ * time) does every single stream, so a CPU without SHA-NI loses nothing.
+ * Only mail_sha_update2's middle, the whole blocks both inputs have, runs
+ * the code below; it writes the chaining value h[] and the bit count (Nl,
+ * Nh) as SHA256_Update would. EVP could not do this: it hides both.
  */
-#define OPENSSL_SUPPRESS_DEPRECATED	/* see above: SHA256_CTX on purpose */
-
 #include <string.h>
 
 #include "mail.h"
 
 #define BLOCK 64
-
-void
-mail_sha_init(SHA256_CTX *c)
-{
-	SHA256_Init(c);
-}
-
-void
-mail_sha_update(SHA256_CTX *c, const void *p, size_t n)
-{
-	SHA256_Update(c, p, n);
-}
-
-void
-mail_sha_final(SHA256_CTX *c, unsigned char md[32])
-{
-	SHA256_Final(md, c);
-}
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <cpuid.h>
@@ -222,7 +199,7 @@ fill_block(SHA256_CTX *c, const unsigned char *p, size_t n)
 	if (take > n)
 		take = n;
 	if (take)
-		SHA256_Update(c, p, take);
+		sha256_state_update(c, p, take);
 	return take;
 }
 
@@ -247,6 +224,6 @@ mail_sha_update2(SHA256_CTX *a, const void *pa, size_t na, SHA256_CTX *b, const 
 			q += n * BLOCK, nb -= n * BLOCK;
 		}
 	}
-	SHA256_Update(a, p, na);
-	SHA256_Update(b, q, nb);
+	sha256_state_update(a, p, na);
+	sha256_state_update(b, q, nb);
 }

@@ -37,12 +37,12 @@ pair_matches(const size_t pre[2], const size_t n[2], const size_t off[2])
 	int k, ok = 1;
 
 	for (k = 0; k < 2; k++) {
-		mail_sha_init(&c[k]);
-		mail_sha_update(&c[k], data[k] + off[k], pre[k]);
+		sha256_state_init(&c[k]);
+		sha256_state_update(&c[k], data[k] + off[k], pre[k]);
 	}
 	mail_sha_update2(&c[0], data[0] + off[0] + pre[0], n[0], &c[1], data[1] + off[1] + pre[1], n[1]);
 	for (k = 0; k < 2; k++) {
-		mail_sha_final(&c[k], got[k]);
+		sha256_state_final(&c[k], got[k]);
 		sha256(data[k] + off[k], pre[k] + n[k], want);
 		ok &= memcmp(got[k], want, 32) == 0;
 	}
@@ -110,12 +110,12 @@ TEST(sha2x_known_answer)
 	SHA256_CTX c[2];
 
 	memset(a, 'a', 1000000);
-	mail_sha_init(&c[0]);
-	mail_sha_init(&c[1]);
-	mail_sha_update(&c[1], a, 3);
+	sha256_state_init(&c[0]);
+	sha256_state_init(&c[1]);
+	sha256_state_update(&c[1], a, 3);
 	mail_sha_update2(&c[0], a, 1000000, &c[1], a, 1000000 - 3);
-	mail_sha_final(&c[0], md[0]);
-	mail_sha_final(&c[1], md[1]);
+	sha256_state_final(&c[0], md[0]);
+	sha256_state_final(&c[1], md[1]);
 	CHECK_MEM(md[0], 32, million_a, 32);
 	CHECK_MEM(md[1], 32, million_a, 32);
 	free(a);
