@@ -316,6 +316,92 @@ TEST(alert_project_templates)
 	compose_and_check("cjk.json", "../../../templates", 0);
 }
 
+/*
+ * pair_case - mail_alert_compose2 makes byte for byte what two
+ * mail_alert_compose calls make (those are checked against the general
+ * signer above), appending after what the buffers already hold; a bad
+ * subscriber fails alone and leaves its buffer as it was.
+ */
+static const char *
+pair_case(struct mail_alert *p, const struct mail_subscriber sub[2], int bad)
+{
+	struct buf one[2], two[2], *o[2] = { &two[0], &two[1] };
+	int rc[2], want[2], k;
+	const char *why = NULL;
+
+	for (k = 0; k < 2; k++) {
+		buf_init(&one[k], 0);
+		buf_init(&two[k], 0);
+		buf_puts(&two[k], k ? "earlier message, longer one\r\n" : "earlier\r\n");
+		want[k] = mail_alert_compose(p, &sub[k], &one[k]);
+	}
+	mail_alert_compose2(p, sub, o, rc);
+	for (k = 0; k < 2 && !why; k++) {
+		const char *prev = k ? "earlier message, longer one\r\n" : "earlier\r\n";
+		size_t plen = strlen(prev);
+
+		if (rc[k] != want[k] || (rc[k] != NF_OK) != (bad == k))
+			why = "result differs from mail_alert_compose's";
+		else if (two[k].len != plen + one[k].len || memcmp(two[k].data, prev, plen) ||
+			 memcmp(two[k].data + plen, one[k].data ? one[k].data : "", one[k].len))
+			why = "message differs from mail_alert_compose's";
+	}
+	for (k = 0; k < 2; k++) {
+		buf_free(&one[k]);
+		buf_free(&two[k]);
+	}
+	return why;
+}
+
+static void
+pairs_check(const char *article, const char *templates, int full)
+{
+	static const char *emails[] = { "a@example.org", "reader-with-a-much-longer-name@example.org",
+					"b\r\nBcc: x@example.org", "reader7@example.org" };
+	struct news_article a;
+	struct mail_alert *p = NULL;
+	struct mail_sender s;
+	char *dir, name[128];
+	int i;
+
+	make_keys();
+	if (load_article(article, &a) != NF_OK) {
+		test_case_result(article, 0, "fixture does not parse");
+		return;
+	}
+	sender(&s, templates, &dir);
+	s.full_render = full;
+	if (mail_alert_prepare(&s, &a, 42, date, &p) != NF_OK) {
+		test_case_result(article, 0, "prepare failed");
+	} else {
+		for (i = 0; i < 4; i++) {
+			struct mail_subscriber sub[2] = {
+				{ 10 + (uint64_t)i, emails[i], "salt-a" },
+				{ 99999 + (uint64_t)i, emails[(i + 1) % 4], "salt-b" },
+			};
+			int bad = i == 2 ? 0 : i == 1 ? 1 : -1;
+			const char *why = pair_case(p, sub, bad);
+
+			snprintf(name, sizeof(name), "pair %s %s%s %d", article, templates, full ? " full" : "", i);
+			test_case_result(name, why == NULL, why);
+		}
+	}
+	mail_alert_free(p);
+	news_article_free(&a);
+	free(dir);
+}
+
+/* compose2: the same messages as one at a time, on every road */
+TEST(alert_pairs_match_single_composes)
+{
+	pairs_check("basic.json", "templates", 0);
+	pairs_check("utf8.json", "templates", 0);
+	pairs_check("cjk.json", "templates", 0);
+	pairs_check("long.json", "../../../templates", 0);
+	pairs_check("basic.json", "templates-email", 0);
+	pairs_check("basic.json", "templates", 1);
+}
+
 static char *
 field_value(const struct buf *m, const char *name)
 {
