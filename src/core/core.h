@@ -126,6 +126,7 @@ int base64_decode(struct buf *out, const char *in, size_t n);
 int base64url_encode(struct buf *out, const void *in, size_t n);	/* no padding */
 int base64url_decode(struct buf *out, const char *in, size_t n);
 int hex_encode(struct buf *out, const void *in, size_t n);		/* lower case */
+size_t dec_u64(char out[20], uint64_t v);	/* v in decimal, no NUL: the digit count */
 int hex_decode(struct buf *out, const char *in, size_t n);
 /* RFC 3986: everything but unreserved is %XX */
 int percent_encode(struct buf *out, const char *in, size_t n);

@@ -27,7 +27,6 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,23 +127,15 @@ hmac_sha256_keyed(const struct hmac_key *h, const void *msg, size_t msglen,
 	OPENSSL_cleanse(&w, sizeof(w));
 }
 
-static EVP_MD *sha256_md;
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-
-static void
-sha256_fetch(void)
-{
-	if ((sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
-		log_panic("no SHA-256");
-}
-
-/* sha256 - fetched once: SHA256() looks the algorithm up on every call */
+/* sha256 - on a state of our own: EVP_Digest sets up and frees a context per call */
 void
 sha256(const void *msg, size_t len, unsigned char out[32])
 {
-	pthread_once(&sha256_once, sha256_fetch);
-	if (EVP_Digest(msg, len, out, NULL, sha256_md, NULL) != 1)
-		log_panic("SHA-256 failed");
+	SHA256_CTX c;
+
+	sha256_state_init(&c);
+	sha256_state_update(&c, msg, len);
+	sha256_state_final(&c, out);
 }
 
 int
