@@ -501,29 +501,29 @@ hash_bodies(struct mail_alert *p, struct draft *d, const int *rc, struct buf **o
 static int
 sign_all(struct mail_alert *p, const struct draft *d, const struct buf *m)
 {
+	struct buf *b64 = &p->scratch;	/* its URL is in the body by now */
 	unsigned char hash[32];
-	struct buf b64;
 	size_t i, k;
 	int rc = NF_OK;
 
 	buf_reset(&p->canon);
 	for (k = 0; k < 3 && rc == NF_OK; k++)
 		rc = mail_canon_header(&p->canon, m->data + d->var[k][0], d->var[k][1] - d->var[k][0]);
-	buf_init(&b64, 64);
-	base64_encode(&b64, d->hash, 32);
+	buf_reset(b64);
+	if (rc == NF_OK)
+		rc = base64_encode(b64, d->hash, 32);
 	buf_reset(&p->sigout);
 	for (i = 0; i < p->nsigs && rc == NF_OK; i++) {
 		struct sigslot *g = &p->sigs[i];
 		SHA256_CTX h = p->hdr_pre;
 
-		memcpy(g->prefix.data + g->bh_at, b64.data, b64.len);
-		memcpy(g->canon.data + g->canon_bh_at, b64.data, b64.len);
+		memcpy(g->prefix.data + g->bh_at, b64->data, b64->len);
+		memcpy(g->canon.data + g->canon_bh_at, b64->data, b64->len);
 		sha256_state_update(&h, p->canon.data, p->canon.len);
 		sha256_state_update(&h, g->canon.data, g->canon.len);
 		sha256_state_final(&h, hash);
 		rc = mail_dkim_signer_append(g->signer, hash, g->prefix.data, g->prefix.len, &p->sigout);
 	}
-	buf_free(&b64);
 	return rc;
 }
 
