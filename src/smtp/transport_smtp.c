@@ -4,14 +4,16 @@
  * Owns: an smtp_loop and an smtp_pool behind the transport operations.
  * By default everything runs in the caller's thread: submit queues, and
  * wait/drain turn the loop. With opt->threaded the loop runs on a thread
- * of its own, so a producer (the fan-out engine composing and signing on
- * one core) feeds the pool (sending on the other): submit prepares the
- * message in the caller's thread (envelope checks, dot-stuffing scan),
- * puts it in an inbox under a mutex and wakes the pool's loop through an
- * eventfd; done callbacks then run on the pool's thread, and wait/drain
- * sleep on a condition variable the pool signals after each round.
+ * of its own, so a producer (the fan-out engine composing and signing)
+ * never holds up the sending, and the sending never waits for the
+ * producer to come back to the loop: submit prepares the message in the
+ * caller's thread (envelope checks, dot-stuffing scan), puts it in an
+ * inbox under a mutex and wakes the pool's loop through an eventfd. The
+ * pool thread hands finished jobs back through an outbox; their done
+ * callbacks run in the caller's thread, inside wait/drain, exactly as in
+ * the plain mode, so callers need no locks of their own.
  * Back-pressure is the same either way: at queue_max messages not yet
- * done, submit returns NF_ERR_TEMP.
+ * reported, submit returns NF_ERR_TEMP.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -27,20 +29,21 @@ struct relay_transport {
 	struct smtp_loop *loop;
 	struct smtp_pool *pool;
 	int threaded;
+	size_t waited;			/* plain mode: completed, as the last wait returned it */
 	/* threaded mode: everything below is shared, under mu */
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
 	int efd;
 	struct smtp_job *inbox_head, *inbox_tail;
+	struct smtp_job *outbox_head, *outbox_tail;	/* finished, not yet reported */
 	size_t inflight;		/* submitted, done not yet called */
-	size_t completed;
-	size_t waited;			/* completed, as the last wait returned it */
 	size_t queue_max;
-	struct smtp_stats stats;
+	struct smtp_stats stats;	/* the pool's, as of its last round */
+	struct smtp_stats reported;	/* outcomes counted by the waiting thread */
 	int stop;
 	/* the pool thread's own */
-	size_t reported;
+	struct smtp_job *ready_head, *ready_tail;	/* finished this round */
 	int stopping;
 };
 
@@ -111,22 +114,58 @@ inbox_event(struct smtp_loop *loop, int fd, void *arg, int events)
 	}
 }
 
-/* after_round - on the pool thread: tell waiting producers what got done */
+/* hand_done - on the pool thread: a finished job waits for the round's end */
+static void
+hand_done(void *arg, struct smtp_job *job)
+{
+	struct relay_transport *t = arg;
+
+	if (t->ready_tail)
+		t->ready_tail->next = job;
+	else
+		t->ready_head = job;
+	t->ready_tail = job;
+}
+
+/* after_round - on the pool thread: pass what got done to the waiting producer */
 static void
 after_round(void *arg)
 {
 	struct relay_transport *t = arg;
-	size_t n = t->pool->completed - t->reported;
 
-	if (n == 0)
-		return;
-	t->reported = t->pool->completed;
+	pthread_mutex_lock(&t->mu);
+	t->stats = t->pool->stats;
+	if (t->ready_head) {
+		if (t->outbox_tail)
+			t->outbox_tail->next = t->ready_head;
+		else
+			t->outbox_head = t->ready_head;
+		t->outbox_tail = t->ready_tail;
+		t->ready_head = t->ready_tail = NULL;
+		pthread_cond_broadcast(&t->cond);
+	}
+	pthread_mutex_unlock(&t->mu);
+}
+
+/* report - in the caller's thread: the done callbacks of a list of finished jobs */
+static size_t
+report(struct relay_transport *t, struct smtp_job *job)
+{
+	struct smtp_stats counted = { 0 };
+	struct smtp_job *next;
+	size_t n = 0;
+
+	for (; job; job = next, n++) {
+		next = job->next;
+		smtp_pool_report(&counted, job);
+	}
 	pthread_mutex_lock(&t->mu);
 	t->inflight -= n;
-	t->completed += n;
-	t->stats = t->pool->stats;
-	pthread_cond_broadcast(&t->cond);
+	t->reported.accepted += counted.accepted;
+	t->reported.temporary += counted.temporary;
+	t->reported.permanent += counted.permanent;
 	pthread_mutex_unlock(&t->mu);
+	return n;
 }
 
 static void *
@@ -189,18 +228,18 @@ static int
 thread_wait(struct relay_transport *t, int timeout_ms)
 {
 	struct timespec ts;
-	size_t n;
+	struct smtp_job *done;
 	int rc = 0;
 
 	deadline_after(&ts, timeout_ms < 0 ? 0 : timeout_ms);
 	pthread_mutex_lock(&t->mu);
-	while (t->completed == t->waited && t->inflight > 0 && rc != ETIMEDOUT)
+	while (t->outbox_head == NULL && t->inflight > 0 && timeout_ms != 0 && rc != ETIMEDOUT)
 		rc = timeout_ms < 0 ? pthread_cond_wait(&t->cond, &t->mu)
 				    : pthread_cond_timedwait(&t->cond, &t->mu, &ts);
-	n = t->completed - t->waited;
-	t->waited = t->completed;
+	done = t->outbox_head;
+	t->outbox_head = t->outbox_tail = NULL;
 	pthread_mutex_unlock(&t->mu);
-	return (int)n;
+	return (int)report(t, done);
 }
 
 static int
@@ -218,6 +257,7 @@ thread_start(struct relay_transport *t, const struct smtp_options *opt)
 	pthread_condattr_destroy(&ca);
 	t->queue_max = (size_t)(opt && opt->queue_max > 0 ? opt->queue_max : 10000);
 	t->pool->after_round = after_round;
+	t->pool->hand_done = hand_done;
 	t->pool->after_arg = t;
 	smtp_loop_watch(t->loop, t->efd, SMTP_EV_READ, inbox_event, t);
 	if (pthread_create(&t->thread, NULL, pool_thread, t) != 0) {
@@ -238,8 +278,13 @@ thread_stop(struct relay_transport *t)
 	pthread_mutex_unlock(&t->mu);
 	wake(t);
 	pthread_join(t->thread, NULL);
-	/* the pool is ours again: what is still in the inbox joins it, and
-	   smtp_pool_free reports it temporary */
+	/* the pool is ours again: what it finished is reported here, what is
+	   still in the inbox joins it, and smtp_pool_free reports it temporary */
+	t->pool->hand_done = NULL;
+	t->pool->after_round = NULL;
+	report(t, t->outbox_head);
+	report(t, t->ready_head);
+	t->outbox_head = t->outbox_tail = t->ready_head = t->ready_tail = NULL;
 	for (job = t->inbox_head; job; job = next) {
 		next = job->next;
 		smtp_pool_enqueue(t->pool, job);
@@ -306,6 +351,9 @@ op_stats(void *impl, struct smtp_stats *out)
 	}
 	pthread_mutex_lock(&t->mu);
 	*out = t->stats;
+	out->accepted = t->reported.accepted;
+	out->temporary = t->reported.temporary;
+	out->permanent = t->reported.permanent;
 	pthread_mutex_unlock(&t->mu);
 }
 
