@@ -459,8 +459,9 @@ draft_begin(struct mail_alert *p, struct draft *d, const struct mail_subscriber 
 	    mail_hdr_addr_check(sub->email, strlen(sub->email)) != NF_OK)
 		return NF_ERR_INVALID;
 	token_make_keyed(p->hkey, "unsubscribe", sub->id, 0, sub->salt, d->tok);
-	rc = buf_reserve(out, p->sig_len + p->last_len + 1024);
-	if (rc)
+	/* room for a message like the last one, a hint only: a ceiling decides at each append */
+	if (buf_reserve(out, p->sig_len + p->last_len + 1024) != NF_OK &&
+	    (rc = buf_reserve(out, p->sig_len)) != NF_OK)
 		return rc;
 	memset(out->data + out->len, ' ', p->sig_len);	/* the gap: filled by draft_finish */
 	out->len += p->sig_len;

@@ -402,6 +402,37 @@ TEST(alert_pairs_match_single_composes)
 	pairs_check("basic.json", "templates", 1);
 }
 
+/* a ceiling on the caller's buffer: a message that fits is composed, one that does not leaves it as it was */
+TEST(alert_compose_under_a_ceiling)
+{
+	struct mail_subscriber sub = { 5, "reader@example.org", "salt" };
+	struct news_article a;
+	struct mail_alert *p = NULL;
+	struct mail_sender s;
+	struct buf free_, exact, tight;
+	char *dir;
+
+	make_keys();
+	CHECK_INT(load_article("basic.json", &a), NF_OK);
+	sender(&s, "templates", &dir);
+	CHECK_INT(mail_alert_prepare(&s, &a, 42, date, &p), NF_OK);
+	buf_init(&free_, 0);
+	CHECK_INT(mail_alert_compose(p, &sub, &free_), NF_OK);
+	buf_init(&exact, free_.len);
+	CHECK_INT(mail_alert_compose(p, &sub, &exact), NF_OK);
+	CHECK_MEM(exact.data, exact.len, free_.data, free_.len);
+	buf_init(&tight, free_.len - 1);
+	buf_puts(&tight, "kept");
+	CHECK_INT(mail_alert_compose(p, &sub, &tight), NF_ERR_LIMIT);
+	CHECK_STR(tight.data, "kept");
+	buf_free(&free_);
+	buf_free(&exact);
+	buf_free(&tight);
+	mail_alert_free(p);
+	news_article_free(&a);
+	free(dir);
+}
+
 static char *
 field_value(const struct buf *m, const char *name)
 {
