@@ -16,8 +16,8 @@
  *
  * Two ways to compose:
  *  - mail_alert_prepare once per alert, then mail_alert_compose per
- *    subscriber: the fast path of the fan-out (see alert.c for why it is
- *    shaped as it is);
+ *    subscriber, or mail_alert_compose2 per two: the fast path of the
+ *    fan-out (see alert.c for why it is shaped as it is);
  *  - mail_confirm_compose for one-off messages (the signup confirmation).
  */
 #ifndef NEWSFLASH_MAIL_H
