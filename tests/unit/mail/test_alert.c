@@ -245,15 +245,15 @@ check_message(const struct buf *m, const struct news_article *a, const char *tem
 	return why;
 }
 
+/* with_alert - prepare ARTICLE with TEMPLATES (full: every message rendered whole), run fn */
 static void
-compose_and_check(const char *article, const char *templates, int full)
+with_alert(const char *article, const char *templates, int full,
+	   void (*fn)(struct mail_alert *, const struct news_article *, const char *, const char *, int))
 {
 	struct news_article a;
 	struct mail_alert *p = NULL;
 	struct mail_sender s;
-	char *dir, email[64], salt[16], name[96];
-	struct buf m;
-	int i;
+	char *dir;
 
 	make_keys();
 	if (load_article(article, &a) != NF_OK) {
@@ -262,28 +262,44 @@ compose_and_check(const char *article, const char *templates, int full)
 	}
 	sender(&s, templates, &dir);
 	s.full_render = full;
-	if (mail_alert_prepare(&s, &a, 42, date, &p) != NF_OK || mail_alert_is_fast(p) == full) {
+	if (mail_alert_prepare(&s, &a, 42, date, &p) != NF_OK || mail_alert_is_fast(p) == full)
 		test_case_result(article, 0, "prepare failed or took the other path");
-	} else {
-		buf_init(&m, 0);
-		for (i = 0; i < 4; i++) {
-			struct mail_subscriber sub = { 1000 + (uint64_t)i * 7919, email, salt };
-			const char *why;
-
-			snprintf(email, sizeof(email), "reader%d@example.org", i);
-			snprintf(salt, sizeof(salt), "salt%d", i * 3);
-			snprintf(name, sizeof(name), "%s %s%s subscriber %d", article, templates,
-				 full ? " full" : "", i);
-			buf_reset(&m);
-			why = mail_alert_compose(p, &sub, &m) != NF_OK ? "compose failed"
-								      : check_message(&m, &a, templates, 42, &sub, full);
-			test_case_result(name, why == NULL, why);
-		}
-		buf_free(&m);
-	}
+	else
+		fn(p, &a, article, templates, full);
 	mail_alert_free(p);
 	news_article_free(&a);
 	free(dir);
+}
+
+static void
+singles(struct mail_alert *p, const struct news_article *a, const char *article,
+	const char *templates, int full)
+{
+	char email[64], salt[16], name[96];
+	struct buf m;
+	int i;
+
+	buf_init(&m, 0);
+	for (i = 0; i < 4; i++) {
+		struct mail_subscriber sub = { 1000 + (uint64_t)i * 7919, email, salt };
+		const char *why;
+
+		snprintf(email, sizeof(email), "reader%d@example.org", i);
+		snprintf(salt, sizeof(salt), "salt%d", i * 3);
+		snprintf(name, sizeof(name), "%s %s%s subscriber %d", article, templates,
+			 full ? " full" : "", i);
+		buf_reset(&m);
+		why = mail_alert_compose(p, &sub, &m) != NF_OK ? "compose failed"
+							      : check_message(&m, a, templates, 42, &sub, full);
+		test_case_result(name, why == NULL, why);
+	}
+	buf_free(&m);
+}
+
+static void
+compose_and_check(const char *article, const char *templates, int full)
+{
+	with_alert(article, templates, full, singles);
 }
 
 /* the fast path: QP bodies (ASCII, French), base64 bodies (Japanese), folding */
@@ -354,52 +370,43 @@ pair_case(struct mail_alert *p, const struct mail_subscriber sub[2], int bad)
 }
 
 static void
-pairs_check(const char *article, const char *templates, int full)
+pairs(struct mail_alert *p, const struct news_article *a, const char *article,
+      const char *templates, int full)
 {
 	static const char *emails[] = { "a@example.org", "reader-with-a-much-longer-name@example.org",
 					"b\r\nBcc: x@example.org", "reader7@example.org" };
-	struct news_article a;
-	struct mail_alert *p = NULL;
-	struct mail_sender s;
-	char *dir, name[128];
+	char name[128];
 	int i;
 
-	make_keys();
-	if (load_article(article, &a) != NF_OK) {
-		test_case_result(article, 0, "fixture does not parse");
-		return;
-	}
-	sender(&s, templates, &dir);
-	s.full_render = full;
-	if (mail_alert_prepare(&s, &a, 42, date, &p) != NF_OK) {
-		test_case_result(article, 0, "prepare failed");
-	} else {
-		for (i = 0; i < 4; i++) {
-			struct mail_subscriber sub[2] = {
-				{ 10 + (uint64_t)i, emails[i], "salt-a" },
-				{ 99999 + (uint64_t)i, emails[(i + 1) % 4], "salt-b" },
-			};
-			int bad = i == 2 ? 0 : i == 1 ? 1 : -1;
-			const char *why = pair_case(p, sub, bad);
+	(void)a;
+	for (i = 0; i < 4; i++) {
+		struct mail_subscriber sub[2] = {
+			{ 10 + (uint64_t)i, emails[i], "salt-a" },
+			{ 99999 + (uint64_t)i, emails[(i + 1) % 4], "salt-b" },
+		};
+		int bad = i == 2 ? 0 : i == 1 ? 1 : -1;
+		const char *why = pair_case(p, sub, bad);
 
-			snprintf(name, sizeof(name), "pair %s %s%s %d", article, templates, full ? " full" : "", i);
-			test_case_result(name, why == NULL, why);
-		}
+		snprintf(name, sizeof(name), "pair %s %s%s %d", article, templates, full ? " full" : "", i);
+		test_case_result(name, why == NULL, why);
 	}
-	mail_alert_free(p);
-	news_article_free(&a);
-	free(dir);
 }
 
 /* compose2: the same messages as one at a time, on every road */
 TEST(alert_pairs_match_single_composes)
 {
-	pairs_check("basic.json", "templates", 0);
-	pairs_check("utf8.json", "templates", 0);
-	pairs_check("cjk.json", "templates", 0);
-	pairs_check("long.json", "../../../templates", 0);
-	pairs_check("basic.json", "templates-email", 0);
-	pairs_check("basic.json", "templates", 1);
+	static const struct {
+		const char *article, *templates;
+		int full;
+	} roads[] = {
+		{ "basic.json", "templates", 0 }, { "utf8.json", "templates", 0 },
+		{ "cjk.json", "templates", 0 }, { "long.json", "../../../templates", 0 },
+		{ "basic.json", "templates-email", 0 }, { "basic.json", "templates", 1 },
+	};
+	size_t i;
+
+	for (i = 0; i < NF_ARRAY_LEN(roads); i++)
+		with_alert(roads[i].article, roads[i].templates, roads[i].full, pairs);
 }
 
 /* a ceiling on the caller's buffer: a message that fits is composed, one that does not leaves it as it was */
