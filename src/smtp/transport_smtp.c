@@ -25,6 +25,9 @@
 
 #include "internal.h"
 
+/* a busy pool takes its inbox after every reply; wake it anyway at this many */
+#define INBOX_WAKE 8
+
 struct relay_transport {
 	struct smtp_loop *loop;
 	struct smtp_pool *pool;
@@ -36,6 +39,9 @@ struct relay_transport {
 	pthread_cond_t cond;
 	int efd;
 	struct smtp_job *inbox_head, *inbox_tail;
+	size_t inbox_count;
+	int woken;			/* the eventfd was written since the inbox was last taken */
+	int pool_busy;			/* the pool had messages in flight at its last round */
 	struct smtp_job *outbox_head, *outbox_tail;	/* finished, not yet reported */
 	size_t inflight;		/* submitted, done not yet called */
 	size_t queue_max;
@@ -91,27 +97,17 @@ wake(struct relay_transport *t)
 		log_warn("smtp transport: cannot wake the pool thread");
 }
 
-/* inbox_event - on the pool thread: take what producers put in the inbox */
+/* inbox_event - on the pool thread: a producer's wake-up; the round's end takes the inbox */
 static void
 inbox_event(struct smtp_loop *loop, int fd, void *arg, int events)
 {
-	struct relay_transport *t = arg;
-	struct smtp_job *job, *next;
 	uint64_t n;
 
 	NF_UNUSED(loop);
+	NF_UNUSED(arg);
 	NF_UNUSED(events);
 	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-		return;
-	pthread_mutex_lock(&t->mu);
-	job = t->inbox_head;
-	t->inbox_head = t->inbox_tail = NULL;
-	t->stopping = t->stop;
-	pthread_mutex_unlock(&t->mu);
-	for (; job; job = next) {
-		next = job->next;
-		smtp_pool_enqueue(t->pool, job);
-	}
+		log_warn("smtp transport: cannot read the pool thread's wake-up");
 }
 
 /* hand_done - on the pool thread: a finished job waits for the round's end */
@@ -127,24 +123,56 @@ hand_done(void *arg, struct smtp_job *job)
 	t->ready_tail = job;
 }
 
-/* after_round - on the pool thread: pass what got done to the waiting producer */
+/* outbox_add - under mu: what this round finished, for the waiting producer */
+static void
+outbox_add(struct relay_transport *t)
+{
+	if (t->ready_head == NULL)
+		return;
+	if (t->outbox_tail)
+		t->outbox_tail->next = t->ready_head;
+	else
+		t->outbox_head = t->ready_head;
+	t->outbox_tail = t->ready_tail;
+	t->ready_head = t->ready_tail = NULL;
+	pthread_cond_broadcast(&t->cond);
+}
+
+/*
+ * after_round - on the pool thread, at the end of every round: pass what
+ * got done to the producer and take what it submitted. A busy pool comes
+ * here after every reply, so producers wake it only when it may be asleep
+ * with nothing in flight (or their inbox grows): a wake-up per message
+ * costs more than its signature's share of a core.
+ */
 static void
 after_round(void *arg)
 {
 	struct relay_transport *t = arg;
+	struct smtp_job *job, *next;
+	int wake_again = 0;
 
 	pthread_mutex_lock(&t->mu);
-	t->stats = t->pool->stats;
-	if (t->ready_head) {
-		if (t->outbox_tail)
-			t->outbox_tail->next = t->ready_head;
-		else
-			t->outbox_head = t->ready_head;
-		t->outbox_tail = t->ready_tail;
-		t->ready_head = t->ready_tail = NULL;
-		pthread_cond_broadcast(&t->cond);
-	}
+	outbox_add(t);
+	job = t->inbox_head;
+	t->inbox_head = t->inbox_tail = NULL;
+	t->inbox_count = 0;
+	t->woken = 0;
+	t->stopping = t->stop;
 	pthread_mutex_unlock(&t->mu);
+	for (; job; job = next) {
+		next = job->next;
+		smtp_pool_enqueue(t->pool, job);
+	}
+	pthread_mutex_lock(&t->mu);
+	t->stats = t->pool->stats;
+	t->pool_busy = t->pool->pending > 0;
+	/* submitted while the inbox was being taken: go round again */
+	if (t->inbox_head && !t->woken)
+		wake_again = t->woken = 1;
+	pthread_mutex_unlock(&t->mu);
+	if (wake_again)
+		wake(t);
 }
 
 /* report - in the caller's thread: the done callbacks of a list of finished jobs */
@@ -183,7 +211,7 @@ thread_submit(struct relay_transport *t, const struct smtp_envelope *env, const 
 	      size_t len, enum smtp_msg_own own, smtp_done_fn done, void *arg)
 {
 	struct smtp_job *job;
-	int rc, was_empty;
+	int rc, wake_pool = 0;
 
 	pthread_mutex_lock(&t->mu);
 	if (t->inflight >= t->queue_max) {
@@ -197,17 +225,19 @@ thread_submit(struct relay_transport *t, const struct smtp_envelope *env, const 
 	if (job == NULL)
 		t->inflight--;
 	else {
-		was_empty = t->inbox_head == NULL;
 		if (t->inbox_tail)
 			t->inbox_tail->next = job;
 		else
 			t->inbox_head = job;
 		t->inbox_tail = job;
+		t->inbox_count++;
+		if (!t->woken && (!t->pool_busy || t->inbox_count >= INBOX_WAKE))
+			wake_pool = t->woken = 1;
 	}
 	pthread_mutex_unlock(&t->mu);
 	if (job == NULL)
 		return rc;
-	if (was_empty)
+	if (wake_pool)
 		wake(t);
 	return NF_OK;
 }
