@@ -115,6 +115,8 @@ int shard_try_claim(struct engine *e);
 /* submit, collect and commit what the current shard allows; 1 when it did work */
 int shard_pump(struct engine *e);
 int shard_busy(const struct engine *e);
+/* outcomes the shard waits for before it can move (the oldest batch's); at least 1 */
+size_t shard_awaited(const struct engine *e);
 void shard_release(struct engine *e);
 
 /* retry.c: temporary failures that have come due */

@@ -21,6 +21,18 @@ shard_busy(const struct engine *e)
 	return e->run != NULL;
 }
 
+size_t
+shard_awaited(const struct engine *e)
+{
+	const struct shard_run *r = e->run;
+	const struct batch *b;
+
+	if (r == NULL || r->inflight == 0)
+		return 1;
+	b = &r->ring[r->head];
+	return b->count > b->done ? b->count - b->done : 1;
+}
+
 static void
 batch_clear(struct batch *b)
 {
