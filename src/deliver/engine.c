@@ -68,6 +68,22 @@ engine_backoff(const struct deliver *d, int attempts)
 	return delay > 3600 ? 3600 : delay;
 }
 
+void
+engine_store_warn(struct engine *e, const char *event)
+{
+	int64_t now = engine_now();
+	char quiet[24];
+
+	if (e->store_warned_at != 0 && now - e->store_warned_at < 10) {
+		e->store_warn_quiet++;	/* a database that is down fails every 50 ms */
+		return;
+	}
+	snprintf(quiet, sizeof(quiet), "%llu", (unsigned long long)e->store_warn_quiet);
+	log_event(LOG_WARN, event, "reason", store_errmsg(e->store), "unlogged_repeats", quiet, NULL);
+	e->store_warned_at = now;
+	e->store_warn_quiet = 0;
+}
+
 int
 engine_unknown_user(const struct smtp_result *r)
 {

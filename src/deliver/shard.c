@@ -131,7 +131,7 @@ batch_start(struct engine *e, struct shard_run *r)
 	rc = store_shard_members_next(e->store, &r->shard, &r->fetch_cursor, e->d->cfg.batch,
 				      &r->rows);
 	if (rc != NF_OK) {
-		log_event(LOG_WARN, "deliver.fetch_failed", "reason", store_errmsg(e->store), NULL);
+		engine_store_warn(e, "deliver.fetch_failed");
 		return 0;
 	}
 	if (r->rows.count == 0) {
@@ -179,7 +179,7 @@ batch_commit(struct engine *e, struct shard_run *r)
 		log_event(LOG_WARN, "deliver.lease_lost", "owner", c->owner, NULL);
 		r->lost = 1;
 	} else if (rc != NF_OK) {
-		log_event(LOG_WARN, "deliver.commit_retry", "reason", store_errmsg(e->store), NULL);
+		engine_store_warn(e, "deliver.commit_retry");
 		return 0;	/* the database is busy: the batch stays and is committed later */
 	}
 	if (cancelled)
@@ -205,7 +205,7 @@ shard_finish(struct engine *e, struct shard_run *r)
 	struct store_alert *al = NULL;
 
 	if (store_shard_finish(e->store, r->shard.id, e->d->cfg.owner, engine_now()) != NF_OK) {
-		log_event(LOG_WARN, "deliver.finish_failed", "reason", store_errmsg(e->store), NULL);
+		engine_store_warn(e, "deliver.finish_failed");
 		return;
 	}
 	engine_stat_add(e->d, &e->d->stats.shards_done, 1);
@@ -254,7 +254,7 @@ shard_try_claim(struct engine *e)
 		rc = NF_ERR;	/* the lease runs out and the shard is tried again */
 	if (rc != NF_OK) {
 		if (rc != NF_ERR_NOTFOUND)
-			log_event(LOG_WARN, "deliver.claim_failed", "reason", store_errmsg(e->store), NULL);
+			engine_store_warn(e, "deliver.claim_failed");
 		free(r);
 		return 0;
 	}
