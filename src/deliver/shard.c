@@ -22,6 +22,18 @@ shard_busy(const struct engine *e)
 	return e->run != NULL;
 }
 
+size_t
+shard_awaited(const struct engine *e)
+{
+	const struct shard_run *r = e->run;
+	const struct batch *b;
+
+	if (r == NULL || r->inflight == 0)
+		return 1;
+	b = &r->ring[r->head];
+	return b->count > b->done ? b->count - b->done : 1;
+}
+
 static void
 batch_clear(struct batch *b)
 {
@@ -144,7 +156,7 @@ batch_start(struct engine *e, struct shard_run *r)
 	rc = store_shard_members_next(e->store, &r->shard, &r->fetch_cursor, e->d->cfg.batch,
 				      &r->rows);
 	if (rc != NF_OK) {
-		log_event(LOG_WARN, "deliver.fetch_failed", "reason", store_errmsg(e->store), NULL);
+		engine_store_warn(e, "deliver.fetch_failed");
 		return 0;
 	}
 	if (r->rows.count == 0) {
@@ -192,7 +204,7 @@ batch_commit(struct engine *e, struct shard_run *r)
 		log_event(LOG_WARN, "deliver.lease_lost", "owner", c->owner, NULL);
 		r->lost = 1;
 	} else if (rc != NF_OK) {
-		log_event(LOG_WARN, "deliver.commit_retry", "reason", store_errmsg(e->store), NULL);
+		engine_store_warn(e, "deliver.commit_retry");
 		return 0;	/* the database is busy: the batch stays and is committed later */
 	}
 	if (cancelled)
@@ -218,7 +230,7 @@ shard_finish(struct engine *e, struct shard_run *r)
 	struct store_alert *al = NULL;
 
 	if (store_shard_finish(e->store, r->shard.id, e->d->cfg.owner, engine_now()) != NF_OK) {
-		log_event(LOG_WARN, "deliver.finish_failed", "reason", store_errmsg(e->store), NULL);
+		engine_store_warn(e, "deliver.finish_failed");
 		return;
 	}
 	engine_stat_add(e->d, &e->d->stats.shards_done, 1);
@@ -267,7 +279,7 @@ shard_try_claim(struct engine *e)
 		rc = NF_ERR;	/* the lease runs out and the shard is tried again */
 	if (rc != NF_OK) {
 		if (rc != NF_ERR_NOTFOUND)
-			log_event(LOG_WARN, "deliver.claim_failed", "reason", store_errmsg(e->store), NULL);
+			engine_store_warn(e, "deliver.claim_failed");
 		free(r);
 		return 0;
 	}

@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
@@ -24,6 +25,9 @@
 #include <unistd.h>
 
 #include "internal.h"
+
+/* a busy pool takes its inbox after every reply; wake it anyway at this many */
+#define INBOX_WAKE 8
 
 struct relay_transport {
 	struct smtp_loop *loop;
@@ -36,7 +40,12 @@ struct relay_transport {
 	pthread_cond_t cond;
 	int efd;
 	struct smtp_job *inbox_head, *inbox_tail;
+	size_t inbox_count;
+	int woken;			/* the eventfd was written since the inbox was last taken */
+	int pool_busy;			/* the pool had messages in flight at its last round */
 	struct smtp_job *outbox_head, *outbox_tail;	/* finished, not yet reported */
+	size_t outbox_count;
+	size_t want;			/* a producer sleeps in wait until this many are done */
 	size_t inflight;		/* submitted, done not yet called */
 	size_t queue_max;
 	struct smtp_stats stats;	/* the pool's, as of its last round */
@@ -44,6 +53,7 @@ struct relay_transport {
 	int stop;
 	/* the pool thread's own */
 	struct smtp_job *ready_head, *ready_tail;	/* finished this round */
+	size_t ready_count;
 	int stopping;
 };
 
@@ -91,27 +101,17 @@ wake(struct relay_transport *t)
 		log_warn("smtp transport: cannot wake the pool thread");
 }
 
-/* inbox_event - on the pool thread: take what producers put in the inbox */
+/* inbox_event - on the pool thread: a producer's wake-up; the round's end takes the inbox */
 static void
 inbox_event(struct smtp_loop *loop, int fd, void *arg, int events)
 {
-	struct relay_transport *t = arg;
-	struct smtp_job *job, *next;
 	uint64_t n;
 
 	NF_UNUSED(loop);
+	NF_UNUSED(arg);
 	NF_UNUSED(events);
 	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-		return;
-	pthread_mutex_lock(&t->mu);
-	job = t->inbox_head;
-	t->inbox_head = t->inbox_tail = NULL;
-	t->stopping = t->stop;
-	pthread_mutex_unlock(&t->mu);
-	for (; job; job = next) {
-		next = job->next;
-		smtp_pool_enqueue(t->pool, job);
-	}
+		log_warn("smtp transport: cannot read the pool thread's wake-up");
 }
 
 /* hand_done - on the pool thread: a finished job waits for the round's end */
@@ -125,26 +125,69 @@ hand_done(void *arg, struct smtp_job *job)
 	else
 		t->ready_head = job;
 	t->ready_tail = job;
+	t->ready_count++;
 }
 
-/* after_round - on the pool thread: pass what got done to the waiting producer */
+/* under mu: enough is done for the waiting producer */
+static int
+enough_done(const struct relay_transport *t)
+{
+	return t->outbox_count >= (t->want < t->inflight ? t->want : t->inflight);
+}
+
+/* outbox_add - under mu: what this round finished, for the waiting producer */
+static void
+outbox_add(struct relay_transport *t)
+{
+	if (t->ready_head == NULL)
+		return;
+	if (t->outbox_tail)
+		t->outbox_tail->next = t->ready_head;
+	else
+		t->outbox_head = t->ready_head;
+	t->outbox_tail = t->ready_tail;
+	t->outbox_count += t->ready_count;
+	t->ready_head = t->ready_tail = NULL;
+	t->ready_count = 0;
+	if (t->want > 0 && enough_done(t))
+		pthread_cond_broadcast(&t->cond);
+}
+
+/*
+ * after_round - on the pool thread, at the end of every round: pass what
+ * got done to the producer and take what it submitted. A busy pool comes
+ * here after every reply, so producers wake it only when it may be asleep
+ * with nothing in flight (or their inbox grows): a wake-up per message
+ * costs more than its signature's share of a core.
+ */
 static void
 after_round(void *arg)
 {
 	struct relay_transport *t = arg;
+	struct smtp_job *job, *next;
+	int wake_again = 0;
 
 	pthread_mutex_lock(&t->mu);
-	t->stats = t->pool->stats;
-	if (t->ready_head) {
-		if (t->outbox_tail)
-			t->outbox_tail->next = t->ready_head;
-		else
-			t->outbox_head = t->ready_head;
-		t->outbox_tail = t->ready_tail;
-		t->ready_head = t->ready_tail = NULL;
-		pthread_cond_broadcast(&t->cond);
-	}
+	outbox_add(t);
+	job = t->inbox_head;
+	t->inbox_head = t->inbox_tail = NULL;
+	t->inbox_count = 0;
+	t->woken = 0;
+	t->stopping = t->stop;
 	pthread_mutex_unlock(&t->mu);
+	for (; job; job = next) {
+		next = job->next;
+		smtp_pool_enqueue(t->pool, job);
+	}
+	pthread_mutex_lock(&t->mu);
+	t->stats = t->pool->stats;
+	t->pool_busy = t->pool->pending > 0;
+	/* submitted while the inbox was being taken: go round again */
+	if (t->inbox_head && !t->woken)
+		wake_again = t->woken = 1;
+	pthread_mutex_unlock(&t->mu);
+	if (wake_again)
+		wake(t);
 }
 
 /* report - in the caller's thread: the done callbacks of a list of finished jobs */
@@ -183,7 +226,7 @@ thread_submit(struct relay_transport *t, const struct smtp_envelope *env, const 
 	      size_t len, enum smtp_msg_own own, smtp_done_fn done, void *arg)
 {
 	struct smtp_job *job;
-	int rc, was_empty;
+	int rc, wake_pool = 0;
 
 	pthread_mutex_lock(&t->mu);
 	if (t->inflight >= t->queue_max) {
@@ -197,17 +240,19 @@ thread_submit(struct relay_transport *t, const struct smtp_envelope *env, const 
 	if (job == NULL)
 		t->inflight--;
 	else {
-		was_empty = t->inbox_head == NULL;
 		if (t->inbox_tail)
 			t->inbox_tail->next = job;
 		else
 			t->inbox_head = job;
 		t->inbox_tail = job;
+		t->inbox_count++;
+		if (!t->woken && (!t->pool_busy || t->inbox_count >= INBOX_WAKE))
+			wake_pool = t->woken = 1;
 	}
 	pthread_mutex_unlock(&t->mu);
 	if (job == NULL)
 		return rc;
-	if (was_empty)
+	if (wake_pool)
 		wake(t);
 	return NF_OK;
 }
@@ -225,7 +270,7 @@ deadline_after(struct timespec *ts, int ms)
 }
 
 static int
-thread_wait(struct relay_transport *t, int timeout_ms)
+thread_wait(struct relay_transport *t, size_t want, int timeout_ms)
 {
 	struct timespec ts;
 	struct smtp_job *done;
@@ -233,11 +278,14 @@ thread_wait(struct relay_transport *t, int timeout_ms)
 
 	deadline_after(&ts, timeout_ms < 0 ? 0 : timeout_ms);
 	pthread_mutex_lock(&t->mu);
-	while (t->outbox_head == NULL && t->inflight > 0 && timeout_ms != 0 && rc != ETIMEDOUT)
+	t->want = want;
+	while (!enough_done(t) && timeout_ms != 0 && rc != ETIMEDOUT)
 		rc = timeout_ms < 0 ? pthread_cond_wait(&t->cond, &t->mu)
 				    : pthread_cond_timedwait(&t->cond, &t->mu, &ts);
+	t->want = 0;
 	done = t->outbox_head;
 	t->outbox_head = t->outbox_tail = NULL;
+	t->outbox_count = 0;
 	pthread_mutex_unlock(&t->mu);
 	return (int)report(t, done);
 }
@@ -285,6 +333,7 @@ thread_stop(struct relay_transport *t)
 	report(t, t->outbox_head);
 	report(t, t->ready_head);
 	t->outbox_head = t->outbox_tail = t->ready_head = t->ready_tail = NULL;
+	t->outbox_count = t->ready_count = 0;
 	for (job = t->inbox_head; job; job = next) {
 		next = job->next;
 		smtp_pool_enqueue(t->pool, job);
@@ -308,11 +357,11 @@ op_submit(void *impl, const struct smtp_envelope *env, const char *msg, size_t l
 }
 
 static int
-op_wait(void *impl, int timeout_ms)
+op_wait(void *impl, size_t want, int timeout_ms)
 {
 	struct relay_transport *t = impl;
 
-	return t->threaded ? thread_wait(t, timeout_ms) : plain_wait(t, timeout_ms);
+	return t->threaded ? thread_wait(t, want, timeout_ms) : plain_wait(t, timeout_ms);
 }
 
 static size_t
@@ -335,7 +384,7 @@ op_drain(void *impl)
 	int rc;
 
 	while (op_pending(impl) > 0)
-		if ((rc = op_wait(impl, -1)) < 0)
+		if ((rc = op_wait(impl, SIZE_MAX, -1)) < 0)
 			return rc;
 	return NF_OK;
 }
