@@ -547,7 +547,8 @@ gap_fill(struct mail_alert *p, struct buf *out, size_t at)
 		memmove(out->data + at + n, out->data + at + p->sig_len, out->len - at - p->sig_len + 1);
 		out->len = out->len - p->sig_len + n;
 	}
-	memcpy(out->data + at, p->sigout.data, n);
+	if (n > 0)	/* no keys: no fields, and sigout may have no storage */
+		memcpy(out->data + at, p->sigout.data, n);
 	return NF_OK;
 }
 

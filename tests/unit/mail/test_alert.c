@@ -409,6 +409,45 @@ TEST(alert_pairs_match_single_composes)
 		with_alert(roads[i].article, roads[i].templates, roads[i].full, pairs);
 }
 
+/* no DKIM key configured: the same message without signature fields, one by one and in pairs */
+TEST(alert_without_keys)
+{
+	struct mail_subscriber sub[2] = { { 5, "a@example.org", "s1" }, { 6, "b@example.org", "s2" } };
+	struct news_article a;
+	struct mail_alert *p = NULL, *signed_ = NULL;
+	struct mail_sender s;
+	struct buf one, two[2], sig, *o[2] = { &two[0], &two[1] };
+	int rc[2];
+	char *dir;
+
+	make_keys();
+	CHECK_INT(load_article("basic.json", &a), NF_OK);
+	sender(&s, "templates", &dir);
+	CHECK_INT(mail_alert_prepare(&s, &a, 42, date, &signed_), NF_OK);
+	s.nkeys = 0;
+	CHECK_INT(mail_alert_prepare(&s, &a, 42, date, &p), NF_OK);
+	buf_init(&one, 0);
+	buf_init(&two[0], 0);
+	buf_init(&two[1], 0);
+	buf_init(&sig, 0);
+	CHECK_INT(mail_alert_compose(p, &sub[0], &one), NF_OK);
+	CHECK(strncmp(one.data, "From: ", 6) == 0);
+	CHECK_INT(mail_alert_compose(signed_, &sub[0], &sig), NF_OK);
+	CHECK(sig.len > one.len && memcmp(sig.data + sig.len - one.len, one.data, one.len) == 0);
+	mail_alert_compose2(p, sub, o, rc);
+	CHECK_INT(rc[0], NF_OK);
+	CHECK_INT(rc[1], NF_OK);
+	CHECK_MEM(two[0].data, two[0].len, one.data, one.len);
+	buf_free(&one);
+	buf_free(&two[0]);
+	buf_free(&two[1]);
+	buf_free(&sig);
+	mail_alert_free(p);
+	mail_alert_free(signed_);
+	news_article_free(&a);
+	free(dir);
+}
+
 /* a ceiling on the caller's buffer: a message that fits is composed, one that does not leaves it as it was */
 TEST(alert_compose_under_a_ceiling)
 {
