@@ -47,13 +47,20 @@ qp_line(char *o, const unsigned char *p, size_t n)
 		literal = c > 32 && c < 127 && c != '=';
 		if (c == ' ')
 			literal = !last && !prev_space;
-		if (col == 0 && (c == '.' || (c == 'F' && n - i >= 5 && !memcmp(p + i, "From ", 5))))
-			literal = 0;	/* the dot of SMTP, the "From " of mbox */
 		w = literal ? 1 : 3;
 		if (col + w + !last > QP_LINE) {
 			memcpy(o, "=\r\n", 3);
 			o += 3;
 			col = 0;
+		}
+		/*
+		 * The dot of SMTP, the "From " of mbox: never at the start of a
+		 * line, a soft break's included, or every relay on the way must
+		 * copy the whole message to double the dot (smtp_stuff).
+		 */
+		if (col == 0 && literal && (c == '.' || (c == 'F' && n - i >= 5 && !memcmp(p + i, "From ", 5)))) {
+			literal = 0;
+			w = 3;
 		}
 		if (literal) {
 			*o++ = (char)c;

@@ -19,6 +19,37 @@ qp_is(const char *in, const char *want)
 	return ok;
 }
 
+/* no line of the encoding starts with a dot or "From ", soft breaks included */
+static int
+no_dot_or_from_starts_a_line(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((i == 0 || p[i - 1] == '\n') &&
+		    (p[i] == '.' || (n - i >= 5 && memcmp(p + i, "From ", 5) == 0)))
+			return 0;
+	return 1;
+}
+
+/* a dot or "From " that a soft break would put at a line's start is encoded */
+TEST(qp_soft_break_never_starts_a_line_with_a_dot)
+{
+	char in[200];
+	struct buf b;
+	int k;
+
+	for (k = 60; k < 90; k++) {
+		memset(in, 'a', (size_t)k);
+		snprintf(in + k, sizeof(in) - (size_t)k, ".02em From x\n");
+		buf_init(&b, 0);
+		CHECK_INT(mail_qp_encode(&b, in, strlen(in)), NF_OK);
+		CHECK(no_dot_or_from_starts_a_line(b.data, b.len));
+		CHECK(mt_longest_line(b.data, b.len) <= 76);
+		buf_free(&b);
+	}
+}
+
 TEST(qp_rules)
 {
 	CHECK(qp_is("a=b", "a=3Db"));
@@ -54,6 +85,7 @@ TEST(qp_long_lines_and_roundtrip)
 		buf_puts(&in, "z\n");	/* a body part that ends with a line of text */
 		CHECK_INT(mail_qp_encode(&out, in.data, in.len), NF_OK);
 		CHECK(mt_longest_line(out.data, out.len) <= 76);
+		CHECK(no_dot_or_from_starts_a_line(out.data, out.len));
 		CHECK(mail_canon_body_is_canonical(out.data, out.len));
 		CHECK_INT(mt_qp_decode(out.data, out.len, &dec), 0);
 		{
