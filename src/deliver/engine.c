@@ -137,6 +137,9 @@ engine_submit(struct engine *e, const char *from, const char *to, char *msg, siz
 	struct smtp_envelope env = { from, rcpt, 1 };
 	int rc;
 
+	/* a composed buffer has room to grow (up to twice the message): a
+	   thousand of them wait in flight per engine thread, so give it back */
+	msg = xrealloc(msg, len + 1);
 	while ((rc = smtp_transport_submit(e->t, &env, msg, len, SMTP_MSG_TAKE, done, ctx)) == NF_ERR_TEMP)
 		smtp_transport_wait(e->t, 100);
 	if (rc != NF_OK)
