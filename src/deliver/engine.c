@@ -276,6 +276,9 @@ engine_open(struct engine *e)
 	}
 	smtp_options_init(&opt);
 	opt.connections = c->connections;
+	/* the relay conversation on its own thread: signing never delays a
+	   reply being read, and replies never wait for a signature to finish */
+	opt.threaded = 1;
 	opt.queue_max = (int)(c->batch * (size_t)c->batches_in_flight + 1000);
 	if (c->smtp_timeout_ms > 0)
 		smtp_timeouts_all(&opt.timeouts, c->smtp_timeout_ms);

@@ -199,7 +199,12 @@ struct smtp_pool {
 	int closing;
 	void (*after_round)(void *arg);	/* the threaded transport's signal */
 	void *after_arg;
+	/* the threaded transport: finished jobs are handed to it, unreported */
+	void (*hand_done)(void *arg, struct smtp_job *job);
 };
+
+/* pool.c: run a finished job's done callback, count its outcome, free it */
+void smtp_pool_report(struct smtp_stats *stats, struct smtp_job *job);
 
 /* url.c */
 void smtp_url_clear(struct smtp_relay_url *r);

@@ -313,18 +313,25 @@ reap(struct smtp_pool *p)
 	p->ndead = 0;
 }
 
-static void
-count(struct smtp_pool *p, enum smtp_outcome o)
+void
+smtp_pool_report(struct smtp_stats *stats, struct smtp_job *job)
 {
+	enum smtp_outcome o = smtp_job_report(job);
+
 	if (o == SMTP_ACCEPTED)
-		p->stats.accepted++;
+		stats->accepted++;
 	else if (o == SMTP_TEMPORARY)
-		p->stats.temporary++;
+		stats->temporary++;
 	else
-		p->stats.permanent++;
+		stats->permanent++;
+	smtp_job_free(job);
 }
 
-/* run_done - the callbacks, outside any connection's handler */
+/*
+ * run_done - the callbacks, outside any connection's handler; or, for the
+ * threaded transport, the finished jobs handed over so that their
+ * callbacks run on the thread that waits for them
+ */
 static void
 run_done(struct smtp_pool *p)
 {
@@ -334,10 +341,13 @@ run_done(struct smtp_pool *p)
 		p->done_head = job->next;
 		if (p->done_head == NULL)
 			p->done_tail = NULL;
+		job->next = NULL;
 		p->pending--;
 		p->completed++;
-		count(p, smtp_job_report(job));
-		smtp_job_free(job);
+		if (p->hand_done)
+			p->hand_done(p->after_arg, job);
+		else
+			smtp_pool_report(&p->stats, job);
 	}
 }
 

@@ -238,7 +238,7 @@ struct smtp_transport;
  * or "maildir:PATH" (created with cur/ new/ tmp/ when missing). opt may be
  * NULL for the defaults. With opt->threaded the SMTP pool runs on a thread
  * of its own: submit, wait and drain may then be called from one other
- * thread, and done callbacks run on the pool's thread.
+ * thread; done callbacks still run in that thread, inside wait and drain.
  */
 int smtp_transport_open(struct smtp_transport **out, const char *url,
 			const struct smtp_options *opt, char *err, size_t errlen);

@@ -4,14 +4,16 @@
  * Owns: an smtp_loop and an smtp_pool behind the transport operations.
  * By default everything runs in the caller's thread: submit queues, and
  * wait/drain turn the loop. With opt->threaded the loop runs on a thread
- * of its own, so a producer (the fan-out engine composing and signing on
- * one core) feeds the pool (sending on the other): submit prepares the
- * message in the caller's thread (envelope checks, dot-stuffing scan),
- * puts it in an inbox under a mutex and wakes the pool's loop through an
- * eventfd; done callbacks then run on the pool's thread, and wait/drain
- * sleep on a condition variable the pool signals after each round.
+ * of its own, so a producer (the fan-out engine composing and signing)
+ * never holds up the sending, and the sending never waits for the
+ * producer to come back to the loop: submit prepares the message in the
+ * caller's thread (envelope checks, dot-stuffing scan), puts it in an
+ * inbox under a mutex and wakes the pool's loop through an eventfd. The
+ * pool thread hands finished jobs back through an outbox; their done
+ * callbacks run in the caller's thread, inside wait/drain, exactly as in
+ * the plain mode, so callers need no locks of their own.
  * Back-pressure is the same either way: at queue_max messages not yet
- * done, submit returns NF_ERR_TEMP.
+ * reported, submit returns NF_ERR_TEMP.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -23,24 +25,31 @@
 
 #include "internal.h"
 
+/* a busy pool takes its inbox after every reply; wake it anyway at this many */
+#define INBOX_WAKE 8
+
 struct relay_transport {
 	struct smtp_loop *loop;
 	struct smtp_pool *pool;
 	int threaded;
+	size_t waited;			/* plain mode: completed, as the last wait returned it */
 	/* threaded mode: everything below is shared, under mu */
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
 	int efd;
 	struct smtp_job *inbox_head, *inbox_tail;
+	size_t inbox_count;
+	int woken;			/* the eventfd was written since the inbox was last taken */
+	int pool_busy;			/* the pool had messages in flight at its last round */
+	struct smtp_job *outbox_head, *outbox_tail;	/* finished, not yet reported */
 	size_t inflight;		/* submitted, done not yet called */
-	size_t completed;
-	size_t waited;			/* completed, as the last wait returned it */
 	size_t queue_max;
-	struct smtp_stats stats;
+	struct smtp_stats stats;	/* the pool's, as of its last round */
+	struct smtp_stats reported;	/* outcomes counted by the waiting thread */
 	int stop;
 	/* the pool thread's own */
-	size_t reported;
+	struct smtp_job *ready_head, *ready_tail;	/* finished this round */
 	int stopping;
 };
 
@@ -88,45 +97,103 @@ wake(struct relay_transport *t)
 		log_warn("smtp transport: cannot wake the pool thread");
 }
 
-/* inbox_event - on the pool thread: take what producers put in the inbox */
+/* inbox_event - on the pool thread: a producer's wake-up; the round's end takes the inbox */
 static void
 inbox_event(struct smtp_loop *loop, int fd, void *arg, int events)
 {
-	struct relay_transport *t = arg;
-	struct smtp_job *job, *next;
 	uint64_t n;
 
 	NF_UNUSED(loop);
+	NF_UNUSED(arg);
 	NF_UNUSED(events);
 	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		log_warn("smtp transport: cannot read the pool thread's wake-up");
+}
+
+/* hand_done - on the pool thread: a finished job waits for the round's end */
+static void
+hand_done(void *arg, struct smtp_job *job)
+{
+	struct relay_transport *t = arg;
+
+	if (t->ready_tail)
+		t->ready_tail->next = job;
+	else
+		t->ready_head = job;
+	t->ready_tail = job;
+}
+
+/* outbox_add - under mu: what this round finished, for the waiting producer */
+static void
+outbox_add(struct relay_transport *t)
+{
+	if (t->ready_head == NULL)
 		return;
+	if (t->outbox_tail)
+		t->outbox_tail->next = t->ready_head;
+	else
+		t->outbox_head = t->ready_head;
+	t->outbox_tail = t->ready_tail;
+	t->ready_head = t->ready_tail = NULL;
+	pthread_cond_broadcast(&t->cond);
+}
+
+/*
+ * after_round - on the pool thread, at the end of every round: pass what
+ * got done to the producer and take what it submitted. A busy pool comes
+ * here after every reply, so producers wake it only when it may be asleep
+ * with nothing in flight (or their inbox grows): a wake-up per message
+ * costs more than its signature's share of a core.
+ */
+static void
+after_round(void *arg)
+{
+	struct relay_transport *t = arg;
+	struct smtp_job *job, *next;
+	int wake_again = 0;
+
 	pthread_mutex_lock(&t->mu);
+	outbox_add(t);
 	job = t->inbox_head;
 	t->inbox_head = t->inbox_tail = NULL;
+	t->inbox_count = 0;
+	t->woken = 0;
 	t->stopping = t->stop;
 	pthread_mutex_unlock(&t->mu);
 	for (; job; job = next) {
 		next = job->next;
 		smtp_pool_enqueue(t->pool, job);
 	}
+	pthread_mutex_lock(&t->mu);
+	t->stats = t->pool->stats;
+	t->pool_busy = t->pool->pending > 0;
+	/* submitted while the inbox was being taken: go round again */
+	if (t->inbox_head && !t->woken)
+		wake_again = t->woken = 1;
+	pthread_mutex_unlock(&t->mu);
+	if (wake_again)
+		wake(t);
 }
 
-/* after_round - on the pool thread: tell waiting producers what got done */
-static void
-after_round(void *arg)
+/* report - in the caller's thread: the done callbacks of a list of finished jobs */
+static size_t
+report(struct relay_transport *t, struct smtp_job *job)
 {
-	struct relay_transport *t = arg;
-	size_t n = t->pool->completed - t->reported;
+	struct smtp_stats counted = { 0 };
+	struct smtp_job *next;
+	size_t n = 0;
 
-	if (n == 0)
-		return;
-	t->reported = t->pool->completed;
+	for (; job; job = next, n++) {
+		next = job->next;
+		smtp_pool_report(&counted, job);
+	}
 	pthread_mutex_lock(&t->mu);
 	t->inflight -= n;
-	t->completed += n;
-	t->stats = t->pool->stats;
-	pthread_cond_broadcast(&t->cond);
+	t->reported.accepted += counted.accepted;
+	t->reported.temporary += counted.temporary;
+	t->reported.permanent += counted.permanent;
 	pthread_mutex_unlock(&t->mu);
+	return n;
 }
 
 static void *
@@ -144,7 +211,7 @@ thread_submit(struct relay_transport *t, const struct smtp_envelope *env, const 
 	      size_t len, enum smtp_msg_own own, smtp_done_fn done, void *arg)
 {
 	struct smtp_job *job;
-	int rc, was_empty;
+	int rc, wake_pool = 0;
 
 	pthread_mutex_lock(&t->mu);
 	if (t->inflight >= t->queue_max) {
@@ -158,17 +225,19 @@ thread_submit(struct relay_transport *t, const struct smtp_envelope *env, const 
 	if (job == NULL)
 		t->inflight--;
 	else {
-		was_empty = t->inbox_head == NULL;
 		if (t->inbox_tail)
 			t->inbox_tail->next = job;
 		else
 			t->inbox_head = job;
 		t->inbox_tail = job;
+		t->inbox_count++;
+		if (!t->woken && (!t->pool_busy || t->inbox_count >= INBOX_WAKE))
+			wake_pool = t->woken = 1;
 	}
 	pthread_mutex_unlock(&t->mu);
 	if (job == NULL)
 		return rc;
-	if (was_empty)
+	if (wake_pool)
 		wake(t);
 	return NF_OK;
 }
@@ -189,18 +258,18 @@ static int
 thread_wait(struct relay_transport *t, int timeout_ms)
 {
 	struct timespec ts;
-	size_t n;
+	struct smtp_job *done;
 	int rc = 0;
 
 	deadline_after(&ts, timeout_ms < 0 ? 0 : timeout_ms);
 	pthread_mutex_lock(&t->mu);
-	while (t->completed == t->waited && t->inflight > 0 && rc != ETIMEDOUT)
+	while (t->outbox_head == NULL && t->inflight > 0 && timeout_ms != 0 && rc != ETIMEDOUT)
 		rc = timeout_ms < 0 ? pthread_cond_wait(&t->cond, &t->mu)
 				    : pthread_cond_timedwait(&t->cond, &t->mu, &ts);
-	n = t->completed - t->waited;
-	t->waited = t->completed;
+	done = t->outbox_head;
+	t->outbox_head = t->outbox_tail = NULL;
 	pthread_mutex_unlock(&t->mu);
-	return (int)n;
+	return (int)report(t, done);
 }
 
 static int
@@ -218,6 +287,7 @@ thread_start(struct relay_transport *t, const struct smtp_options *opt)
 	pthread_condattr_destroy(&ca);
 	t->queue_max = (size_t)(opt && opt->queue_max > 0 ? opt->queue_max : 10000);
 	t->pool->after_round = after_round;
+	t->pool->hand_done = hand_done;
 	t->pool->after_arg = t;
 	smtp_loop_watch(t->loop, t->efd, SMTP_EV_READ, inbox_event, t);
 	if (pthread_create(&t->thread, NULL, pool_thread, t) != 0) {
@@ -238,8 +308,13 @@ thread_stop(struct relay_transport *t)
 	pthread_mutex_unlock(&t->mu);
 	wake(t);
 	pthread_join(t->thread, NULL);
-	/* the pool is ours again: what is still in the inbox joins it, and
-	   smtp_pool_free reports it temporary */
+	/* the pool is ours again: what it finished is reported here, what is
+	   still in the inbox joins it, and smtp_pool_free reports it temporary */
+	t->pool->hand_done = NULL;
+	t->pool->after_round = NULL;
+	report(t, t->outbox_head);
+	report(t, t->ready_head);
+	t->outbox_head = t->outbox_tail = t->ready_head = t->ready_tail = NULL;
 	for (job = t->inbox_head; job; job = next) {
 		next = job->next;
 		smtp_pool_enqueue(t->pool, job);
@@ -306,6 +381,9 @@ op_stats(void *impl, struct smtp_stats *out)
 	}
 	pthread_mutex_lock(&t->mu);
 	*out = t->stats;
+	out->accepted = t->reported.accepted;
+	out->temporary = t->reported.temporary;
+	out->permanent = t->reported.permanent;
 	pthread_mutex_unlock(&t->mu);
 }
 
