@@ -25,6 +25,15 @@
  *
  * Every value goes in as a COPY field or an array element, escaped for its
  * format; nothing is pasted into SQL.
+ *
+ * Where the server's time goes (the three COPYs of a 1,000,000-row import
+ * in one backend, server CPU, psql's \copy into a table with a UNIQUE
+ * email taking 3-4 s on the same machine): subscribers 4-6 s, memberships
+ * 12 s, consent_events 12 s; without the three foreign keys 6, 1.4 and
+ * 5.4 s. The per-row RI triggers (an executor started per row) are half
+ * the work, and are kept: every membership and ledger row must name a
+ * real subscriber and list. Statement-level checks over transition tables
+ * measured no cheaper (a join and a FOR KEY SHARE lock per row).
  */
 #include <stdio.h>
 #include <stdlib.h>
