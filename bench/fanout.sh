@@ -105,7 +105,7 @@ sink0=$(sink_ticks)
 t0=$(now)
 # publish --wait watches the alert from one process (a query every 200 ms);
 # a shell loop starting a client every few ms would take CPU from the run
-( "$NF" publish "$work/story.json" --breaking --shards 16 --wait --db "$db" >/dev/null && now >"$work/t1" ) &
+( "$NF" publish "$work/story.json" --breaking --shards 16 --wait --db "$db" >/dev/null 2>&1 && now >"$work/t1" ) &
 pubpid=$!
 while kill -0 "$pubpid" 2>/dev/null; do
 	kill -0 "$wpid" 2>/dev/null || { echo "bench: the worker died"; cat "$work/worker.log"; exit 1; }

@@ -2,6 +2,9 @@
  * core/codec.c - base64 (RFC 4648 section 4), base64url (section 5), hex and
  * percent-encoding (RFC 3986 section 2.1; HTML forms' '+' for space)
  *
+ * Also decimal digits of a u64 (dec_u64), for hot paths that would
+ * otherwise call printf per message.
+ *
  * Owns: turning bytes into text and back. Decoders take pointer + length and
  * reject anything that is not exactly the encoding (bad characters, bad
  * padding, stray bits), returning NF_ERR_INVALID with the output unchanged
@@ -139,6 +142,21 @@ int
 base64url_decode(struct buf *out, const char *in, size_t n)
 {
 	return b64_decode(out, in, n, 1);
+}
+
+size_t
+dec_u64(char out[20], uint64_t v)
+{
+	char rev[20];
+	size_t n = 0, i;
+
+	do {
+		rev[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		out[i] = rev[n - 1 - i];
+	return n;
 }
 
 int

@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include <openssl/sha.h>	/* SHA256_CTX: see hmac.c */
+
 #define NEWSFLASH_VERSION "0.1.0"
 
 /* Status codes: every fallible function returns one; 0 is success. */
@@ -124,6 +126,7 @@ int base64_decode(struct buf *out, const char *in, size_t n);
 int base64url_encode(struct buf *out, const void *in, size_t n);	/* no padding */
 int base64url_decode(struct buf *out, const char *in, size_t n);
 int hex_encode(struct buf *out, const void *in, size_t n);		/* lower case */
+size_t dec_u64(char out[20], uint64_t v);	/* v in decimal, no NUL: the digit count */
 int hex_decode(struct buf *out, const char *in, size_t n);
 /* RFC 3986: everything but unreserved is %XX */
 int percent_encode(struct buf *out, const char *in, size_t n);
@@ -132,6 +135,13 @@ int percent_decode(struct buf *out, const char *in, size_t n, int form);
 
 /* ---- hmac.c ---- */
 #define HMAC_SHA256_LEN 32
+/*
+ * SHA-256 states that copy by assignment (OpenSSL's SHA256_CTX; hmac.c
+ * says why): hash a shared start once, copy, go on per message.
+ */
+void sha256_state_init(SHA256_CTX *c);
+void sha256_state_update(SHA256_CTX *c, const void *p, size_t n);
+void sha256_state_final(SHA256_CTX *c, unsigned char md[32]);
 void hmac_sha256(const void *key, size_t keylen, const void *msg, size_t msglen,
 		 unsigned char out[HMAC_SHA256_LEN]);
 void sha256(const void *msg, size_t len, unsigned char out[32]);

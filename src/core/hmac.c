@@ -12,12 +12,21 @@
  * key^opad, taken once; hmac_sha256_keyed copies them, so a short message
  * costs two compressions. That is what the fan-out uses: three MACs per
  * message with one server secret.
+ *
+ * The saved states are OpenSSL's SHA256_CTX, plain structs: copying one is
+ * an assignment, where an EVP_MD_CTX costs an allocation, a copy through
+ * the provider and a free on every MAC. Its SHA256_Init/Update/Final are
+ * deprecated in OpenSSL 3 in favour of EVP, which hides the state; they
+ * remain in the 3.x series and run the same assembly (SHA-NI, AVX2, ...).
+ * sha256_state_* wrap them so that this file alone says so; mail/sha2x.c
+ * uses the same states to hash two messages at once.
  */
+#define OPENSSL_SUPPRESS_DEPRECATED	/* SHA256_CTX on purpose: see above */
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,9 +35,26 @@
 #define SHA256_BLOCK 64		/* RFC 2104 B: the hash's block length */
 
 struct hmac_key {
-	EVP_MD *md;			/* fetched once: no per-call lookup */
-	EVP_MD_CTX *inner, *outer;	/* after (K ^ ipad), (K ^ opad); read only */
+	SHA256_CTX inner, outer;	/* after (K ^ ipad), (K ^ opad); read only */
 };
+
+void
+sha256_state_init(SHA256_CTX *c)
+{
+	SHA256_Init(c);
+}
+
+void
+sha256_state_update(SHA256_CTX *c, const void *p, size_t n)
+{
+	SHA256_Update(c, p, n);
+}
+
+void
+sha256_state_final(SHA256_CTX *c, unsigned char md[32])
+{
+	SHA256_Final(md, c);
+}
 
 void
 hmac_sha256(const void *key, size_t keylen, const void *msg, size_t msglen,
@@ -41,20 +67,17 @@ hmac_sha256(const void *key, size_t keylen, const void *msg, size_t msglen,
 }
 
 /* pad_state - a SHA-256 state that has taken one block, K (zero-filled) ^ pad */
-static EVP_MD_CTX *
-pad_state(EVP_MD *md, const unsigned char k[SHA256_BLOCK], unsigned char pad)
+static void
+pad_state(SHA256_CTX *c, const unsigned char k[SHA256_BLOCK], unsigned char pad)
 {
 	unsigned char block[SHA256_BLOCK];
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	size_t i;
 
 	for (i = 0; i < SHA256_BLOCK; i++)
 		block[i] = k[i] ^ pad;
-	if (c == NULL || EVP_DigestInit_ex(c, md, NULL) != 1 ||
-	    EVP_DigestUpdate(c, block, sizeof(block)) != 1)
-		log_panic("HMAC-SHA256: no SHA-256 state");
+	sha256_state_init(c);
+	sha256_state_update(c, block, sizeof(block));
 	OPENSSL_cleanse(block, sizeof(block));
-	return c;
 }
 
 struct hmac_key *
@@ -63,17 +86,14 @@ hmac_key_new(const void *key, size_t keylen)
 	struct hmac_key *h = xcalloc(1, sizeof(*h));
 	unsigned char k[SHA256_BLOCK];
 
-	h->md = EVP_MD_fetch(NULL, "SHA256", NULL);
-	if (h->md == NULL)
-		log_panic("HMAC-SHA256: no SHA-256");
 	/* RFC 2104 2: a key longer than a block is replaced by its hash */
 	memset(k, 0, sizeof(k));
 	if (keylen > SHA256_BLOCK)
 		sha256(key, keylen, k);
 	else if (keylen > 0)
 		memcpy(k, key, keylen);
-	h->inner = pad_state(h->md, k, 0x36);
-	h->outer = pad_state(h->md, k, 0x5c);
+	pad_state(&h->inner, k, 0x36);
+	pad_state(&h->outer, k, 0x5c);
 	OPENSSL_cleanse(k, sizeof(k));
 	return h;
 }
@@ -83,9 +103,7 @@ hmac_key_free(struct hmac_key *h)
 {
 	if (h == NULL)
 		return;
-	EVP_MD_CTX_free(h->inner);	/* frees and cleanses the provider state */
-	EVP_MD_CTX_free(h->outer);
-	EVP_MD_free(h->md);
+	OPENSSL_cleanse(h, sizeof(*h));
 	free(h);
 }
 
@@ -97,36 +115,27 @@ void
 hmac_sha256_keyed(const struct hmac_key *h, const void *msg, size_t msglen,
 		  unsigned char out[HMAC_SHA256_LEN])
 {
-	EVP_MD_CTX *w = EVP_MD_CTX_new();
 	unsigned char inner[HMAC_SHA256_LEN];
-	unsigned int len;
+	SHA256_CTX w = h->inner;
 
-	if (w == NULL || EVP_MD_CTX_copy_ex(w, h->inner) != 1 ||
-	    EVP_DigestUpdate(w, msg, msglen) != 1 || EVP_DigestFinal_ex(w, inner, &len) != 1 ||
-	    EVP_MD_CTX_copy_ex(w, h->outer) != 1 || EVP_DigestUpdate(w, inner, sizeof(inner)) != 1 ||
-	    EVP_DigestFinal_ex(w, out, &len) != 1)
-		log_panic("HMAC-SHA256 failed");
-	EVP_MD_CTX_free(w);
+	sha256_state_update(&w, msg, msglen);
+	sha256_state_final(&w, inner);
+	w = h->outer;
+	sha256_state_update(&w, inner, sizeof(inner));
+	sha256_state_final(&w, out);
 	OPENSSL_cleanse(inner, sizeof(inner));
+	OPENSSL_cleanse(&w, sizeof(w));
 }
 
-static EVP_MD *sha256_md;
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-
-static void
-sha256_fetch(void)
-{
-	if ((sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
-		log_panic("no SHA-256");
-}
-
-/* sha256 - fetched once: SHA256() looks the algorithm up on every call */
+/* sha256 - on a state of our own: EVP_Digest sets up and frees a context per call */
 void
 sha256(const void *msg, size_t len, unsigned char out[32])
 {
-	pthread_once(&sha256_once, sha256_fetch);
-	if (EVP_Digest(msg, len, out, NULL, sha256_md, NULL) != 1)
-		log_panic("SHA-256 failed");
+	SHA256_CTX c;
+
+	sha256_state_init(&c);
+	sha256_state_update(&c, msg, len);
+	sha256_state_final(&c, out);
 }
 
 int

@@ -18,6 +18,7 @@
  * The *_keyed makers take the secret's saved HMAC state (hmac.c) instead
  * of the secret: the fan-out makes two tokens per message.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "core.h"
@@ -65,18 +66,39 @@ src_hmac(struct mac_src src, const void *msg, size_t len, unsigned char mac[HMAC
 		hmac_sha256(src.key->secret, src.key->len, msg, len, mac);
 }
 
+/*
+ * mac_parts - HMAC over the parts one after another. They are put
+ * together on the stack when they fit (the fan-out's case: two tokens per
+ * message, so no allocation and no printf per token), else on the heap.
+ */
+static void
+mac_parts(struct mac_src src, const void *const *part, const size_t *len, size_t n,
+	  unsigned char mac[HMAC_SHA256_LEN])
+{
+	unsigned char stack[256], *msg = stack;
+	size_t i, total = 0;
+
+	for (i = 0; i < n; i++)
+		total += len[i];
+	if (total > sizeof(stack))
+		msg = xmalloc(total);
+	for (i = 0, total = 0; i < n; i++) {
+		memcpy(msg + total, part[i], len[i]);
+		total += len[i];
+	}
+	src_hmac(src, msg, total, mac);
+	if (msg != stack)
+		free(msg);
+}
+
 static void
 token_mac(struct mac_src src, const char *purpose, const unsigned char head[17],
 	  const char *salt, unsigned char mac[HMAC_SHA256_LEN])
 {
-	struct buf msg;
+	const void *part[] = { purpose, head + 1, salt };
+	size_t len[] = { strlen(purpose) + 1, 16, strlen(salt) };	/* purpose with its NUL */
 
-	buf_init(&msg, 0);
-	buf_append(&msg, purpose, strlen(purpose) + 1);	/* with its NUL */
-	buf_append(&msg, head + 1, 16);
-	buf_puts(&msg, salt);
-	src_hmac(src, msg.data, msg.len, mac);
-	buf_free(&msg);
+	mac_parts(src, part, len, 3, mac);
 }
 
 static void
@@ -161,31 +183,34 @@ token_verify(const struct token_key *key, const char *purpose,
 
 #define SHORT_MAC 10
 
+/* short_mac - over "purpose:ID:SALT" */
 static void
 short_mac(struct mac_src src, const char *purpose, uint64_t id, const char *salt,
 	  unsigned char mac[HMAC_SHA256_LEN])
 {
-	struct buf msg;
+	char dec[20];
+	const void *part[] = { purpose, ":", dec, ":", salt ? salt : "" };
+	size_t len[] = { strlen(purpose), 1, dec_u64(dec, id), 1, salt ? strlen(salt) : 0 };
 
-	buf_init(&msg, 0);
-	buf_printf(&msg, "%s:%llu:%s", purpose, (unsigned long long)id, salt ? salt : "");
-	src_hmac(src, msg.data, msg.len, mac);
-	buf_free(&msg);
+	mac_parts(src, part, len, 5, mac);
 }
 
 static void
 make_short(struct mac_src src, const char *purpose, uint64_t id, const char *salt,
 	   char out[TOKEN_SHORT_MAX])
 {
+	static const char hexdig[] = "0123456789abcdef";
 	unsigned char mac[HMAC_SHA256_LEN];
-	struct buf b;
+	size_t n, i;
 
 	short_mac(src, purpose, id, salt, mac);
-	buf_init(&b, TOKEN_SHORT_MAX - 1);
-	buf_printf(&b, "%llu-", (unsigned long long)id);
-	hex_encode(&b, mac, SHORT_MAC);
-	memcpy(out, b.data, b.len + 1);
-	buf_free(&b);
+	n = dec_u64(out, id);
+	out[n++] = '-';
+	for (i = 0; i < SHORT_MAC; i++) {
+		out[n++] = hexdig[mac[i] >> 4];
+		out[n++] = hexdig[mac[i] & 15];
+	}
+	out[n] = '\0';		/* at most 20 + 1 + 20 + 1 < TOKEN_SHORT_MAX */
 }
 
 void

@@ -16,6 +16,7 @@
  * (newsflash publish) are found too.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,22 @@ engine_backoff(const struct deliver *d, int attempts)
 	while (attempts-- > 0 && delay < 3600)
 		delay *= 2;
 	return delay > 3600 ? 3600 : delay;
+}
+
+void
+engine_store_warn(struct engine *e, const char *event)
+{
+	int64_t now = engine_now();
+	char quiet[24];
+
+	if (e->store_warned_at != 0 && now - e->store_warned_at < 10) {
+		e->store_warn_quiet++;	/* a database that is down fails every 50 ms */
+		return;
+	}
+	snprintf(quiet, sizeof(quiet), "%llu", (unsigned long long)e->store_warn_quiet);
+	log_event(LOG_WARN, event, "reason", store_errmsg(e->store), "unlogged_repeats", quiet, NULL);
+	e->store_warned_at = now;
+	e->store_warn_quiet = 0;
 }
 
 int
@@ -253,7 +270,7 @@ engine_main(void *arg)
 		    (e->index != 0 || d->prio_head == NULL))
 			break;
 		if (engine_has_inflight(e))
-			smtp_transport_wait(e->t, worked ? 0 : 50);
+			smtp_transport_wait_for(e->t, shard_awaited(e), worked ? 0 : 50);
 		else if (!worked)
 			engine_idle(e);
 	}
@@ -310,6 +327,15 @@ deliver_start(const struct deliver_config *cfg)
 	int i;
 
 	d->cfg = *cfg;
+	/*
+	 * Messages of ~20 KB are made and freed thousands of times a second,
+	 * by the engine and the sending threads: glibc would give the freed
+	 * memory back to the kernel at every low and fault it in again at the
+	 * next high (measured: a fifth of the engine's CPU in page faults).
+	 * Keep up to 64 MB of it; the peak is unchanged.
+	 */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	if (d->cfg.owner == NULL) {
 		char host[64] = "localhost";
 

@@ -74,6 +74,8 @@ struct engine {
 	int64_t next_retry_ms;
 	int wake_fd;			/* eventfd: deliver_wake and the priority lane */
 	size_t inflight_other;		/* retries and priority messages in flight */
+	int64_t store_warned_at;	/* engine_store_warn's last line */
+	uint64_t store_warn_quiet;	/* failures since, not logged */
 };
 
 struct deliver {
@@ -109,12 +111,16 @@ int engine_submit(struct engine *e, const char *from, const char *to, char *msg,
 /* 1 when a 5xx says the mailbox does not exist (RFC 3463 X.1.1, or 550 + user unknown) */
 int engine_unknown_user(const struct smtp_result *r);
 int64_t engine_backoff(const struct deliver *d, int attempts);
+/* a failed store call, logged at most every 10 s per thread while failures last */
+void engine_store_warn(struct engine *e, const char *event);
 
 /* shard.c */
 int shard_try_claim(struct engine *e);
 /* submit, collect and commit what the current shard allows; 1 when it did work */
 int shard_pump(struct engine *e);
 int shard_busy(const struct engine *e);
+/* outcomes the shard waits for before it can move (the oldest batch's); at least 1 */
+size_t shard_awaited(const struct engine *e);
 void shard_release(struct engine *e);
 
 /* retry.c: temporary failures that have come due */

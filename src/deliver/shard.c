@@ -3,9 +3,11 @@
  *
  * Owns: the pipeline for a shard: fetch the next batch of its alert's
  * audience after the cursor (confirmed, unsuppressed members of any of the
- * alert's lists, each person once), compose and submit each message, and once every message
- * of the oldest batch has an outcome, commit it (cursor, sent count, the
- * failures and any suppressions) in one transaction: the group commit.
+ * alert's lists, each person once), compose and submit each message (two
+ * per compose call: mail_alert_compose2 hashes their bodies side by side),
+ * and once every message of the oldest batch has an outcome, commit it
+ * (cursor, sent count, the failures and any suppressions) in one
+ * transaction: the group commit.
  * Up to batches_in_flight batches are submitted ahead of the oldest commit
  * so the relay never waits for the database; commits stay in order, so the
  * cursor never passes a message whose outcome is unknown.
@@ -19,6 +21,18 @@ int
 shard_busy(const struct engine *e)
 {
 	return e->run != NULL;
+}
+
+size_t
+shard_awaited(const struct engine *e)
+{
+	const struct shard_run *r = e->run;
+	const struct batch *b;
+
+	if (r == NULL || r->inflight == 0)
+		return 1;
+	b = &r->ring[r->head];
+	return b->count > b->done ? b->count - b->done : 1;
 }
 
 static void
@@ -79,32 +93,56 @@ alert_done(void *arg, const struct smtp_result *r)
 	}
 }
 
+/* submit_composed - hand message i (mail's result rc, the message in msg) to the transport */
 static void
-submit_one(struct engine *e, struct batch *b, size_t i, const struct store_subscriber *sub,
-	   struct buf *from)
+submit_composed(struct engine *e, struct batch *b, size_t i, const struct store_subscriber *sub,
+		struct buf *msg, int rc, struct buf *from)
 {
 	struct msg_ctx *m = &b->msgs[i];
-	struct mail_subscriber ms = { (uint64_t)sub->id, sub->email, sub->token_salt };
-	struct buf msg;
 
 	m->e = e;
 	m->batch = b;
 	m->subscriber_id = sub->id;
 	snprintf(m->email_key, sizeof(m->email_key), "%s", sub->email_key ? sub->email_key : "");
-	buf_init(&msg, 0);
-	if (sub->email == NULL || mail_alert_compose(e->prepared, &ms, &msg) != NF_OK) {
-		buf_free(&msg);
+	if (rc != NF_OK) {
+		buf_free(msg);
 		b->done++;
 		batch_add_failure(m->e->d, b, sub->id, STORE_PERM, "not sent: the message could not be composed");
 		return;
 	}
 	engine_envelope_from(e, sub->id, sub->token_salt, from);
 	b->submitted++;
-	if (engine_submit(e, from->data, sub->email, msg.data, msg.len, alert_done, m) != NF_OK) {
+	if (engine_submit(e, from->data, sub->email, msg->data, msg->len, alert_done, m) != NF_OK) {
 		b->done++;
 		batch_add_failure(m->e->d, b, sub->id, STORE_PERM, "not sent: the address was refused by the client");
 	}
-	msg.data = NULL;	/* the transport owns it now */
+	msg->data = NULL;	/* the transport owns it now */
+}
+
+/*
+ * submit_pair - rows i and i + 1 (when there is one) composed in one call:
+ * mail_alert_compose2 hashes the two bodies side by side, cheaper than two
+ * compose calls (mail/sha2x.c); the messages are the same.
+ */
+static void
+submit_pair(struct engine *e, struct batch *b, size_t i, const struct store_subscriber *sub,
+	    size_t n, struct buf *from)
+{
+	struct mail_subscriber ms[2];
+	struct buf msg[2], *out[2] = { &msg[0], &msg[1] };
+	int rc[2];
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		ms[k] = (struct mail_subscriber){ (uint64_t)sub[k].id, sub[k].email, sub[k].token_salt };
+		buf_init(&msg[k], 0);
+	}
+	if (n == 2)
+		mail_alert_compose2(e->prepared, ms, out, rc);
+	else
+		rc[0] = mail_alert_compose(e->prepared, &ms[0], &msg[0]);
+	for (k = 0; k < n; k++)
+		submit_composed(e, b, i + k, &sub[k], &msg[k], rc[k], from);
 }
 
 /* fetch the next batch after the cursor and submit it; 0 when there was none */
@@ -119,7 +157,7 @@ batch_start(struct engine *e, struct shard_run *r)
 	rc = store_shard_members_next(e->store, &r->shard, &r->fetch_cursor, e->d->cfg.batch,
 				      &r->rows);
 	if (rc != NF_OK) {
-		log_event(LOG_WARN, "deliver.fetch_failed", "reason", store_errmsg(e->store), NULL);
+		engine_store_warn(e, "deliver.fetch_failed");
 		return 0;
 	}
 	if (r->rows.count == 0) {
@@ -132,14 +170,14 @@ batch_start(struct engine *e, struct shard_run *r)
 	b->msgs = xcalloc(b->count, sizeof(*b->msgs));
 	r->inflight++;
 	buf_init(&from, 0);
-	for (i = 0; i < r->rows.count; i++) {
-		submit_one(e, b, i, &r->rows.rows[i], &from);
+	for (i = 0; i < r->rows.count; i += 2) {
+		submit_pair(e, b, i, &r->rows.rows[i], r->rows.count - i < 2 ? 1 : 2, &from);
 		/*
 		 * The transport only moves while we wait on it: let it send what
 		 * is composed every few messages, so the first message of an
 		 * alert leaves at once rather than after the whole batch is signed.
 		 */
-		if (i % 8 == 7)
+		if (i % 8 == 6)
 			smtp_transport_wait(e->t, 0);
 	}
 	buf_free(&from);
@@ -167,7 +205,7 @@ batch_commit(struct engine *e, struct shard_run *r)
 		log_event(LOG_WARN, "deliver.lease_lost", "owner", c->owner, NULL);
 		r->lost = 1;
 	} else if (rc != NF_OK) {
-		log_event(LOG_WARN, "deliver.commit_retry", "reason", store_errmsg(e->store), NULL);
+		engine_store_warn(e, "deliver.commit_retry");
 		return 0;	/* the database is busy: the batch stays and is committed later */
 	}
 	if (cancelled)
@@ -193,7 +231,7 @@ shard_finish(struct engine *e, struct shard_run *r)
 	struct store_alert *al = NULL;
 
 	if (store_shard_finish(e->store, r->shard.id, e->d->cfg.owner, engine_now()) != NF_OK) {
-		log_event(LOG_WARN, "deliver.finish_failed", "reason", store_errmsg(e->store), NULL);
+		engine_store_warn(e, "deliver.finish_failed");
 		return;
 	}
 	engine_stat_add(e->d, &e->d->stats.shards_done, 1);
@@ -242,7 +280,7 @@ shard_try_claim(struct engine *e)
 		rc = NF_ERR;	/* the lease runs out and the shard is tried again */
 	if (rc != NF_OK) {
 		if (rc != NF_ERR_NOTFOUND)
-			log_event(LOG_WARN, "deliver.claim_failed", "reason", store_errmsg(e->store), NULL);
+			engine_store_warn(e, "deliver.claim_failed");
 		free(r);
 		return 0;
 	}

@@ -11,6 +11,7 @@
  * A space that would break that rule is written =20, which decodes to the
  * same text; so the signer can hash what it wrote as it is.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "mail.h"
@@ -20,94 +21,101 @@
 
 static const char hexdig[] = "0123456789ABCDEF";
 
-struct qp {
-	struct buf *out;
-	size_t col;		/* octets on the current output line */
-	int rc;
-	int room;		/* the worst case is reserved: write in place */
-};
-
-static void
-qp_put(struct qp *q, const char *p, size_t n)
+/*
+ * qp_line - one input line, without its line end, written at o; returns
+ * the new end. Each octet is a token: itself, or =XX. A soft break (=)
+ * must fit after every token but the line's last, so a token goes on a
+ * new line when col + its length + 1 would pass QP_LINE.
+ */
+static char *
+qp_line(char *o, const unsigned char *p, size_t n)
 {
-	if (q->room) {
-		memcpy(q->out->data + q->out->len, p, n);
-		q->out->len += n;
-	} else if (q->rc == NF_OK) {
-		q->rc = buf_append(q->out, p, n);
-	}
-}
-
-static void
-qp_emit(struct qp *q, const char *p, size_t n, int last)
-{
-	/* a soft break (=) must fit after every token but the line's last */
-	if (q->col + n + (last ? 0 : 1) > QP_LINE) {
-		qp_put(q, "=\r\n", 3);
-		q->col = 0;
-	}
-	qp_put(q, p, n);
-	q->col += n;
-}
-
-/* qp_line - one input line, without its line end */
-static void
-qp_line(struct qp *q, const unsigned char *p, size_t n)
-{
-	char esc[3] = { '=', 0, 0 };
-	size_t i;
+	size_t i, col = 0, w;
 	int prev_space = 0, last, literal;
 
 	for (i = 0; i < n; i++) {
 		unsigned char c = p[i];
 
+		/* most octets: printable, mid-line, with room for them and a soft break */
+		if (col - 1 < QP_LINE - 2 && c > 32 && c < 127 && c != '=' && i + 1 < n) {
+			*o++ = (char)c;
+			col++;
+			prev_space = 0;
+			continue;
+		}
 		last = i + 1 == n;
 		literal = c > 32 && c < 127 && c != '=';
 		if (c == ' ')
 			literal = !last && !prev_space;
-		if (q->col == 0 && (c == '.' || (c == 'F' && n - i >= 5 && !memcmp(p + i, "From ", 5))))
+		if (col == 0 && (c == '.' || (c == 'F' && n - i >= 5 && !memcmp(p + i, "From ", 5))))
 			literal = 0;	/* the dot of SMTP, the "From " of mbox */
-		if (literal) {
-			char ch = (char)c;
-
-			qp_emit(q, &ch, 1, last);
-		} else {
-			esc[1] = hexdig[c >> 4];
-			esc[2] = hexdig[c & 15];
-			qp_emit(q, esc, 3, last);
+		w = literal ? 1 : 3;
+		if (col + w + !last > QP_LINE) {
+			memcpy(o, "=\r\n", 3);
+			o += 3;
+			col = 0;
 		}
+		if (literal) {
+			*o++ = (char)c;
+		} else {
+			o[0] = '=';
+			o[1] = hexdig[c >> 4];
+			o[2] = hexdig[c & 15];
+			o += 3;
+		}
+		col += w;
 		prev_space = literal && c == ' ';
 	}
+	return o;
+}
+
+/* qp_text - the whole text at o (room for 4n + 3 octets); returns the new end */
+static char *
+qp_text(char *o, const unsigned char *p, size_t n)
+{
+	size_t pos = 0, len;
+	const unsigned char *lf;
+
+	while (pos < n) {
+		lf = memchr(p + pos, '\n', n - pos);
+		len = lf ? (size_t)(lf - p) - pos : n - pos;
+		o = qp_line(o, p + pos, len > 0 && lf && p[pos + len - 1] == '\r' ? len - 1 : len);
+		if (lf) {
+			memcpy(o, "\r\n", 2);
+			o += 2;
+		}
+		pos += len + (lf ? 1 : 0);
+	}
+	return o;
 }
 
 int
 mail_qp_encode(struct buf *out, const char *in, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)in;
-	struct qp q = { out, 0, NF_OK, 0 };
-	size_t pos = 0, len, mark = out->len;
-	const unsigned char *lf;
+	char *aside = NULL, *start, *end;
+	int rc = NF_OK;
 
 	/*
-	 * At most 3 octets per input octet, plus a 3-octet soft break per 24
-	 * of those, plus CRLF for LF: 4n + 3 covers it. Reserving it lets the
-	 * encoder write in place; under a tight ceiling it appends with checks.
+	 * At most 3 octets per input octet, plus a 3-octet soft break per 24 of
+	 * those, plus CRLF for LF: 4n + 3 covers it, and the encoder writes in
+	 * place. Under a ceiling too tight for that it encodes aside, and the
+	 * append says whether the real length fits.
 	 */
-	q.room = n < SIZE_MAX / 8 && buf_reserve(out, 4 * n + 3) == NF_OK;
-	while (pos < n && q.rc == NF_OK) {
-		lf = memchr(p + pos, '\n', n - pos);
-		len = lf ? (size_t)(lf - p) - pos : n - pos;
-		qp_line(&q, p + pos, len > 0 && lf && p[pos + len - 1] == '\r' ? len - 1 : len);
-		if (lf)
-			qp_put(&q, "\r\n", 2);
-		q.col = 0;
-		pos += len + (lf ? 1 : 0);
+	if (n > SIZE_MAX / 8)
+		return NF_ERR_LIMIT;
+	if (buf_reserve(out, 4 * n + 3) == NF_OK)
+		start = out->data + out->len;
+	else
+		start = aside = xmalloc(4 * n + 3);
+	end = qp_text(start, (const unsigned char *)in, n);
+	if (aside) {
+		rc = buf_append(out, aside, (size_t)(end - aside));
+		free(aside);
+		return rc;
 	}
-	if (q.rc)
-		mail_buf_undo(out, mark);
-	else if (out->data)
-		out->data[out->len] = '\0';
-	return q.rc;
+	out->len += (size_t)(end - start);
+	out->data[out->len] = '\0';
+	return NF_OK;
 }
 
 size_t

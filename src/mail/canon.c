@@ -20,12 +20,49 @@ is_wsp(char c)
 	return c == ' ' || c == '\t';
 }
 
+/* 1 for the octets relaxed header canonicalization acts on: SP, HTAB, CR, LF */
+static int
+hdr_special(unsigned char c)
+{
+	return c <= ' ' && (c == ' ' || c == '\t' || c == '\r' || c == '\n');
+}
+
+/*
+ * canon_value - the value after the colon: CR and LF dropped (unfolding),
+ * each run of WSP one SP, none before the value or after it. Runs of
+ * other octets are copied whole: the fan-out canonicalizes three fields
+ * per message.
+ */
+static char *
+canon_value(char *o, const char *v, size_t n)
+{
+	size_t i = 0, j;
+	int space = 0, started = 0;
+
+	while (i < n) {
+		if (hdr_special((unsigned char)v[i])) {
+			space |= v[i] == ' ' || v[i] == '\t';	/* the CRLF goes, its WSP stays */
+			i++;
+			continue;
+		}
+		for (j = i + 1; j < n && !hdr_special((unsigned char)v[j]); j++)
+			;
+		if (space && started)
+			*o++ = ' ';
+		memcpy(o, v + i, j - i);
+		o += j - i;
+		space = 0;
+		started = 1;
+		i = j;
+	}
+	return o;
+}
+
 int
 mail_canon_header(struct buf *out, const char *field, size_t n)
 {
 	const char *colon = memchr(field, ':', n);
 	size_t i, name_end;
-	int space = 0, started = 0;
 	char *o;
 
 	if (colon == NULL)
@@ -43,21 +80,7 @@ mail_canon_header(struct buf *out, const char *field, size_t n)
 		*o++ = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
 	}
 	*o++ = ':';
-	for (i = (size_t)(colon - field) + 1; i < n; i++) {
-		char c = field[i];
-
-		if (c == '\r' || c == '\n')
-			continue;		/* unfolding: the CRLF goes, its WSP stays */
-		if (is_wsp(c)) {
-			space = 1;
-			continue;
-		}
-		if (space && started)
-			*o++ = ' ';		/* none between the colon and the value */
-		space = 0;
-		started = 1;
-		*o++ = c;
-	}
+	o = canon_value(o, colon + 1, n - (size_t)(colon - field) - 1);
 	*o++ = '\r';
 	*o++ = '\n';
 	out->len = (size_t)(o - out->data);

@@ -46,6 +46,7 @@ struct mail_dkim_signer {
 	EVP_PKEY_CTX *rsa;	/* set up once for PKCS#1 v1.5 + SHA-256 */
 	EVP_MD_CTX *ed;		/* set up once for Ed25519 */
 	struct buf canon;	/* the signature field, canonicalized */
+	struct buf b64;		/* the signature in base64, before folding */
 };
 
 struct mail_dkim_signer *
@@ -57,6 +58,7 @@ mail_dkim_signer_new(const struct mail_dkim_key *k)
 
 	s->key = k;
 	buf_init(&s->canon, MAIL_HEADER_MAX);
+	buf_init(&s->b64, MAIL_HEADER_MAX);
 	if (mail_dkim_key_alg(k) == MAIL_DKIM_RSA_SHA256) {
 		s->rsa = EVP_PKEY_CTX_new(pkey, NULL);
 		ok = s->rsa && EVP_PKEY_sign_init(s->rsa) == 1 &&
@@ -79,6 +81,7 @@ mail_dkim_signer_free(struct mail_dkim_signer *s)
 	EVP_PKEY_CTX_free(s->rsa);
 	EVP_MD_CTX_free(s->ed);
 	buf_free(&s->canon);
+	buf_free(&s->b64);
 	free(s);
 }
 
@@ -93,37 +96,50 @@ raw_sign(struct mail_dkim_signer *s, const unsigned char hash[32],
 
 /* append_folded_b64 - the signature after "b=", folded at spaces-free points */
 static int
-append_folded_b64(struct buf *out, size_t col, const unsigned char *sig, size_t len)
+append_folded_b64(struct buf *out, struct buf *b64, size_t col, const unsigned char *sig,
+		  size_t len)
 {
-	struct buf b64;
 	size_t i, take;
 	int rc;
 
-	buf_init(&b64, 0);
-	base64_encode(&b64, sig, len);
-	for (i = 0, rc = NF_OK; i < b64.len && rc == NF_OK; i += take) {
+	buf_reset(b64);
+	rc = base64_encode(b64, sig, len);
+	for (i = 0; i < b64->len && rc == NF_OK; i += take) {
 		if (col >= FOLD_AT) {
 			rc = buf_append(out, "\r\n ", 3);
 			col = 1;
 		}
-		take = FOLD_AT - col < b64.len - i ? FOLD_AT - col : b64.len - i;
+		take = FOLD_AT - col < b64->len - i ? FOLD_AT - col : b64->len - i;
 		if (rc == NF_OK)
-			rc = buf_append(out, b64.data + i, take);
+			rc = buf_append(out, b64->data + i, take);
 		col += take;
 	}
-	if (rc == NF_OK)
-		rc = buf_append(out, "\r\n", 2);
-	buf_free(&b64);
-	return rc;
+	return rc ? rc : buf_append(out, "\r\n", 2);
+}
+
+int
+mail_dkim_signer_append(struct mail_dkim_signer *s, const unsigned char hash[32],
+			const char *sig_prefix, size_t plen, struct buf *out)
+{
+	unsigned char sig[SIG_MAX];
+	size_t siglen = sizeof(sig), col;
+	const char *lf;
+	int rc;
+
+	if ((rc = raw_sign(s, hash, sig, &siglen)) != NF_OK)
+		return rc;
+	for (lf = sig_prefix + plen; lf > sig_prefix && lf[-1] != '\n'; lf--)
+		;
+	col = (size_t)(sig_prefix + plen - lf);
+	rc = buf_append(out, sig_prefix, plen);
+	return rc ? rc : append_folded_b64(out, &s->b64, col, sig, siglen);
 }
 
 int
 mail_dkim_signer_finish(struct mail_dkim_signer *s, struct evp_md_ctx_st *hdr_hash,
 			const char *sig_prefix, size_t plen, struct buf *out)
 {
-	unsigned char hash[32], sig[SIG_MAX];
-	size_t siglen = sizeof(sig), col;
-	const char *lf;
+	unsigned char hash[32];
 	unsigned hlen;
 	int rc;
 
@@ -135,13 +151,7 @@ mail_dkim_signer_finish(struct mail_dkim_signer *s, struct evp_md_ctx_st *hdr_ha
 	if (EVP_DigestUpdate(hdr_hash, s->canon.data, s->canon.len - 2) != 1 ||
 	    EVP_DigestFinal_ex(hdr_hash, hash, &hlen) != 1)
 		return NF_ERR;
-	if ((rc = raw_sign(s, hash, sig, &siglen)) != NF_OK)
-		return rc;
-	for (lf = sig_prefix + plen; lf > sig_prefix && lf[-1] != '\n'; lf--)
-		;
-	col = (size_t)(sig_prefix + plen - lf);
-	rc = buf_append(out, sig_prefix, plen);
-	return rc ? rc : append_folded_b64(out, col, sig, siglen);
+	return mail_dkim_signer_append(s, hash, sig_prefix, plen, out);
 }
 
 /* a tag list writer: "; " between tags, folding before a tag that will not fit */

@@ -16,8 +16,8 @@
  *
  * Two ways to compose:
  *  - mail_alert_prepare once per alert, then mail_alert_compose per
- *    subscriber: the fast path of the fan-out (see alert.c for why it is
- *    shaped as it is);
+ *    subscriber, or mail_alert_compose2 per two: the fast path of the
+ *    fan-out (see alert.c for why it is shaped as it is);
  *  - mail_confirm_compose for one-off messages (the signup confirmation).
  */
 #ifndef NEWSFLASH_MAIL_H
@@ -176,6 +176,14 @@ void mail_dkim_signer_free(struct mail_dkim_signer *s);
 int mail_dkim_signer_finish(struct mail_dkim_signer *s, struct evp_md_ctx_st *hdr_hash,
 			    const char *sig_prefix, size_t plen, struct buf *out);
 /*
+ * mail_dkim_signer_append - the same when the caller hashed the header
+ * data itself, the canonical signature field included (the fast path
+ * keeps that field canonicalized once per alert): signs the finished
+ * hash and appends the prefix, the folded signature and CRLF.
+ */
+int mail_dkim_signer_append(struct mail_dkim_signer *s, const unsigned char hash[32],
+			    const char *sig_prefix, size_t plen, struct buf *out);
+/*
  * mail_dkim_prefix - the DKIM-Signature field up to "b=" for this key with
  * our tags: v, a, c=relaxed/relaxed, d, s, t (omitted when t < 0), h (the
  * names, in order, joined by ':'), bh (the base64 body hash).
@@ -206,6 +214,18 @@ int mail_dkim_sign_prefixed(const struct mail_dkim_key *k, const char *msg, size
 /* the relaxed body hash of a body (RFC 6376 3.7 step 1) */
 int mail_dkim_body_hash(const char *body, size_t n, unsigned char bh[32]);
 
+
+/* ---- sha2x.c: two SHA-256 states (core.h's sha256_state_*) at once ---- */
+
+/*
+ * mail_sha_update2 - the same as sha256_state_update(a, pa, na) then
+ * sha256_state_update(b, pb, nb), but with SHA-NI the whole blocks both
+ * inputs have are hashed side by side, at ~1.5x the cost of one.
+ */
+void mail_sha_update2(SHA256_CTX *a, const void *pa, size_t na, SHA256_CTX *b,
+		      const void *pb, size_t nb);
+/* 1 when mail_sha_update2 runs two streams at once (the CPU has SHA-NI) */
+int mail_sha_two_way(void);
 
 /* ---- mime.c: the message around the text (RFC 2045, 2046 5.1.4, 5322 3.6) ---- */
 
@@ -322,6 +342,14 @@ int mail_alert_prepare(const struct mail_sender *s, const struct news_article *a
  */
 int mail_alert_compose(struct mail_alert *p, const struct mail_subscriber *sub,
 		       struct buf *out);
+/*
+ * mail_alert_compose2 - two subscribers at once: exactly the messages two
+ * mail_alert_compose calls would make, for less CPU (their body hashes run
+ * side by side, sha2x.c); the fan-out's way. rc[i] is sub[i]'s result; a
+ * failure leaves out[i] as it was. out[0] and out[1] are distinct buffers.
+ */
+void mail_alert_compose2(struct mail_alert *p, const struct mail_subscriber sub[2],
+			 struct buf *out[2], int rc[2]);
 /* 1 when the templates let compose patch tokens in place (see alert.c) */
 int mail_alert_is_fast(const struct mail_alert *p);
 /*

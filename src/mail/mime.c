@@ -111,6 +111,16 @@ mail_message_id_key(const struct token_key *secret, const char *kind, uint64_t a
 	hmac_sha256(secret->secret, secret->len, what, (size_t)n, key);
 }
 
+/* dec_field - ".N" */
+static int
+dec_field(struct buf *out, uint64_t v)
+{
+	char d[21];
+
+	d[0] = '.';
+	return buf_append(out, d, 1 + dec_u64(d + 1, v));
+}
+
 int
 mail_message_id_keyed(struct buf *out, const unsigned char key[32], const char *kind,
 		      uint64_t a, uint64_t b, const char *domain)
@@ -122,12 +132,23 @@ mail_message_id_keyed(struct buf *out, const unsigned char key[32], const char *
 	for (i = 0; i < 8; i++)
 		in[32 + i] = (unsigned char)(b >> (56 - 8 * i));
 	sha256(in, sizeof(in), mac);
-	rc = buf_printf(out, "<%s.%llu.%llu.", kind, (unsigned long long)a, (unsigned long long)b);
+	/* "<kind.a.b.MAC@domain>", without printf: one per message in the fan-out */
+	rc = buf_putc(out, '<');
+	if (rc == NF_OK)
+		rc = buf_puts(out, kind);
+	if (rc == NF_OK)
+		rc = dec_field(out, a);
+	if (rc == NF_OK)
+		rc = dec_field(out, b);
+	if (rc == NF_OK)
+		rc = buf_putc(out, '.');
 	if (rc == NF_OK)
 		rc = hex_encode(out, mac, 8);
 	if (rc == NF_OK)
-		rc = buf_printf(out, "@%s>", domain);
-	return rc;
+		rc = buf_putc(out, '@');
+	if (rc == NF_OK)
+		rc = buf_puts(out, domain);
+	return rc ? rc : buf_putc(out, '>');
 }
 
 int

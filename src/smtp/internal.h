@@ -253,7 +253,7 @@ struct transport_ops {
 	const char *name;
 	int (*submit)(void *impl, const struct smtp_envelope *env, const char *msg, size_t len,
 		      enum smtp_msg_own own, smtp_done_fn done, void *arg);
-	int (*wait)(void *impl, int timeout_ms);
+	int (*wait)(void *impl, size_t want, int timeout_ms);
 	int (*drain)(void *impl);
 	size_t (*pending)(void *impl);
 	void (*stats)(void *impl, struct smtp_stats *out);

@@ -232,9 +232,10 @@ op_submit(void *impl, const struct smtp_envelope *env, const char *msg, size_t l
 }
 
 static int
-op_wait(void *impl, int timeout_ms)
+op_wait(void *impl, size_t want, int timeout_ms)
 {
 	NF_UNUSED(impl);
+	NF_UNUSED(want);
 	NF_UNUSED(timeout_ms);
 	return 0;		/* nothing is ever waiting */
 }

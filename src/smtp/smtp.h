@@ -255,6 +255,12 @@ int smtp_transport_submit(struct smtp_transport *t, const struct smtp_envelope *
  * (0 at once when none is pending).
  */
 int smtp_transport_wait(struct smtp_transport *t, int timeout_ms);
+/*
+ * smtp_transport_wait_for - as smtp_transport_wait, but a threaded
+ * transport sleeps until want messages are done (or all in flight are):
+ * a producer waiting for a whole batch is woken once, not once a reply
+ */
+int smtp_transport_wait_for(struct smtp_transport *t, size_t want, int timeout_ms);
 /* run until every submitted message is done; Maildir: fsync the new/ folder */
 int smtp_transport_drain(struct smtp_transport *t);
 size_t smtp_transport_pending(struct smtp_transport *t);

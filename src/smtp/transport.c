@@ -55,7 +55,13 @@ smtp_transport_submit(struct smtp_transport *t, const struct smtp_envelope *env,
 int
 smtp_transport_wait(struct smtp_transport *t, int timeout_ms)
 {
-	return t->ops->wait(t->impl, timeout_ms);
+	return t->ops->wait(t->impl, 1, timeout_ms);
+}
+
+int
+smtp_transport_wait_for(struct smtp_transport *t, size_t want, int timeout_ms)
+{
+	return t->ops->wait(t->impl, want > 0 ? want : 1, timeout_ms);
 }
 
 int

@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
@@ -43,6 +44,8 @@ struct relay_transport {
 	int woken;			/* the eventfd was written since the inbox was last taken */
 	int pool_busy;			/* the pool had messages in flight at its last round */
 	struct smtp_job *outbox_head, *outbox_tail;	/* finished, not yet reported */
+	size_t outbox_count;
+	size_t want;			/* a producer sleeps in wait until this many are done */
 	size_t inflight;		/* submitted, done not yet called */
 	size_t queue_max;
 	struct smtp_stats stats;	/* the pool's, as of its last round */
@@ -50,6 +53,7 @@ struct relay_transport {
 	int stop;
 	/* the pool thread's own */
 	struct smtp_job *ready_head, *ready_tail;	/* finished this round */
+	size_t ready_count;
 	int stopping;
 };
 
@@ -121,6 +125,14 @@ hand_done(void *arg, struct smtp_job *job)
 	else
 		t->ready_head = job;
 	t->ready_tail = job;
+	t->ready_count++;
+}
+
+/* under mu: enough is done for the waiting producer */
+static int
+enough_done(const struct relay_transport *t)
+{
+	return t->outbox_count >= (t->want < t->inflight ? t->want : t->inflight);
 }
 
 /* outbox_add - under mu: what this round finished, for the waiting producer */
@@ -134,8 +146,11 @@ outbox_add(struct relay_transport *t)
 	else
 		t->outbox_head = t->ready_head;
 	t->outbox_tail = t->ready_tail;
+	t->outbox_count += t->ready_count;
 	t->ready_head = t->ready_tail = NULL;
-	pthread_cond_broadcast(&t->cond);
+	t->ready_count = 0;
+	if (t->want > 0 && enough_done(t))
+		pthread_cond_broadcast(&t->cond);
 }
 
 /*
@@ -255,7 +270,7 @@ deadline_after(struct timespec *ts, int ms)
 }
 
 static int
-thread_wait(struct relay_transport *t, int timeout_ms)
+thread_wait(struct relay_transport *t, size_t want, int timeout_ms)
 {
 	struct timespec ts;
 	struct smtp_job *done;
@@ -263,11 +278,14 @@ thread_wait(struct relay_transport *t, int timeout_ms)
 
 	deadline_after(&ts, timeout_ms < 0 ? 0 : timeout_ms);
 	pthread_mutex_lock(&t->mu);
-	while (t->outbox_head == NULL && t->inflight > 0 && timeout_ms != 0 && rc != ETIMEDOUT)
+	t->want = want;
+	while (!enough_done(t) && timeout_ms != 0 && rc != ETIMEDOUT)
 		rc = timeout_ms < 0 ? pthread_cond_wait(&t->cond, &t->mu)
 				    : pthread_cond_timedwait(&t->cond, &t->mu, &ts);
+	t->want = 0;
 	done = t->outbox_head;
 	t->outbox_head = t->outbox_tail = NULL;
+	t->outbox_count = 0;
 	pthread_mutex_unlock(&t->mu);
 	return (int)report(t, done);
 }
@@ -315,6 +333,7 @@ thread_stop(struct relay_transport *t)
 	report(t, t->outbox_head);
 	report(t, t->ready_head);
 	t->outbox_head = t->outbox_tail = t->ready_head = t->ready_tail = NULL;
+	t->outbox_count = t->ready_count = 0;
 	for (job = t->inbox_head; job; job = next) {
 		next = job->next;
 		smtp_pool_enqueue(t->pool, job);
@@ -338,11 +357,11 @@ op_submit(void *impl, const struct smtp_envelope *env, const char *msg, size_t l
 }
 
 static int
-op_wait(void *impl, int timeout_ms)
+op_wait(void *impl, size_t want, int timeout_ms)
 {
 	struct relay_transport *t = impl;
 
-	return t->threaded ? thread_wait(t, timeout_ms) : plain_wait(t, timeout_ms);
+	return t->threaded ? thread_wait(t, want, timeout_ms) : plain_wait(t, timeout_ms);
 }
 
 static size_t
@@ -365,7 +384,7 @@ op_drain(void *impl)
 	int rc;
 
 	while (op_pending(impl) > 0)
-		if ((rc = op_wait(impl, -1)) < 0)
+		if ((rc = op_wait(impl, SIZE_MAX, -1)) < 0)
 			return rc;
 	return NF_OK;
 }

@@ -30,6 +30,31 @@
 #define MEMO_SLOTS 256
 #define TOKEN_BYTES 18
 
+/* the topics an editor can name: every list but breaking-news, with its confirmed readers */
+static json_t *
+known_topics(struct web *w)
+{
+	struct store *s = web_store(w);
+	struct store_list **ls = NULL;
+	json_t *arr = json_array();
+	size_t i, n = 0;
+
+	if (s == NULL || store_lists_all(s, &ls, &n) != NF_OK)
+		return arr;	/* the page still works; the hint just lists nothing */
+	for (i = 0; i < n; i++) {
+		json_t *o;
+
+		if (strcmp(ls[i]->name, STORE_LIST_DEFAULT) == 0)
+			continue;
+		o = json_object();
+		json_object_set_new(o, "name", json_string(ls[i]->name));
+		json_object_set_new(o, "confirmed", json_integer(ls[i]->confirmed));
+		json_array_append_new(arr, o);
+	}
+	store_list_list_free(ls, n);
+	return arr;
+}
+
 static void
 render_compose(struct web *w, struct http_request *req, struct http_response *res, int status,
 	       const struct newsroom_session *ss, const struct draft *d)
@@ -38,6 +63,8 @@ render_compose(struct web *w, struct http_request *req, struct http_response *re
 
 	if (d)
 		draft_context(d, ctx);
+	json_object_set_new(ctx, "topics", known_topics(w));
+	json_object_set_new(ctx, "has_topics", json_boolean(json_array_size(json_object_get(ctx, "topics")) > 0));
 	newsroom_render(w, req, res, status, PAGE_NR_COMPOSE, ctx, ss, "nav_compose");
 	json_decref(ctx);
 }

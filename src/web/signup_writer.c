@@ -161,7 +161,7 @@ run_batch(struct signup_writer *sw, struct signup_job *batch)
 	struct web *w = sw->w;
 	struct store *s = web_store(w);
 	struct signup_job *job;
-	int rc;
+	int rc, failed = 0;
 
 	if (s == NULL) {
 		fail_all(batch, NF_ERR_IO);
@@ -177,7 +177,7 @@ run_batch(struct signup_writer *sw, struct signup_job *batch)
 	}
 	for (job = batch; job; job = job->next) {
 		if (job->rc != NF_OK) {
-			log_event(LOG_ERROR, "signup.failed", "reason", store_errmsg(s), NULL);
+			failed++;
 			continue;
 		}
 		__atomic_fetch_add(&sw->signups, 1, __ATOMIC_RELAXED);
@@ -190,6 +190,13 @@ run_batch(struct signup_writer *sw, struct signup_job *batch)
 		 */
 		if (job->confirm && w->cfg.engine)
 			deliver_confirm(w->cfg.engine, job->id, job->email, job->salt);
+	}
+	if (failed > 0) {
+		/* one line a batch: a database that is down would flood the log otherwise */
+		char n[16];
+
+		snprintf(n, sizeof(n), "%d", failed);
+		log_event(LOG_ERROR, "signup.failed", "signups", n, "reason", store_errmsg(s), NULL);
 	}
 }
 

@@ -99,6 +99,7 @@ fault_audience_pg "$N"
 KEY=$(fault_key "$PG_URL")
 rm -rf "$WORK/app/outbox"
 PORT=$(free_port); BASE="http://127.0.0.1:$PORT"
+log_at_start=$(wc -l <"$WORK/serve.log")
 serve_start "$PORT" --db "$PG_URL" --retry-base 1 --batch 100 --shards 2 --signup-rate 0 --lease 5 ||
 	{ fail "serve starts on PostgreSQL"; finish; }
 alert=$(fault_publish "$BASE" "$KEY" "$story")
@@ -113,6 +114,10 @@ check "pg down: serve still answers" curl -sf -o /dev/null "$BASE/healthz"
 sleep 2
 fault_pg_start || { fail "postgresql restarts"; finish; }
 t_up=$(fault_ms)
+# the engine retries every 50 ms while the server is gone; its log says so
+# once in 10 s per kind of failure, not at each retry
+warns=$(tail -n +"$((log_at_start + 1))" "$WORK/serve.log" | grep -cE 'event=deliver\.(commit_retry|fetch_failed|claim_failed|finish_failed)')
+check "pg down: the engine's store failures are logged once, not every retry ($warns lines)" test "$warns" -le 8
 check "pg: the alert completes once the server is back" fault_wait_alert "$BASE" "$KEY" "$alert" 120
 t_done=$(fault_ms)
 read -r u t <<<"$(fault_count_maildir "$WORK/app/outbox" pg)"

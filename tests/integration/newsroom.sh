@@ -167,6 +167,11 @@ cp "$jar" "$WORK/jane"
 jar=$bobjar signin bob "another long password"
 req -b "$bobjar" "$base/newsroom/compose"
 bobcsrf=$(field csrf)
+expect_contains "compose: no topic list yet, and how to make one" "$(cat "$WORK/b")" "No topic list exists yet"
+"$NF" lists create politics --db "sqlite:$db" >/dev/null 2>&1
+req -b "$bobjar" "$base/newsroom/compose"
+expect_contains "compose: the topics readers can follow, with their readers" "$(cat "$WORK/b")" "<li><code>politics</code> (0 confirmed)</li>"
+check "compose: breaking-news is not offered as a topic" test "$(grep -c '<code>breaking-news</code>' "$WORK/b")" -eq 0
 req -b "$WORK/jane" --data-urlencode "csrf=$bobcsrf" "${story[@]}" "$base/newsroom/preview"
 expect_eq "another editor's token: 403" "$code" 403
 req -b "$jar" --data-urlencode "csrf=$csrf" --data-urlencode "headline=" --data-urlencode "standfirst=kept" "$base/newsroom/preview"

@@ -96,6 +96,22 @@ TEST(hex_roundtrip_and_rejects)
 	buf_free(&d);
 }
 
+/* dec_u64 writes what printf's %llu writes, from 0 to UINT64_MAX */
+TEST(dec_u64_matches_printf)
+{
+	static const uint64_t v[] = { 0, 7, 9, 10, 99, 100, 12345, 4294967295u, 4294967296u,
+				      10000000000000000000u, UINT64_MAX };
+	char got[21], want[24];
+	size_t i, n;
+
+	for (i = 0; i < NF_ARRAY_LEN(v); i++) {
+		n = dec_u64(got, v[i]);
+		got[n] = '\0';
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)v[i]);
+		CHECK_STR(got, want);
+	}
+}
+
 TEST(percent_encoding_rfc3986)
 {
 	struct buf e, d;

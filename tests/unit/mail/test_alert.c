@@ -245,15 +245,15 @@ check_message(const struct buf *m, const struct news_article *a, const char *tem
 	return why;
 }
 
+/* with_alert - prepare ARTICLE with TEMPLATES (full: every message rendered whole), run fn */
 static void
-compose_and_check(const char *article, const char *templates, int full)
+with_alert(const char *article, const char *templates, int full,
+	   void (*fn)(struct mail_alert *, const struct news_article *, const char *, const char *, int))
 {
 	struct news_article a;
 	struct mail_alert *p = NULL;
 	struct mail_sender s;
-	char *dir, email[64], salt[16], name[96];
-	struct buf m;
-	int i;
+	char *dir;
 
 	make_keys();
 	if (load_article(article, &a) != NF_OK) {
@@ -262,28 +262,44 @@ compose_and_check(const char *article, const char *templates, int full)
 	}
 	sender(&s, templates, &dir);
 	s.full_render = full;
-	if (mail_alert_prepare(&s, &a, 42, date, &p) != NF_OK || mail_alert_is_fast(p) == full) {
+	if (mail_alert_prepare(&s, &a, 42, date, &p) != NF_OK || mail_alert_is_fast(p) == full)
 		test_case_result(article, 0, "prepare failed or took the other path");
-	} else {
-		buf_init(&m, 0);
-		for (i = 0; i < 4; i++) {
-			struct mail_subscriber sub = { 1000 + (uint64_t)i * 7919, email, salt };
-			const char *why;
-
-			snprintf(email, sizeof(email), "reader%d@example.org", i);
-			snprintf(salt, sizeof(salt), "salt%d", i * 3);
-			snprintf(name, sizeof(name), "%s %s%s subscriber %d", article, templates,
-				 full ? " full" : "", i);
-			buf_reset(&m);
-			why = mail_alert_compose(p, &sub, &m) != NF_OK ? "compose failed"
-								      : check_message(&m, &a, templates, 42, &sub, full);
-			test_case_result(name, why == NULL, why);
-		}
-		buf_free(&m);
-	}
+	else
+		fn(p, &a, article, templates, full);
 	mail_alert_free(p);
 	news_article_free(&a);
 	free(dir);
+}
+
+static void
+singles(struct mail_alert *p, const struct news_article *a, const char *article,
+	const char *templates, int full)
+{
+	char email[64], salt[16], name[96];
+	struct buf m;
+	int i;
+
+	buf_init(&m, 0);
+	for (i = 0; i < 4; i++) {
+		struct mail_subscriber sub = { 1000 + (uint64_t)i * 7919, email, salt };
+		const char *why;
+
+		snprintf(email, sizeof(email), "reader%d@example.org", i);
+		snprintf(salt, sizeof(salt), "salt%d", i * 3);
+		snprintf(name, sizeof(name), "%s %s%s subscriber %d", article, templates,
+			 full ? " full" : "", i);
+		buf_reset(&m);
+		why = mail_alert_compose(p, &sub, &m) != NF_OK ? "compose failed"
+							      : check_message(&m, a, templates, 42, &sub, full);
+		test_case_result(name, why == NULL, why);
+	}
+	buf_free(&m);
+}
+
+static void
+compose_and_check(const char *article, const char *templates, int full)
+{
+	with_alert(article, templates, full, singles);
 }
 
 /* the fast path: QP bodies (ASCII, French), base64 bodies (Japanese), folding */
@@ -314,6 +330,153 @@ TEST(alert_project_templates)
 {
 	compose_and_check("basic.json", "../../../templates", 0);
 	compose_and_check("cjk.json", "../../../templates", 0);
+}
+
+/*
+ * pair_case - mail_alert_compose2 makes byte for byte what two
+ * mail_alert_compose calls make (those are checked against the general
+ * signer above), appending after what the buffers already hold; a bad
+ * subscriber fails alone and leaves its buffer as it was.
+ */
+static const char *
+pair_case(struct mail_alert *p, const struct mail_subscriber sub[2], int bad)
+{
+	struct buf one[2], two[2], *o[2] = { &two[0], &two[1] };
+	int rc[2], want[2], k;
+	const char *why = NULL;
+
+	for (k = 0; k < 2; k++) {
+		buf_init(&one[k], 0);
+		buf_init(&two[k], 0);
+		buf_puts(&two[k], k ? "earlier message, longer one\r\n" : "earlier\r\n");
+		want[k] = mail_alert_compose(p, &sub[k], &one[k]);
+	}
+	mail_alert_compose2(p, sub, o, rc);
+	for (k = 0; k < 2 && !why; k++) {
+		const char *prev = k ? "earlier message, longer one\r\n" : "earlier\r\n";
+		size_t plen = strlen(prev);
+
+		if (rc[k] != want[k] || (rc[k] != NF_OK) != (bad == k))
+			why = "result differs from mail_alert_compose's";
+		else if (two[k].len != plen + one[k].len || memcmp(two[k].data, prev, plen) ||
+			 memcmp(two[k].data + plen, one[k].data ? one[k].data : "", one[k].len))
+			why = "message differs from mail_alert_compose's";
+	}
+	for (k = 0; k < 2; k++) {
+		buf_free(&one[k]);
+		buf_free(&two[k]);
+	}
+	return why;
+}
+
+static void
+pairs(struct mail_alert *p, const struct news_article *a, const char *article,
+      const char *templates, int full)
+{
+	static const char *emails[] = { "a@example.org", "reader-with-a-much-longer-name@example.org",
+					"b\r\nBcc: x@example.org", "reader7@example.org" };
+	char name[128];
+	int i;
+
+	(void)a;
+	for (i = 0; i < 4; i++) {
+		struct mail_subscriber sub[2] = {
+			{ 10 + (uint64_t)i, emails[i], "salt-a" },
+			{ 99999 + (uint64_t)i, emails[(i + 1) % 4], "salt-b" },
+		};
+		int bad = i == 2 ? 0 : i == 1 ? 1 : -1;
+		const char *why = pair_case(p, sub, bad);
+
+		snprintf(name, sizeof(name), "pair %s %s%s %d", article, templates, full ? " full" : "", i);
+		test_case_result(name, why == NULL, why);
+	}
+}
+
+/* compose2: the same messages as one at a time, on every road */
+TEST(alert_pairs_match_single_composes)
+{
+	static const struct {
+		const char *article, *templates;
+		int full;
+	} roads[] = {
+		{ "basic.json", "templates", 0 }, { "utf8.json", "templates", 0 },
+		{ "cjk.json", "templates", 0 }, { "long.json", "../../../templates", 0 },
+		{ "basic.json", "templates-email", 0 }, { "basic.json", "templates", 1 },
+	};
+	size_t i;
+
+	for (i = 0; i < NF_ARRAY_LEN(roads); i++)
+		with_alert(roads[i].article, roads[i].templates, roads[i].full, pairs);
+}
+
+/* no DKIM key configured: the same message without signature fields, one by one and in pairs */
+TEST(alert_without_keys)
+{
+	struct mail_subscriber sub[2] = { { 5, "a@example.org", "s1" }, { 6, "b@example.org", "s2" } };
+	struct news_article a;
+	struct mail_alert *p = NULL, *signed_ = NULL;
+	struct mail_sender s;
+	struct buf one, two[2], sig, *o[2] = { &two[0], &two[1] };
+	int rc[2];
+	char *dir;
+
+	make_keys();
+	CHECK_INT(load_article("basic.json", &a), NF_OK);
+	sender(&s, "templates", &dir);
+	CHECK_INT(mail_alert_prepare(&s, &a, 42, date, &signed_), NF_OK);
+	s.nkeys = 0;
+	CHECK_INT(mail_alert_prepare(&s, &a, 42, date, &p), NF_OK);
+	buf_init(&one, 0);
+	buf_init(&two[0], 0);
+	buf_init(&two[1], 0);
+	buf_init(&sig, 0);
+	CHECK_INT(mail_alert_compose(p, &sub[0], &one), NF_OK);
+	CHECK(strncmp(one.data, "From: ", 6) == 0);
+	CHECK_INT(mail_alert_compose(signed_, &sub[0], &sig), NF_OK);
+	CHECK(sig.len > one.len && memcmp(sig.data + sig.len - one.len, one.data, one.len) == 0);
+	mail_alert_compose2(p, sub, o, rc);
+	CHECK_INT(rc[0], NF_OK);
+	CHECK_INT(rc[1], NF_OK);
+	CHECK_MEM(two[0].data, two[0].len, one.data, one.len);
+	buf_free(&one);
+	buf_free(&two[0]);
+	buf_free(&two[1]);
+	buf_free(&sig);
+	mail_alert_free(p);
+	mail_alert_free(signed_);
+	news_article_free(&a);
+	free(dir);
+}
+
+/* a ceiling on the caller's buffer: a message that fits is composed, one that does not leaves it as it was */
+TEST(alert_compose_under_a_ceiling)
+{
+	struct mail_subscriber sub = { 5, "reader@example.org", "salt" };
+	struct news_article a;
+	struct mail_alert *p = NULL;
+	struct mail_sender s;
+	struct buf free_, exact, tight;
+	char *dir;
+
+	make_keys();
+	CHECK_INT(load_article("basic.json", &a), NF_OK);
+	sender(&s, "templates", &dir);
+	CHECK_INT(mail_alert_prepare(&s, &a, 42, date, &p), NF_OK);
+	buf_init(&free_, 0);
+	CHECK_INT(mail_alert_compose(p, &sub, &free_), NF_OK);
+	buf_init(&exact, free_.len);
+	CHECK_INT(mail_alert_compose(p, &sub, &exact), NF_OK);
+	CHECK_MEM(exact.data, exact.len, free_.data, free_.len);
+	buf_init(&tight, free_.len - 1);
+	buf_puts(&tight, "kept");
+	CHECK_INT(mail_alert_compose(p, &sub, &tight), NF_ERR_LIMIT);
+	CHECK_STR(tight.data, "kept");
+	buf_free(&free_);
+	buf_free(&exact);
+	buf_free(&tight);
+	mail_alert_free(p);
+	news_article_free(&a);
+	free(dir);
 }
 
 static char *

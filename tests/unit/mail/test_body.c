@@ -128,3 +128,19 @@ TEST(body_encode_respects_ceiling)
 	CHECK_STR(b.data, "keep");
 	buf_free(&b);
 }
+
+/* under a ceiling too tight for the worst case, a text that fits encodes the same */
+TEST(qp_tight_ceiling_same_bytes)
+{
+	const char *in = "A line with = signs, caf\xc3\xa9 and  two spaces that runs on past seventy-six.\n";
+	struct buf roomy, tight;
+
+	buf_init(&roomy, 0);
+	buf_init(&tight, 120);		/* below 4n + 3 for this text, above its encoding */
+	CHECK_INT(mail_qp_encode(&roomy, in, strlen(in)), NF_OK);
+	CHECK_INT(mail_qp_encode(&tight, in, strlen(in)), NF_OK);
+	CHECK(roomy.len <= 120 && 4 * strlen(in) + 3 > 120);
+	CHECK_MEM(tight.data, tight.len, roomy.data, roomy.len);
+	buf_free(&roomy);
+	buf_free(&tight);
+}

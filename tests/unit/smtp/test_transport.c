@@ -1,6 +1,7 @@
 /* tests for smtp/transport_smtp.c: back-pressure and every message reported, in both modes */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -12,6 +13,7 @@
 struct tally {
 	int calls, temporary;
 	char text[200];
+	pthread_t thread;		/* where the last callback ran */
 };
 
 static void
@@ -20,6 +22,7 @@ on_done(void *arg, const struct smtp_result *r)
 	struct tally *t = arg;
 
 	t->calls++;
+	t->thread = pthread_self();
 	t->temporary += r->outcome == SMTP_TEMPORARY;
 	snprintf(t->text, sizeof(t->text), "%s", r->text);
 }
@@ -94,6 +97,46 @@ TEST(transport_back_pressure_in_the_callers_thread)
 TEST(transport_back_pressure_on_its_own_thread)
 {
 	back_pressure(1);
+}
+
+/*
+ * threaded: the pool thread finishes messages, but their callbacks run in
+ * the thread that waits, and only there; wait_for sleeps until that many
+ * are done
+ */
+TEST(transport_threaded_reports_in_the_waiting_thread)
+{
+	const char *to[] = { "r@example.com" };
+	struct smtp_envelope env = { "a@example.com", to, 1 };
+	struct smtp_options opt;
+	struct smtp_transport *t;
+	struct tally tl = { 0 };
+	char url[100], err[200];
+	int i, n, fd, port = local_port(&fd, 0);
+
+	CHECK(port > 0);
+	smtp_options_init(&opt);
+	opt.retries = 0;
+	opt.threaded = 1;
+	snprintf(url, sizeof(url), "smtp://127.0.0.1:%d?tls=none", port);
+	CHECK_INT(smtp_transport_open(&t, url, &opt, err, sizeof(err)), NF_OK);
+	log_setup(LOG_ERROR, LOG_FORMAT_TEXT);
+	for (i = 0; i < 3; i++)
+		CHECK_INT(smtp_transport_submit(t, &env, "x\r\n", 3, SMTP_MSG_BORROW, on_done, &tl), NF_OK);
+	usleep(200 * 1000);	/* refused long ago, yet nobody waited */
+	CHECK_INT(tl.calls, 0);
+	CHECK_INT(smtp_transport_pending(t), 3);
+	for (n = 0, i = 0; n < 3 && i < 5; i++)
+		n += smtp_transport_wait_for(t, 3, 5000);
+	CHECK_INT(n, 3);
+	CHECK_INT(tl.calls, 3);
+	CHECK_INT(tl.temporary, 3);
+	CHECK(pthread_equal(tl.thread, pthread_self()));
+	CHECK_INT(smtp_transport_pending(t), 0);
+	CHECK_INT(smtp_transport_wait_for(t, 10, 50), 0);	/* nothing in flight: at once */
+	log_setup(LOG_INFO, LOG_FORMAT_TEXT);
+	smtp_transport_free(t);
+	close(fd);
 }
 
 /* messages still waiting when the transport is freed are reported, not lost */
