@@ -14,8 +14,26 @@
  * with a unique violation; that is NF_ERR_TEMP and store_import_batch runs
  * the batch again, when it finds the key stored.
  *
+ * Step 2 is a tenth of the server's work for a batch of new addresses,
+ * and a first import has none stored, so a handle starts optimistic: it
+ * skips the lookup and COPYs under a savepoint, and a unique violation
+ * rolls back to it and takes the careful path, for this batch and every
+ * later one on the handle (a resumed import meets its stored rows in the
+ * first row of its first batch, so little is wasted). Suppressions are
+ * always looked up first when there are any: a stored key must be counted
+ * a duplicate, not suppressed, so the careful order is kept then.
+ *
  * Every value goes in as a COPY field or an array element, escaped for its
  * format; nothing is pasted into SQL.
+ *
+ * Where the server's time goes (the three COPYs of a 1,000,000-row import
+ * in one backend, server CPU, psql's \copy into a table with a UNIQUE
+ * email taking 3-4 s on the same machine): subscribers 4-6 s, memberships
+ * 12 s, consent_events 12 s; without the three foreign keys 6, 1.4 and
+ * 5.4 s. The per-row RI triggers (an executor started per row) are half
+ * the work, and are kept: every membership and ledger row must name a
+ * real subscriber and list. Statement-level checks over transition tables
+ * measured no cheaper (a join and a FOR KEY SHARE lock per row).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,30 +260,65 @@ copy_all(struct store *s, const struct store_import *imp, struct batch *b)
 	return rc;
 }
 
+/* ids for the candidates, then the three COPYs */
+static int
+write_all(struct store *s, const struct store_import *imp, struct batch *b)
+{
+	int rc;
+
+	if (b->ncand == 0)
+		return NF_OK;
+	b->nids = 0;
+	b->ids = xrealloc(b->ids, b->ncand * sizeof(*b->ids));
+	rc = reserve_ids(s, b);
+	return rc == NF_OK ? copy_all(s, imp, b) : rc;
+}
+
+/*
+ * The batch written without looking for stored keys first, under a
+ * savepoint: *done is 0 when a key was stored already (the savepoint is
+ * rolled back; nothing of the batch remains) and the caller looks.
+ */
+static int
+write_optimistic(struct store *s, const struct store_import *imp, struct batch *b, int *done)
+{
+	int rc;
+
+	*done = 0;
+	if ((rc = s->ops->script(s, "SAVEPOINT nf_import")) != NF_OK)
+		return rc;
+	rc = write_all(s, imp, b);
+	if (rc != NF_ERR_TEMP) {
+		*done = 1;
+		return rc;
+	}
+	s->import_lookup = 1;
+	return s->ops->script(s, "ROLLBACK TO SAVEPOINT nf_import");
+}
+
 int
 store_pg_import(struct store *s, const struct store_import *imp,
 		struct store_import_row *rows, size_t n)
 {
 	struct batch b = { rows, xcalloc(n, sizeof(size_t)), 0, NULL, 0, STORE_IMPORTED };
 	int64_t any = 0;
-	int rc;
+	int rc, done = 0;
 
 	store_import_mark_repeats(rows, n);
 	candidates(&b, n);
 	rc = store_exec_int(s, Q_SUPP_ANY, NULL, 0, &any);
-	if (rc == NF_OK && b.ncand > 0)
+	if (rc == NF_OK && any == 0 && !s->import_lookup)
+		rc = write_optimistic(s, imp, &b, &done);
+	if (rc == NF_OK && !done && b.ncand > 0)
 		rc = mark_stored(s, &b);
-	if (rc == NF_OK && any > 0) {
+	if (rc == NF_OK && !done && any > 0) {
 		candidates(&b, n);
 		if (b.ncand > 0)
 			rc = mark_suppressed(s, &b);
 	}
-	candidates(&b, n);
-	if (rc == NF_OK && b.ncand > 0) {
-		b.ids = xcalloc(b.ncand, sizeof(*b.ids));
-		rc = reserve_ids(s, &b);
-		if (rc == NF_OK)
-			rc = copy_all(s, imp, &b);
+	if (rc == NF_OK && !done) {
+		candidates(&b, n);
+		rc = write_all(s, imp, &b);
 	}
 	free(b.ids);
 	free(b.cand);

@@ -816,6 +816,7 @@ struct store {
 	unsigned char hash_key[32];	/* for keyed hashes in suppressions */
 	int64_t default_list;		/* id of breaking-news */
 	int migrated;			/* migrations applied by store_open */
+	int import_lookup;		/* a batch on this handle met stored keys */
 	char err[512];
 };
 
