@@ -173,9 +173,9 @@ batch_start(struct engine *e, struct shard_run *r)
 	for (i = 0; i < r->rows.count; i += 2) {
 		submit_pair(e, b, i, &r->rows.rows[i], r->rows.count - i < 2 ? 1 : 2, &from);
 		/*
-		 * The transport only moves while we wait on it: let it send what
-		 * is composed every few messages, so the first message of an
-		 * alert leaves at once rather than after the whole batch is signed.
+		 * The relay's outcomes are reported only inside a wait: take them
+		 * every few messages, so messages already sent give back their
+		 * memory while the rest of the batch is being signed.
 		 */
 		if (i % 8 == 6)
 			smtp_transport_wait(e->t, 0);
