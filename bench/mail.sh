@@ -21,10 +21,12 @@
 # keys, and on some machines those sign faster than a freshly generated key
 # does through any OpenSSL API; the second ratio isolates our own cost.
 #
-# Two ways to compose are measured: one subscriber per call
-# (mail_alert_compose) and two per call (mail_alert_compose2, whose body
-# hashes run side by side on SHA-NI: see src/mail/sha2x.c). The fan-out
-# composes in pairs; "pairs" is the figure to hold against the target.
+# Three ways to compose are measured: one subscriber per call
+# (mail_alert_compose); sixteen per call (mail_alert_compose_many, the
+# fan-out's way: their body hashes run together, in AVX-512's sixteen
+# lanes where the CPU has them, see src/mail/sha16.c); and sixteen per
+# call held to SHA-NI pairs (src/mail/sha2x.c), the road CPUs without
+# AVX-512 take. "sixteen" is the figure to hold against the target.
 set -euo pipefail
 BUILD=${BUILD:-build}
 SECONDS_EACH=${BENCH_SECONDS:-3}
@@ -71,7 +73,7 @@ ref_of() {
 	esac
 }
 
-rate_of() {	# rate_of KEY SECONDS [sign|pairs]: messages per CPU second on core 0
+rate_of() {	# rate_of KEY SECONDS [sign | N [WAYS]]: messages per CPU second on core 0
 	taskset -c 0 "$work/mail_bench" "$work/story.json" "$templates" "$@" >"$work/out"
 	awk '{print $6}' "$work/out"
 }
@@ -84,31 +86,35 @@ stats() {	# stats VALUE...: "median (min-max)"
 		     printf "%.2f (%.2f-%.2f)", m, v[1], v[NR]}'
 }
 
-# run NAME KEY rsa|ed: RUNS rounds, each the reference, the composer and
-# the signer alone back to back (so all three see the same load), one
-# ratio per round; the median and range of those, and the peak RSS
+# run NAME KEY rsa|ed: RUNS rounds, each the reference, the composer's
+# three ways and the signer alone back to back (so all see the same
+# load), one ratio per round; the median and range of those, and the
+# peak RSS
 run() {
-	local i ref rate pair sign r p own ratios=() pratios=() owns=() rss
+	local i ref one pair many sign r p m own rs=() ps=() ms=() owns=() rss
 	for ((i = 1; i <= RUNS; i++)); do
 		ref=$(ref_of "$3")
-		rate=$(rate_of "$2" "$SECONDS_EACH")
-		pair=$(rate_of "$2" "$SECONDS_EACH" pairs)
+		one=$(rate_of "$2" "$SECONDS_EACH" 1)
+		pair=$(rate_of "$2" "$SECONDS_EACH" 16 2)
+		many=$(rate_of "$2" "$SECONDS_EACH" 16)
 		cp "$work/out" "$work/last"
 		sign=$(rate_of "$2" "$SECONDS_EACH" sign)
-		r=$(ratio "$rate" "$ref")
+		r=$(ratio "$one" "$ref")
 		p=$(ratio "$pair" "$ref")
-		own=$(ratio "$pair" "$sign")
-		ratios+=("$r")
-		pratios+=("$p")
+		m=$(ratio "$many" "$ref")
+		own=$(ratio "$many" "$sign")
+		rs+=("$r")
+		ps+=("$p")
+		ms+=("$m")
 		owns+=("$own")
-		printf '  %-15s round %d: openssl speed %7.0f sign/s | one by one %7.0f msg/s: ratio %s | in pairs %7.0f msg/s: ratio %s | same key, sign only %7.0f/s: pairs ratio %s\n' \
-			"$1" "$i" "$ref" "$rate" "$r" "$pair" "$p" "$sign" "$own"
+		printf '  %-15s round %d: openssl speed %7.0f sign/s | one by one %7.0f msg/s: %s | 16 a call, pairs %7.0f: %s | 16 a call %7.0f: %s | sign only, same key %7.0f/s: 16 a call %s\n' \
+			"$1" "$i" "$ref" "$one" "$r" "$pair" "$p" "$many" "$m" "$sign" "$own"
 	done
 	/usr/bin/time -v -o "$work/time" taskset -c 0 "$work/mail_bench" "$work/story.json" \
-		"$templates" "$2" 1 pairs >"$work/out"
+		"$templates" "$2" 1 16 >"$work/out"
 	rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time")
-	printf '%-15s ratio to openssl speed: in pairs %s, one by one %s | pairs to the signer alone %s | %d-byte message, %d body bytes hashed per message, fast path %s, two-way SHA-256 %s, peak RSS %d KB\n' \
-		"$1" "$(stats "${pratios[@]}")" "$(stats "${ratios[@]}")" "$(stats "${owns[@]}")" \
+	printf '%-15s ratio to openssl speed: 16 a call %s, 16 a call held to pairs %s, one by one %s | 16 a call to the signer alone %s | %d-byte message, %d body bytes hashed per message, fast path %s, SHA-256 ways %s, peak RSS %d KB\n' \
+		"$1" "$(stats "${ms[@]}")" "$(stats "${ps[@]}")" "$(stats "${rs[@]}")" "$(stats "${owns[@]}")" \
 		"$(awk '{print $8}' "$work/last")" "$(awk '{print $14}' "$work/last")" \
 		"$(awk '{print $10}' "$work/last")" "$(awk '{print $16}' "$work/last")" "$rss"
 }

@@ -1,13 +1,14 @@
 /*
  * bench/mail_bench.c - composed and signed messages per second, one thread
  *
- * usage: mail_bench ARTICLE.json TEMPLATES KEYFILE SECONDS [sign|pairs]
+ * usage: mail_bench ARTICLE.json TEMPLATES KEYFILE SECONDS [sign | N [WAYS]]
  * Prepares the alert once, then composes for distinct subscribers (their
  * own id, address and salt) until SECONDS have passed, as the fan-out
  * does. Prints "messages N seconds S rate R bytes B fast F wall W
- * hashed H twoway T": H is the body octets hashed per message (those
+ * hashed H ways T": H is the body octets hashed per message (those
  * from the first per-subscriber octet on; the rest is hashed once per
- * alert), T 1 when pairs hash their bodies side by side (SHA-NI).
+ * alert), T the most bodies one SHA-256 pass hashes at once (16 with
+ * AVX-512, 2 with SHA-NI, 1).
  *
  * Time is this process's CPU time (user + system), as `openssl speed`
  * divides by CPU time (user) unless given -elapsed: on a shared machine
@@ -16,9 +17,11 @@
  * wall-clock rate, for reference. The clock is read every 32 messages
  * (a CPU-time read is a system call, not a vDSO one).
  *
- * With "pairs", composes two subscribers per call (mail_alert_compose2,
- * as the fan-out does). With "sign", only signs (mail_dkim_signer_finish over a fixed header
- * hash) with the same key: the floor the composer stands on.
+ * With N, composes N subscribers per call (mail_alert_compose_many; the
+ * fan-out gives 16), on no wider SHA-256 road than WAYS (16, 2 or 1:
+ * mail_sha_ways_limit) when given. With "sign", only signs
+ * (mail_dkim_signer_finish over a fixed header hash) with the same key:
+ * the floor the composer stands on.
  * Built by bench/mail.sh against build/libnewsflash.a.
  */
 #include <openssl/evp.h>
@@ -45,9 +48,9 @@ cpu_us(void)
 static void
 report(long n, int64_t cpu, int64_t wall, size_t bytes, const char *fast, size_t hashed)
 {
-	printf("messages %ld seconds %.3f rate %.1f bytes %zu fast %s wall %.1f hashed %zu twoway %d\n",
+	printf("messages %ld seconds %.3f rate %.1f bytes %zu fast %s wall %.1f hashed %zu ways %d\n",
 	       n, (double)cpu / 1e6, (double)n * 1e6 / (double)cpu, bytes, fast,
-	       (double)n * 1e6 / (double)wall, hashed, mail_sha_two_way());
+	       (double)n * 1e6 / (double)wall, hashed, mail_sha_ways());
 }
 
 static int
@@ -78,30 +81,31 @@ sign_only(struct mail_dkim_key *key, double seconds)
 	return 0;
 }
 
-/* compose - the next subscriber's message, or the next two's; how many */
-static long
-compose(struct mail_alert *p, long n, int pairs, struct buf out[2])
+/* compose - the next per subscribers' messages, in one call */
+static void
+compose(struct mail_alert *p, long n, size_t per, struct buf out[])
 {
-	char email[2][64], salt[2][32];
-	struct mail_subscriber sub[2];
-	struct buf *o[2] = { &out[0], &out[1] };
-	int rc[2] = { NF_OK, NF_OK }, i, k = pairs ? 2 : 1;
+	char email[MAIL_COMPOSE_MANY][64], salt[MAIL_COMPOSE_MANY][32];
+	struct mail_subscriber sub[MAIL_COMPOSE_MANY];
+	struct buf *o[MAIL_COMPOSE_MANY];
+	int rc[MAIL_COMPOSE_MANY];
+	size_t i;
 
-	for (i = 0; i < k; i++) {
-		snprintf(email[i], sizeof(email[i]), "reader%ld@example.org", n + i);
-		snprintf(salt[i], sizeof(salt[i]), "salt-%ld", (n + i) * 31);
-		sub[i] = (struct mail_subscriber){ (uint64_t)(n + i) + 1, email[i], salt[i] };
+	for (i = 0; i < per; i++) {
+		long id = n + (long)i;
+
+		snprintf(email[i], sizeof(email[i]), "reader%ld@example.org", id);
+		snprintf(salt[i], sizeof(salt[i]), "salt-%ld", id * 31);
+		sub[i] = (struct mail_subscriber){ (uint64_t)id + 1, email[i], salt[i] };
+		o[i] = &out[i];
 		buf_reset(o[i]);
 	}
-	if (pairs)
-		mail_alert_compose2(p, sub, o, rc);
-	else
-		rc[0] = mail_alert_compose(p, &sub[0], o[0]);
-	if (rc[0] != NF_OK || rc[1] != NF_OK) {
-		fprintf(stderr, "mail_bench: compose failed\n");
-		exit(1);
-	}
-	return k;
+	mail_alert_compose_many(p, sub, per, o, rc);
+	for (i = 0; i < per; i++)
+		if (rc[i] != NF_OK) {
+			fprintf(stderr, "mail_bench: compose failed\n");
+			exit(1);
+		}
 }
 
 int
@@ -113,17 +117,20 @@ main(int argc, char **argv)
 	struct mail_dkim_key *key = NULL;
 	struct mail_alert *p = NULL;
 	struct mail_sender s = { 0 };
-	struct buf json, out[2];
+	struct buf json, out[MAIL_COMPOSE_MANY];
 	int64_t start, now, limit, wall;
-	int pairs = argc == 6 && strcmp(argv[5], "pairs") == 0;
-	long n = 0;
+	int sign = argc >= 6 && strcmp(argv[5], "sign") == 0;
+	size_t per = argc >= 6 && !sign ? strtoul(argv[5], NULL, 10) : 1, i;
+	long n = 0, clock_at = CLOCK_EVERY;
 	size_t bytes = 0, hlen, body;
 	FILE *f;
 	char chunk[65536];
 	size_t got;
 
-	if (argc != 5 && argc != 6)
+	if (argc < 5 || argc > 7 || per < 1 || per > MAIL_COMPOSE_MANY)
 		return 2;
+	if (argc == 7)
+		mail_sha_ways_limit(atoi(argv[6]));
 	buf_init(&json, 0);
 	f = fopen(argv[1], "rb");
 	while (f && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
@@ -143,28 +150,31 @@ main(int argc, char **argv)
 	s.secret = &secret;
 	s.keys = &key;
 	s.nkeys = getenv("BENCH_NOKEY") ? 0 : 1;
-	if (argc == 6 && !pairs)
+	if (sign)
 		return sign_only(key, atof(argv[4]));
 	if (mail_alert_prepare(&s, &a, 1, 1795921800, &p) != NF_OK) {
 		fprintf(stderr, "mail_bench: prepare failed\n");
 		return 1;
 	}
-	buf_init(&out[0], 0);
-	buf_init(&out[1], 0);
+	for (i = 0; i < per; i++)
+		buf_init(&out[i], 0);
 	limit = (int64_t)(atof(argv[4]) * 1e6);
 	start = now = cpu_us();
 	wall = time_mono_us();
 	do {
-		n += compose(p, n, pairs, out);
-		if (n % CLOCK_EVERY == 0)
+		compose(p, n, per, out);
+		n += (long)per;
+		if (n >= clock_at) {
 			now = cpu_us();
+			clock_at += CLOCK_EVERY;
+		}
 	} while (now - start < limit);
 	bytes = out[0].len;
 	mail_msg_split(out[0].data, out[0].len, &hlen, &body);
 	report(n, now - start, time_mono_us() - wall, bytes, mail_alert_is_fast(p) ? "1" : "0",
 	       out[0].len - body - mail_alert_shared_body(p));
-	buf_free(&out[0]);
-	buf_free(&out[1]);
+	for (i = 0; i < per; i++)
+		buf_free(&out[i]);
 	buf_free(&json);
 	mail_alert_free(p);
 	mail_dkim_key_free(key);

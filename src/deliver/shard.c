@@ -3,9 +3,9 @@
  *
  * Owns: the pipeline for a shard: fetch the next batch of its alert's
  * audience after the cursor (confirmed, unsuppressed members of any of the
- * alert's lists, each person once), compose and submit each message (two
- * per compose call: mail_alert_compose2 hashes their bodies side by side),
- * and once every message of the oldest batch has an outcome, commit it
+ * alert's lists, each person once), compose and submit each message (up
+ * to sixteen per compose call: mail_alert_compose_many hashes their bodies
+ * together), and once every message of the oldest batch has an outcome, commit it
  * (cursor, sent count, the failures and any suppressions) in one
  * transaction: the group commit.
  * Up to batches_in_flight batches are submitted ahead of the oldest commit
@@ -120,27 +120,25 @@ submit_composed(struct engine *e, struct batch *b, size_t i, const struct store_
 }
 
 /*
- * submit_pair - rows i and i + 1 (when there is one) composed in one call:
- * mail_alert_compose2 hashes the two bodies side by side, cheaper than two
- * compose calls (mail/sha2x.c); the messages are the same.
+ * submit_group - rows i .. i + n - 1 composed in one call:
+ * mail_alert_compose_many hashes their bodies together, cheaper than n
+ * compose calls (mail/sha16.c); the messages are the same.
  */
 static void
-submit_pair(struct engine *e, struct batch *b, size_t i, const struct store_subscriber *sub,
-	    size_t n, struct buf *from)
+submit_group(struct engine *e, struct batch *b, size_t i, const struct store_subscriber *sub,
+	     size_t n, struct buf *from)
 {
-	struct mail_subscriber ms[2];
-	struct buf msg[2], *out[2] = { &msg[0], &msg[1] };
-	int rc[2];
+	struct mail_subscriber ms[MAIL_COMPOSE_MANY];
+	struct buf msg[MAIL_COMPOSE_MANY], *out[MAIL_COMPOSE_MANY];
+	int rc[MAIL_COMPOSE_MANY];
 	size_t k;
 
 	for (k = 0; k < n; k++) {
 		ms[k] = (struct mail_subscriber){ (uint64_t)sub[k].id, sub[k].email, sub[k].token_salt };
 		buf_init(&msg[k], 0);
+		out[k] = &msg[k];
 	}
-	if (n == 2)
-		mail_alert_compose2(e->prepared, ms, out, rc);
-	else
-		rc[0] = mail_alert_compose(e->prepared, &ms[0], &msg[0]);
+	mail_alert_compose_many(e->prepared, ms, n, out, rc);
 	for (k = 0; k < n; k++)
 		submit_composed(e, b, i + k, &sub[k], &msg[k], rc[k], from);
 }
@@ -170,15 +168,17 @@ batch_start(struct engine *e, struct shard_run *r)
 	b->msgs = xcalloc(b->count, sizeof(*b->msgs));
 	r->inflight++;
 	buf_init(&from, 0);
-	for (i = 0; i < r->rows.count; i += 2) {
-		submit_pair(e, b, i, &r->rows.rows[i], r->rows.count - i < 2 ? 1 : 2, &from);
+	for (i = 0; i < r->rows.count; i += MAIL_COMPOSE_MANY) {
+		size_t n = r->rows.count - i;
+
+		submit_group(e, b, i, &r->rows.rows[i], n < MAIL_COMPOSE_MANY ? n : MAIL_COMPOSE_MANY,
+			     &from);
 		/*
 		 * The relay's outcomes are reported only inside a wait: take them
-		 * every few messages, so messages already sent give back their
+		 * after each group, so messages already sent give back their
 		 * memory while the rest of the batch is being signed.
 		 */
-		if (i % 8 == 6)
-			smtp_transport_wait(e->t, 0);
+		smtp_transport_wait(e->t, 0);
 	}
 	buf_free(&from);
 	return 1;

@@ -16,7 +16,7 @@
  *
  * Two ways to compose:
  *  - mail_alert_prepare once per alert, then mail_alert_compose per
- *    subscriber, or mail_alert_compose2 per two: the fast path of the
+ *    subscriber, or mail_alert_compose_many per sixteen: the fast path of the
  *    fan-out (see alert.c for why it is shaped as it is);
  *  - mail_confirm_compose for one-off messages (the signup confirmation).
  */
@@ -215,7 +215,9 @@ int mail_dkim_sign_prefixed(const struct mail_dkim_key *k, const char *msg, size
 int mail_dkim_body_hash(const char *body, size_t n, unsigned char bh[32]);
 
 
-/* ---- sha2x.c: two SHA-256 states (core.h's sha256_state_*) at once ---- */
+/* ---- sha2x.c, sha16.c: many SHA-256 states (core.h's sha256_state_*) at once ---- */
+
+#define MAIL_SHA_MANY 16	/* the most streams mail_sha_update_many takes */
 
 /*
  * mail_sha_update2 - the same as sha256_state_update(a, pa, na) then
@@ -224,8 +226,27 @@ int mail_dkim_body_hash(const char *body, size_t n, unsigned char bh[32]);
  */
 void mail_sha_update2(SHA256_CTX *a, const void *pa, size_t na, SHA256_CTX *b,
 		      const void *pb, size_t nb);
+/*
+ * mail_sha_update_many - sha256_state_update(c[i], p[i], len[i]) for each
+ * i < n (n <= MAIL_SHA_MANY, distinct states): with AVX-512 and six or
+ * more streams the whole blocks they share run in sixteen lanes at once
+ * (~1/3 of the cost of pairs), the rest as mail_sha_update2 does.
+ */
+void mail_sha_update_many(SHA256_CTX *const c[], const void *const p[], const size_t len[],
+			  size_t n);
 /* 1 when mail_sha_update2 runs two streams at once (the CPU has SHA-NI) */
 int mail_sha_two_way(void);
+/* the most streams one pass hashes: 16 (AVX-512), 2 (SHA-NI) or 1 */
+int mail_sha_ways(void);
+/* use no road wider than n streams (16, 2 or 1): for tests and benchmarks */
+void mail_sha_ways_limit(int n);
+
+/* internal to sha2x.c and sha16.c */
+extern const uint32_t mail_sha_k[64];	/* FIPS 180-4 4.2.2 */
+int mail_sha_has16(void);
+/* n whole blocks of each p[i] (i < lanes <= 16) into the chaining values h[i] */
+void mail_sha_blocks16(uint32_t *const h[], const unsigned char *const p[], size_t lanes,
+		       size_t n);
 
 /* ---- mime.c: the message around the text (RFC 2045, 2046 5.1.4, 5322 3.6) ---- */
 
@@ -343,13 +364,15 @@ int mail_alert_prepare(const struct mail_sender *s, const struct news_article *a
 int mail_alert_compose(struct mail_alert *p, const struct mail_subscriber *sub,
 		       struct buf *out);
 /*
- * mail_alert_compose2 - two subscribers at once: exactly the messages two
- * mail_alert_compose calls would make, for less CPU (their body hashes run
- * side by side, sha2x.c); the fan-out's way. rc[i] is sub[i]'s result; a
- * failure leaves out[i] as it was. out[0] and out[1] are distinct buffers.
+ * mail_alert_compose_many - n subscribers at once (n <= MAIL_COMPOSE_MANY):
+ * exactly the messages n mail_alert_compose calls would make, for less
+ * CPU (their body hashes run together: mail_sha_update_many); the
+ * fan-out's way. rc[i] is sub[i]'s result; a failure leaves out[i] as it
+ * was. The out[i] are distinct buffers.
  */
-void mail_alert_compose2(struct mail_alert *p, const struct mail_subscriber sub[2],
-			 struct buf *out[2], int rc[2]);
+#define MAIL_COMPOSE_MANY MAIL_SHA_MANY
+void mail_alert_compose_many(struct mail_alert *p, const struct mail_subscriber *sub, size_t n,
+			     struct buf *const *out, int *rc);
 /* 1 when the templates let compose patch tokens in place (see alert.c) */
 int mail_alert_is_fast(const struct mail_alert *p);
 /*
