@@ -228,9 +228,10 @@ void mail_sha_update2(SHA256_CTX *a, const void *pa, size_t na, SHA256_CTX *b,
 		      const void *pb, size_t nb);
 /*
  * mail_sha_update_many - sha256_state_update(c[i], p[i], len[i]) for each
- * i < n (n <= MAIL_SHA_MANY, distinct states): with AVX-512 and six or
- * more streams the whole blocks they share run in sixteen lanes at once
- * (~1/3 of the cost of pairs), the rest as mail_sha_update2 does.
+ * i < n (n <= MAIL_SHA_MANY, distinct states): with AVX-512 and ten or
+ * more streams (six without SHA-NI) the whole blocks they share run in
+ * sixteen lanes at once (~0.6 of the cost of pairs at sixteen), the rest
+ * as mail_sha_update2 does.
  */
 void mail_sha_update_many(SHA256_CTX *const c[], const void *const p[], const size_t len[],
 			  size_t n);
