@@ -45,6 +45,7 @@ struct shard_run {
 	struct batch ring[BATCHES_MAX];
 	int head, inflight;		/* oldest batch, batches not yet committed */
 	int exhausted, cancelled, lost;
+	int started;			/* a message of this shard has been submitted */
 	int64_t last_renew;
 	int64_t alert_created_at;
 	struct store_batch rows;

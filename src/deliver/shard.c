@@ -149,7 +149,7 @@ batch_start(struct engine *e, struct shard_run *r)
 {
 	struct batch *b = &r->ring[(r->head + r->inflight) % BATCHES_MAX];
 	struct buf from;
-	size_t i;
+	size_t i, n;
 	int rc;
 
 	rc = store_shard_members_next(e->store, &r->shard, &r->fetch_cursor, e->d->cfg.batch,
@@ -168,11 +168,16 @@ batch_start(struct engine *e, struct shard_run *r)
 	b->msgs = xcalloc(b->count, sizeof(*b->msgs));
 	r->inflight++;
 	buf_init(&from, 0);
-	for (i = 0; i < r->rows.count; i += MAIL_COMPOSE_MANY) {
-		size_t n = r->rows.count - i;
-
-		submit_group(e, b, i, &r->rows.rows[i], n < MAIL_COMPOSE_MANY ? n : MAIL_COMPOSE_MANY,
-			     &from);
+	for (i = 0; i < r->rows.count; i += n) {
+		/*
+		 * The shard's first message goes out alone: the relay starts on it
+		 * while the next sixteen are signed (with RSA, ~6 ms).
+		 */
+		n = r->started ? MAIL_COMPOSE_MANY : 1;
+		if (n > r->rows.count - i)
+			n = r->rows.count - i;
+		submit_group(e, b, i, &r->rows.rows[i], n, &from);
+		r->started = 1;
 		/*
 		 * The relay's outcomes are reported only inside a wait: take them
 		 * after each group, so messages already sent give back their
