@@ -2,16 +2,17 @@
 # bench/audience.sh - streaming a topic alert's audience, on SQLite and PostgreSQL
 #
 # N subscribers (BENCH_N, default 100000) are imported to breaking-news;
-# then 10% leave it, 30% follow royal-family and 1% follow cars (SQL, in
-# the same run). Two alerts are queued (no engine runs): a breaking story
-# with topics royal-family and cars (three lists, the distinct audience N
-# people), and a story that is not breaking with the same topics (a topic
-# alert to 31% of the subscribers).
+# then 10% leave it, 30% follow royal-family, 1% cars and 0.5% tennis (SQL,
+# in the same run). Three alerts are queued (no engine runs): a breaking
+# story with topics royal-family and cars (three lists, the distinct
+# audience N people), a story that is not breaking with the same topics (a
+# topic alert to 31% of the subscribers), and one on cars and tennis (1.5%).
 # Each audience is streamed with `newsflash subscribers export --alert ID`
 # (store_audience_next, as the engine reads a multi-list shard: walking
-# subscribers for the breaking alert, list by list for the topic alert), and the reference, measured in the same run, is the single-list
-# stream the engine used before topic alerts and still uses for an alert to
-# one list: `export --recipients breaking-news` and `--recipients royal-family`.
+# subscribers for the breaking alert, list by list for the topic alerts),
+# and the reference, measured in the same run, is the single-list stream
+# the engine used before topic alerts and still uses for an alert to one
+# list: `export --recipients` breaking-news, royal-family and cars.
 # Each line: seconds, rows/s, peak RSS and the ratio to its reference (rows/s
 # ours / rows/s reference). On PostgreSQL the plan of one batch in the
 # middle of each alert is shown (EXPLAIN ANALYZE).
@@ -43,14 +44,18 @@ setup() {
 	"$NFBIN" subscribers import "$WORK/subs.csv" --list breaking-news --consent-source bench --db "$db" >/dev/null 2>&1
 	"$NFBIN" lists create royal-family --db "$db" >/dev/null
 	"$NFBIN" lists create cars --db "$db" >/dev/null
+	"$NFBIN" lists create tennis --db "$db" >/dev/null
 	$q "insert into memberships (list_id, subscriber_id) select l.id, s.id from lists l, subscribers s where l.name = 'royal-family' and s.id % 10 < 3"
 	$q "insert into memberships (list_id, subscriber_id) select l.id, s.id from lists l, subscribers s where l.name = 'cars' and s.id % 100 = 7"
+	$q "insert into memberships (list_id, subscriber_id) select l.id, s.id from lists l, subscribers s where l.name = 'tennis' and s.id % 200 = 3"
 	$q "delete from memberships where list_id = (select id from lists where name = 'breaking-news') and subscriber_id % 10 = 0"
 	$q "analyze"
 	printf '{"headline":"Breaking","body_html":"<p>x</p>","topics":["royal-family","cars"],"breaking":true}' >"$WORK/b.json"
 	printf '{"headline":"Cars","body_html":"<p>x</p>","topics":["royal-family","cars"],"breaking":false}' >"$WORK/c.json"
+	printf '{"headline":"Sport","body_html":"<p>x</p>","topics":["cars","tennis"],"breaking":false}' >"$WORK/d.json"
 	"$NFBIN" publish "$WORK/b.json" --db "$db" >/dev/null
 	"$NFBIN" publish "$WORK/c.json" --db "$db" >/dev/null
+	"$NFBIN" publish "$WORK/d.json" --db "$db" >/dev/null
 }
 
 run() {
@@ -61,6 +66,9 @@ run() {
 	stream "reference: one list, royal-family (30%)" "$db" "" --recipients royal-family
 	ref=$RATE
 	stream "alert 2: royal-family + cars, not breaking" "$db" "$ref" --alert 2
+	stream "reference: one list, cars (1%)" "$db" "" --recipients cars
+	ref=$RATE
+	stream "alert 3: cars + tennis (1.5%), not breaking" "$db" "$ref" --alert 3
 }
 
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); N = $N"

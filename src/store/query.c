@@ -98,6 +98,14 @@
 	" FROM alerts a JOIN articles ar ON ar.id = a.article_id" \
 	" ORDER BY a.id DESC LIMIT $1"
 
+/* the next $4 mailable members of list $1 in ids ($2, $3] */
+#define LIST_AUDIENCE(cols) "SELECT " cols " FROM memberships m" \
+	" JOIN subscribers s ON s.id = m.subscriber_id" \
+	" WHERE m.list_id = $1 AND m.subscriber_id > $2 AND m.subscriber_id <= $3" \
+	" AND s.id > $2 AND s.id <= $3 AND s.status = 'confirmed'" \
+	" AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_key = s.email_key)" \
+	" ORDER BY m.subscriber_id LIMIT $4"
+
 /* an alert's audience by walking subscribers (Q_AUDIENCE_NEXT) */
 #define AUDIENCE_SCAN "SELECT " SUB_COLS ", NULL FROM subscribers s" \
 	" WHERE s.id > $2 AND s.id <= $3 AND s.status = 'confirmed'" \
@@ -188,13 +196,7 @@ const struct store_query store_queries[Q_COUNT] = {
 	 * subscribers from the first id to the cursor on every page (a full
 	 * stream became quadratic: 52 s for a million rows instead of 7).
 	 */
-	[Q_MEMBERS_NEXT] = { "members_next",
-		"SELECT " SUB_COLS ", NULL FROM memberships m"
-		" JOIN subscribers s ON s.id = m.subscriber_id"
-		" WHERE m.list_id = $1 AND m.subscriber_id > $2 AND m.subscriber_id <= $3"
-		" AND s.id > $2 AND s.id <= $3 AND s.status = 'confirmed'"
-		" AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_key = s.email_key)"
-		" ORDER BY m.subscriber_id LIMIT $4", NULL, NULL },
+	[Q_MEMBERS_NEXT] = { "members_next", LIST_AUDIENCE(SUB_COLS ", NULL"), NULL, NULL },
 	/* group_concat walks lists in id order, as string_agg is told to */
 	[Q_SUBS_NEXT] = { "subs_next",
 		SUBS_NEXT("group_concat(l.name, ' ')"),
@@ -284,9 +286,8 @@ const struct store_query store_queries[Q_COUNT] = {
 	 * The next batch of that audience after the cursor, each person once,
 	 * two ways. AUDIENCE_NEXT walks subscribers by id and asks the
 	 * memberships' primary key whether each is on one of the lists: right
-	 * when nearly everyone is (an alert with breaking-news), and on SQLite
-	 * always (a few B-tree probes in process; a batch never sorts more
-	 * than itself). AUDIENCE_SPARSE, on PostgreSQL, takes for each list its
+	 * when nearly everyone is (an alert with breaking-news).
+	 * AUDIENCE_SPARSE takes for each list its
 	 * next $4 mailable members after the cursor and the first $4 distinct
 	 * ids of their union, which are exactly the batch (every id in it is
 	 * among the first $4 of its own list): right for topic lists, which
@@ -295,8 +296,9 @@ const struct store_query store_queries[Q_COUNT] = {
 	 * member in a scalar subquery, which the planner cannot turn into a
 	 * join: as a join it chose a merge join that walked subscribers from
 	 * the cursor to a sparse list's $4-th member on every batch (50,000
-	 * rows a batch for a 1% topic list at 100,000 subscribers). Measured
-	 * by bench/audience.sh.
+	 * rows a batch for a 1% topic list at 100,000 subscribers). On SQLite,
+	 * which has no LATERAL, subscribers.c runs the same plan with the
+	 * three queries below. Measured by bench/audience.sh.
 	 */
 	[Q_AUDIENCE_NEXT] = { "audience_next", AUDIENCE_SCAN, NULL, NULL },
 	[Q_AUDIENCE_SPARSE] = { "audience_sparse", AUDIENCE_SCAN,
@@ -309,6 +311,21 @@ const struct store_query store_queries[Q_COUNT] = {
 		"   ORDER BY m.subscriber_id LIMIT $4) x"
 		"  WHERE al.alert_id = $1)"
 		" AND s.id > $2 AND s.id <= $3 ORDER BY s.id LIMIT $4", NULL },
+	/*
+	 * SQLite has no LATERAL: there subscribers.c runs AUDIENCE_SPARSE's
+	 * plan itself, with these three: the alert's lists, the next $4
+	 * mailable members of one list after $2 (an index range, as
+	 * MEMBERS_NEXT), and the rows of the merged ids ($1, a JSON array).
+	 */
+	[Q_ALERT_LIST_IDS] = { "alert_list_ids",
+		"SELECT list_id FROM alert_lists WHERE alert_id = $1 ORDER BY list_id", NULL, NULL },
+	[Q_LIST_AUDIENCE_IDS] = { "list_audience_ids", LIST_AUDIENCE("m.subscriber_id"), NULL, NULL },
+	[Q_SUBS_BY_IDS] = { "subs_by_ids",
+		"SELECT " SUB_COLS ", NULL FROM subscribers s"
+		" WHERE s.id IN (SELECT value FROM json_each($1)) ORDER BY s.id",
+		"SELECT " SUB_COLS ", NULL FROM subscribers s WHERE s.id IN"
+		" (SELECT value::bigint FROM json_array_elements_text(CAST($1 AS json))) ORDER BY s.id",
+		NULL },
 	/* the audience lists $1 (a JSON array of ids) would have, before any alert exists */
 	[Q_AUDIENCE_COUNT] = { "audience_count", AUDIENCE_COUNT("SELECT value FROM json_each($1)"),
 		AUDIENCE_COUNT("SELECT value::bigint FROM json_array_elements_text(CAST($1 AS json))"),

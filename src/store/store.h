@@ -744,6 +744,7 @@ enum store_q {
 	/* topic alerts: an alert's lists */
 	Q_ALERT_LIST_ADD, Q_ALERT_AUDIENCE, Q_ALERT_LISTS_DEL, Q_ALERT_DEL, Q_AUDIENCE_SPAN,
 	Q_AUDIENCE_NEXT, Q_AUDIENCE_SPARSE, Q_AUDIENCE_COUNT, Q_LISTS_ALL,
+	Q_ALERT_LIST_IDS, Q_LIST_AUDIENCE_IDS, Q_SUBS_BY_IDS,
 	Q_COUNT
 };
 struct store_query {
@@ -859,6 +860,13 @@ struct store_article *store_article_from_row(const struct store_row *r);
 struct store_alert *store_alert_from_row(const struct store_row *r);
 struct store_delivery *store_delivery_from_row(const struct store_row *r);
 int store_alert_state_parse(const char *v);
+/*
+ * store_audience_merged - an alert's next batch of at most max (> 0) after
+ * *cursor up to hi, list by list (audience.c): store_audience_next's
+ * sparse road on SQLite
+ */
+int store_audience_merged(struct store *s, int64_t alert_id, int64_t *cursor, int64_t hi,
+			  size_t max, struct store_batch *b);
 /* a batch emptied for up to max rows; store_batch_add is a store_row_fn */
 void store_batch_reset(struct store_batch *b, size_t max);
 int store_batch_add(void *arg, const struct store_row *r);

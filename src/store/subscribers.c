@@ -407,14 +407,20 @@ store_subscriber_count(struct store *s, const char *list, enum store_sub_status 
 
 #define STREAM_MAX 100000	/* rows in one batch, at most */
 
+/* the rows a batch may hold: 1 to STREAM_MAX */
+static size_t
+batch_max(size_t max)
+{
+	return max == 0 ? 1 : max > STREAM_MAX ? STREAM_MAX : max;
+}
+
 static int
 next_batch(struct store *s, enum store_q q, struct store_param *p, size_t np, int64_t *cursor,
 	   size_t max, struct store_batch *b)
 {
 	int rc;
 
-	if (max == 0 || max > STREAM_MAX)
-		max = max ? STREAM_MAX : 1;
+	max = batch_max(max);
 	store_batch_reset(b, max);
 	p[np - 1] = SP_INT(max);
 	rc = store_exec(s, q, p, np, store_batch_add, b, NULL);
@@ -444,6 +450,8 @@ store_audience_next(struct store *s, int64_t alert_id, int sparse, int64_t *curs
 	struct store_param p[4] = { SP_INT(alert_id), SP_INT(*cursor),
 				    SP_INT(hi > 0 ? hi : INT64_MAX), SP_NULL };
 
+	if (sparse && s->ops->dialect == STORE_SQLITE)	/* no LATERAL there: audience.c */
+		return store_audience_merged(s, alert_id, cursor, p[2].i, batch_max(max), b);
 	return next_batch(s, sparse ? Q_AUDIENCE_SPARSE : Q_AUDIENCE_NEXT, p, 4, cursor, max, b);
 }
 

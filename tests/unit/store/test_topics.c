@@ -189,6 +189,41 @@ STORE_TEST(shards_of_a_topic_alert_cover_the_audience)
 	CHECK_INT(seen, in_topics);
 }
 
+/*
+ * list by list and walking subscribers give the same people, however the
+ * batches fall: 300 subscribers, topic-a every 7th, topic-b every 11th
+ * (some on both), every 13th of them not mailable; batches of 1 to 9 and
+ * a bound hi inside the span
+ */
+STORE_TEST(topic_audience_both_ways_agree)
+{
+	struct lists3 l;
+	int64_t art = article(s), alert = 0, lists[2], walk[300], merged[300], hi;
+	char name[16];
+	size_t nw, nm, max, j;
+	int i;
+
+	make_lists(s, &l);
+	for (i = 1; i <= 300; i++) {
+		int mask = (i % 7 == 0 ? TA : 0) | (i % 11 == 0 ? TB : 0);
+
+		snprintf(name, sizeof(name), "q%03d", i);
+		CHECK(person(s, &l, name, i % 13 != 0, mask ? mask : BN) > 0);
+	}
+	lists[0] = l.ta;
+	lists[1] = l.tb;
+	CHECK_INT(store_alert_create_lists(s, art, lists, 2, 1, 0, 0, &alert), NF_OK);
+	for (max = 1; max <= 9; max += 2)
+		for (hi = 0; hi <= 150; hi += 150) {
+			nw = stream(s, alert, 0, 0, hi, max, walk, 300);
+			nm = stream(s, alert, 1, 0, hi, max, merged, 300);
+			CHECK(nw > 10);
+			CHECK_INT(nm, nw);
+			for (j = 0; j < nw; j++)
+				CHECK_INT(merged[j], walk[j]);
+		}
+}
+
 /* one list: nlists 1 and the members_next path; the alert names its list */
 STORE_TEST(alert_to_one_list_keeps_the_fast_path)
 {
