@@ -88,7 +88,7 @@ struct deliver {
 	int prio_count;
 	struct prio_ids *prio_ids;	/* priority.c: subscribers whose confirmation is queued or out */
 	int prio_overflow;		/* a confirmation was refused: look for it once there is room */
-	int prio_scanned;		/* the start's look for unsent confirmations is done */
+	int64_t prio_next_scan;		/* when to look for confirmations owed again (0: at start) */
 	struct deliver_stats stats;
 	uint64_t latency_buckets[LATENCY_BUCKETS], latency_count;
 	double latency_sum;

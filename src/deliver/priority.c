@@ -11,16 +11,19 @@
  * it. The subscriber's confirm_sent_at is written only once the relay took
  * the mail; so the pending rows of the last MAIL_CONFIRM_TTL with it unset
  * are the confirmations still owed. With confirm_recover (serve) the lane
- * queues those when it starts (a kill -9 lost the queue) and again when it
- * has room after refusing one for being full. A set of the subscriber ids
- * queued or out keeps each person to one mail in the lane; duplicates can
- * only come from mails the relay took but whose confirm_sent_at was not
- * written before a crash.
+ * looks for those when it starts (a kill -9 lost the queue), every half
+ * lease, and when it has room after refusing one for being full. Those
+ * signed up more than a lease ago and not claimed within one it claims
+ * (store/confirm.c: of several processes sharing the database, one wins
+ * each) and queues. A set of the subscriber ids queued or out keeps each
+ * person to one mail in the lane; duplicates can only come from mails the
+ * relay took but whose confirm_sent_at was not written before a crash, or
+ * from a mail that waited in a live lane for longer than a lease.
  *
  * A failure is logged (the relay's text without addresses) and not retried
  * here: the SMTP pool already retried it on fresh connections. A temporary
- * one is queued again at the next start; a permanent one is recorded as
- * sent, so a dead address is not tried at every start.
+ * one is found again once its lease has passed; a permanent one is
+ * recorded as sent, so a dead address is not tried again.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -342,15 +345,16 @@ prio_submit(struct engine *e, struct prio_msg *p, struct buf *from)
 static int
 recover_due(struct deliver *d)
 {
+	int64_t now = engine_now(), every = d->cfg.lease_secs / 2 > 0 ? d->cfg.lease_secs / 2 : 1;
 	int due;
 
 	if (!d->cfg.confirm_recover)
 		return 0;
 	pthread_mutex_lock(&d->lock);
-	due = !d->stopping && (!d->prio_scanned ||
+	due = !d->stopping && (now >= d->prio_next_scan ||
 			       (d->prio_overflow && d->prio_count <= d->cfg.priority_max / 2));
 	if (due) {
-		d->prio_scanned = 1;
+		d->prio_next_scan = now + every;
 		d->prio_overflow = 0;	/* set again if the lane fills while we look */
 	}
 	pthread_mutex_unlock(&d->lock);
@@ -361,18 +365,20 @@ static void
 priority_recover(struct engine *e)
 {
 	struct store_batch b;
-	int64_t cursor = 0, since = engine_now() - MAIL_CONFIRM_TTL, queued = 0;
+	int64_t now = engine_now(), cursor = 0, since = now - MAIL_CONFIRM_TTL, queued = 0;
+	int64_t settled = now - e->d->cfg.lease_secs;
 	char n[24];
 	size_t i;
 	int full = 0;
 
 	store_batch_init(&b);
-	while (!full && store_confirm_unsent(e->store, since, &cursor, RECOVER_PAGE, &b) == NF_OK &&
-	       b.count > 0) {
+	while (!full && store_confirm_unsent(e->store, since, settled, &cursor, RECOVER_PAGE,
+					     &b) == NF_OK && b.count > 0) {
 		for (i = 0; i < b.count && !full; i++) {
 			const struct store_subscriber *sub = &b.rows[i];
 
-			if (sub->email == NULL || sub->token_salt == NULL)
+			if (sub->email == NULL || sub->token_salt == NULL ||
+			    store_confirm_claim(e->store, sub->id, now, settled) != NF_OK)
 				continue;
 			switch (confirm_queue(e->d, sub->id, sub->email, sub->token_salt)) {
 			case NF_OK:

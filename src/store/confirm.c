@@ -1,22 +1,30 @@
 /*
  * store/confirm.c - signups whose confirmation mail never went out
  *
- * Owns: store_confirm_unsent, what makes confirmations durable. The
- * priority lane keeps its mails in memory; a signup is answered once its
- * row is committed, and confirm_sent_at is set only when the relay took
- * the mail. So after a kill -9 (or a lane that was full) the rows still
- * pending with confirm_sent_at unset are exactly the confirmations owed,
- * and the lane asks for them here (the subscribers_pending index serves it).
+ * Owns: store_confirm_unsent and store_confirm_claim, what makes
+ * confirmations durable. The priority lane keeps its mails in memory; a
+ * signup is answered once its row is committed, and confirm_sent_at is set
+ * only when the relay took the mail. So after a kill -9 (or a lane that
+ * was full) the rows still pending with confirm_sent_at unset are exactly
+ * the confirmations owed, and the lane asks for them here (the
+ * subscribers_pending index serves it).
+ *
+ * Several serve processes may share the database, and each looks for what
+ * is owed. A row is left to the process that answered the signup for a
+ * lease (it is on its way), and one that is owed after that is claimed
+ * (confirm_claimed_at) by one UPDATE that only one of them wins; the
+ * winner has it for another lease. Without the claim two processes
+ * restarting together each sent every owed confirmation.
  */
 #include "store.h"
 
 #define UNSENT_MAX 10000	/* rows in one page, at most */
 
 int
-store_confirm_unsent(struct store *s, int64_t since, int64_t *cursor, size_t max,
-		     struct store_batch *b)
+store_confirm_unsent(struct store *s, int64_t since, int64_t settled, int64_t *cursor,
+		     size_t max, struct store_batch *b)
 {
-	struct store_param p[3];
+	struct store_param p[4];
 	int rc;
 
 	if (max == 0 || max > UNSENT_MAX)
@@ -24,8 +32,9 @@ store_confirm_unsent(struct store *s, int64_t since, int64_t *cursor, size_t max
 	p[0] = SP_INT(since);
 	p[1] = SP_INT(*cursor);
 	p[2] = SP_INT((int64_t)max);
+	p[3] = SP_INT(settled);
 	store_batch_reset(b, max);
-	rc = store_exec(s, Q_CONFIRM_UNSENT, p, 3, store_batch_add, b, NULL);
+	rc = store_exec(s, Q_CONFIRM_UNSENT, p, 4, store_batch_add, b, NULL);
 	if (rc != NF_OK) {
 		b->count = 0;
 		return rc;
@@ -33,4 +42,16 @@ store_confirm_unsent(struct store *s, int64_t since, int64_t *cursor, size_t max
 	if (b->count > 0)
 		*cursor = b->rows[b->count - 1].id;
 	return NF_OK;
+}
+
+int
+store_confirm_claim(struct store *s, int64_t id, int64_t now, int64_t settled)
+{
+	struct store_param p[3] = { SP_INT(id), SP_INT(now), SP_INT(settled) };
+	int64_t changed = 0;
+	int rc = store_exec(s, Q_CONFIRM_CLAIM, p, 3, NULL, NULL, &changed);
+
+	if (rc != NF_OK)
+		return rc;
+	return changed == 1 ? NF_OK : NF_ERR_NOTFOUND;
 }

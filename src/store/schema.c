@@ -299,6 +299,15 @@ static const char pg_v4[] =
 	" PRIMARY KEY (alert_id, list_id));\n"
 	"INSERT INTO alert_lists (alert_id, list_id) SELECT id, list_id FROM alerts;\n";
 
+/*
+ * Version 5: confirm_claimed_at, when a serve process last took on a
+ * confirmation still owed (store/confirm.c): several processes sharing a
+ * database each look for those at start and every lease, and a claim keeps
+ * each to one of them.
+ */
+static const char sqlite_v5[] = "ALTER TABLE subscribers ADD COLUMN confirm_claimed_at INTEGER;\n";
+static const char pg_v5[] = "ALTER TABLE subscribers ADD COLUMN confirm_claimed_at BIGINT;\n";
+
 /* migrations[v - 1] brings the schema from v - 1 to v */
 static const struct {
 	const char *sqlite, *pg;
@@ -307,6 +316,7 @@ static const struct {
 	{ sqlite_v2, pg_v2 },
 	{ sqlite_v3, pg_v3 },
 	{ sqlite_v4, pg_v4 },
+	{ sqlite_v5, pg_v5 },
 };
 
 /*

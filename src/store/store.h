@@ -167,14 +167,21 @@ int store_subscriber_set_marketing(struct store *s, int64_t id, int on,
 /* record that the relay took a confirmation mail (paces resends; see below) */
 int store_subscriber_confirm_sent(struct store *s, int64_t id, int64_t at);
 /*
- * store_confirm_unsent - pending subscribers created at or after since whose
- * confirmation mail was never sent (confirm_sent_at unset), by id after
- * *cursor, at most max into b; *cursor moves to the last. The priority lane
- * queues them again after a crash or once it has room (store/confirm.c).
+ * store_confirm_unsent - pending subscribers created in [since, settled)
+ * whose confirmation mail was never sent (confirm_sent_at unset) and that
+ * nobody claimed at or after settled, by id after *cursor, at most max
+ * into b; *cursor moves to the last. The priority lane claims and queues
+ * them again after a crash or once it has room (store/confirm.c).
  */
 struct store_batch;
-int store_confirm_unsent(struct store *s, int64_t since, int64_t *cursor, size_t max,
-			 struct store_batch *b);
+int store_confirm_unsent(struct store *s, int64_t since, int64_t settled, int64_t *cursor,
+			 size_t max, struct store_batch *b);
+/*
+ * store_confirm_claim - take on id's owed confirmation (at now) unless it
+ * was sent meanwhile or claimed at or after settled: NF_OK when the caller
+ * has it, NF_ERR_NOTFOUND when another has (one writer wins the race)
+ */
+int store_confirm_claim(struct store *s, int64_t id, int64_t now, int64_t settled);
 /*
  * store_subscriber_erase - right to erasure: the address, name and network
  * details in the ledger are deleted, memberships and delivery records go,
@@ -736,7 +743,7 @@ enum store_q {
 	/* leaving and privacy */
 	Q_LISTS_OF, Q_SUB_SOFT_BOUNCE, Q_SUB_SOFT_RESET, Q_DELIV_OF, Q_SUPP_GET,
 	Q_INBOUND_SEEN, Q_PENDING_OLD,
-	Q_CONFIRM_UNSENT,	/* confirm.c */
+	Q_CONFIRM_UNSENT, Q_CONFIRM_CLAIM,	/* confirm.c */
 	/* the newsroom */
 	Q_EDITOR_ADD, Q_EDITOR_GET, Q_EDITOR_LIST, Q_EDITOR_PASSWORD, Q_EDITOR_FAILED,
 	Q_EDITOR_SIGNED_IN, Q_SESSION_ADD, Q_SESSION_GET, Q_SESSION_DEL, Q_SESSION_DEL_EDITOR,

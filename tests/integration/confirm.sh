@@ -6,7 +6,8 @@
 #    matched to that subscriber;
 #  - the relay is down, signups are answered, serve is killed -9 with every
 #    confirmation still in memory; after a restart each signup answered 200
-#    gets its confirmation, once;
+#    gets its confirmation, once; and once too when two processes sharing
+#    the database restart together;
 #  - the same with a working outbox and the kill right after the signups:
 #    every 200 gets its mail, repeats only within what was in flight;
 #  - one bad row in a batch fails alone (503), its neighbours are written;
@@ -76,7 +77,8 @@ kill9
 ok=$(answered "$WORK/down.out" 200 | wc -l)
 check "relay down: signups answered 200 ($ok of 300)" test "$ok" -gt 0
 expect_eq "relay down: nothing marked sent before the kill" "$(q "select count(*) from subscribers where confirm_sent_at is not null")" 0
-serve_start "$port" --signup-rate 0 || { fail "serve restarts"; finish; }
+# --lease 3: a signup is left to the process that answered it for three seconds, not 30
+serve_start "$port" --signup-rate 0 --lease 3 || { fail "serve restarts"; finish; }
 wait_mails "$ok" 60
 answered "$WORK/down.out" 200 >"$WORK/down.ok"
 mailed >"$WORK/down.mailed"
@@ -84,6 +86,26 @@ expect_eq "relay down, kill -9, restart: every 200 got its confirmation" "$(comm
 expect_eq "relay down, kill -9, restart: none twice" "$(uniq -d "$WORK/down.mailed" | wc -l)" 0
 expect_contains "the restart says it queued them again" "$(cat "$WORK/serve.log")" "deliver.confirm_requeued"
 serve_stop
+rm -rf "$WORK/app"
+
+# ---- two processes sharing the database restart together: each owed mail goes once ----
+serve_start "$port" --signup-rate 0 --transport "smtp://127.0.0.1:$dead" --smtp-timeout-ms 500 || { fail "serve starts (relay down, again)"; finish; }
+$PY tests/lib/signups.py "$base" pair 200 8 >"$WORK/pair.out"
+kill9
+port2=$(free_port)
+serve_start "$port" --signup-rate 0 --lease 3 || { fail "the first process restarts"; finish; }
+first=$SERVE_PID
+serve_start "$port2" --signup-rate 0 --lease 3 || { fail "the second process starts"; finish; }
+ok=$(answered "$WORK/pair.out" 200 | wc -l)
+wait_mails "$ok" 60
+sleep 4	# more than a lease: a process that should not have sent has had time to
+answered "$WORK/pair.out" 200 >"$WORK/pair.ok"
+mailed >"$WORK/pair.mailed"
+check "two processes: signups answered 200 ($ok of 200)" test "$ok" -gt 0
+expect_eq "two processes, restarted together: every 200 got its confirmation" "$(comm -23 "$WORK/pair.ok" <(sort -u "$WORK/pair.mailed") | wc -l)" 0
+expect_eq "two processes, restarted together: none twice" "$(uniq -d "$WORK/pair.mailed" | wc -l)" 0
+kill -TERM "$first" "$SERVE_PID"
+wait "$first" "$SERVE_PID" 2>/dev/null
 rm -rf "$WORK/app"
 
 # ---- a working outbox, killed right after the signups ----
@@ -94,7 +116,7 @@ before=$(ls "$WORK/app/outbox/new" | wc -l)
 marked=$(q "select count(*) from subscribers where confirm_sent_at is not null")
 ok=$(answered "$WORK/quick.out" 200 | wc -l)
 check "outbox: signups answered 200 ($ok of 2000)" test "$ok" -gt 0
-serve_start "$port" --signup-rate 0 || { fail "serve restarts (outbox)"; finish; }
+serve_start "$port" --signup-rate 0 --lease 3 || { fail "serve restarts (outbox)"; finish; }
 wait_mails "$ok" 60
 sleep 1
 serve_stop

@@ -45,7 +45,7 @@ kill -9 "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null
 answered "$WORK/burst.out" 200 >"$WORK/burst.ok"
 pq "select email from subscribers where email like 'burst-%'" | sort >"$WORK/burst.rows"
 expect_eq "kill -9: every 200 is stored" "$(comm -23 "$WORK/burst.ok" "$WORK/burst.rows" | wc -l)" 0
-serve_start "$port" --db "$PG_URL" --signup-rate 0 || { fail "serve restarts"; finish; }
+serve_start "$port" --db "$PG_URL" --signup-rate 0 --lease 3 || { fail "serve restarts"; finish; }
 want=$(pq "select count(*) from subscribers where status = 'pending'")
 for i in $(seq 1 600); do [ "$(ls "$WORK/app/outbox/new" | wc -l)" -ge "$want" ] && break; sleep 0.1; done
 serve_stop

@@ -27,14 +27,14 @@ STORE_TEST(confirm_unsent_lists_recent_pending_never_sent)
 	NF_UNUSED(done);
 	since = store_now(0) - 7 * 86400;
 	store_batch_init(&b);
-	CHECK_INT(store_confirm_unsent(s, since, &cursor, 10, &b), NF_OK);
+	CHECK_INT(store_confirm_unsent(s, since, store_now(0) + 1, &cursor, 10, &b), NF_OK);
 	CHECK_INT(b.count, 1);
 	CHECK_INT(b.rows[0].id, fresh);
 	CHECK_STR(b.rows[0].email, "fresh@example.org");
 	CHECK(b.rows[0].token_salt && strlen(b.rows[0].token_salt) > 0);
 	CHECK_INT(cursor, fresh);
 	/* the cursor moves on: nothing after it */
-	CHECK_INT(store_confirm_unsent(s, since, &cursor, 10, &b), NF_OK);
+	CHECK_INT(store_confirm_unsent(s, since, store_now(0) + 1, &cursor, 10, &b), NF_OK);
 	CHECK_INT(b.count, 0);
 	store_batch_free(&b);
 }
@@ -51,11 +51,47 @@ STORE_TEST(confirm_unsent_pages_by_id)
 		ids[i] = fixture_sub(s, name, 0, 0);
 	}
 	store_batch_init(&b);
-	while (store_confirm_unsent(s, 0, &cursor, 2, &b) == NF_OK && b.count > 0) {
+	while (store_confirm_unsent(s, 0, store_now(0) + 1, &cursor, 2, &b) == NF_OK && b.count > 0) {
 		CHECK(b.count <= 2);
 		for (size_t j = 0; j < b.count; j++)
 			CHECK_INT(b.rows[j].id, ids[got++]);
 	}
 	CHECK_INT(got, 5);
 	store_batch_free(&b);
+}
+
+/*
+ * a signup younger than settled is left to the process that answered it;
+ * an owed one is claimed by one caller only, and can be claimed again
+ * once the claim is older than settled; a sent one never
+ */
+STORE_TEST(confirm_claims_are_won_once)
+{
+	struct store_batch b;
+	int64_t cursor = 0, owed, young, sent, now = store_now(0);
+	char sql[256];
+
+	owed = fixture_sub(s, "owed", 0, 0);
+	young = fixture_sub(s, "young", 0, 0);
+	sent = fixture_sub(s, "sent", 0, 0);
+	snprintf(sql, sizeof(sql), "UPDATE subscribers SET created_at = %lld WHERE id IN (%lld, %lld)",
+		 (long long)(now - 100), (long long)owed, (long long)sent);
+	CHECK_INT(fixture_sql(s, sql), NF_OK);
+	CHECK_INT(store_subscriber_confirm_sent(s, sent, now - 50), NF_OK);
+	store_batch_init(&b);
+	CHECK_INT(store_confirm_unsent(s, 0, now - 30, &cursor, 10, &b), NF_OK);
+	CHECK_INT(b.count, 1);
+	CHECK_INT(b.rows[0].id, owed);
+	store_batch_free(&b);
+	NF_UNUSED(young);
+
+	CHECK_INT(store_confirm_claim(s, owed, now, now - 30), NF_OK);
+	CHECK_INT(store_confirm_claim(s, owed, now, now - 30), NF_ERR_NOTFOUND);	/* the second asker */
+	cursor = 0;
+	store_batch_init(&b);
+	CHECK_INT(store_confirm_unsent(s, 0, now - 30, &cursor, 10, &b), NF_OK);
+	CHECK_INT(b.count, 0);	/* claimed: not owed to anyone else within the lease */
+	store_batch_free(&b);
+	CHECK_INT(store_confirm_claim(s, owed, now + 40, now + 10), NF_OK);	/* the lease has passed */
+	CHECK_INT(store_confirm_claim(s, sent, now, now - 30), NF_ERR_NOTFOUND);
 }
