@@ -13,9 +13,9 @@
  * are the confirmations still owed. With confirm_recover (serve) the lane
  * looks for those when it starts (a kill -9 lost the queue), every half
  * lease, and when it has room after refusing one for being full. Those
- * signed up more than a lease ago and not claimed within one it claims
- * (store/confirm.c: of several processes sharing the database, one wins
- * each) and queues. A set of the subscriber ids queued or out keeps each
+ * not claimed within a lease (the signup's process claims its mail) it
+ * claims (store/confirm.c: of several processes sharing the database, one
+ * wins each) and queues. A set of the subscriber ids queued or out keeps each
  * person to one mail in the lane; duplicates can only come from mails the
  * relay took but whose confirm_sent_at was not written before a crash, or
  * from a mail that waited in a live lane for longer than a lease.

@@ -10,11 +10,12 @@
  * subscribers_pending index serves it).
  *
  * Several serve processes may share the database, and each looks for what
- * is owed. A row is left to the process that answered the signup for a
- * lease (it is on its way), and one that is owed after that is claimed
- * (confirm_claimed_at) by one UPDATE that only one of them wins; the
- * winner has it for another lease. Without the claim two processes
- * restarting together each sent every owed confirmation.
+ * is owed. The process that answers a signup claims its confirmation in
+ * the same transaction (confirm_claimed_at: the mail is on its way in its
+ * lane); a row owed and not claimed within a lease (its claimer died, or
+ * an import or the CLI made it) is claimed by one UPDATE that only one of
+ * them wins, and the winner has it for another lease. Without the claim
+ * two processes restarting together each sent every owed confirmation.
  */
 #include "store.h"
 

@@ -510,13 +510,10 @@ const struct store_query store_queries[Q_COUNT] = {
 	[Q_PENDING_OLD] = { "pending_old",
 		"SELECT s.id FROM subscribers s WHERE s.status = 'pending' AND s.created_at < $1"
 		" AND coalesce(s.confirm_sent_at, 0) < $1 ORDER BY s.id LIMIT $2", NULL, NULL },
-	/*
-	 * signed up since $1 and before $4, still pending, never sent a
-	 * confirmation, not claimed since $4 (confirm.c)
-	 */
+	/* signed up since $1, still pending, never sent a confirmation, not claimed since $4 (confirm.c) */
 	[Q_CONFIRM_UNSENT] = { "confirm_unsent",
 		"SELECT " SUB_COLS ", NULL FROM subscribers s WHERE s.status = 'pending'"
-		" AND s.created_at >= $1 AND s.created_at < $4 AND s.confirm_sent_at IS NULL"
+		" AND s.created_at >= $1 AND s.confirm_sent_at IS NULL"
 		" AND coalesce(s.confirm_claimed_at, 0) < $4 AND s.id > $2"
 		" ORDER BY s.id LIMIT $3", NULL, NULL },
 	[Q_CONFIRM_CLAIM] = { "confirm_claim",

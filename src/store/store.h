@@ -167,7 +167,7 @@ int store_subscriber_set_marketing(struct store *s, int64_t id, int on,
 /* record that the relay took a confirmation mail (paces resends; see below) */
 int store_subscriber_confirm_sent(struct store *s, int64_t id, int64_t at);
 /*
- * store_confirm_unsent - pending subscribers created in [since, settled)
+ * store_confirm_unsent - pending subscribers created at or after since
  * whose confirmation mail was never sent (confirm_sent_at unset) and that
  * nobody claimed at or after settled, by id after *cursor, at most max
  * into b; *cursor moves to the last. The priority lane claims and queues
@@ -178,8 +178,9 @@ int store_confirm_unsent(struct store *s, int64_t since, int64_t settled, int64_
 			 size_t max, struct store_batch *b);
 /*
  * store_confirm_claim - take on id's owed confirmation (at now) unless it
- * was sent meanwhile or claimed at or after settled: NF_OK when the caller
- * has it, NF_ERR_NOTFOUND when another has (one writer wins the race)
+ * was sent meanwhile or claimed at or after settled (INT64_MAX: whatever
+ * the claim): NF_OK when the caller has it, NF_ERR_NOTFOUND when another
+ * has (one writer wins the race)
  */
 int store_confirm_claim(struct store *s, int64_t id, int64_t now, int64_t settled);
 /*

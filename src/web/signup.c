@@ -151,9 +151,11 @@ signup_row(struct web *w, struct store *s, struct signup_job *job)
 		memcpy(job->email, sub->email, strlen(sub->email) + 1);
 		memcpy(job->salt, sub->token_salt, strlen(sub->token_salt) + 1);
 		job->confirm = 1;
+		/* this process's lane sends it: other processes leave it for a lease */
+		rc = store_confirm_claim(s, job->id, (int64_t)time(NULL), INT64_MAX);
 	}
 	store_subscriber_free(sub);
-	return NF_OK;
+	return rc == NF_ERR_NOTFOUND ? NF_OK : rc;	/* sent meanwhile: nothing to claim */
 }
 
 static void signup_finish(struct web *w, struct http_request *req, struct http_response *res);
