@@ -102,6 +102,12 @@ engine_unknown_user(const struct smtp_result *r)
  * (token_short_make, purpose "bounce"): the id and the first 10 bytes of an
  * HMAC over it, enough to refuse forged bounces (inbound/ident.c checks it).
  */
+static void
+return_path(const char *tok, const char *domain, struct buf *out)
+{
+	buf_printf(out, "bounce+%s@%s", tok, domain);
+}
+
 void
 deliver_return_path(const struct token_key *key, const char *domain, int64_t subscriber_id,
 		    const char *salt, struct buf *out)
@@ -109,7 +115,7 @@ deliver_return_path(const struct token_key *key, const char *domain, int64_t sub
 	char tok[TOKEN_SHORT_MAX];
 
 	token_short_make(key, "bounce", (uint64_t)subscriber_id, salt, tok);
-	buf_printf(out, "bounce+%s@%s", tok, domain);
+	return_path(tok, domain, out);
 }
 
 /* where bounces go: --bounce-domain, else the From address's domain */
@@ -122,11 +128,15 @@ engine_bounce_domain(const struct engine *e)
 	return domain ? domain : "localhost";
 }
 
+/* deliver_return_path's, from the secret's saved HMAC state (two compressions, not four) */
 void
 engine_envelope_from(struct engine *e, int64_t subscriber_id, const char *salt, struct buf *out)
 {
+	char tok[TOKEN_SHORT_MAX];
+
 	buf_reset(out);
-	deliver_return_path(e->d->cfg.sender.secret, engine_bounce_domain(e), subscriber_id, salt, out);
+	token_short_make_keyed(e->secret_key, "bounce", (uint64_t)subscriber_id, salt, tok);
+	return_path(tok, engine_bounce_domain(e), out);
 }
 
 int
@@ -294,6 +304,7 @@ engine_open(struct engine *e)
 		log_error("delivery engine: cannot open the store %s", c->db_url);
 		return NF_ERR;
 	}
+	e->secret_key = hmac_key_new(c->sender.secret->secret, c->sender.secret->len);
 	smtp_options_init(&opt);
 	opt.connections = c->connections;
 	/* the relay conversation on its own thread: signing never delays a
@@ -318,9 +329,11 @@ engine_close(struct engine *e)
 		close(e->wake_fd);
 	e->wake_fd = -1;
 	mail_alert_free(e->prepared);
+	hmac_key_free(e->secret_key);
 	e->t = NULL;
 	e->store = NULL;
 	e->prepared = NULL;
+	e->secret_key = NULL;
 }
 
 struct deliver *

@@ -72,6 +72,7 @@ struct engine {
 	struct shard_run *run;
 	struct mail_alert *prepared;	/* for prepared_alert */
 	int64_t prepared_alert;
+	struct hmac_key *secret_key;	/* the secret's saved HMAC state: return paths */
 	int64_t next_retry_ms;
 	int wake_fd;			/* eventfd: deliver_wake and the priority lane */
 	size_t inflight_other;		/* retries and priority messages in flight */
