@@ -119,7 +119,7 @@ compress(__m512i v[8], __m512i w[16])
 	__m512i a = v[0], b = v[1], c = v[2], d = v[3], e = v[4], f = v[5], g = v[6], h = v[7];
 	int t;
 
-	/* unrolled whole, so the ring w[] and the round constants index by constants: registers */
+	/* eight rounds a pass: after eight the names are back where they began */
 	for (t = 0; t < 64; t += 8) {
 		ROUND(a, b, c, d, e, f, g, h, t);
 		ROUND(h, a, b, c, d, e, f, g, t + 1);
