@@ -128,8 +128,9 @@ static void
 submit_group(struct engine *e, struct batch *b, size_t i, const struct store_subscriber *sub,
 	     size_t n, struct buf *from)
 {
-	struct mail_subscriber ms[MAIL_COMPOSE_MANY];
-	struct buf msg[MAIL_COMPOSE_MANY], *out[MAIL_COMPOSE_MANY];
+	/* initialised for GCC's -O1 flow analysis, which cannot see n <= the rows filled */
+	struct mail_subscriber ms[MAIL_COMPOSE_MANY] = { { 0, NULL, NULL } };
+	struct buf msg[MAIL_COMPOSE_MANY], *out[MAIL_COMPOSE_MANY] = { NULL };
 	int rc[MAIL_COMPOSE_MANY];
 	size_t k;
 

@@ -236,8 +236,9 @@ TEST(inbound_mailto_only_from_the_envelope)
 TEST(inbound_malformed_input)
 {
 	static const char *const inputs[] = {
-		"", "\n\n\n", "\0\0\0\0", "Content-Type: multipart/report; report-type=feedback-report;"
-		" boundary=q\n\n--q\nContent-Type: message/feedback-report\n\nVersion: 1\n\n--q--\n",
+		"", "\n\n\n", "\0\0\0\0",
+		("Content-Type: multipart/report; report-type=feedback-report;"
+		 " boundary=q\n\n--q\nContent-Type: message/feedback-report\n\nVersion: 1\n\n--q--\n"),
 		"Content-Type: multipart/report; report-type=delivery-status\n\nno boundary at all\n",
 	};
 	struct inbound_report r;

@@ -36,8 +36,8 @@ fill(unsigned seed)
 static int
 many_match(size_t n, const size_t pre[], const size_t len[], const size_t off[])
 {
-	SHA256_CTX c[MAIL_SHA_MANY], *cp[MAIL_SHA_MANY];
-	const void *p[MAIL_SHA_MANY];
+	SHA256_CTX c[MAIL_SHA_MANY], *cp[MAIL_SHA_MANY] = { NULL };
+	const void *p[MAIL_SHA_MANY] = { NULL };
 	unsigned char got[32], want[32];
 	size_t k;
 	int ok = 1;
