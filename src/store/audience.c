@@ -51,6 +51,8 @@ ids_first(struct ids *l, size_t max)
 {
 	size_t i, n = 0;
 
+	if (l->n == 0)	/* no list had anyone: v may be NULL, which qsort may not be given */
+		return;
 	qsort(l->v, l->n, sizeof(*l->v), by_id);
 	for (i = 0; i < l->n && n < max; i++)
 		if (n == 0 || l->v[i] != l->v[n - 1])
