@@ -407,13 +407,13 @@ groups(struct mail_alert *p, const struct news_article *a, const char *article,
 			if (strchr(sub[k].email, '\r'))
 				bad |= 1u << k;
 		why = group_case(p, sub, n, bad);
-		snprintf(name, sizeof(name), "group of %zu %s %s%s %zu", n, article, templates,
-			 full ? " full" : "", i % 2);
+		snprintf(name, sizeof(name), "group of %zu %s %s%s %zu, SHA-256 road %d", n, article,
+			 templates, full ? " full" : "", i % 2, mail_sha_ways());
 		test_case_result(name, why == NULL, why);
 	}
 }
 
-/* compose_many: the same messages as one at a time, on every road */
+/* compose_many: the same messages as one at a time, on every compose and SHA-256 road */
 TEST(alert_groups_match_single_composes)
 {
 	static const struct {
@@ -424,10 +424,15 @@ TEST(alert_groups_match_single_composes)
 		{ "cjk.json", "templates", 0 }, { "long.json", "../../../templates", 0 },
 		{ "basic.json", "templates-email", 0 }, { "basic.json", "templates", 1 },
 	};
-	size_t i;
+	static const int ways[] = { 16, 2, 1 };	/* the same messages whichever road the CPU has */
+	size_t i, w;
 
-	for (i = 0; i < NF_ARRAY_LEN(roads); i++)
-		with_alert(roads[i].article, roads[i].templates, roads[i].full, groups);
+	for (w = 0; w < NF_ARRAY_LEN(ways); w++) {
+		mail_sha_ways_limit(ways[w]);
+		for (i = 0; i < NF_ARRAY_LEN(roads); i++)
+			with_alert(roads[i].article, roads[i].templates, roads[i].full, groups);
+	}
+	mail_sha_ways_limit(MAIL_SHA_MANY);
 }
 
 /* no DKIM key configured: the same message without signature fields, one by one and two at once */
