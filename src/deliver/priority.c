@@ -15,10 +15,10 @@
  * lease, and when it has room after refusing one for being full. Those
  * not claimed within a lease (the signup's process claims its mail) it
  * claims (store/confirm.c: of several processes sharing the database, one
- * wins each) and queues. A set of the subscriber ids queued or out keeps each
- * person to one mail in the lane; duplicates can only come from mails the
- * relay took but whose confirm_sent_at was not written before a crash, or
- * from a mail that waited in a live lane for longer than a lease.
+ * wins each) and queues. A set of the subscriber ids queued or out keeps
+ * each person to one mail in the lane; duplicates can only come from mails
+ * the relay took but whose confirm_sent_at was not written before a crash,
+ * or from a mail that waited in a live lane for longer than a lease.
  *
  * A failure is logged (the relay's text without addresses) and not retried
  * here: the SMTP pool already retried it on fresh connections. A temporary

@@ -286,19 +286,19 @@ const struct store_query store_queries[Q_COUNT] = {
 	 * The next batch of that audience after the cursor, each person once,
 	 * two ways. AUDIENCE_NEXT walks subscribers by id and asks the
 	 * memberships' primary key whether each is on one of the lists: right
-	 * when nearly everyone is (an alert with breaking-news).
-	 * AUDIENCE_SPARSE takes for each list its
-	 * next $4 mailable members after the cursor and the first $4 distinct
-	 * ids of their union, which are exactly the batch (every id in it is
-	 * among the first $4 of its own list): right for topic lists, which
-	 * may be a small part of the subscribers, as it costs lists x $4 rows
-	 * a batch whatever the lists' sizes. Who may be mailed is asked per
-	 * member in a scalar subquery, which the planner cannot turn into a
-	 * join: as a join it chose a merge join that walked subscribers from
-	 * the cursor to a sparse list's $4-th member on every batch (50,000
-	 * rows a batch for a 1% topic list at 100,000 subscribers). On SQLite,
-	 * which has no LATERAL, subscribers.c runs the same plan with the
-	 * three queries below. Measured by bench/audience.sh.
+	 * when nearly everyone is (an alert with breaking-news). AUDIENCE_SPARSE
+	 * takes for each list its next $4 mailable members after the cursor and
+	 * the first $4 distinct ids of their union, which are exactly the batch
+	 * (every id in it is among the first $4 of its own list): right for
+	 * topic lists, which may be a small part of the subscribers, as it
+	 * costs lists x $4 rows a batch whatever the lists' sizes. Who may be
+	 * mailed is asked per member in a scalar subquery, which the planner
+	 * cannot turn into a join: as a join it chose a merge join that walked
+	 * subscribers from the cursor to a sparse list's $4-th member on every
+	 * batch (50,000 rows a batch for a 1% topic list at 100,000
+	 * subscribers). On SQLite, which has no LATERAL, store/audience.c runs
+	 * the same plan with the three queries below. Measured by
+	 * bench/audience.sh.
 	 */
 	[Q_AUDIENCE_NEXT] = { "audience_next", AUDIENCE_SCAN, NULL, NULL },
 	[Q_AUDIENCE_SPARSE] = { "audience_sparse", AUDIENCE_SCAN,
@@ -312,7 +312,7 @@ const struct store_query store_queries[Q_COUNT] = {
 		"  WHERE al.alert_id = $1)"
 		" AND s.id > $2 AND s.id <= $3 ORDER BY s.id LIMIT $4", NULL },
 	/*
-	 * SQLite has no LATERAL: there subscribers.c runs AUDIENCE_SPARSE's
+	 * SQLite has no LATERAL: there store/audience.c runs AUDIENCE_SPARSE's
 	 * plan itself, with these three: the alert's lists, the next $4
 	 * mailable members of one list after $2 (an index range, as
 	 * MEMBERS_NEXT), and the rows of the merged ids ($1, a JSON array).
