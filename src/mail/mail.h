@@ -220,23 +220,15 @@ int mail_dkim_body_hash(const char *body, size_t n, unsigned char bh[32]);
 #define MAIL_SHA_MANY 16	/* the most streams mail_sha_update_many takes */
 
 /*
- * mail_sha_update2 - the same as sha256_state_update(a, pa, na) then
- * sha256_state_update(b, pb, nb), but with SHA-NI the whole blocks both
- * inputs have are hashed side by side, at ~1.5x the cost of one.
- */
-void mail_sha_update2(SHA256_CTX *a, const void *pa, size_t na, SHA256_CTX *b,
-		      const void *pb, size_t nb);
-/*
  * mail_sha_update_many - sha256_state_update(c[i], p[i], len[i]) for each
  * i < n (n <= MAIL_SHA_MANY, distinct states): with AVX-512 and ten or
  * more streams (six without SHA-NI) the whole blocks they share run in
  * sixteen lanes at once (~0.6 of the cost of pairs at sixteen), the rest
- * as mail_sha_update2 does.
+ * in pairs side by side on SHA-NI (~1.5x the cost of one, not 2x), or one
+ * by one.
  */
 void mail_sha_update_many(SHA256_CTX *const c[], const void *const p[], const size_t len[],
 			  size_t n);
-/* 1 when mail_sha_update2 runs two streams at once (the CPU has SHA-NI) */
-int mail_sha_two_way(void);
 /* the most streams one pass hashes: 16 (AVX-512), 2 (SHA-NI) or 1 */
 int mail_sha_ways(void);
 /* use no road wider than n streams (16, 2 or 1): for tests and benchmarks */

@@ -1,11 +1,11 @@
 /*
  * mail/sha2x.c - two SHA-256 hashes at once, and the road for many
  *
- * Owns: mail_sha_update2, which advances two SHA-256 (FIPS 180-4) states
- * over two inputs at the same time, and mail_sha_update_many, which
- * advances up to MAIL_SHA_MANY: the whole blocks they share through
- * sha16.c's sixteen lanes when the CPU has AVX-512 and there are enough
- * of them, the rest in pairs. Does not own: the states themselves
+ * Owns: mail_sha_update_many, which advances up to MAIL_SHA_MANY SHA-256
+ * (FIPS 180-4) states over their inputs: the whole blocks they share
+ * through sha16.c's sixteen lanes when the CPU has AVX-512 and there are
+ * enough of them, the rest in pairs (update2: two states over two inputs
+ * at the same time). Does not own: the states themselves
  * (core/hmac.c) or what is hashed (alert.c).
  *
  * Why. Every body octet after a subscriber's own first octet (the text
@@ -20,7 +20,7 @@
  * The states are core's sha256_state_*, OpenSSL's SHA256_CTX (core/hmac.c
  * says why): OpenSSL's own assembly (SHA-NI, AVX2 or plain, chosen at run
  * time) does every single stream, so a CPU without SHA-NI loses nothing.
- * Only mail_sha_update2's middle, the whole blocks both inputs have, runs
+ * Only update2's middle, the whole blocks both inputs have, runs
  * the code below; it writes the chaining value h[] and the bit count (Nl,
  * Nh) as SHA256_Update would. EVP could not do this: it hides both.
  */
@@ -173,8 +173,9 @@ blocks2(uint32_t ha[8], const unsigned char *p, uint32_t hb[8], const unsigned c
 static int two_way = -1;	/* -1: not asked yet; the answer never changes */
 static int ways_cap = 16;	/* mail_sha_ways_limit's */
 
-int
-mail_sha_two_way(void)
+/* 1 when update2 runs two streams at once (the CPU has SHA-NI, and no limit says no) */
+static int
+two_way_ok(void)
 {
 	int v = __atomic_load_n(&two_way, __ATOMIC_RELAXED);
 
@@ -190,7 +191,7 @@ mail_sha_ways(void)
 {
 	if (mail_sha_has16() && __atomic_load_n(&ways_cap, __ATOMIC_RELAXED) >= 16)
 		return 16;
-	return mail_sha_two_way() ? 2 : 1;
+	return two_way_ok() ? 2 : 1;
 }
 
 void
@@ -222,13 +223,17 @@ fill_block(SHA256_CTX *c, const unsigned char *p, size_t n)
 	return take;
 }
 
-void
-mail_sha_update2(SHA256_CTX *a, const void *pa, size_t na, SHA256_CTX *b, const void *pb, size_t nb)
+/*
+ * update2 - sha256_state_update(a, pa, na) then (b, pb, nb), the whole
+ * blocks both inputs have hashed side by side
+ */
+static void
+update2(SHA256_CTX *a, const void *pa, size_t na, SHA256_CTX *b, const void *pb, size_t nb)
 {
 	const unsigned char *p = pa, *q = pb;
 	size_t n, i;
 
-	if (mail_sha_two_way()) {
+	if (two_way_ok()) {
 		i = fill_block(a, p, na);
 		p += i, na -= i;
 		i = fill_block(b, q, nb);
@@ -257,7 +262,7 @@ mail_sha_update2(SHA256_CTX *a, const void *pa, size_t na, SHA256_CTX *b, const 
 static size_t
 wide_min(void)
 {
-	return mail_sha_two_way() ? 10 : 6;
+	return two_way_ok() ? 10 : 6;
 }
 
 /* wide - the whole blocks all n streams share through the 16-lane kernel */
@@ -296,7 +301,7 @@ mail_sha_update_many(SHA256_CTX *const c[], const void *const p[], const size_t 
 	if (n >= wide_min() && mail_sha_ways() == 16)
 		wide(c, q, left, n);
 	for (i = 0; i + 1 < n; i += 2)
-		mail_sha_update2(c[i], q[i], left[i], c[i + 1], q[i + 1], left[i + 1]);
+		update2(c[i], q[i], left[i], c[i + 1], q[i + 1], left[i + 1]);
 	if (i < n)
 		sha256_state_update(c[i], q[i], left[i]);
 }
