@@ -5,8 +5,8 @@
  * audience after the cursor (confirmed, unsuppressed members of any of the
  * alert's lists, each person once), compose and submit each message (up
  * to sixteen per compose call: mail_alert_compose_many hashes their bodies
- * together), and once every message of the oldest batch has an outcome, commit it
- * (cursor, sent count, the failures and any suppressions) in one
+ * together), and once every message of the oldest batch has an outcome,
+ * commit it (cursor, sent count, the failures and any suppressions) in one
  * transaction: the group commit.
  * Up to batches_in_flight batches are submitted ahead of the oldest commit
  * so the relay never waits for the database; commits stay in order, so the
