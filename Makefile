@@ -9,8 +9,9 @@
 #   make install    PREFIX=/usr/local DESTDIR= (binary, templates, man page,
 #                   systemd unit, an example configuration)
 #
-# Modules are found, not listed: every src/MODULE/*.c goes into the library
-# (but src/cli/, which is the program), every tests/unit/**/*.c into the unit
+# Modules are found, not listed: every src/MODULE/*.c and src/MODULE/WING/*.c
+# goes into the library (but src/cli/, which is the program), every
+# tests/unit/MODULE/*.c and tests/unit/MODULE/WING/*.c into the unit
 # test runner, every tests/fuzz/fuzz_*.c is a fuzz target.
 
 CC ?= cc
@@ -51,9 +52,9 @@ endif
 CPPFLAGS += -MMD -MP -Isrc -I$(BUILD)
 LDLIBS += $(PKG_LIBS) -lunistring -lresolv -pthread -lm
 
-LIB_SRCS := $(filter-out src/cli/%,$(wildcard src/*/*.c))
+LIB_SRCS := $(filter-out src/cli/%,$(wildcard src/*/*.c src/*/*/*.c))
 CLI_SRCS := $(wildcard src/cli/*.c)
-UNIT_SRCS := tests/harness.c $(wildcard tests/unit/*/*.c)
+UNIT_SRCS := tests/harness.c $(wildcard tests/unit/*/*.c tests/unit/*/*/*.c)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
 
