@@ -8,6 +8,7 @@
 #   make run        the service on its embedded defaults (SQLite, Maildir)
 #   make install    PREFIX=/usr/local DESTDIR= (binary, templates, man page,
 #                   systemd unit, an example configuration)
+#   make deb        a Debian package in build/deb/ (debian/, debhelper)
 #
 # Modules are found, not listed: every src/MODULE/*.c and src/MODULE/WING/*.c
 # goes into the library (but src/cli/, which is the program), every
@@ -21,18 +22,26 @@ DESTDIR ?=
 BINDIR ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/newsflash
 MANDIR ?= $(PREFIX)/share/man
-SYSCONFDIR ?= $(PREFIX)/etc
+# /usr's configuration lives in /etc (FHS), any other prefix's under it
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 FUZZ_SECONDS ?= 20
+# debian/changelog's version, plus the commits since it (scripts/version)
+NEWSFLASH_VERSION ?= $(shell scripts/version 2>/dev/null)
 SAN ?=
 
 PKGS := openssl sqlite3 libpq jansson libidn2 libmicrohttpd gmime-3.0 libargon2
 
+# The goals that install what is missing first (deps) build nothing in this
+# make: they run a second make once deps is done, which reads pkg-config's
+# answers only then. A fresh machine has no libraries when this file is
+# parsed, so flags read now would be empty.
+DEPS_FIRST := deps clean check asan fuzz bench run deb
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ifeq ($(PKG_LIBS),)
-  ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
-    $(warning missing libraries: run scripts/deps (or make check / make run, which do))
+  ifeq ($(filter $(DEPS_FIRST),$(MAKECMDGOALS)),)
+    $(error missing libraries: run scripts/deps (or make check / make run, which do))
   endif
 endif
 
@@ -65,7 +74,7 @@ BIN := $(BUILD)/newsflash
 UNIT := $(BUILD)/unit-tests
 REPLAYS := $(patsubst %,$(BUILD)/fuzz-replay/%,$(FUZZ_NAMES))
 
-.PHONY: all check check-only asan fuzz bench run install deps clean
+.PHONY: all check check-only asan fuzz bench bench-only run run-only install deb deps clean
 .SECONDARY:
 all: $(BIN)
 
@@ -80,12 +89,14 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-# the install paths the program is built with (its default --templates);
+# the install paths the program is built with (its default --templates)
+# and its version;
 # rewritten only when they change, so a new PREFIX rebuilds the CLI alone
 .PHONY: FORCE
 $(BUILD)/paths.h: FORCE
 	@mkdir -p $(@D)
-	@echo '#define NEWSFLASH_TEMPLATES_DIR "$(DATADIR)/templates"' >$@.tmp
+	@{ echo '#define NEWSFLASH_TEMPLATES_DIR "$(DATADIR)/templates"'; \
+	   echo '#define NEWSFLASH_VERSION "$(NEWSFLASH_VERSION)"'; } >$@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 $(call obj,$(CLI_SRCS)): $(BUILD)/paths.h
 
@@ -130,11 +141,19 @@ $(BUILD)/fuzzer/%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(LIB)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-bench: deps $(BIN)
+bench: deps
+	$(MAKE) bench-only
+bench-only: $(BIN)
 	BUILD=$(BUILD) scripts/bench
 
-run: deps $(BIN)
+run: deps
+	$(MAKE) run-only
+run-only: $(BIN)
 	BUILD=$(BUILD) scripts/run $(ARGS)
+
+# the Debian package, built with debhelper from a copy of the tree (build/deb/)
+deb: deps
+	scripts/deb
 
 # the configuration file is installed once: an operator's edits stay
 install: $(BIN)

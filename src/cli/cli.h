@@ -53,7 +53,8 @@ struct cli_sender {
 	{ "from", CONFIG_STRING, &(s)->from, "ADDR", "From: \"Name <address>\" (Breaking News <alerts@localhost>)" }, \
 	{ "base-url", CONFIG_STRING, &(s)->base_url, "URL", "public URL for links in emails (http://LISTEN)" }, \
 	{ "publication", CONFIG_STRING, &(s)->publication, "NAME", "the publication's name on pages and emails" }, \
-	{ "templates", CONFIG_STRING, &(s)->templates, "DIR", "Mustache templates (" NEWSFLASH_TEMPLATES_DIR ")" }, \
+	{ "templates", CONFIG_STRING, &(s)->templates, "DIR", "Mustache templates (" NEWSFLASH_TEMPLATES_DIR \
+	  ", else templates/ of the checkout the program was built in)" }, \
 	{ "secret-file", CONFIG_STRING, &(s)->secret_file, "FILE", "HMAC key, created on first use (var/secret)" }, \
 	{ "dkim-key", CONFIG_LIST, &(s)->dkim_keys, "FILE", "DKIM private key (repeat for a second signature)" }, \
 	{ "dkim-domain", CONFIG_LIST, &(s)->dkim_domains, "DOMAIN", "d= of the matching --dkim-key" }, \
@@ -71,6 +72,13 @@ void cli_sender_check(const struct cli_sender *s, struct buf *problems);
  * writes it into $(BUILD)/paths.h.
  */
 #include "paths.h"
+
+/*
+ * templates_dir.c: *dir NULL (not configured) becomes the installed folder,
+ * else the checkout's beside the executable; 0, or EXIT_PROBLEM after a line
+ * on stderr naming every place tried
+ */
+int cli_templates_find(const char *cmd, const char **dir);
 
 /* engine_opts.c: logging options, for every command that logs */
 struct cli_log {

@@ -148,7 +148,7 @@ compose(int argc, char **argv)
 {
 	struct compose_opts o = {
 		.from = "Breaking News <breaking@example.com>", .base_url = "http://127.0.0.1:8080",
-		.publication = "newsflash", .secret_file = "var/secret", .templates = NEWSFLASH_TEMPLATES_DIR,
+		.publication = "newsflash", .secret_file = "var/secret", .templates = NULL,
 		.salt = "preview", .alert_id = 1, .subscriber_id = 1,
 		.log = { "info", "text" },
 	};
@@ -191,7 +191,8 @@ compose(int argc, char **argv)
 				errs.items[i].message);
 		goto out;
 	}
-	if (cli_secret_load(o.secret_file, &secret) != NF_OK) {
+	if (cli_secret_load(o.secret_file, &secret) != NF_OK ||
+	    cli_templates_find("message", &o.templates) != 0) {
 		rc = EXIT_PROBLEM;
 		goto out;
 	}

@@ -23,7 +23,7 @@ cli_sender_defaults(struct cli_sender *s)
 	memset(s, 0, sizeof(*s));
 	s->from = "Breaking News <alerts@localhost>";
 	s->publication = "newsflash";
-	s->templates = NEWSFLASH_TEMPLATES_DIR;
+	s->templates = NULL;	/* cli_sender_build finds them */
 	s->secret_file = "var/secret";
 }
 
@@ -85,6 +85,8 @@ cli_sender_build(const char *cmd, struct cli_sender *s, const char *fallback_bas
 	if (cli_secret_load(s->secret_file, &s->key) != NF_OK)
 		return EXIT_PROBLEM;
 	if ((rc = load_keys(cmd, s)) != 0)
+		return rc;
+	if ((rc = cli_templates_find(cmd, &s->templates)) != 0)
 		return rc;
 	s->sender.from_name = s->from_name_buf;
 	s->sender.from_addr = s->from_addr_buf;
@@ -161,6 +163,7 @@ cli_sender_check(const struct cli_sender *s, struct buf *problems)
 {
 	struct cli_sender copy = *s;
 	struct mail_dkim_key *k;
+	const char *dir = NULL;
 	char err[512];
 	size_t i, n = s->dkim_keys.count;
 
@@ -182,5 +185,8 @@ cli_sender_check(const struct cli_sender *s, struct buf *problems)
 				"private key, or a bad domain or selector)", s->dkim_keys.items[i]);
 		mail_dkim_key_free(k);
 	}
-	check_templates(s->templates, problems);
+	if (s->templates == NULL && cli_templates_find("config", &dir) != 0)
+		problem(problems, "--templates", "no template folder found (see the line above)");
+	else
+		check_templates(s->templates ? s->templates : dir, problems);
 }

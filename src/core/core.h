@@ -19,8 +19,6 @@
 
 #include <openssl/sha.h>	/* SHA256_CTX: see hmac.c */
 
-#define NEWSFLASH_VERSION "0.1.0"
-
 /* Status codes: every fallible function returns one; 0 is success. */
 enum nf_status {
 	NF_OK = 0,

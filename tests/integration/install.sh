@@ -81,7 +81,7 @@ expect_eq "man page has every flag the commands print ($(echo $flags | wc -w))" 
 # ---- the systemd unit ----
 UNIT=$PREFIX/lib/systemd/system/newsflash.service
 expect_contains "unit runs the installed binary" "$(grep ^ExecStart= "$UNIT")" "$NFI serve --config $PREFIX/etc/newsflash/newsflash.conf"
-for k in DynamicUser=yes ProtectSystem=strict NoNewPrivileges=yes PrivateTmp=yes StateDirectory=newsflash \
+for k in User=newsflash StateDirectoryMode=0750 ProtectSystem=strict NoNewPrivileges=yes PrivateTmp=yes StateDirectory=newsflash \
 	WorkingDirectory=/var/lib/newsflash Restart=on-failure KillSignal=SIGTERM TimeoutStopSec=; do
 	check "unit sets $k" grep -q "^$k" "$UNIT"
 done
