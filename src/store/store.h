@@ -171,7 +171,7 @@ int store_subscriber_confirm_sent(struct store *s, int64_t id, int64_t at);
  * whose confirmation mail was never sent (confirm_sent_at unset) and that
  * nobody claimed at or after settled, by id after *cursor, at most max
  * into b; *cursor moves to the last. The priority lane claims and queues
- * them again after a crash or once it has room (store/confirm.c).
+ * them again after a crash or once it has room (store/confirm_owed.c).
  */
 struct store_batch;
 int store_confirm_unsent(struct store *s, int64_t since, int64_t settled, int64_t *cursor,
@@ -744,7 +744,7 @@ enum store_q {
 	/* leaving and privacy */
 	Q_LISTS_OF, Q_SUB_SOFT_BOUNCE, Q_SUB_SOFT_RESET, Q_DELIV_OF, Q_SUPP_GET,
 	Q_INBOUND_SEEN, Q_PENDING_OLD,
-	Q_CONFIRM_UNSENT, Q_CONFIRM_CLAIM,	/* confirm.c */
+	Q_CONFIRM_UNSENT, Q_CONFIRM_CLAIM,	/* confirm_owed.c */
 	/* the newsroom */
 	Q_EDITOR_ADD, Q_EDITOR_GET, Q_EDITOR_LIST, Q_EDITOR_PASSWORD, Q_EDITOR_FAILED,
 	Q_EDITOR_SIGNED_IN, Q_SESSION_ADD, Q_SESSION_GET, Q_SESSION_DEL, Q_SESSION_DEL_EDITOR,
@@ -870,7 +870,7 @@ struct store_delivery *store_delivery_from_row(const struct store_row *r);
 int store_alert_state_parse(const char *v);
 /*
  * store_audience_merged - an alert's next batch of at most max (> 0) after
- * *cursor up to hi, list by list (audience.c): store_audience_next's
+ * *cursor up to hi, list by list (audience_merge.c): store_audience_next's
  * sparse road on SQLite
  */
 int store_audience_merged(struct store *s, int64_t alert_id, int64_t *cursor, int64_t hi,

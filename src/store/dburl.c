@@ -1,5 +1,5 @@
 /*
- * store/url.c - which backend a --db URL names, and its options
+ * store/dburl.c - which backend a --db URL names, and its options
  *
  * Owns: parsing
  *   sqlite:PATH[?sync=normal|full][&timeout=MS]   (sqlite:///abs/path also works)

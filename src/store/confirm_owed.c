@@ -1,5 +1,5 @@
 /*
- * store/confirm.c - signups whose confirmation mail never went out
+ * store/confirm_owed.c - signups whose confirmation mail never went out
  *
  * Owns: store_confirm_unsent and store_confirm_claim, what makes
  * confirmations durable. The priority lane keeps its mails in memory; a
