@@ -17,7 +17,7 @@
  */
 #include <stdlib.h>
 
-#include "store.h"
+#include "store_internal.h"
 
 struct ids {
 	int64_t *v;

@@ -17,7 +17,7 @@
  * them wins, and the winner has it for another lease. Without the claim
  * two processes restarting together each sent every owed confirmation.
  */
-#include "store.h"
+#include "store_internal.h"
 
 #define UNSENT_MAX 10000	/* rows in one page, at most */
 

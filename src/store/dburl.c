@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "store_internal.h"
 
 #define URL_MAX 4096
 #define SQLITE_DEFAULT_TIMEOUT_MS 5000

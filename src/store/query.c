@@ -12,7 +12,7 @@
  * Row shapes shared by several statements are fixed by the column lists
  * below; store/rows.c reads them by position.
  */
-#include "store.h"
+#include "store_internal.h"
 
 /* read by rows.c: subscriber_from_row */
 /* email_display is stored only when it differs from email (store/subscribers.c) */

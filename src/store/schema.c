@@ -24,7 +24,7 @@
  */
 #include <stdio.h>
 
-#include "store.h"
+#include "store_internal.h"
 
 static const char bootstrap[] =
 	"CREATE TABLE IF NOT EXISTS schema_version ("

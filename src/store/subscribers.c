@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "store_internal.h"
 
 static int
 take_subscriber(void *arg, const struct store_row *r)

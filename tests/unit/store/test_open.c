@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "store/store.h"
+#include "store/store_internal.h"
 #include "../../harness.h"
 
 TEST(url_names_the_backend_and_its_options)
