@@ -29,7 +29,7 @@
  *   count [--list LIST] [--status STATUS]   the number alone
  *   show, erase, purge                       a person's data (subscribers_privacy.c)
  *
- * Every command takes --db URL (NEWSFLASH_DB), default sqlite:var/newsflash.db.
+ * Every command takes --db URL (NEWSFLASH_DB), default STORE_DEFAULT_URL.
  */
 #include <jansson.h>
 #include <pthread.h>
@@ -371,7 +371,7 @@ import(int argc, char **argv)
 	const char *db = STORE_DEFAULT_URL, *list = NULL, *source = NULL;
 	long batch = IMPORT_BATCH_DEFAULT, jobs = 0;
 	int pending = 0, help = 0, npos = 0, rc;
-	struct cli_log log = { "info", "text" };
+	struct cli_log log = { CLI_DEFAULT_LOG_LEVEL, CLI_DEFAULT_LOG_FORMAT };
 	const struct config_opt opts[] = {
 		{ "db", CONFIG_STRING, &db, "URL", "sqlite:PATH or postgresql://..." },
 		{ "list", CONFIG_STRING, &list, "LIST", "the list to add everyone to" },

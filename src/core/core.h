@@ -37,6 +37,9 @@ const char *nf_strstatus(int status);
 
 #define NF_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define NF_UNUSED(x) ((void)(x))
+/* a macro's value as a string literal, for help texts: NF_STR(STORE_DEFAULT_SHARDS) */
+#define NF_STR(x) NF_STR_(x)
+#define NF_STR_(x) #x
 
 /* ---- alloc.c: allocation either succeeds or aborts the process ---- */
 void *xmalloc(size_t n);

@@ -39,6 +39,7 @@
 #include "core/core.h"
 
 #define STORE_DEFAULT_URL "sqlite:var/newsflash.db"
+#define STORE_DEFAULT_SHARDS 8		/* shards per alert when nobody says */
 #define STORE_LIST_DEFAULT "breaking-news"
 #define STORE_LIST_NAME_MAX 64
 #define STORE_APIKEY_MAX 64		/* room for a key and its NUL */
