@@ -16,6 +16,11 @@
 #define EXIT_PROBLEM 1
 #define EXIT_USAGE 2
 
+/* the command line's own defaults, each written once */
+#define CLI_DEFAULT_SECRET_FILE "var/secret"
+#define CLI_DEFAULT_LOG_LEVEL "info"
+#define CLI_DEFAULT_LOG_FORMAT "text"
+
 struct cli_command {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -56,6 +61,8 @@ struct cli_sender {
 	{ "templates", CONFIG_STRING, &(s)->templates, "DIR", "Mustache templates (" NEWSFLASH_TEMPLATES_DIR \
 	  ", else templates/ of the checkout the program was built in)" }, \
 	{ "secret-file", CONFIG_STRING, &(s)->secret_file, "FILE", "HMAC key, created on first use (var/secret)" }, \
+	{ "templates", CONFIG_STRING, &(s)->templates, "DIR", "Mustache templates (" NEWSFLASH_TEMPLATES_DIR ")" }, \
+	{ "secret-file", CONFIG_STRING, &(s)->secret_file, "FILE", "HMAC key, created on first use (" CLI_DEFAULT_SECRET_FILE ")" }, \
 	{ "dkim-key", CONFIG_LIST, &(s)->dkim_keys, "FILE", "DKIM private key (repeat for a second signature)" }, \
 	{ "dkim-domain", CONFIG_LIST, &(s)->dkim_domains, "DOMAIN", "d= of the matching --dkim-key" }, \
 	{ "dkim-selector", CONFIG_LIST, &(s)->dkim_selectors, "NAME", "s= of the matching --dkim-key" }
@@ -86,14 +93,16 @@ struct cli_log {
 };
 
 #define CLI_LOG_OPTIONS(l)								\
-	{ "log-level", CONFIG_STRING, &(l)->level, "LEVEL", "debug, info, warn or error (info)" }, \
-	{ "log-format", CONFIG_STRING, &(l)->format, "FORMAT", "text or json (text)" }
+	{ "log-level", CONFIG_STRING, &(l)->level, "LEVEL", "debug, info, warn or error (" CLI_DEFAULT_LOG_LEVEL ")" }, \
+	{ "log-format", CONFIG_STRING, &(l)->format, "FORMAT", "text or json (" CLI_DEFAULT_LOG_FORMAT ")" }
 
 void cli_log_defaults(struct cli_log *l);
 int cli_log_setup(const char *cmd, const struct cli_log *l);
 
 /* engine_opts.c: the delivery engine's options (serve, worker) */
 #include "deliver/deliver.h"
+#include "smtp/smtp.h"
+#include "store/store.h"
 
 struct cli_engine {
 	const char *db, *transport, *log_level, *log_format;
@@ -101,18 +110,18 @@ struct cli_engine {
 };
 
 #define CLI_ENGINE_OPTIONS(e)								\
-	{ "db", CONFIG_STRING, &(e)->db, "URL", "sqlite:PATH or postgresql://... (sqlite:var/newsflash.db)" }, \
-	{ "transport", CONFIG_STRING, &(e)->transport, "URL", "maildir:PATH, smtp://user:pass@host:port or smtps://... (maildir:var/outbox)" }, \
+	{ "db", CONFIG_STRING, &(e)->db, "URL", "sqlite:PATH or postgresql://... (" STORE_DEFAULT_URL ")" }, \
+	{ "transport", CONFIG_STRING, &(e)->transport, "URL", "maildir:PATH, smtp://user:pass@host:port or smtps://... (" SMTP_DEFAULT_TRANSPORT ")" }, \
 	{ "workers", CONFIG_INT, &(e)->workers, "N", "delivery engine threads (1)" }, \
 	{ "connections", CONFIG_INT, &(e)->connections, "N", "SMTP connections per engine thread (16)" }, \
-	{ "shards", CONFIG_INT, &(e)->shards, "N", "shards each alert is split into (8)" }, \
+	{ "shards", CONFIG_INT, &(e)->shards, "N", "shards each alert is split into (" NF_STR(STORE_DEFAULT_SHARDS) ")" }, \
 	{ "batch", CONFIG_INT, &(e)->batch, "N", "subscribers per group commit (500)" }, \
 	{ "lease", CONFIG_INT, &(e)->lease, "SECONDS", "a dead process's shards and owed confirmations are taken over after (30)" }, \
 	{ "poll-ms", CONFIG_INT, &(e)->poll_ms, "MS", "longest sleep before looking for work (1000)" }, \
 	{ "retry-base", CONFIG_INT, &(e)->retry_base, "SECONDS", "first retry of a 4xx after, doubling to an hour (60)" }, \
 	{ "smtp-timeout-ms", CONFIG_INT, &(e)->smtp_timeout_ms, "MS", "every SMTP timeout (RFC 5321 defaults)" }, \
-	{ "log-level", CONFIG_STRING, &(e)->log_level, "LEVEL", "debug, info, warn or error (info)" }, \
-	{ "log-format", CONFIG_STRING, &(e)->log_format, "FORMAT", "text or json (text)" }
+	{ "log-level", CONFIG_STRING, &(e)->log_level, "LEVEL", "debug, info, warn or error (" CLI_DEFAULT_LOG_LEVEL ")" }, \
+	{ "log-format", CONFIG_STRING, &(e)->log_format, "FORMAT", "text or json (" CLI_DEFAULT_LOG_FORMAT ")" }
 
 void cli_engine_defaults(struct cli_engine *e);
 int cli_logging(const char *cmd, const struct cli_engine *e);
@@ -133,7 +142,7 @@ struct serve_opts {
 };
 
 #define CLI_SERVE_OPTIONS(o)								\
-	{ "listen", CONFIG_STRING, &(o)->web.listen, "HOST:PORT", "where HTTP listens (127.0.0.1:8080)" }, \
+	{ "listen", CONFIG_STRING, &(o)->web.listen, "HOST:PORT", "where HTTP listens (" WEB_DEFAULT_LISTEN ")" }, \
 	CLI_SENDER_OPTIONS(&(o)->sender),						\
 	CLI_ENGINE_OPTIONS(&(o)->engine),						\
 	{ "trust-proxy", CONFIG_BOOL, &(o)->web.trust_proxy, NULL, "take the client address from X-Forwarded-For" }, \

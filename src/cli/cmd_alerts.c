@@ -15,7 +15,7 @@
 int
 cmd_alerts(int argc, char **argv)
 {
-	const char *db = "sqlite:var/newsflash.db";
+	const char *db = STORE_DEFAULT_URL;
 	struct store_alert **list = NULL;
 	struct store *s;
 	char **pos, when[TIME_RFC3339_MAX];
@@ -54,7 +54,7 @@ cmd_alerts(int argc, char **argv)
 int
 cmd_alert(int argc, char **argv)
 {
-	const char *db = "sqlite:var/newsflash.db";
+	const char *db = STORE_DEFAULT_URL;
 	struct store *s;
 	char **pos, *end;
 	long long id;
@@ -89,7 +89,7 @@ cmd_alert(int argc, char **argv)
 int
 cmd_apikey(int argc, char **argv)
 {
-	const char *db = "sqlite:var/newsflash.db";
+	const char *db = STORE_DEFAULT_URL;
 	char key[STORE_APIKEY_MAX], **pos;
 	struct store *s;
 	int npos, rc;

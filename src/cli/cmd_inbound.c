@@ -85,12 +85,12 @@ process(const struct inbound_opts *o, const char *dir)
 int
 cmd_inbound(int argc, char **argv)
 {
-	struct inbound_opts o = { STORE_DEFAULT_URL, "var/secret", "info", INBOUND_SOFT_LIMIT, 0 };
+	struct inbound_opts o = { STORE_DEFAULT_URL, CLI_DEFAULT_SECRET_FILE, CLI_DEFAULT_LOG_LEVEL, INBOUND_SOFT_LIMIT, 0 };
 	const struct config_opt opts[] = {
-		{ "db", CONFIG_STRING, &o.db, "URL", "sqlite:PATH or postgresql://... (sqlite:var/newsflash.db)" },
-		{ "secret-file", CONFIG_STRING, &o.secret_file, "FILE", "the HMAC key tokens were made with (var/secret)" },
+		{ "db", CONFIG_STRING, &o.db, "URL", "sqlite:PATH or postgresql://... (" STORE_DEFAULT_URL ")" },
+		{ "secret-file", CONFIG_STRING, &o.secret_file, "FILE", "the HMAC key tokens were made with (" CLI_DEFAULT_SECRET_FILE ")" },
 		{ "soft-bounce-limit", CONFIG_INT, &o.soft_limit, "N", "soft bounces in a row before an address is suppressed (3)" },
-		{ "log-level", CONFIG_STRING, &o.log_level, "LEVEL", "debug, info, warn or error (info)" },
+		{ "log-level", CONFIG_STRING, &o.log_level, "LEVEL", "debug, info, warn or error (" CLI_DEFAULT_LOG_LEVEL ")" },
 		{ "help", CONFIG_BOOL, &o.help, NULL, "show this help" },
 		{ 0, 0, 0, 0, 0 }
 	};

@@ -66,7 +66,7 @@ bad_name(const char *name)
 int
 cmd_lists(int argc, char **argv)
 {
-	const char *db = "sqlite:var/newsflash.db";
+	const char *db = STORE_DEFAULT_URL;
 	struct store *s;
 	char **pos;
 	int npos, rc;

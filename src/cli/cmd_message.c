@@ -147,10 +147,10 @@ static int
 compose(int argc, char **argv)
 {
 	struct compose_opts o = {
-		.from = "Breaking News <breaking@example.com>", .base_url = "http://127.0.0.1:8080",
-		.publication = "newsflash", .secret_file = "var/secret", .templates = NULL,
+		.from = "Breaking News <breaking@example.com>", .base_url = "http://" WEB_DEFAULT_LISTEN,
+		.publication = WEB_DEFAULT_PUBLICATION, .secret_file = CLI_DEFAULT_SECRET_FILE, .templates = NULL,
 		.salt = "preview", .alert_id = 1, .subscriber_id = 1,
-		.log = { "info", "text" },
+		.log = { CLI_DEFAULT_LOG_LEVEL, CLI_DEFAULT_LOG_FORMAT },
 	};
 	struct mail_dkim_key *keys[MAIL_KEYS_MAX] = { 0 };
 	struct news_article article = { 0 };

@@ -124,14 +124,14 @@ publish_run(const char *path, const char *db, int breaking, int wait, long shard
 int
 cmd_publish(int argc, char **argv)
 {
-	const char *db = "sqlite:var/newsflash.db";
+	const char *db = STORE_DEFAULT_URL;
 	int breaking = 0, wait = 0, help = 0, npos, rc;
-	long shards = 8;
+	long shards = STORE_DEFAULT_SHARDS;
 	const struct config_opt opts[] = {
-		{ "db", CONFIG_STRING, &db, "URL", "sqlite:PATH or postgresql://... (sqlite:var/newsflash.db)" },
+		{ "db", CONFIG_STRING, &db, "URL", "sqlite:PATH or postgresql://... (" STORE_DEFAULT_URL ")" },
 		{ "breaking", CONFIG_BOOL, &breaking, NULL, "a breaking alert: to breaking-news and its topics' followers" },
 		{ "wait", CONFIG_BOOL, &wait, NULL, "show the alert's progress and exit when it is done" },
-		{ "shards", CONFIG_INT, &shards, "N", "shards the alert is split into (8)" },
+		{ "shards", CONFIG_INT, &shards, "N", "shards the alert is split into (" NF_STR(STORE_DEFAULT_SHARDS) ")" },
 		{ "help", CONFIG_BOOL, &help, NULL, "show this help" },
 		{ 0, 0, 0, 0, 0 }
 	};

@@ -25,9 +25,9 @@ cli_serve_defaults(struct serve_opts *o)
 	web_config_defaults(&o->web);
 	cli_sender_defaults(&o->sender);
 	cli_engine_defaults(&o->engine);
-	o->signup_rate = 1;
-	o->purge_days = 7;
-	o->soft_limit = 3;
+	o->signup_rate = (long)o->web.signup_rate;	/* web's own defaults are the one source */
+	o->purge_days = o->web.purge_after / 86400;
+	o->soft_limit = o->web.soft_bounce_limit;
 }
 
 static int

@@ -191,14 +191,14 @@ static int
 cmd_smtp_send(int argc, char **argv)
 {
 	struct send_opts o = {
-		.transport = "maildir:var/outbox", .from = NULL, .file = "-", .count = 1,
-		.connections = 8, .max_per_conn = 1000, .queue = 10000, .retries = 2,
+		.transport = SMTP_DEFAULT_TRANSPORT, .from = NULL, .file = "-", .count = 1,
 	};
+	struct smtp_options def;
 	int help = 0, npos, status;
-	struct cli_log log = { "info", "text" };
+	struct cli_log log = { CLI_DEFAULT_LOG_LEVEL, CLI_DEFAULT_LOG_FORMAT };
 	char **pos;
 	const struct config_opt opts[] = {
-		{ "transport", CONFIG_STRING, &o.transport, "URL", "where to send (maildir:var/outbox)" },
+		{ "transport", CONFIG_STRING, &o.transport, "URL", "where to send (" SMTP_DEFAULT_TRANSPORT ")" },
 		{ "from", CONFIG_STRING, &o.from, "ADDR", "envelope sender ('' for <>)" },
 		{ "to", CONFIG_LIST, &o.to, "ADDR", "envelope recipient; repeat for more" },
 		{ "count", CONFIG_INT, &o.count, "N", "send the message N times (load tests)" },
@@ -216,6 +216,11 @@ cmd_smtp_send(int argc, char **argv)
 		{ 0, 0, 0, 0, 0 }
 	};
 
+	smtp_options_init(&def);	/* the pool's own defaults are the one source */
+	o.connections = def.connections;
+	o.max_per_conn = def.max_per_conn;
+	o.queue = def.queue_max;
+	o.retries = def.retries;
 	if (config_parse(opts, argc - 1, argv + 1, &pos, &npos) != NF_OK) {
 		free(pos);
 		config_list_free(&o.to);

@@ -29,7 +29,7 @@
  *   count [--list LIST] [--status STATUS]   the number alone
  *   show, erase, purge                       a person's data (subscribers_privacy.c)
  *
- * Every command takes --db URL (NEWSFLASH_DB), default sqlite:var/newsflash.db.
+ * Every command takes --db URL (NEWSFLASH_DB), default STORE_DEFAULT_URL.
  */
 #include <jansson.h>
 #include <pthread.h>
@@ -233,13 +233,13 @@ collect_all(struct import_job *j)
 
 /* a header row names the first column "email" */
 static int
-is_header(const struct store_csv_record *r)
+is_header(const struct csv_record *r)
 {
 	return r->len[0] == 5 && strncasecmp(r->field[0], "email", 5) == 0;
 }
 
 static int
-add_record(struct import_job *j, const struct store_csv_record *r)
+add_record(struct import_job *j, const struct csv_record *r)
 {
 	struct import_slot *sl = &j->slot[j->cur];
 	struct store_import_row *row;
@@ -280,14 +280,14 @@ add_record(struct import_job *j, const struct store_csv_record *r)
 static int
 import_stream(struct import_job *j, FILE *f)
 {
-	struct store_csv_reader rd;
+	struct csv_reader rd;
 	int rc = 0, r;
 
-	store_csv_reader_init(&rd, f);
-	while (rc == 0 && (r = store_csv_read(&rd)) != STORE_CSV_END) {
-		if (r == STORE_CSV_RECORD)
+	csv_reader_init(&rd, f);
+	while (rc == 0 && (r = csv_read(&rd)) != CSV_END) {
+		if (r == CSV_RECORD)
 			rc = add_record(j, &rd.rec);
-		else if (r == STORE_CSV_BAD || r == STORE_CSV_TOO_LONG)
+		else if (r == CSV_BAD || r == CSV_TOO_LONG)
 			bad_row(j, rd.rec.line, rd.rec.error ? rd.rec.error : "malformed CSV", NULL, 0);
 		else {
 			fprintf(stderr, "newsflash: subscribers import: %s: read error\n", j->file);
@@ -298,7 +298,7 @@ import_stream(struct import_job *j, FILE *f)
 		rc = flush(j);
 	if ((r = collect_all(j)) != 0 && rc == 0)
 		rc = r;
-	store_csv_reader_free(&rd);
+	csv_reader_free(&rd);
 	return rc;
 }
 
@@ -371,7 +371,7 @@ import(int argc, char **argv)
 	const char *db = STORE_DEFAULT_URL, *list = NULL, *source = NULL;
 	long batch = IMPORT_BATCH_DEFAULT, jobs = 0;
 	int pending = 0, help = 0, npos = 0, rc;
-	struct cli_log log = { "info", "text" };
+	struct cli_log log = { CLI_DEFAULT_LOG_LEVEL, CLI_DEFAULT_LOG_FORMAT };
 	const struct config_opt opts[] = {
 		{ "db", CONFIG_STRING, &db, "URL", "sqlite:PATH or postgresql://..." },
 		{ "list", CONFIG_STRING, &list, "LIST", "the list to add everyone to" },
@@ -419,9 +419,9 @@ export_csv_row(struct buf *b, const struct store_subscriber *x)
 	char when[TIME_RFC3339_MAX];
 
 	time_rfc3339((time_t)x->created_at, when);
-	store_csv_field(b, x->email, strlen(x->email));
+	csv_field(b, x->email, strlen(x->email));
 	buf_printf(b, ",%s,%s,", store_status_name(x->status), when);
-	store_csv_field(b, x->lists ? x->lists : "", x->lists ? strlen(x->lists) : 0);
+	csv_field(b, x->lists ? x->lists : "", x->lists ? strlen(x->lists) : 0);
 	buf_puts(b, "\r\n");
 }
 
@@ -560,7 +560,7 @@ export(int argc, char **argv)
 		/* as the engine reads it: one list by its members, several as an audience */
 		src.alert_id = strchr(al->lists, ' ') ? al->id : 0;
 		src.list_id = al->list_id;
-		src.sparse = al->list_id != s->default_list;
+		src.sparse = al->list_id != store_default_list(s);
 		src.lists = al->lists;
 	}
 	rc = export_all(s, strcmp(format, "json") == 0, &src);

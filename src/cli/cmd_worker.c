@@ -40,7 +40,7 @@ cmd_worker(int argc, char **argv)
 		return help ? 0 : EXIT_USAGE;
 	}
 	if ((rc = cli_logging("worker", &engine)) == 0 &&
-	    (rc = cli_sender_build("worker", &sender, "http://127.0.0.1:8080")) == 0 &&
+	    (rc = cli_sender_build("worker", &sender, "http://" WEB_DEFAULT_LISTEN)) == 0 &&
 	    (rc = cli_engine_config("worker", &engine, &sender, &dc)) == 0 &&
 	    (rc = cli_check_store("worker", engine.db)) == 0) {
 		cli_block_stop_signals();

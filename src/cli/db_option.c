@@ -15,7 +15,7 @@ cli_db_option(const char *cmd, const char *usage, int argc, char **argv, const c
 {
 	int help = 0;
 	const struct config_opt opts[] = {
-		{ "db", CONFIG_STRING, db, "URL", "sqlite:PATH or postgresql://... (sqlite:var/newsflash.db)" },
+		{ "db", CONFIG_STRING, db, "URL", "sqlite:PATH or postgresql://... (" STORE_DEFAULT_URL ")" },
 		{ "help", CONFIG_BOOL, &help, NULL, "show this help" },
 		{ 0, 0, 0, 0, 0 }
 	};

@@ -24,15 +24,15 @@ cli_engine_defaults(struct cli_engine *e)
 	e->lease = d.lease_secs;
 	e->poll_ms = d.poll_ms;
 	e->retry_base = d.retry_base;
-	e->log_level = "info";
-	e->log_format = "text";
+	e->log_level = CLI_DEFAULT_LOG_LEVEL;
+	e->log_format = CLI_DEFAULT_LOG_FORMAT;
 }
 
 void
 cli_log_defaults(struct cli_log *l)
 {
-	l->level = "info";
-	l->format = "text";
+	l->level = CLI_DEFAULT_LOG_LEVEL;
+	l->format = CLI_DEFAULT_LOG_FORMAT;
 }
 
 /* cli_log_setup - --log-level and --log-format into the logger; 0 or the exit status */

@@ -22,9 +22,9 @@ cli_sender_defaults(struct cli_sender *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->from = "Breaking News <alerts@localhost>";
-	s->publication = "newsflash";
+	s->publication = WEB_DEFAULT_PUBLICATION;
 	s->templates = NULL;	/* cli_sender_build finds them */
-	s->secret_file = "var/secret";
+	s->secret_file = CLI_DEFAULT_SECRET_FILE;
 }
 
 /* split "Display Name <addr@domain>" or a bare address */

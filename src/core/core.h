@@ -35,6 +35,9 @@ const char *nf_strstatus(int status);
 
 #define NF_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define NF_UNUSED(x) ((void)(x))
+/* a macro's value as a string literal, for help texts: NF_STR(STORE_DEFAULT_SHARDS) */
+#define NF_STR(x) NF_STR_(x)
+#define NF_STR_(x) #x
 
 /* ---- alloc.c: allocation either succeeds or aborts the process ---- */
 void *xmalloc(size_t n);
@@ -266,5 +269,54 @@ struct config_entry {
 
 int config_file_next(const char *text, size_t len, size_t *pos, long *line,
 		     struct config_entry *e, const char **why);
+
+/* ---- csv.c: CSV records (RFC 4180), read from a person's file and written ---- */
+#define CSV_MAX_FIELDS 16
+#define CSV_RECORD_MAX 8192
+
+enum csv_result {
+	CSV_RECORD = 1,			/* a record is in the fields */
+	CSV_END = 0,			/* no more input */
+	CSV_NEED_MORE = 2,		/* (csv_parse) incomplete: feed more */
+	CSV_BAD = NF_ERR_INVALID,	/* a malformed record, skipped */
+	CSV_TOO_LONG = NF_ERR_LIMIT	/* a record past the ceiling, skipped */
+};
+
+struct csv_record {
+	size_t nfields;
+	const char *field[CSV_MAX_FIELDS];	/* NUL-terminated, unquoted */
+	size_t len[CSV_MAX_FIELDS];
+	long line;			/* physical line where the record starts */
+	const char *error;		/* why, for CSV_BAD */
+	/* private */
+	struct buf text;
+};
+
+/*
+ * csv_parse - one record from p[0..len). *used is how many bytes it took
+ * (also for a bad record, so the caller can move past it). With eof 0 an
+ * unfinished record asks for more; with eof 1 it is the last one. *lines
+ * counts the newlines consumed.
+ */
+int csv_parse(const char *p, size_t len, int eof, struct csv_record *rec, size_t *used,
+	      long *lines);
+void csv_record_init(struct csv_record *rec);
+void csv_record_free(struct csv_record *rec);
+
+/* a reader over a stream, with a ceiling on each record */
+struct csv_reader {
+	FILE *f;
+	struct buf in;
+	size_t pos;
+	long line;			/* next physical line */
+	int eof;
+	struct csv_record rec;
+};
+void csv_reader_init(struct csv_reader *r, FILE *f);
+/* CSV_RECORD, CSV_END, CSV_BAD or CSV_TOO_LONG (r->rec.line says where) */
+int csv_read(struct csv_reader *r);
+void csv_reader_free(struct csv_reader *r);
+/* one field, quoted when it must be */
+void csv_field(struct buf *out, const char *s, size_t len);
 
 #endif

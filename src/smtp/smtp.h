@@ -231,6 +231,8 @@ void smtp_pool_free(struct smtp_pool *pool);
 
 /* ---- transport.c: the one interface to send mail through ---- */
 
+#define SMTP_DEFAULT_TRANSPORT "maildir:var/outbox"	/* where mail goes when nobody says */
+
 struct smtp_transport;
 
 /*

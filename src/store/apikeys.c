@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "store_internal.h"
 
 #define KEY_PREFIX "nf_"
 #define KEY_RANDOM 32

@@ -24,7 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store.h"
+#include "store_internal.h"
 
 #define BACKUP_BUSY_TRIES 100		/* x 50 ms: the source's writer lock, rarely */
 

@@ -10,7 +10,7 @@
  */
 #include <stdlib.h>
 
-#include "store.h"
+#include "store_internal.h"
 
 static int
 suppress_locked(struct store *s, int64_t id, const char *reason, enum store_sub_status to,

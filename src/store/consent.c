@@ -12,7 +12,7 @@
  */
 #include <stdlib.h>
 
-#include "store.h"
+#include "store_internal.h"
 
 int
 store_consent_add(struct store *s, int64_t subscriber_id, enum store_purpose p,

@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "store_internal.h"
 
 #define COPY_MAX_COLS STORE_MAX_COLS
 #define COPY_ROWS_PER_INSERT 500

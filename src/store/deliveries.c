@@ -12,7 +12,7 @@
  */
 #include <string.h>
 
-#include "store.h"
+#include "store_internal.h"
 
 #define RETRIES_MAX 10000
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "store_internal.h"
 
 int
 store_list_name_ok(const char *name)
@@ -27,6 +27,13 @@ store_list_name_ok(const char *name)
 			return 0;
 	}
 	return 1;
+}
+
+/* store_default_list - the id of breaking-news, looked up once by store_open */
+int64_t
+store_default_list(const struct store *s)
+{
+	return s->default_list;
 }
 
 int

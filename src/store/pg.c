@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "store_internal.h"
 
 /* pg_advisory_xact_lock key for migrations: "newsflash" folded into 63 bits */
 #define PG_SCHEMA_LOCK "SELECT pg_advisory_xact_lock(7237126493104836979)"

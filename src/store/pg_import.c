@@ -39,7 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "store_internal.h"
 
 struct batch {
 	struct store_import_row *rows;

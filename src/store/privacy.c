@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "store.h"
+#include "store_internal.h"
 
 #define PURGE_BATCH 500
 

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store.h"
+#include "store_internal.h"
 
 /* the nearest folder above path that exists is one we may write in */
 static int

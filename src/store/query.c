@@ -12,7 +12,7 @@
  * Row shapes shared by several statements are fixed by the column lists
  * below; store/rows.c reads them by position.
  */
-#include "store.h"
+#include "store_internal.h"
 
 /* read by rows.c: subscriber_from_row */
 /* email_display is stored only when it differs from email (store/subscribers.c) */
@@ -296,9 +296,9 @@ const struct store_query store_queries[Q_COUNT] = {
 	 * cannot turn into a join: as a join it chose a merge join that walked
 	 * subscribers from the cursor to a sparse list's $4-th member on every
 	 * batch (50,000 rows a batch for a 1% topic list at 100,000
-	 * subscribers). On SQLite, which has no LATERAL, store/audience.c runs
-	 * the same plan with the three queries below. Measured by
-	 * bench/audience.sh.
+	 * subscribers). On SQLite, which has no LATERAL,
+	 * store/audience_merge.c runs the same plan with the three queries
+	 * below. Measured by bench/audience.sh.
 	 */
 	[Q_AUDIENCE_NEXT] = { "audience_next", AUDIENCE_SCAN, NULL, NULL },
 	[Q_AUDIENCE_SPARSE] = { "audience_sparse", AUDIENCE_SCAN,
@@ -312,10 +312,11 @@ const struct store_query store_queries[Q_COUNT] = {
 		"  WHERE al.alert_id = $1)"
 		" AND s.id > $2 AND s.id <= $3 ORDER BY s.id LIMIT $4", NULL },
 	/*
-	 * SQLite has no LATERAL: there store/audience.c runs AUDIENCE_SPARSE's
-	 * plan itself, with these three: the alert's lists, the next $4
-	 * mailable members of one list after $2 (an index range, as
-	 * MEMBERS_NEXT), and the rows of the merged ids ($1, a JSON array).
+	 * SQLite has no LATERAL: there store/audience_merge.c runs
+	 * AUDIENCE_SPARSE's plan itself, with these three: the alert's
+	 * lists, the next $4 mailable members of one list after $2 (an index
+	 * range, as MEMBERS_NEXT), and the rows of the merged ids ($1, a JSON
+	 * array).
 	 */
 	[Q_ALERT_LIST_IDS] = { "alert_list_ids",
 		"SELECT list_id FROM alert_lists WHERE alert_id = $1 ORDER BY list_id", NULL, NULL },
@@ -510,7 +511,10 @@ const struct store_query store_queries[Q_COUNT] = {
 	[Q_PENDING_OLD] = { "pending_old",
 		"SELECT s.id FROM subscribers s WHERE s.status = 'pending' AND s.created_at < $1"
 		" AND coalesce(s.confirm_sent_at, 0) < $1 ORDER BY s.id LIMIT $2", NULL, NULL },
-	/* signed up since $1, still pending, never sent a confirmation, not claimed since $4 (confirm.c) */
+	/*
+	 * signed up since $1, still pending, never sent a confirmation, not
+	 * claimed since $4 (confirm_owed.c)
+	 */
 	[Q_CONFIRM_UNSENT] = { "confirm_unsent",
 		"SELECT " SUB_COLS ", NULL FROM subscribers s WHERE s.status = 'pending'"
 		" AND s.created_at >= $1 AND s.confirm_sent_at IS NULL"

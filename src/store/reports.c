@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "store_internal.h"
 
 #define DAY 86400
 #define AUDIENCE_DAYS_MAX 3660

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "store_internal.h"
 
 static const char *const purpose_names[] = { "alerts", "marketing" };
 static const char *const action_names[] = { "given", "withdrawn", "confirmed" };

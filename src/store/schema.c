@@ -24,7 +24,7 @@
  */
 #include <stdio.h>
 
-#include "store.h"
+#include "store_internal.h"
 
 static const char bootstrap[] =
 	"CREATE TABLE IF NOT EXISTS schema_version ("
@@ -301,7 +301,7 @@ static const char pg_v4[] =
 
 /*
  * Version 5: confirm_claimed_at, when a serve process last took on a
- * confirmation still owed (store/confirm.c): several processes sharing a
+ * confirmation still owed (store/confirm_owed.c): several processes sharing a
  * database each look for those at start and every lease, and a claim keeps
  * each to one of them.
  */

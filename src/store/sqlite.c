@@ -41,7 +41,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "store.h"
+#include "store_internal.h"
 
 /*
  * Page cache per connection, in KiB (negative: SQLite's unit). The default

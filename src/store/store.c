@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "store_internal.h"
 
 /* why the last store_open in this thread failed (store_errmsg(NULL)) */
 static _Thread_local char open_err[512];

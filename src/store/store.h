@@ -3,22 +3,24 @@
  *
  * Owns: subscribers and the consent ledger, lists and memberships,
  * articles, alerts and their shards, failed deliveries, suppressions and API
- * keys; schema migrations; bulk import; the CSV format used by import and
- * export. Does not own: what an address is (addr/ validates and computes the
- * key before the store sees it), sending anything, or tokens (core/).
+ * keys; schema migrations; bulk import. Does not own: what an address is
+ * (addr/ validates and computes the key before the store sees it), sending
+ * anything, tokens (core/), or the CSV files imports are read from
+ * (core/csv.c).
  *
  * A store is opened from a URL:
  *   sqlite:PATH[?sync=normal|full][&timeout=MS]   (default sqlite:var/newsflash.db)
  *   postgresql://user@host:port/db?...             (any libpq connection URI)
  * and is one connection: use one per thread or worker, never share one.
  *
- * Callers see the functions below; underneath, each backend fills a table of
- * operations (struct store_ops, at the end of this file, in the manner of
- * OpenSMTPD's queue backends) at the level of "run this named statement". The
- * statements themselves are written once (store/query.c), so both backends
- * behave the same by construction; where the dialects must differ (claiming
- * with SKIP LOCKED, COPY for import, the migration lock) the difference is
- * named in one place.
+ * This header is the whole public interface. Underneath, each backend fills
+ * a table of operations (struct store_ops, in the manner of OpenSMTPD's
+ * queue backends) at the level of "run this named statement"; that table,
+ * the statements and the row packers are in store/store_internal.h, which
+ * only the store's own files include. The statements are written once
+ * (store/query.c), so both backends behave the same by construction; where
+ * the dialects must differ (claiming with SKIP LOCKED, COPY for import, the
+ * migration lock) the difference is named in one place.
  *
  * Memory: every row handed out is one heap block (the struct and its strings
  * together) freed with the matching _free; _free(NULL) does nothing. Strings
@@ -37,6 +39,7 @@
 #include "core/core.h"
 
 #define STORE_DEFAULT_URL "sqlite:var/newsflash.db"
+#define STORE_DEFAULT_SHARDS 8		/* shards per alert when nobody says */
 #define STORE_LIST_DEFAULT "breaking-news"
 #define STORE_LIST_NAME_MAX 64
 #define STORE_APIKEY_MAX 64		/* room for a key and its NUL */
@@ -171,7 +174,7 @@ int store_subscriber_confirm_sent(struct store *s, int64_t id, int64_t at);
  * whose confirmation mail was never sent (confirm_sent_at unset) and that
  * nobody claimed at or after settled, by id after *cursor, at most max
  * into b; *cursor moves to the last. The priority lane claims and queues
- * them again after a crash or once it has room (store/confirm.c).
+ * them again after a crash or once it has room (store/confirm_owed.c).
  */
 struct store_batch;
 int store_confirm_unsent(struct store *s, int64_t since, int64_t settled, int64_t *cursor,
@@ -244,6 +247,8 @@ int store_subscribers_next(struct store *s, int64_t *cursor, size_t max,
 int store_list_name_ok(const char *name);
 int store_list_ensure(struct store *s, const char *name, int64_t *id);
 int store_list_get(struct store *s, const char *name, int64_t *id);
+/* the id of STORE_LIST_DEFAULT (breaking-news), which every store has */
+int64_t store_default_list(const struct store *s);
 int store_membership_add(struct store *s, int64_t subscriber_id, int64_t list_id);
 int store_membership_remove(struct store *s, int64_t subscriber_id, int64_t list_id);
 
@@ -646,284 +651,5 @@ void store_alert_report_list_free(struct store_alert_report **rs, size_t n);
 /* newest first */
 int store_alert_reports(struct store *s, size_t limit, struct store_alert_report ***out,
 			size_t *n);
-
-/* ---- CSV (RFC 4180), the import and export format ---- */
-
-#define STORE_CSV_MAX_FIELDS 16
-#define STORE_CSV_RECORD_MAX 8192
-
-enum store_csv_result {
-	STORE_CSV_RECORD = 1,		/* a record is in the fields */
-	STORE_CSV_END = 0,		/* no more input */
-	STORE_CSV_NEED_MORE = 2,	/* (store_csv_parse) incomplete: feed more */
-	STORE_CSV_BAD = NF_ERR_INVALID,	/* a malformed record, skipped */
-	STORE_CSV_TOO_LONG = NF_ERR_LIMIT	/* a record past the ceiling, skipped */
-};
-
-struct store_csv_record {
-	size_t nfields;
-	const char *field[STORE_CSV_MAX_FIELDS];	/* NUL-terminated, unquoted */
-	size_t len[STORE_CSV_MAX_FIELDS];
-	long line;			/* physical line where the record starts */
-	const char *error;		/* why, for STORE_CSV_BAD */
-	/* private */
-	struct buf text;
-};
-
-/*
- * store_csv_parse - one record from p[0..len). *used is how many bytes it
- * took (also for a bad record, so the caller can move past it). With eof
- * 0 an unfinished record asks for more; with eof 1 it is the last one.
- * *lines counts the newlines consumed.
- */
-int store_csv_parse(const char *p, size_t len, int eof, struct store_csv_record *rec,
-		    size_t *used, long *lines);
-void store_csv_record_init(struct store_csv_record *rec);
-void store_csv_record_free(struct store_csv_record *rec);
-
-/* a reader over a stream, with a ceiling on each record */
-struct store_csv_reader {
-	FILE *f;
-	struct buf in;
-	size_t pos;
-	long line;			/* next physical line */
-	int eof;
-	struct store_csv_record rec;
-};
-void store_csv_reader_init(struct store_csv_reader *r, FILE *f);
-/* STORE_CSV_RECORD, STORE_CSV_END, STORE_CSV_BAD or STORE_CSV_TOO_LONG (r->rec.line says where) */
-int store_csv_read(struct store_csv_reader *r);
-void store_csv_reader_free(struct store_csv_reader *r);
-/* one field, quoted when it must be */
-void store_csv_field(struct buf *out, const char *s, size_t len);
-
-/* ================================================================
- * For the store's own files only: the backends and the shared code.
- * ================================================================ */
-
-enum store_dialect { STORE_SQLITE, STORE_PG };
-
-/* one statement parameter; text is borrowed */
-struct store_param {
-	enum { STORE_P_NULL, STORE_P_INT, STORE_P_TEXT } type;
-	int64_t i;
-	const char *s;
-	size_t len;
-};
-#define SP_NULL ((struct store_param){ STORE_P_NULL, 0, NULL, 0 })
-#define SP_INT(v) ((struct store_param){ STORE_P_INT, (int64_t)(v), NULL, 0 })
-#define SP_TEXT(v) store_param_text(v)
-struct store_param store_param_text(const char *s);	/* NULL gives SQL NULL */
-
-/* one result row: every column as text, val[i] NULL for SQL NULL */
-#define STORE_MAX_COLS 24
-struct store_row {
-	int ncols;
-	const char *val[STORE_MAX_COLS];
-	size_t len[STORE_MAX_COLS];
-};
-typedef int (*store_row_fn)(void *arg, const struct store_row *row);
-
-/* the named statements, written once in store/query.c */
-enum store_q {
-	Q_META_GET, Q_META_PUT, Q_VERSION, Q_VERSION_ADD,
-	Q_LIST_GET, Q_LIST_ADD, Q_MEMBER_ADD, Q_MEMBER_DEL,
-	Q_SUB_INSERT, Q_SUB_BY_ID, Q_SUB_BY_KEY, Q_SUB_SET_STATUS, Q_SUB_SET_MARKETING,
-	Q_SUB_CONFIRM_SENT, Q_SUB_ERASE, Q_SUB_UNLIST, Q_SUB_UNDELIVER,
-	Q_COUNT_ALL, Q_COUNT_LIST, Q_MEMBERS_NEXT, Q_SUBS_NEXT,
-	Q_CONSENT_ADD, Q_CONSENT_LIST, Q_CONSENT_SCRUB,
-	Q_SUPP_ANY, Q_SUPP_CHECK, Q_SUPP_ADD_KEY, Q_SUPP_ADD_HASH, Q_SUPP_DEL_KEY,
-	Q_ARTICLE_ADD, Q_ARTICLE_GET,
-	Q_ALERT_SPAN, Q_ALERT_ADD, Q_ALERT_GET, Q_ALERT_LIST, Q_ALERT_CANCEL,
-	Q_ALERT_START, Q_ALERT_DONE_IF, Q_ALERT_RETRY_SENT, Q_ALERT_OF_SHARD,
-	Q_SHARD_ADD, Q_SHARD_CLAIM, Q_SHARD_RENEW, Q_SHARD_PROGRESS, Q_SHARD_FINISH,
-	Q_DELIV_TEMP, Q_DELIV_PERM, Q_DELIV_DEL, Q_RETRIES_CLAIM,
-	Q_APIKEY_ADD, Q_APIKEY_ALL,
-	Q_IMPORT_EXISTING, Q_IMPORT_SUPPRESSED, Q_IMPORT_IDS,	/* PostgreSQL's import */
-	Q_IMPORT_MEMBERS, Q_IMPORT_CONSENT,	/* the plain-statement import */
-	/* leaving and privacy */
-	Q_LISTS_OF, Q_SUB_SOFT_BOUNCE, Q_SUB_SOFT_RESET, Q_DELIV_OF, Q_SUPP_GET,
-	Q_INBOUND_SEEN, Q_PENDING_OLD,
-	Q_CONFIRM_UNSENT, Q_CONFIRM_CLAIM,	/* confirm.c */
-	/* the newsroom */
-	Q_EDITOR_ADD, Q_EDITOR_GET, Q_EDITOR_LIST, Q_EDITOR_PASSWORD, Q_EDITOR_FAILED,
-	Q_EDITOR_SIGNED_IN, Q_SESSION_ADD, Q_SESSION_GET, Q_SESSION_DEL, Q_SESSION_DEL_EDITOR,
-	Q_SESSION_PURGE, Q_AUDIENCE_DAILY, Q_ALERT_REPORT,
-	/* topic alerts: an alert's lists */
-	Q_ALERT_LIST_ADD, Q_ALERT_AUDIENCE, Q_ALERT_LISTS_DEL, Q_ALERT_DEL, Q_AUDIENCE_SPAN,
-	Q_AUDIENCE_NEXT, Q_AUDIENCE_SPARSE, Q_AUDIENCE_COUNT, Q_LISTS_ALL,
-	Q_ALERT_LIST_IDS, Q_LIST_AUDIENCE_IDS, Q_SUBS_BY_IDS,
-	Q_COUNT
-};
-struct store_query {
-	const char *name;
-	const char *sql;		/* $1.. placeholders; both dialects */
-	const char *pg;			/* when PostgreSQL needs other text */
-	/*
-	 * An INSERT whose one result is the new row's id: PostgreSQL runs sql
-	 * (... RETURNING id), SQLite runs this text, the same without RETURNING,
-	 * and answers with sqlite3_last_insert_rowid() when a row went in.
-	 */
-	const char *sqlite_rowid;
-};
-extern const struct store_query store_queries[Q_COUNT];
-
-struct store_url {
-	enum store_dialect dialect;
-	char *path;			/* sqlite */
-	int sync_full;			/* sqlite: synchronous=FULL */
-	long timeout_ms;		/* sqlite busy timeout */
-	char *conninfo;			/* postgresql: the URL as given */
-};
-int store_url_parse(const char *url, struct store_url *out, char *err, size_t errlen);
-void store_url_free(struct store_url *u);
-
-/* the table of operations each backend fills */
-struct store_ops {
-	const char *name;
-	enum store_dialect dialect;
-	int (*open)(struct store *s, const struct store_url *u);
-	void (*close)(struct store *s);
-	/* a write transaction (SQLite: BEGIN IMMEDIATE) */
-	int (*begin)(struct store *s);
-	int (*commit)(struct store *s);
-	void (*rollback)(struct store *s);
-	/* run a named statement; fn gets each row; *changes rows written (may be NULL) */
-	int (*exec)(struct store *s, enum store_q q, const struct store_param *p, size_t np,
-		    store_row_fn fn, void *arg, int64_t *changes);
-	/*
-	 * a statement written at run time (db copy walks tables it learns from
-	 * the catalogue), parsed on each call; $N placeholders as in query.c
-	 */
-	int (*query)(struct store *s, const char *sql, const struct store_param *p, size_t np,
-		     store_row_fn fn, void *arg);
-	/* several statements, no parameters (migrations) */
-	int (*script)(struct store *s, const char *sql);
-	/* inside begin: serialise migrations across processes */
-	int (*lock_schema)(struct store *s);
-	/* settings as the database reports them, for people and tests */
-	void (*describe)(struct store *s, char *out, size_t len);
-	/* inside begin: one import batch */
-	int (*import)(struct store *s, const struct store_import *imp,
-		      struct store_import_row *rows, size_t n);
-	/* LISTEN/NOTIFY; NULL where the backend has none */
-	int (*listen)(struct store *s, const char *channel);
-	int (*notify)(struct store *s, const char *channel);
-	int (*notify_fd)(struct store *s);
-	int (*notify_drain)(struct store *s);
-};
-
-extern const struct store_ops store_sqlite_ops;
-extern const struct store_ops store_pg_ops;
-
-/* what every backend's handle starts with */
-struct store {
-	const struct store_ops *ops;
-	void *impl;			/* the backend's connection state */
-	int depth;			/* transaction nesting */
-	int failed;			/* a call inside the transaction failed */
-	unsigned char hash_key[32];	/* for keyed hashes in suppressions */
-	int64_t default_list;		/* id of breaking-news */
-	int migrated;			/* migrations applied by store_open */
-	int import_lookup;		/* a batch on this handle met stored keys */
-	char err[512];
-};
-
-void store_set_err(struct store *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-/* run a named statement */
-int store_exec(struct store *s, enum store_q q, const struct store_param *p, size_t np,
-	       store_row_fn fn, void *arg, int64_t *changes);
-/* transactions that nest: tx_end(s, rc) commits or rolls back and returns the result */
-int store_tx_begin(struct store *s);
-int store_tx_end(struct store *s, int rc);
-/* the keyed hash of an address key kept in suppressions (hex, 65 bytes) */
-void store_key_hash(const struct store *s, const char *email_key, char out[65]);
-/* the SHA-256 of a secret (an API key, a session id) in hex: what is stored instead */
-void store_sha256_hex(const char *secret, size_t len, char out[65]);
-/* a fresh token salt (hex, 33 bytes) */
-void store_new_salt(char out[33]);
-int64_t store_now(int64_t at);
-/* the single integer of a one-row answer; NF_ERR_NOTFOUND when no row */
-int store_exec_int(struct store *s, enum store_q q, const struct store_param *p, size_t np,
-		   int64_t *out);
-/* the first column of the first row, as text (store_row_fn for store_exec) */
-struct store_text {
-	char text[128];
-	int got;
-};
-int store_copy_text(void *arg, const struct store_row *r);
-/* parse an integer column; 0 for NULL */
-int64_t store_col_int(const struct store_row *r, int i);
-/* rows into structs (store/rows.c): a struct and its strings in one block */
-struct store_strmap {
-	int col;			/* result column */
-	size_t off;			/* offsetof the const char * it fills */
-};
-void *store_row_pack(size_t size, const struct store_row *r,
-		     const struct store_strmap *m, size_t nm);
-struct store_subscriber *store_subscriber_from_row(const struct store_row *r);
-struct store_consent *store_consent_from_row(const struct store_row *r);
-struct store_article *store_article_from_row(const struct store_row *r);
-struct store_alert *store_alert_from_row(const struct store_row *r);
-struct store_delivery *store_delivery_from_row(const struct store_row *r);
-int store_alert_state_parse(const char *v);
-/*
- * store_audience_merged - an alert's next batch of at most max (> 0) after
- * *cursor up to hi, list by list (audience.c): store_audience_next's
- * sparse road on SQLite
- */
-int store_audience_merged(struct store *s, int64_t alert_id, int64_t *cursor, int64_t hi,
-			  size_t max, struct store_batch *b);
-/* a batch emptied for up to max rows; store_batch_add is a store_row_fn */
-void store_batch_reset(struct store_batch *b, size_t max);
-int store_batch_add(void *arg, const struct store_row *r);
-/* a growable array of row pointers */
-struct store_ptrs {
-	void **items;
-	size_t n, cap;
-};
-void store_ptrs_push(struct store_ptrs *l, void *p);
-/* one ledger row, inside the caller's transaction (consent.c) */
-int store_consent_add(struct store *s, int64_t subscriber_id, enum store_purpose p,
-		      enum store_action a, const struct store_consent_in *ev);
-/* the same, about one list (list_id 0: none) */
-int store_consent_add_list(struct store *s, int64_t subscriber_id, enum store_purpose p,
-			   enum store_action a, const struct store_consent_in *ev, int64_t list_id);
-/* SQLite: PRAGMA wal_checkpoint(TRUNCATE) (sqlite.c) */
-int store_sqlite_checkpoint(struct store *s);
-/* a new subscriber with membership and consent, in the caller's transaction */
-int store_subscriber_insert(struct store *s, const struct store_signup *in, int64_t list,
-			    int64_t *id);
-/* the subscribers row alone (the import writes the rest per batch) */
-int store_subscriber_insert_row(struct store *s, const struct store_signup *in, int64_t *id);
-/* the import batch as plain statements (SQLite's import, PostgreSQL's fallback) */
-int store_import_rows(struct store *s, const struct store_import *imp,
-		      struct store_import_row *rows, size_t n);
-/* mark rows whose key came earlier in the batch DUPLICATE, the others IMPORTED */
-void store_import_mark_repeats(struct store_import_row *rows, size_t n);
-/* PostgreSQL: COPY ... FROM STDIN of data; a unique violation is NF_ERR_TEMP */
-int store_pg_copy(struct store *s, const char *sql, const struct buf *data);
-int store_pg_import(struct store *s, const struct store_import *imp,
-		    struct store_import_row *rows, size_t n);
-/* sqlite.c: the SQLite connection of s, NULL on PostgreSQL (backup.c) */
-struct sqlite3;
-struct sqlite3 *store_sqlite_db(struct store *s);
-/*
- * schema.c: every table, in an order foreign keys allow to fill, with the
- * columns that order its rows (its key) and whether it has an id column
- * behind a sequence (PostgreSQL identity)
- */
-struct store_table {
-	const char *name;
-	const char *key;		/* "id", "list_id, subscriber_id" */
-	int nkey;
-	int has_identity;
-};
-const struct store_table *store_schema_tables(size_t *n);
-/* migrations: run by store_open and store_migrate */
-int store_schema_apply(struct store *s, int *version, int *applied);
-int store_schema_latest(void);
-const char *store_schema_sql(enum store_dialect d, int version);
 
 #endif

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "store_internal.h"
 
 static int
 take_subscriber(void *arg, const struct store_row *r)
@@ -450,7 +450,7 @@ store_audience_next(struct store *s, int64_t alert_id, int sparse, int64_t *curs
 	struct store_param p[4] = { SP_INT(alert_id), SP_INT(*cursor),
 				    SP_INT(hi > 0 ? hi : INT64_MAX), SP_NULL };
 
-	if (sparse && s->ops->dialect == STORE_SQLITE)	/* no LATERAL there: audience.c */
+	if (sparse && s->ops->dialect == STORE_SQLITE)	/* no LATERAL there: audience_merge.c */
 		return store_audience_merged(s, alert_id, cursor, p[2].i, batch_max(max), b);
 	return next_batch(s, sparse ? Q_AUDIENCE_SPARSE : Q_AUDIENCE_NEXT, p, 4, cursor, max, b);
 }

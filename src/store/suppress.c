@@ -12,7 +12,7 @@
  */
 #include <stdlib.h>
 
-#include "store.h"
+#include "store_internal.h"
 
 int
 store_suppression_add(struct store *s, const char *email_key, const char *reason)

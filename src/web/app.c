@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "inbound/inbound.h"
 #include "store/store.h"
 #include "web_impl.h"
 
@@ -21,9 +22,9 @@ void
 web_config_defaults(struct web_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->listen = "127.0.0.1:8080";
+	cfg->listen = WEB_DEFAULT_LISTEN;
 	cfg->base_url = NULL;		/* http://LISTEN, filled by the caller */
-	cfg->publication = "newsflash";
+	cfg->publication = WEB_DEFAULT_PUBLICATION;
 	cfg->templates_dir = "templates";
 	cfg->signup_burst = 20;
 	cfg->signup_rate = 1;
@@ -35,10 +36,10 @@ web_config_defaults(struct web_config *cfg)
 	cfg->idle_timeout = 15;
 	cfg->signup_queue = 4096;
 	cfg->db_url = STORE_DEFAULT_URL;
-	cfg->alert_shards = 8;
+	cfg->alert_shards = STORE_DEFAULT_SHARDS;
 	cfg->purge_after = 7 * 24 * 3600;	/* the privacy page promises seven days */
 	cfg->purge_interval = 3600;
-	cfg->soft_bounce_limit = 3;
+	cfg->soft_bounce_limit = INBOUND_SOFT_LIMIT;
 	cfg->signin_delay = 1;
 }
 

@@ -11,11 +11,14 @@
 
 #include "core/core.h"
 
+#define WEB_DEFAULT_LISTEN "127.0.0.1:8080"
+#define WEB_DEFAULT_PUBLICATION "newsflash"
+
 struct deliver;
 struct mail_sender;
 
 struct web_config {
-	const char *listen;		/* host:port, default 127.0.0.1:8080 */
+	const char *listen;		/* host:port, default WEB_DEFAULT_LISTEN */
 	const char *base_url;		/* for links in emails and Origin checks */
 	const char *publication;	/* the name shown on pages and in mail */
 	const char *templates_dir;

@@ -1,10 +1,10 @@
 /*
- * fuzz_csv - the import file reader (store/csv.c, RFC 4180).
+ * fuzz_csv - the import file reader (core/csv.c, RFC 4180).
  *
- * Every input is read to the end both as one buffer (store_csv_parse) and
- * as a stream (store_csv_reader over fmemopen): no crash, progress on every
+ * Every input is read to the end both as one buffer (csv_parse) and
+ * as a stream (csv_reader over fmemopen): no crash, progress on every
  * call, fields NUL-terminated at their length, never more than the ceiling.
- * Every record read is written back with store_csv_field and read again:
+ * Every record read is written back with csv_field and read again:
  * it must come back field for field.
  */
 #include <stdint.h>
@@ -12,27 +12,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store.h"
+#include "core/core.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
-check_fields(const struct store_csv_record *r)
+check_fields(const struct csv_record *r)
 {
 	size_t i;
 
-	if (r->nfields == 0 || r->nfields > STORE_CSV_MAX_FIELDS)
+	if (r->nfields == 0 || r->nfields > CSV_MAX_FIELDS)
 		abort();
 	for (i = 0; i < r->nfields; i++)
-		if (r->field[i][r->len[i]] != '\0' || r->len[i] > STORE_CSV_RECORD_MAX)
+		if (r->field[i][r->len[i]] != '\0' || r->len[i] > CSV_RECORD_MAX)
 			abort();
 }
 
 /* write the record out and read it back: the same fields */
 static void
-roundtrip(const struct store_csv_record *r)
+roundtrip(const struct csv_record *r)
 {
-	struct store_csv_record again;
+	struct csv_record again;
 	struct buf out;
 	size_t i, used;
 	long lines;
@@ -41,43 +41,43 @@ roundtrip(const struct store_csv_record *r)
 	for (i = 0; i < r->nfields; i++) {
 		if (i)
 			buf_putc(&out, ',');
-		store_csv_field(&out, r->field[i], r->len[i]);
+		csv_field(&out, r->field[i], r->len[i]);
 	}
 	buf_puts(&out, "\r\n");
-	store_csv_record_init(&again);
-	if (out.len <= STORE_CSV_RECORD_MAX) {
-		if (store_csv_parse(out.data, out.len, 1, &again, &used, &lines) != STORE_CSV_RECORD ||
+	csv_record_init(&again);
+	if (out.len <= CSV_RECORD_MAX) {
+		if (csv_parse(out.data, out.len, 1, &again, &used, &lines) != CSV_RECORD ||
 		    used != out.len || again.nfields != r->nfields)
 			abort();
 		for (i = 0; i < r->nfields; i++)
 			if (again.len[i] != r->len[i] || memcmp(again.field[i], r->field[i], r->len[i]))
 				abort();
 	}
-	store_csv_record_free(&again);
+	csv_record_free(&again);
 	buf_free(&out);
 }
 
 static void
 whole(const char *p, size_t n)
 {
-	struct store_csv_record rec;
+	struct csv_record rec;
 	size_t used;
 	long lines;
 	int rc;
 
-	store_csv_record_init(&rec);
+	csv_record_init(&rec);
 	while (n > 0) {
-		rc = store_csv_parse(p, n, 1, &rec, &used, &lines);
-		if (rc == STORE_CSV_END)
+		rc = csv_parse(p, n, 1, &rec, &used, &lines);
+		if (rc == CSV_END)
 			break;
-		if (rc == STORE_CSV_TOO_LONG) {
+		if (rc == CSV_TOO_LONG) {
 			const char *nl = memchr(p, '\n', n);
 
 			used = nl ? (size_t)(nl - p) + 1 : n;
-		} else if (rc == STORE_CSV_RECORD) {
+		} else if (rc == CSV_RECORD) {
 			check_fields(&rec);
 			roundtrip(&rec);
-		} else if (rc != STORE_CSV_BAD) {
+		} else if (rc != CSV_BAD) {
 			abort();
 		}
 		if (used == 0 || used > n)
@@ -85,30 +85,30 @@ whole(const char *p, size_t n)
 		p += used;
 		n -= used;
 	}
-	store_csv_record_free(&rec);
+	csv_record_free(&rec);
 }
 
 static void
 stream(const uint8_t *data, size_t size)
 {
-	struct store_csv_reader r;
+	struct csv_reader r;
 	FILE *f = fmemopen((void *)data, size, "rb");
 	long last = 0;
 	int rc;
 
 	if (f == NULL)
 		return;
-	store_csv_reader_init(&r, f);
-	while ((rc = store_csv_read(&r)) != STORE_CSV_END) {
-		if (rc == STORE_CSV_RECORD)
+	csv_reader_init(&r, f);
+	while ((rc = csv_read(&r)) != CSV_END) {
+		if (rc == CSV_RECORD)
 			check_fields(&r.rec);
-		else if (rc != STORE_CSV_BAD && rc != STORE_CSV_TOO_LONG)
+		else if (rc != CSV_BAD && rc != CSV_TOO_LONG)
 			abort();
 		if (r.rec.line < last)
 			abort();	/* line numbers never go back */
 		last = r.rec.line;
 	}
-	store_csv_reader_free(&r);
+	csv_reader_free(&r);
 	fclose(f);
 }
 

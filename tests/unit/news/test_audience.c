@@ -46,7 +46,7 @@ follower(struct store *s, const char *name, int confirmed, int64_t topic, int br
 {
 	int64_t id = fixture_sub(s, name, confirmed, topic);
 
-	if (id && !breaking && store_membership_remove(s, id, s->default_list) != NF_OK)
+	if (id && !breaking && store_membership_remove(s, id, store_default_list(s)) != NF_OK)
 		return 0;
 	return id;
 }

@@ -10,7 +10,7 @@
 #ifndef NEWSFLASH_TEST_STORE_FIXTURE_H
 #define NEWSFLASH_TEST_STORE_FIXTURE_H
 
-#include "store/store.h"
+#include "store/store_internal.h"	/* the fixture and some checks look underneath */
 #include "../../harness.h"
 
 typedef void (*store_body)(struct store *s);

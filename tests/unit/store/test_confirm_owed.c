@@ -1,5 +1,5 @@
 /*
- * tests for store/confirm.c: the pending signups still owed a confirmation
+ * tests for store/confirm_owed.c: the pending signups still owed a confirmation
  */
 #include <stdint.h>
 #include <stdio.h>

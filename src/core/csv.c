@@ -1,34 +1,39 @@
 /*
- * store/csv.c - CSV records in and out (RFC 4180)
+ * core/csv.c - CSV records in and out (RFC 4180)
  *
- * Owns: the import and export format. Reading follows RFC 4180 section 2:
- * records end at CRLF (a bare LF is accepted too, as every spreadsheet
- * writes one or the other); fields are separated by commas; a field may be
- * enclosed in double quotes, and then may hold commas, line breaks and
- * doubled quotes (""). A quote inside an unquoted field, text after a
- * closing quote, and a quote never closed are errors of that record only.
- * A UTF-8 byte order mark at the start of a file is skipped.
+ * Owns: the format subscriber imports and exports use (the CLI reads and
+ * writes the files; the store never sees CSV). Does not own: what a
+ * column means. It lives in core, not store/, because it is a parser of
+ * outside input that needs nothing but core's buffers.
  *
- * Input is a person's file: every record has a ceiling (STORE_CSV_RECORD_MAX
- * raw bytes, STORE_CSV_MAX_FIELDS fields); past it the record is reported
- * and skipped to the end of its line, and reading goes on.
+ * Reading follows RFC 4180 section 2: records end at CRLF (a bare LF is
+ * accepted too, as every spreadsheet writes one or the other); fields are
+ * separated by commas; a field may be enclosed in double quotes, and then
+ * may hold commas, line breaks and doubled quotes (""). A quote inside an
+ * unquoted field, text after a closing quote, and a quote never closed are
+ * errors of that record only. A UTF-8 byte order mark at the start of a
+ * file is skipped.
+ *
+ * Input is a person's file: every record has a ceiling (CSV_RECORD_MAX raw
+ * bytes, CSV_MAX_FIELDS fields); past it the record is reported and skipped
+ * to the end of its line, and reading goes on.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "store.h"
+#include "core.h"
 
 #define CSV_CHUNK 65536
 
 void
-store_csv_record_init(struct store_csv_record *rec)
+csv_record_init(struct csv_record *rec)
 {
 	memset(rec, 0, sizeof(*rec));
-	buf_init(&rec->text, STORE_CSV_RECORD_MAX + STORE_CSV_MAX_FIELDS + 1);
+	buf_init(&rec->text, CSV_RECORD_MAX + CSV_MAX_FIELDS + 1);
 }
 
 void
-store_csv_record_free(struct store_csv_record *rec)
+csv_record_free(struct csv_record *rec)
 {
 	buf_free(&rec->text);
 }
@@ -38,17 +43,17 @@ struct csv_scan {
 	size_t len, i;
 	int eof;
 	long lines;
-	size_t off[STORE_CSV_MAX_FIELDS];
+	size_t off[CSV_MAX_FIELDS];
 	size_t nfields;
 	int too_many;
 };
 
 /* end the current field: NUL-terminate it in text and remember where it starts */
 static void
-end_field(struct csv_scan *c, struct store_csv_record *rec, size_t start)
+end_field(struct csv_scan *c, struct csv_record *rec, size_t start)
 {
 	buf_putc(&rec->text, '\0');
-	if (c->nfields < STORE_CSV_MAX_FIELDS)
+	if (c->nfields < CSV_MAX_FIELDS)
 		c->off[c->nfields++] = start;
 	else
 		c->too_many = 1;
@@ -70,7 +75,7 @@ line_end(const struct csv_scan *c)
  * the closing quote. 0 done, 1 needs more input, -1 bad.
  */
 static int
-quoted(struct csv_scan *c, struct store_csv_record *rec, const char **why)
+quoted(struct csv_scan *c, struct csv_record *rec, const char **why)
 {
 	for (; c->i < c->len; c->i++) {
 		char ch = c->p[c->i];
@@ -104,7 +109,7 @@ quoted(struct csv_scan *c, struct store_csv_record *rec, const char **why)
 
 /* an unquoted field; stops at the comma or line end; -1 on a stray quote */
 static int
-unquoted(struct csv_scan *c, struct store_csv_record *rec, const char **why)
+unquoted(struct csv_scan *c, struct csv_record *rec, const char **why)
 {
 	for (; c->i < c->len; c->i++) {
 		char ch = c->p[c->i];
@@ -135,7 +140,7 @@ skip_line(struct csv_scan *c)
 }
 
 static void
-finish_record(struct csv_scan *c, struct store_csv_record *rec)
+finish_record(struct csv_scan *c, struct csv_record *rec)
 {
 	size_t f;
 
@@ -147,8 +152,8 @@ finish_record(struct csv_scan *c, struct store_csv_record *rec)
 }
 
 int
-store_csv_parse(const char *p, size_t len, int eof, struct store_csv_record *rec,
-		size_t *used, long *lines)
+csv_parse(const char *p, size_t len, int eof, struct csv_record *rec, size_t *used,
+	  long *lines)
 {
 	struct csv_scan c = { p, len, 0, eof, 0, { 0 }, 0, 0 };
 	const char *why = NULL;
@@ -161,7 +166,7 @@ store_csv_parse(const char *p, size_t len, int eof, struct store_csv_record *rec
 	rec->error = NULL;
 	buf_reset(&rec->text);
 	if (len == 0)
-		return eof ? STORE_CSV_END : STORE_CSV_NEED_MORE;
+		return eof ? CSV_END : CSV_NEED_MORE;
 	for (;;) {
 		start = rec->text.len;
 		if (c.i < len && p[c.i] == '"') {
@@ -170,16 +175,16 @@ store_csv_parse(const char *p, size_t len, int eof, struct store_csv_record *rec
 		} else {
 			r = unquoted(&c, rec, &why);
 		}
-		if (c.i > STORE_CSV_RECORD_MAX)
-			return STORE_CSV_TOO_LONG;	/* *used 0: the caller skips the line */
+		if (c.i > CSV_RECORD_MAX)
+			return CSV_TOO_LONG;	/* *used 0: the caller skips the line */
 		if (r < 0) {
 			rec->error = why;
 			*used = c.eof && c.i >= len ? len : skip_line(&c);
 			*lines = c.lines;
-			return STORE_CSV_BAD;
+			return CSV_BAD;
 		}
 		if (r > 0)
-			return STORE_CSV_NEED_MORE;
+			return CSV_NEED_MORE;
 		end_field(&c, rec, start);
 		if (c.i < len && p[c.i] == ',') {
 			c.i++;
@@ -197,34 +202,34 @@ store_csv_parse(const char *p, size_t len, int eof, struct store_csv_record *rec
 	*lines = c.lines;
 	if (c.too_many) {
 		rec->error = "too many fields";
-		return STORE_CSV_BAD;
+		return CSV_BAD;
 	}
 	finish_record(&c, rec);
-	return STORE_CSV_RECORD;
+	return CSV_RECORD;
 }
 
 /* ---- reading a stream ---- */
 
 void
-store_csv_reader_init(struct store_csv_reader *r, FILE *f)
+csv_reader_init(struct csv_reader *r, FILE *f)
 {
 	memset(r, 0, sizeof(*r));
 	r->f = f;
 	r->line = 1;
-	buf_init(&r->in, STORE_CSV_RECORD_MAX + 2 * CSV_CHUNK);
-	store_csv_record_init(&r->rec);
+	buf_init(&r->in, CSV_RECORD_MAX + 2 * CSV_CHUNK);
+	csv_record_init(&r->rec);
 }
 
 void
-store_csv_reader_free(struct store_csv_reader *r)
+csv_reader_free(struct csv_reader *r)
 {
 	buf_free(&r->in);
-	store_csv_record_free(&r->rec);
+	csv_record_free(&r->rec);
 }
 
 /* read more input after dropping what was used; at the start, drop a BOM */
 static int
-refill(struct store_csv_reader *r)
+refill(struct csv_reader *r)
 {
 	size_t got;
 	int first = r->in.data == NULL;
@@ -245,7 +250,7 @@ refill(struct store_csv_reader *r)
 
 /* after a record too long: drop input up to and including the next newline */
 static int
-skip_long(struct store_csv_reader *r)
+skip_long(struct csv_reader *r)
 {
 	const char *nl;
 
@@ -265,7 +270,7 @@ skip_long(struct store_csv_reader *r)
 }
 
 int
-store_csv_read(struct store_csv_reader *r)
+csv_read(struct csv_reader *r)
 {
 	size_t used;
 	long lines;
@@ -274,16 +279,16 @@ store_csv_read(struct store_csv_reader *r)
 	for (;;) {
 		if (r->in.data == NULL && refill(r) != NF_OK)
 			return NF_ERR_IO;
-		rc = store_csv_parse(r->in.data + r->pos, r->in.len - r->pos, r->eof, &r->rec,
-				     &used, &lines);
+		rc = csv_parse(r->in.data + r->pos, r->in.len - r->pos, r->eof, &r->rec,
+			       &used, &lines);
 		r->rec.line = r->line;
-		if (rc == STORE_CSV_NEED_MORE && r->in.len - r->pos > STORE_CSV_RECORD_MAX)
-			rc = STORE_CSV_TOO_LONG;
-		if (rc == STORE_CSV_TOO_LONG) {
+		if (rc == CSV_NEED_MORE && r->in.len - r->pos > CSV_RECORD_MAX)
+			rc = CSV_TOO_LONG;
+		if (rc == CSV_TOO_LONG) {
 			r->rec.error = "record too long";
-			return skip_long(r) == NF_OK ? STORE_CSV_TOO_LONG : NF_ERR_IO;
+			return skip_long(r) == NF_OK ? CSV_TOO_LONG : NF_ERR_IO;
 		}
-		if (rc != STORE_CSV_NEED_MORE) {
+		if (rc != CSV_NEED_MORE) {
 			r->pos += used;
 			r->line += lines;
 			return rc;
@@ -296,7 +301,7 @@ store_csv_read(struct store_csv_reader *r)
 /* ---- writing ---- */
 
 void
-store_csv_field(struct buf *out, const char *s, size_t len)
+csv_field(struct buf *out, const char *s, size_t len)
 {
 	size_t i;
 	int quote = len > 0 && (s[0] == ' ' || s[len - 1] == ' ');

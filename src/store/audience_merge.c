@@ -1,5 +1,5 @@
 /*
- * store/audience.c - a topic alert's next batch, list by list, on SQLite
+ * store/audience_merge.c - a topic alert's next batch, list by list, on SQLite
  *
  * Owns: store_audience_merged, AUDIENCE_SPARSE's plan (store/query.c says
  * why it is the right one for lists that are a small part of the
@@ -17,7 +17,7 @@
  */
 #include <stdlib.h>
 
-#include "store.h"
+#include "store_internal.h"
 
 struct ids {
 	int64_t *v;

@@ -1,5 +1,5 @@
 /*
- * store/confirm.c - signups whose confirmation mail never went out
+ * store/confirm_owed.c - signups whose confirmation mail never went out
  *
  * Owns: store_confirm_unsent and store_confirm_claim, what makes
  * confirmations durable. The priority lane keeps its mails in memory; a
@@ -17,7 +17,7 @@
  * them wins, and the winner has it for another lease. Without the claim
  * two processes restarting together each sent every owed confirmation.
  */
-#include "store.h"
+#include "store_internal.h"
 
 #define UNSENT_MAX 10000	/* rows in one page, at most */
 

@@ -1,5 +1,5 @@
 /*
- * store/url.c - which backend a --db URL names, and its options
+ * store/dburl.c - which backend a --db URL names, and its options
  *
  * Owns: parsing
  *   sqlite:PATH[?sync=normal|full][&timeout=MS]   (sqlite:///abs/path also works)
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "store_internal.h"
 
 #define URL_MAX 4096
 #define SQLITE_DEFAULT_TIMEOUT_MS 5000
