@@ -124,14 +124,6 @@ int session_find(struct web *w, struct http_request *req, struct newsroom_sessio
 void session_end(struct web *w, struct http_request *req, struct http_response *res,
 		 const struct newsroom_session *ss);
 
-/*
- * password.c (and web.h): 1 when pw matches the encoded Argon2id hash, 0
- * when not (encoded NULL: a decoy of the same cost, never a match),
- * PASSWORD_BUSY when as many checks as there are work areas are running
- */
-#define PASSWORD_BUSY 2
-int password_check(const char *encoded, const char *pw, size_t len);
-
 /* signin.c */
 void signin_page(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 void signin_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg);

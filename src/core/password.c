@@ -1,5 +1,5 @@
 /*
- * web/password.c - editors' passwords: Argon2id (RFC 9106) via libargon2
+ * core/password.c - editors' passwords: Argon2id (RFC 9106) via libargon2
  *
  * Owns: turning a password into the encoded hash the store keeps
  * ($argon2id$v=19$m=...,t=...,p=...$salt$hash, the PHC string format) and
@@ -10,7 +10,7 @@
  *
  * Memory. A check needs its 19 MiB and at most PASSWORD_BUSY_MAX checks
  * run at once (a further sign-in is told to come back in a second, see
- * signin.c). Each check borrows one of PASSWORD_BUSY_MAX work areas made on
+ * web/newsroom/signin.c). Each check borrows one of PASSWORD_BUSY_MAX work areas made on
  * first use and kept: bench/newsroom.sh measured that a fresh mmap per
  * check costs four times the hashing (page faults on 4,864 new pages), and
  * that leaving it to malloc keeps 19 MiB in every HTTP thread's arena
@@ -29,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "web_impl.h"
+#include "core.h"
 
 #define PASSWORD_T_COST 2
 #define PASSWORD_M_COST 19456		/* KiB */
@@ -48,21 +48,21 @@ static pthread_mutex_t areas_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct area areas[PASSWORD_BUSY_MAX];
 static _Thread_local struct area *lent;	/* the area this thread's check uses */
 static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
-static char dummy_hash[WEB_PASSWORD_HASH_MAX];
+static char dummy_hash[PASSWORD_HASH_MAX];
 
 int
-web_password_ok(const char *pw, size_t len)
+password_ok(const char *pw, size_t len)
 {
-	return pw && len >= WEB_PASSWORD_MIN && len <= WEB_PASSWORD_MAX && memchr(pw, '\0', len) == NULL;
+	return pw && len >= PASSWORD_MIN && len <= PASSWORD_MAX && memchr(pw, '\0', len) == NULL;
 }
 
 int
-web_password_hash(const char *pw, size_t len, char *out, size_t outlen)
+password_hash(const char *pw, size_t len, char *out, size_t outlen)
 {
 	unsigned char salt[PASSWORD_SALT];
 	int rc;
 
-	if (!web_password_ok(pw, len) || outlen < WEB_PASSWORD_HASH_MAX)
+	if (!password_ok(pw, len) || outlen < PASSWORD_HASH_MAX)
 		return NF_ERR_INVALID;
 	if (random_bytes(salt, sizeof(salt)) != NF_OK)
 		return NF_ERR_IO;
@@ -227,7 +227,7 @@ make_dummy(void)
 		log_panic("getrandom failed");
 	buf_init(&text, 0);
 	base64url_encode(&text, pw, sizeof(pw));
-	if (web_password_hash(text.data, text.len, dummy_hash, sizeof(dummy_hash)) != NF_OK)
+	if (password_hash(text.data, text.len, dummy_hash, sizeof(dummy_hash)) != NF_OK)
 		log_panic("cannot make the decoy password hash");
 	buf_free(&text);
 }
@@ -248,7 +248,7 @@ password_check(const char *encoded, const char *pw, size_t len)
 		pthread_once(&dummy_once, make_dummy);
 		encoded = dummy_hash;
 	}
-	if (pw == NULL || len > WEB_PASSWORD_MAX || phc_parse(encoded, &h) != NF_OK)
+	if (pw == NULL || len > PASSWORD_MAX || phc_parse(encoded, &h) != NF_OK)
 		return 0;
 	if ((lent = area_take()) == NULL)
 		return PASSWORD_BUSY;
