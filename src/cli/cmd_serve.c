@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "addr/addr.h"
+#include "privacy/privacy.h"
 #include "store/store.h"
 #include "web/web.h"
 #include "cli.h"
@@ -26,7 +27,7 @@ cli_serve_defaults(struct serve_opts *o)
 	cli_sender_defaults(&o->sender);
 	cli_engine_defaults(&o->engine);
 	o->signup_rate = 1;
-	o->purge_days = 7;
+	o->purge_days = PRIVACY_PURGE_DAYS;
 	o->soft_limit = 3;
 }
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "privacy/privacy.h"
 #include "store/store.h"
 #include "web_impl.h"
 
@@ -36,7 +37,7 @@ web_config_defaults(struct web_config *cfg)
 	cfg->signup_queue = 4096;
 	cfg->db_url = STORE_DEFAULT_URL;
 	cfg->alert_shards = 8;
-	cfg->purge_after = 7 * 24 * 3600;	/* the privacy page promises seven days */
+	cfg->purge_after = PRIVACY_PURGE_DAYS * 86400;	/* the privacy page promises seven days */
 	cfg->purge_interval = 3600;
 	cfg->soft_bounce_limit = 3;
 	cfg->signin_delay = 1;

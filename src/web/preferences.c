@@ -19,10 +19,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "privacy/privacy.h"
 #include "store/store.h"
 #include "web_impl.h"
 
-#define EXPORT_TTL 3600		/* an export link on the page works for an hour */
 #define SESSION_EXPIRED "Your session expired. Please try again"
 
 /* "breaking-news" -> "Breaking news" */
@@ -81,7 +81,7 @@ preferences_render(struct web *w, struct http_request *req, struct http_response
 	struct buf url;
 
 	web_csrf_cookie(w, req, res, csrf);
-	token_make(&w->cfg.key, "export", (uint64_t)sub->id, (int64_t)time(NULL) + EXPORT_TTL,
+	token_make(&w->cfg.key, "export", (uint64_t)sub->id, (int64_t)time(NULL) + PRIVACY_EXPORT_TTL,
 		   sub->token_salt, export);
 	buf_init(&url, 0);
 	buf_printf(&url, "/privacy/export/%s", export);

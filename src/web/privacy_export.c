@@ -1,15 +1,15 @@
 /*
  * web/privacy_export.c - GET /privacy/export/TOKEN and POST /privacy/erase/TOKEN
  *
- * Owns: the person's own door to their rights. The export (GDPR Art. 15,
- * 20) is privacy_export's document, as a JSON download; its link is made
- * on the preference page with purpose "export" and lives an hour, so an old
- * forwarded alert does not hand out a person's ledger for ever. The erase
- * form (Art. 17) sits on the preference page: CSRF and Origin checked, a
- * box that must be ticked to say they mean it, and a second box, ticked by
- * default, to be never mailed again (a keyed hash stays on the suppression
- * list); unticked, the service forgets them entirely and they may sign up
- * again. After an erasure every link of theirs is dead (new salt).
+ * Owns: the person's own door to their rights, as HTTP. What the export
+ * holds and what an erasure leaves are privacy/'s rules (privacy_export_text,
+ * privacy_erase), the same the CLI follows. The export (GDPR Art. 15, 20)
+ * is a JSON download; its link is made on the preference page with purpose
+ * "export" and lives PRIVACY_EXPORT_TTL. The erase form (Art. 17) sits on
+ * the preference page: CSRF and Origin checked, a box that must be ticked
+ * to say they mean it, and a second box, ticked by default, to be never
+ * mailed again (suppress); unticked, the service forgets them entirely and
+ * they may sign up again.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,27 +24,24 @@ void
 privacy_export_get(struct web *w, struct http_request *req, struct http_response *res, const char *token)
 {
 	struct store_subscriber *sub = web_token_page(w, res, token, "export", EXPORT_INVALID);
-	json_t *doc = NULL;
-	char *text;
+	char *text = NULL;
 
 	if (sub == NULL)
 		return;
-	if (privacy_export(web_store(w), sub->id, &doc) != NF_OK) {
+	if (privacy_export_text(web_store(w), sub->id, &text) != NF_OK) {
 		log_event(LOG_ERROR, "privacy.export_failed", "reason", store_errmsg(web_store(w)), NULL);
 		page_error(w, res, 503, NULL);
 		store_subscriber_free(sub);
 		return;
 	}
-	text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	res->status = 200;
 	res->content_type = "application/json";
 	buf_reset(&res->body);
-	buf_puts(&res->body, text ? text : "{}");
+	buf_puts(&res->body, text);
 	buf_putc(&res->body, '\n');
 	http_response_header(req, res, "Content-Disposition", "attachment; filename=\"my-newsflash-data.json\"");
 	log_event(LOG_INFO, "privacy.exported", NULL);
 	free(text);
-	json_decref(doc);
 	store_subscriber_free(sub);
 }
 
@@ -53,7 +50,7 @@ privacy_erase_post(struct web *w, struct http_request *req, struct http_response
 {
 	struct store_subscriber *sub = NULL;
 	struct http_form form;
-	enum store_erase_mode mode;
+	int suppress;
 	json_t *ctx;
 
 	if (web_token_subscriber(w, token, "unsubscribe", &sub) != WEB_TOKEN_OK) {
@@ -72,16 +69,15 @@ privacy_erase_post(struct web *w, struct http_request *req, struct http_response
 		store_subscriber_free(sub);
 		return;
 	}
-	mode = http_form_get(&form, "never_again", NULL) ? STORE_ERASE_SUPPRESS : STORE_ERASE_FORGET;
-	if (store_subscriber_erase_as(web_store(w), sub->id, "erasure: preference centre", mode) != NF_OK) {
+	suppress = http_form_get(&form, "never_again", NULL) != NULL;
+	if (privacy_erase(web_store(w), sub->id, PRIVACY_BY_SUBJECT, suppress) != NF_OK) {
 		log_event(LOG_ERROR, "privacy.erase_failed", "reason", store_errmsg(web_store(w)), NULL);
 		page_error(w, res, 503, NULL);
 		store_subscriber_free(sub);
 		return;
 	}
-	log_event(LOG_INFO, "subscriber.erased", "source", "preferences", NULL);
 	ctx = json_object();
-	json_object_set_new(ctx, "never_again", json_boolean(mode == STORE_ERASE_SUPPRESS));
+	json_object_set_new(ctx, "never_again", json_boolean(suppress));
 	page_render(w, res, 200, PAGE_ERASED, ctx);
 	json_decref(ctx);
 	store_subscriber_free(sub);

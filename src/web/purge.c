@@ -3,7 +3,7 @@
  *
  * Owns: one thread that, every purge_interval seconds (and once at start),
  * forgets the signups nobody confirmed within purge_after seconds (7 days
- * by default, as the privacy page says) through store_subscribers_purge,
+ * by default, as the privacy page says) through privacy_purge,
  * on a store connection of its own. `newsflash subscribers purge` does the
  * same by hand, for deployments that run `serve --no-engine` behind cron or
  * want another schedule. With purge_after 0 no thread starts. Stopping
@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "privacy/privacy.h"
 #include "store/store.h"
 #include "web_impl.h"
 
@@ -37,7 +38,7 @@ purge_once(struct web_purge *p)
 		log_event(LOG_WARN, "purge.store_unavailable", NULL);
 		return;
 	}
-	if (store_subscribers_purge(s, (int64_t)time(NULL) - p->after, 100000, &n) != NF_OK)
+	if (privacy_purge(s, p->after, 100000, &n) != NF_OK)
 		log_event(LOG_WARN, "purge.failed", "reason", store_errmsg(s), NULL);
 	else if (n > 0) {
 		snprintf(n_text, sizeof(n_text), "%lld", (long long)n);
