@@ -1,11 +1,11 @@
 /*
- * web/api.c - the JSON API for newsrooms: articles, alerts, metrics
+ * web/api/articles.c - the JSON API for newsrooms: articles and alerts
  *
  * Owns: POST /api/articles (publish; 201 with the ids, 422 naming each bad
- * field), GET /api/alerts/ID (state, counts and the lists it goes to), and GET /metrics
- * (Prometheus text format). The API routes need "Authorization: Bearer
- * KEY" with a key made by `newsflash apikey create`; only its hash is
- * stored and it is compared in constant time by the store.
+ * field) and GET /api/alerts/ID (state, counts and the lists it goes to).
+ * The API routes need "Authorization: Bearer KEY" with a key made by
+ * `newsflash apikey create`; only its hash is stored and it is compared in
+ * constant time by the store.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,21 +14,6 @@
 #include "news/news.h"
 #include "store/store.h"
 #include "web_impl.h"
-
-/* web_json_reply - body (a reference the call takes) as the compact JSON answer */
-void
-web_json_reply(struct http_response *res, int status, json_t *body)
-{
-	char *text = json_dumps(body, JSON_COMPACT);
-
-	res->status = status;
-	res->content_type = "application/json";
-	buf_reset(&res->body);
-	buf_puts(&res->body, text);
-	buf_putc(&res->body, '\n');
-	free(text);
-	json_decref(body);
-}
 
 /* the request carries a valid API key; otherwise the 401 is written */
 static int
@@ -40,8 +25,8 @@ api_authorised(struct web *w, struct http_request *req, struct http_response *re
 	    store_apikey_verify(s, auth + 7, strlen(auth + 7), NULL) == NF_OK)
 		return 1;
 	NF_UNUSED(w);
-	http_response_header(req, res, "WWW-Authenticate", "Bearer realm=\"newsflash\"");
-	http_json_error(res, 401, "an API key is required: Authorization: Bearer KEY");
+	http_reply_header(req, res, "WWW-Authenticate", "Bearer realm=\"newsflash\"");
+	http_reply_json_error(res, 401, "an API key is required: Authorization: Bearer KEY");
 	return 0;
 }
 
@@ -49,10 +34,10 @@ api_authorised(struct web *w, struct http_request *req, struct http_response *re
 struct store *
 api_store(struct web *w, struct http_request *req, struct http_response *res)
 {
-	struct store *s = web_store(w);
+	struct store *s = http_store(w);
 
 	if (s == NULL) {
-		http_json_error(res, 503, "Something went wrong. Please try again later");
+		http_reply_json_error(res, 503, "Something went wrong. Please try again later");
 		return NULL;
 	}
 	return api_authorised(w, req, res, s) ? s : NULL;
@@ -76,12 +61,12 @@ api_articles_post(struct web *w, struct http_request *req, struct http_response 
 		for (i = 0; i < errs.count; i++)
 			json_array_append_new(list, json_pack("{s:s,s:s}", "field", errs.items[i].field,
 							      "message", errs.items[i].message));
-		web_json_reply(res, 422, json_pack("{s:s,s:o}", "error", "the article is not valid", "fields", list));
+		http_reply_json(res, 422, json_pack("{s:s,s:o}", "error", "the article is not valid", "fields", list));
 		return;
 	}
 	if (news_publish(s, &art, w->cfg.alert_shards, &article_id, &alert_id) != NF_OK) {
 		log_event(LOG_ERROR, "api.publish_failed", "reason", store_errmsg(s), NULL);
-		http_json_error(res, 503, "Something went wrong. Please try again later");
+		http_reply_json_error(res, 503, "Something went wrong. Please try again later");
 	} else {
 		body = json_pack("{s:I}", "id", (json_int_t)article_id);
 		if (alert_id) {
@@ -89,7 +74,7 @@ api_articles_post(struct web *w, struct http_request *req, struct http_response 
 			if (w->cfg.engine)
 				deliver_wake(w->cfg.engine);
 		}
-		web_json_reply(res, 201, body);
+		http_reply_json(res, 201, body);
 	}
 	news_article_free(&art);
 }
@@ -120,10 +105,10 @@ api_alert_get(struct web *w, struct http_request *req, struct http_response *res
 	if (s == NULL)
 		return;
 	if (*arg == '\0' || *end || id <= 0 || store_alert_get(s, id, &a) != NF_OK) {
-		http_json_error(res, 404, "no such alert");
+		http_reply_json_error(res, 404, "no such alert");
 		return;
 	}
-	web_json_reply(res, 200, json_pack("{s:I,s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}",
+	http_reply_json(res, 200, json_pack("{s:I,s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}",
 		"id", (json_int_t)a->id, "article_id", (json_int_t)a->article_id,
 		"state", store_alert_state_name(a->state), "total", (json_int_t)a->total,
 		"sent", (json_int_t)a->sent, "failed", (json_int_t)a->failed,
@@ -131,40 +116,4 @@ api_alert_get(struct web *w, struct http_request *req, struct http_response *res
 		"started_at", (json_int_t)a->started_at, "finished_at", (json_int_t)a->finished_at,
 		"shards_done", (json_int_t)a->shards_done, "lists", lists_json(a->lists)));
 	store_alert_free(a);
-}
-
-static void
-metric(struct buf *b, const char *name, const char *type, const char *help, unsigned long long v)
-{
-	buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name, v);
-}
-
-void
-metrics_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
-{
-	struct deliver_stats st;
-	struct buf *b = &res->body;
-	uint64_t batches, signups, retries;
-
-	NF_UNUSED(req);
-	NF_UNUSED(arg);
-	memset(&st, 0, sizeof(st));
-	if (w->cfg.engine)
-		deliver_stats(w->cfg.engine, &st);
-	res->status = 200;
-	res->content_type = "text/plain; version=0.0.4";
-	buf_reset(b);
-	metric(b, "newsflash_messages_sent_total", "counter", "Messages the relay accepted (250 to DATA).", st.sent);
-	metric(b, "newsflash_messages_temp_failed_total", "counter", "Temporary failures (4xx, lost connection), to be retried.", st.temp_failed);
-	metric(b, "newsflash_messages_perm_failed_total", "counter", "Permanent failures (5xx).", st.perm_failed);
-	metric(b, "newsflash_suppressed_total", "counter", "Addresses suppressed after an unknown-user answer.", st.suppressed);
-	metric(b, "newsflash_confirmations_sent_total", "counter", "Priority messages (confirmations) accepted.", st.priority_sent);
-	metric(b, "newsflash_shards_done_total", "counter", "Alert shards completed by this node.", st.shards_done);
-	metric(b, "newsflash_alerts_done_total", "counter", "Alerts whose last shard this node completed.", st.alerts_done);
-	metric(b, "newsflash_possible_duplicates_total", "counter", "Upper bound of messages repeated after resuming shards.", st.possible_duplicates);
-	signup_writer_counts(w->writer, &batches, &signups, &retries);
-	metric(b, "newsflash_signups_written_total", "counter", "Signups committed by the group-commit writer.", signups);
-	metric(b, "newsflash_signup_commits_total", "counter", "Transactions (batches) the signup writer ran.", batches);
-	metric(b, "newsflash_signup_batch_retries_total", "counter", "Batches that failed and were redone row by row.", retries);
-	deliver_latency_histogram(w->cfg.engine, b);
 }

@@ -161,7 +161,7 @@ legend(struct buf *out)
 }
 
 int
-chart_audience_svg(const struct store_audience_day *days, size_t n, int width, int height,
+newsroom_chart_audience_svg(const struct store_audience_day *days, size_t n, int width, int height,
 		   struct buf *out)
 {
 	struct frame f;

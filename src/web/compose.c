@@ -34,7 +34,7 @@
 static json_t *
 known_topics(struct web *w)
 {
-	struct store *s = web_store(w);
+	struct store *s = http_store(w);
 	struct store_list **ls = NULL;
 	json_t *arr = json_array();
 	size_t i, n = 0;
@@ -57,20 +57,20 @@ known_topics(struct web *w)
 
 static void
 render_compose(struct web *w, struct http_request *req, struct http_response *res, int status,
-	       const struct newsroom_session *ss, const struct draft *d)
+	       const struct newsroom_session *ss, const struct newsroom_draft *d)
 {
 	json_t *ctx = json_object();
 
 	if (d)
-		draft_context(d, ctx);
+		newsroom_draft_context(d, ctx);
 	json_object_set_new(ctx, "topics", known_topics(w));
 	json_object_set_new(ctx, "has_topics", json_boolean(json_array_size(json_object_get(ctx, "topics")) > 0));
-	newsroom_render(w, req, res, status, PAGE_NR_COMPOSE, ctx, ss, "nav_compose");
+	newsroom_render(w, req, res, status, NEWSROOM_PAGE_COMPOSE, ctx, ss, "nav_compose");
 	json_decref(ctx);
 }
 
 void
-compose_page(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
+newsroom_compose_page(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
 	struct newsroom_session ss;
 
@@ -80,34 +80,34 @@ compose_page(struct web *w, struct http_request *req, struct http_response *res,
 }
 
 void
-compose_edit(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
+newsroom_compose_edit(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
 	struct newsroom_session ss;
 	struct http_form form;
-	struct draft d;
+	struct newsroom_draft d;
 
 	NF_UNUSED(arg);
 	if (!newsroom_guard_post(w, req, res, &ss, &form))
 		return;
-	draft_read(&d, req->arena, &form);
+	newsroom_draft_read(&d, req->arena, &form);
 	render_compose(w, req, res, 200, &ss, &d);
-	draft_free(&d);
+	newsroom_draft_free(&d);
 }
 
 /* the signed-in post's draft; 0 with the form shown again (422) when it is not valid */
 static int
 valid_draft(struct web *w, struct http_request *req, struct http_response *res,
-	    struct newsroom_session *ss, struct draft *d)
+	    struct newsroom_session *ss, struct newsroom_draft *d)
 {
 	struct http_form form;
 
 	memset(d, 0, sizeof(*d));
 	if (!newsroom_guard_post(w, req, res, ss, &form))
 		return 0;
-	if (draft_parse(d, req->arena, &form))
+	if (newsroom_draft_parse(d, req->arena, &form))
 		return 1;
 	render_compose(w, req, res, 422, ss, d);
-	draft_free(d);
+	newsroom_draft_free(d);
 	return 0;
 }
 
@@ -115,14 +115,14 @@ valid_draft(struct web *w, struct http_request *req, struct http_response *res,
 
 static void
 render_preview(struct web *w, struct http_request *req, struct http_response *res, int status,
-	       const struct newsroom_session *ss, const struct draft *d, const struct preview *p,
+	       const struct newsroom_session *ss, const struct newsroom_draft *d, const struct newsroom_preview *p,
 	       const char *notice, const char *problem)
 {
 	const struct mail_sender *snd = w->cfg.sender;
 	json_t *ctx = json_object();
 	char size[48];
 
-	draft_context(d, ctx);
+	newsroom_draft_context(d, ctx);
 	snprintf(size, sizeof(size), "%.1f KB", (double)p->size / 1024.0);
 	json_object_set_new(ctx, "preview_html", json_stringn(p->html.data, p->html.len));
 	json_object_set_new(ctx, "preview_text", json_stringn(p->text.data, p->text.len));
@@ -136,33 +136,33 @@ render_preview(struct web *w, struct http_request *req, struct http_response *re
 		json_object_set_new(ctx, "notice", json_string(notice));
 	if (problem)
 		json_object_set_new(ctx, "problem", json_string(problem));
-	newsroom_render(w, req, res, status, PAGE_NR_PREVIEW, ctx, ss, "nav_compose");
+	newsroom_render(w, req, res, status, NEWSROOM_PAGE_PREVIEW, ctx, ss, "nav_compose");
 	json_decref(ctx);
 }
 
 /* the email for the draft, addressed to the editor (or a stand-in reader) */
 static int
-make_preview(struct web *w, const struct newsroom_session *ss, const struct draft *d,
-	     struct preview *p)
+make_preview(struct web *w, const struct newsroom_session *ss, const struct newsroom_draft *d,
+	     struct newsroom_preview *p)
 {
 	const char *to = ss->email[0] ? ss->email : "reader@example.com";
 	int rc;
 
-	preview_init(p);
+	newsroom_preview_init(p);
 	if (w->cfg.sender == NULL)
 		return NF_ERR;
-	rc = preview_make(w->cfg.sender, &d->art, to, p);
+	rc = newsroom_preview_make(w->cfg.sender, &d->art, to, p);
 	if (rc != NF_OK)
 		log_event(LOG_ERROR, "newsroom.preview_failed", "reason", nf_strstatus(rc), NULL);
 	return rc;
 }
 
 void
-compose_preview(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
+newsroom_compose_preview(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
 	struct newsroom_session ss;
-	struct preview p;
-	struct draft d;
+	struct newsroom_preview p;
+	struct newsroom_draft d;
 
 	NF_UNUSED(arg);
 	if (!valid_draft(w, req, res, &ss, &d))
@@ -171,15 +171,15 @@ compose_preview(struct web *w, struct http_request *req, struct http_response *r
 		render_preview(w, req, res, 200, &ss, &d, &p, NULL, NULL);
 	else
 		newsroom_message(w, req, res, 500, &ss, "The email could not be composed. Please check the templates");
-	preview_free(&p);
-	draft_free(&d);
+	newsroom_preview_free(&p);
+	newsroom_draft_free(&d);
 }
 
 #define UNSENDABLE "Mail cannot be sent from here right now. Please try again in a minute"
 
 /* queue the composed email to the editor: NULL, or what stopped it (*status says how) */
 static const char *
-send_test(struct web *w, const struct newsroom_session *ss, struct preview *p, int *status)
+send_test(struct web *w, const struct newsroom_session *ss, struct newsroom_preview *p, int *status)
 {
 	size_t len;
 	char *msg;
@@ -199,11 +199,11 @@ send_test(struct web *w, const struct newsroom_session *ss, struct preview *p, i
 }
 
 void
-compose_test(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
+newsroom_compose_test(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
 	struct newsroom_session ss;
-	struct preview p;
-	struct draft d;
+	struct newsroom_preview p;
+	struct newsroom_draft d;
 	char notice[400];
 	const char *problem;
 	int status;
@@ -218,13 +218,13 @@ compose_test(struct web *w, struct http_request *req, struct http_response *res,
 		snprintf(notice, sizeof(notice), "A test was sent to %s. It should arrive within a minute", ss.email);
 		render_preview(w, req, res, status, &ss, &d, &p, problem ? NULL : notice, problem);
 	}
-	preview_free(&p);
-	draft_free(&d);
+	newsroom_preview_free(&p);
+	newsroom_draft_free(&d);
 }
 
 /* ---- publishing ---- */
 
-struct publish_memo {
+struct newsroom_publish_memo {
 	pthread_mutex_t lock;
 	struct {
 		char token[32];
@@ -233,17 +233,17 @@ struct publish_memo {
 	size_t next;
 };
 
-struct publish_memo *
-publish_memo_new(void)
+struct newsroom_publish_memo *
+newsroom_publish_memo_new(void)
 {
-	struct publish_memo *m = xcalloc(1, sizeof(*m));
+	struct newsroom_publish_memo *m = xcalloc(1, sizeof(*m));
 
 	pthread_mutex_init(&m->lock, NULL);
 	return m;
 }
 
 void
-publish_memo_free(struct publish_memo *m)
+newsroom_publish_memo_free(struct newsroom_publish_memo *m)
 {
 	if (m == NULL)
 		return;
@@ -256,7 +256,7 @@ publish_memo_free(struct publish_memo *m)
  * the alert its first use made (0 if that is still under way)
  */
 static int
-memo_claim(struct publish_memo *m, const char *token, int64_t *alert_id)
+memo_claim(struct newsroom_publish_memo *m, const char *token, int64_t *alert_id)
 {
 	size_t i;
 
@@ -276,7 +276,7 @@ memo_claim(struct publish_memo *m, const char *token, int64_t *alert_id)
 
 /* the alert token made; alert_id 0 forgets the token (nothing was published: try again) */
 static void
-memo_done(struct publish_memo *m, const char *token, int64_t alert_id)
+memo_done(struct newsroom_publish_memo *m, const char *token, int64_t alert_id)
 {
 	size_t i;
 
@@ -292,11 +292,11 @@ memo_done(struct publish_memo *m, const char *token, int64_t alert_id)
 
 static void
 confirm_page(struct web *w, struct http_request *req, struct http_response *res,
-	     const struct newsroom_session *ss, const struct draft *d)
+	     const struct newsroom_session *ss, const struct newsroom_draft *d)
 {
 	unsigned char raw[TOKEN_BYTES];
 	json_t *ctx = json_object();
-	struct store *s = web_store(w);
+	struct store *s = http_store(w);
 	int64_t n = 0;
 	char count[32];
 	struct buf token;
@@ -308,53 +308,53 @@ confirm_page(struct web *w, struct http_request *req, struct http_response *res,
 	if (s)
 		news_audience_count(s, &d->art, &n);	/* breaking-news and its topics' followers, once each */
 	newsroom_count_label(n, count);
-	draft_context(d, ctx);
+	newsroom_draft_context(d, ctx);
 	json_object_set_new(ctx, "publish_token", json_string(token.data));
 	json_object_set_new(ctx, "recipients", json_string(count));
 	json_object_set_new(ctx, "headline", json_string(d->art.headline));
-	newsroom_render(w, req, res, 200, PAGE_NR_PUBLISH, ctx, ss, "nav_compose");
+	newsroom_render(w, req, res, 200, NEWSROOM_PAGE_PUBLISH, ctx, ss, "nav_compose");
 	json_decref(ctx);
 	buf_free(&token);
 }
 
 static void
 publish_now(struct web *w, struct http_request *req, struct http_response *res,
-	    const struct newsroom_session *ss, const struct draft *d, const char *token)
+	    const struct newsroom_session *ss, const struct newsroom_draft *d, const char *token)
 {
-	struct store *s = web_store(w);
+	struct store *s = http_store(w);
 	int64_t article_id = 0, alert_id = 0;
 	char where[64];
 
-	if (!memo_claim(w->published, token, &alert_id)) {
+	if (!memo_claim(w->nr->published, token, &alert_id)) {
 		if (alert_id == 0) {
 			newsroom_message(w, req, res, 409, ss, "This story is being published already");
 			return;
 		}
 		snprintf(where, sizeof(where), "/newsroom/alerts/%lld", (long long)alert_id);
-		http_redirect(req, res, where);
+		http_reply_redirect(req, res, where);
 		return;
 	}
 	if (s == NULL || news_publish(s, &d->art, w->cfg.alert_shards, &article_id, &alert_id) != NF_OK) {
 		log_event(LOG_ERROR, "newsroom.publish_failed", "reason", s ? store_errmsg(s) : "no store", NULL);
 		newsroom_message(w, req, res, 503, ss, "The story could not be published. Nothing was sent. Please try again");
-		memo_done(w->published, token, 0);
+		memo_done(w->nr->published, token, 0);
 		return;
 	}
-	memo_done(w->published, token, alert_id);
+	memo_done(w->nr->published, token, alert_id);
 	if (w->cfg.engine)
 		deliver_wake(w->cfg.engine);
 	snprintf(where, sizeof(where), "%lld", (long long)alert_id);
 	log_event(LOG_INFO, "newsroom.published", "editor", ss->name, "alert", where, NULL);
 	snprintf(where, sizeof(where), "/newsroom/alerts/%lld", (long long)alert_id);
-	http_redirect(req, res, where);
+	http_reply_redirect(req, res, where);
 }
 
 void
-compose_publish(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
+newsroom_compose_publish(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
 	struct newsroom_session ss;
 	struct http_form form;
-	struct draft d;
+	struct newsroom_draft d;
 	const char *confirm, *token;
 	size_t token_len = 0;
 
@@ -362,9 +362,9 @@ compose_publish(struct web *w, struct http_request *req, struct http_response *r
 	memset(&d, 0, sizeof(d));
 	if (!newsroom_guard_post(w, req, res, &ss, &form))
 		return;
-	if (!draft_parse(&d, req->arena, &form)) {
+	if (!newsroom_draft_parse(&d, req->arena, &form)) {
 		render_compose(w, req, res, 422, &ss, &d);
-		draft_free(&d);
+		newsroom_draft_free(&d);
 		return;
 	}
 	confirm = http_form_get(&form, "confirm", NULL);
@@ -374,5 +374,5 @@ compose_publish(struct web *w, struct http_request *req, struct http_response *r
 		publish_now(w, req, res, &ss, &d, token);
 	else
 		confirm_page(w, req, res, &ss, &d);
-	draft_free(&d);
+	newsroom_draft_free(&d);
 }

@@ -19,11 +19,11 @@
 static struct store_subscriber *
 token_subscriber(struct web *w, struct http_response *res, const char *token)
 {
-	return web_token_page(w, res, token, "confirm", LINK_INVALID);
+	return public_token_page(w, res, token, "confirm", LINK_INVALID);
 }
 
 static void
-render_with_email(struct web *w, struct http_response *res, enum page_id id,
+render_with_email(struct web *w, struct http_response *res, enum public_page id,
 		  const struct store_subscriber *sub, const char *token)
 {
 	json_t *ctx = json_object();
@@ -31,24 +31,24 @@ render_with_email(struct web *w, struct http_response *res, enum page_id id,
 	json_object_set_new(ctx, "email", json_string(sub->email_display ? sub->email_display : sub->email));
 	if (token)
 		json_object_set_new(ctx, "token", json_string(token));
-	page_render(w, res, 200, id, ctx);
+	public_page_render(w, res, 200, id, ctx);
 	json_decref(ctx);
 }
 
 void
-confirm_get(struct web *w, struct http_request *req, struct http_response *res, const char *token)
+public_confirm_get(struct web *w, struct http_request *req, struct http_response *res, const char *token)
 {
 	struct store_subscriber *sub = token_subscriber(w, res, token);
 
 	NF_UNUSED(req);
 	if (sub == NULL)
 		return;
-	render_with_email(w, res, sub->status == STORE_CONFIRMED ? PAGE_CONFIRMED : PAGE_CONFIRM, sub, token);
+	render_with_email(w, res, sub->status == STORE_CONFIRMED ? PUBLIC_PAGE_CONFIRMED : PUBLIC_PAGE_CONFIRM, sub, token);
 	store_subscriber_free(sub);
 }
 
 void
-confirm_post(struct web *w, struct http_request *req, struct http_response *res, const char *token)
+public_confirm_post(struct web *w, struct http_request *req, struct http_response *res, const char *token)
 {
 	struct store_subscriber *sub = token_subscriber(w, res, token);
 	struct store_consent_in ev;
@@ -59,23 +59,23 @@ confirm_post(struct web *w, struct http_request *req, struct http_response *res,
 		return;
 	if (sub->status == STORE_UNSUBSCRIBED || sub->status == STORE_BOUNCED) {
 		/* an old link must not undo a later unsubscribe */
-		page_error(w, res, 400, LINK_INVALID);
+		http_page_error(w, res, 400, LINK_INVALID);
 		store_subscriber_free(sub);
 		return;
 	}
-	pages_wording(w, version, hash);
+	public_wording(w, version, hash);
 	memset(&ev, 0, sizeof(ev));
 	ev.source = "confirm-link";
 	ev.ip = req->ip;
 	ev.user_agent = req->user_agent;
 	ev.wording_version = version;
 	ev.wording_hash = hash;
-	rc = store_subscriber_set_status(web_store(w), sub->id, STORE_CONFIRMED, &ev, NULL);
+	rc = store_subscriber_set_status(http_store(w), sub->id, STORE_CONFIRMED, &ev, NULL);
 	if (rc != NF_OK) {
-		page_error(w, res, 503, NULL);
+		http_page_error(w, res, 503, NULL);
 	} else {
 		log_event(LOG_INFO, "signup.confirmed", NULL);
-		render_with_email(w, res, PAGE_CONFIRMED, sub, NULL);
+		render_with_email(w, res, PUBLIC_PAGE_CONFIRMED, sub, NULL);
 	}
 	store_subscriber_free(sub);
 }

@@ -21,13 +21,13 @@
 /* the form's fields, in the order they are carried along */
 static const struct {
 	const char *name, *label;
-} fields[DRAFT_FIELDS] = {
+} fields[NEWSROOM_DRAFT_FIELDS] = {
 	{ "headline", "Headline" }, { "standfirst", "Standfirst" }, { "body", "Story" },
 	{ "byline", "Byline" }, { "url", "Story link" }, { "image_url", "Image address" },
 	{ "image_caption", "Image caption" }, { "image_credit", "Image credit" },
 	{ "topics", "Topics" },
 };
-#define NFIELDS DRAFT_FIELDS
+#define NFIELDS NEWSROOM_DRAFT_FIELDS
 
 /* ---- the draft: form -> JSON -> news_article ---- */
 
@@ -43,7 +43,7 @@ field_index(const char *name)
 }
 
 static void
-draft_error(struct draft *d, const char *field, const char *message)
+draft_error(struct newsroom_draft *d, const char *field, const char *message)
 {
 	int i = field_index(field);
 	char text[256];
@@ -56,7 +56,7 @@ draft_error(struct draft *d, const char *field, const char *message)
 
 /* the form values with CR LF and lone CR made LF, in the request's arena */
 void
-draft_read(struct draft *d, struct arena *a, const struct http_form *form)
+newsroom_draft_read(struct newsroom_draft *d, struct arena *a, const struct http_form *form)
 {
 	size_t i, j, n, len;
 	const char *v;
@@ -81,7 +81,7 @@ draft_read(struct draft *d, struct arena *a, const struct http_form *form)
 }
 
 static const char *
-draft_get(const struct draft *d, const char *name, size_t *len)
+draft_get(const struct newsroom_draft *d, const char *name, size_t *len)
 {
 	int i = field_index(name);
 
@@ -139,7 +139,7 @@ body_html(const char *t, size_t n, struct buf *out)
 
 /* set key to the value when it is not empty; invalid UTF-8 is an error */
 static void
-put_text(struct draft *d, json_t *o, const char *key, const char *field)
+put_text(struct newsroom_draft *d, json_t *o, const char *key, const char *field)
 {
 	size_t len;
 	const char *v = draft_get(d, field, &len);
@@ -178,7 +178,7 @@ topics_json(const char *v, size_t len)
 }
 
 static json_t *
-draft_json(struct draft *d)
+draft_json(struct newsroom_draft *d)
 {
 	json_t *o = json_object(), *img;
 	struct buf html;
@@ -236,14 +236,14 @@ form_field_of(const char *news_field)
 }
 
 int
-draft_parse(struct draft *d, struct arena *a, const struct http_form *form)
+newsroom_draft_parse(struct newsroom_draft *d, struct arena *a, const struct http_form *form)
 {
 	struct news_errors errs;
 	json_t *o;
 	char *text;
 	int i;
 
-	draft_read(d, a, form);
+	newsroom_draft_read(d, a, form);
 	o = draft_json(d);
 	text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
@@ -258,14 +258,14 @@ draft_parse(struct draft *d, struct arena *a, const struct http_form *form)
 }
 
 void
-draft_free(struct draft *d)
+newsroom_draft_free(struct newsroom_draft *d)
 {
 	json_decref(d->errors);
 	news_article_free(&d->art);
 }
 
 void
-draft_context(const struct draft *d, json_t *ctx)
+newsroom_draft_context(const struct newsroom_draft *d, json_t *ctx)
 {
 	json_t *values = json_object(), *hidden = json_array(), *list = json_array();
 	const char *key;

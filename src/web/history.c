@@ -53,7 +53,7 @@ put_duration(json_t *o, const char *key, int64_t secs)
  * would jump between nothing and thousands.
  */
 json_t *
-alert_progress_json(const struct store_alert *a, int64_t now)
+newsroom_alert_progress_json(const struct store_alert *a, int64_t now)
 {
 	json_t *o = json_object();
 	int64_t done = a->sent + a->failed, left = a->total > done ? a->total - done : 0;
@@ -98,7 +98,7 @@ alert_progress_json(const struct store_alert *a, int64_t now)
 }
 
 json_t *
-history_rows(struct store *s, size_t limit)
+newsroom_history_rows(struct store *s, size_t limit)
 {
 	struct store_alert_report **r = NULL;
 	json_t *rows = json_array(), *o;
@@ -107,7 +107,7 @@ history_rows(struct store *s, size_t limit)
 	if (store_alert_reports(s, limit, &r, &n) != NF_OK)
 		return rows;
 	for (i = 0; i < n; i++) {
-		o = alert_progress_json(&r[i]->alert, time(NULL));
+		o = newsroom_alert_progress_json(&r[i]->alert, time(NULL));
 		json_object_set_new(o, "headline", json_string(r[i]->headline ? r[i]->headline : ""));
 		put_count(o, "bounces", r[i]->bounces);
 		put_count(o, "unsubscribes", r[i]->unsubscribes);
@@ -120,7 +120,7 @@ history_rows(struct store *s, size_t limit)
 }
 
 void
-history_page(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
+newsroom_history_page(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
 	struct newsroom_session ss;
 	struct store *s;
@@ -129,10 +129,10 @@ history_page(struct web *w, struct http_request *req, struct http_response *res,
 	NF_UNUSED(arg);
 	if ((s = newsroom_store(w, req, res, &ss)) == NULL)
 		return;
-	rows = history_rows(s, 100);
+	rows = newsroom_history_rows(s, 100);
 	ctx = json_pack("{s:b}", "any", json_array_size(rows) > 0);
 	json_object_set_new(ctx, "alerts", rows);
-	newsroom_render(w, req, res, 200, PAGE_NR_ALERTS, ctx, &ss, "nav_alerts");
+	newsroom_render(w, req, res, 200, NEWSROOM_PAGE_ALERTS, ctx, &ss, "nav_alerts");
 	json_decref(ctx);
 }
 
@@ -187,7 +187,7 @@ live_page(struct web *w, struct http_request *req, struct http_response *res,
 	}
 	store_article_get(s, a->article_id, &art);
 	ctx = json_object();
-	json_object_set_new(ctx, "alert", alert_progress_json(a, time(NULL)));
+	json_object_set_new(ctx, "alert", newsroom_alert_progress_json(a, time(NULL)));
 	json_object_set_new(ctx, "headline", json_string(art && art->headline ? art->headline : ""));
 	if (art && art->standfirst)
 		json_object_set_new(ctx, "standfirst", json_string(art->standfirst));
@@ -196,14 +196,14 @@ live_page(struct web *w, struct http_request *req, struct http_response *res,
 	audience_json(ctx, a->lists);
 	snprintf(events, sizeof(events), "/newsroom/alerts/%lld/events", (long long)id);
 	json_object_set_new(ctx, "events_url", json_string(events));
-	newsroom_render(w, req, res, 200, PAGE_NR_ALERT, ctx, ss, "nav_alerts");
+	newsroom_render(w, req, res, 200, NEWSROOM_PAGE_ALERT, ctx, ss, "nav_alerts");
 	json_decref(ctx);
 	store_article_free(art);
 	store_alert_free(a);
 }
 
 void
-alert_page(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
+newsroom_alert_page(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
 	struct newsroom_session ss;
 	struct store *s;
@@ -212,12 +212,12 @@ alert_page(struct web *w, struct http_request *req, struct http_response *res, c
 
 	if (strcmp(rest, "events") == 0) {
 		/* an EventSource cannot follow a redirect to a page: refuse plainly */
-		if (!session_find(w, req, &ss))
-			http_text(res, 403, "Please sign in to the newsroom first\n");
+		if (!newsroom_session_find(w, req, &ss))
+			http_reply_text(res, 403, "Please sign in to the newsroom first\n");
 		else if (id == 0)
-			http_text(res, 404, "Not found\n");
+			http_reply_text(res, 404, "Not found\n");
 		else
-			sse_alert_stream(w, req, res, id);
+			newsroom_sse_stream(w, req, res, id);
 		return;
 	}
 	if ((s = newsroom_store(w, req, res, &ss)) == NULL)
@@ -229,7 +229,7 @@ alert_page(struct web *w, struct http_request *req, struct http_response *res, c
 }
 
 void
-alert_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
+newsroom_alert_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
 	struct newsroom_session ss;
 	struct http_form form;
@@ -245,7 +245,7 @@ alert_post(struct web *w, struct http_request *req, struct http_response *res, c
 		newsroom_message(w, req, res, 404, &ss, "There is no such page");
 		return;
 	}
-	if ((s = web_store(w)) == NULL) {
+	if ((s = http_store(w)) == NULL) {
 		newsroom_message(w, req, res, 503, &ss, "The database is not reachable. The alert was not stopped");
 		return;
 	}
@@ -262,5 +262,5 @@ alert_post(struct web *w, struct http_request *req, struct http_response *res, c
 	if (rc == NF_OK)
 		log_event(LOG_WARN, "newsroom.alert_cancelled", "alert", num, "editor", ss.name, NULL);
 	snprintf(where, sizeof(where), "/newsroom/alerts/%lld", (long long)id);
-	http_redirect(req, res, where);
+	http_reply_redirect(req, res, where);
 }

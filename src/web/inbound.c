@@ -30,10 +30,10 @@ api_inbound_post(struct web *w, struct http_request *req, struct http_response *
 	cfg.key = &w->cfg.key;
 	cfg.soft_limit = w->cfg.soft_bounce_limit;
 	if (inbound_process(s, &cfg, "api", req->body.data ? req->body.data : "", req->body.len, &r) != NF_OK) {
-		http_json_error(res, 503, "Something went wrong. Please try again later");
+		http_reply_json_error(res, 503, "Something went wrong. Please try again later");
 		return;
 	}
-	web_json_reply(res, r.kind == INBOUND_MALFORMED ? 422 : 200,
+	http_reply_json(res, r.kind == INBOUND_MALFORMED ? 422 : 200,
 		       json_pack("{s:s,s:s}", "kind", inbound_kind_name(r.kind),
 				 "outcome", inbound_outcome_name(r.outcome)));
 }

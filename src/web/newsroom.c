@@ -17,33 +17,66 @@
 #include <string.h>
 
 #include "store/store.h"
+#include "tmpl/tmpl.h"
 #include "web_impl.h"
 
 #define NONCE_BYTES 18
 #define CHART_DAYS_HOME 30
 
-void
+static const char *const page_names[NEWSROOM_PAGE_COUNT] = {
+	[NEWSROOM_PAGE_SIGNIN] = "newsroom-signin.html",
+	[NEWSROOM_PAGE_HOME] = "newsroom-home.html",
+	[NEWSROOM_PAGE_COMPOSE] = "newsroom-compose.html",
+	[NEWSROOM_PAGE_PREVIEW] = "newsroom-preview.html",
+	[NEWSROOM_PAGE_PUBLISH] = "newsroom-publish.html",
+	[NEWSROOM_PAGE_ALERT] = "newsroom-alert.html",
+	[NEWSROOM_PAGE_ALERTS] = "newsroom-alerts.html",
+	[NEWSROOM_PAGE_AUDIENCE] = "newsroom-audience.html",
+};
+
+int
 newsroom_init(struct web *w)
 {
+	struct newsroom_state *nr = xcalloc(1, sizeof(*nr));
+	int i;
+
+	w->nr = nr;
 	/* an editor's name: 3 free tries; an address: 10 (an office shares one) */
-	w->name_curve = (struct throttle_curve){ 3, w->cfg.signin_delay, 900 };
-	w->ip_curve = (struct throttle_curve){ 10, w->cfg.signin_delay, 900 };
-	w->signin_name = throttle_new(4096, &w->name_curve, 3600);
-	w->signin_ip = throttle_new(65536, &w->ip_curve, 3600);
-	w->sse = sse_hub_new(w);
-	w->published = publish_memo_new();
+	nr->name_curve = (struct http_throttle_curve){ 3, w->cfg.signin_delay, 900 };
+	nr->ip_curve = (struct http_throttle_curve){ 10, w->cfg.signin_delay, 900 };
+	nr->signin_name = http_throttle_new(4096, &nr->name_curve, 3600);
+	nr->signin_ip = http_throttle_new(65536, &nr->ip_curve, 3600);
+	nr->sse = newsroom_sse_new(w);
+	nr->published = newsroom_publish_memo_new();
+	for (i = 0; i < NEWSROOM_PAGE_COUNT; i++)
+		if ((nr->pages[i] = http_page_load(w, page_names[i], NULL)) == NULL)
+			return NF_ERR;
+	return NF_OK;
+}
+
+void
+newsroom_quiesce(struct web *w)
+{
+	if (w->nr)
+		newsroom_sse_shutdown(w->nr->sse);
 }
 
 void
 newsroom_free(struct web *w)
 {
-	throttle_free(w->signin_name);
-	throttle_free(w->signin_ip);
-	sse_hub_free(w->sse);
-	publish_memo_free(w->published);
-	w->signin_name = w->signin_ip = NULL;
-	w->sse = NULL;
-	w->published = NULL;
+	struct newsroom_state *nr = w->nr;
+	int i;
+
+	if (nr == NULL)
+		return;
+	http_throttle_free(nr->signin_name);
+	http_throttle_free(nr->signin_ip);
+	newsroom_sse_free(nr->sse);
+	newsroom_publish_memo_free(nr->published);
+	for (i = 0; i < NEWSROOM_PAGE_COUNT; i++)
+		tmpl_free(nr->pages[i]);
+	free(nr);
+	w->nr = NULL;
 }
 
 static void
@@ -55,12 +88,12 @@ set_policy(struct http_request *req, struct http_response *res, const char *nonc
 		 "default-src 'none'; script-src 'nonce-%s'; connect-src 'self';"
 		 " style-src 'unsafe-inline'; img-src 'self' data: https: http:;"
 		 " form-action 'self'; frame-ancestors 'none'; base-uri 'none'", nonce);
-	http_response_header(req, res, "Content-Security-Policy", csp);
+	http_reply_header(req, res, "Content-Security-Policy", csp);
 }
 
 void
 newsroom_render(struct web *w, struct http_request *req, struct http_response *res, int status,
-		enum page_id id, json_t *ctx, const struct newsroom_session *ss, const char *nav)
+		enum newsroom_page id, json_t *ctx, const struct newsroom_session *ss, const char *nav)
 {
 	unsigned char raw[NONCE_BYTES];
 	struct buf nonce;
@@ -78,7 +111,7 @@ newsroom_render(struct web *w, struct http_request *req, struct http_response *r
 	}
 	if (nav)
 		json_object_set_new(ctx, nav, json_true());
-	page_render(w, res, status, id, ctx);
+	http_page_render(w, res, status, w->nr->pages[id], ctx);
 	buf_free(&nonce);
 }
 
@@ -88,7 +121,7 @@ newsroom_message(struct web *w, struct http_request *req, struct http_response *
 {
 	json_t *ctx = json_pack("{s:s,s:b}", "message", message, "problem", status >= 400);
 
-	newsroom_render(w, req, res, status, PAGE_NR_HOME, ctx, ss, "nav_home");
+	newsroom_render(w, req, res, status, NEWSROOM_PAGE_HOME, ctx, ss, "nav_home");
 	json_decref(ctx);
 }
 
@@ -96,9 +129,9 @@ int
 newsroom_guard(struct web *w, struct http_request *req, struct http_response *res,
 	       struct newsroom_session *ss)
 {
-	if (session_find(w, req, ss))
+	if (newsroom_session_find(w, req, ss))
 		return 1;
-	http_redirect(req, res, "/newsroom/signin");
+	http_reply_redirect(req, res, "/newsroom/signin");
 	return 0;
 }
 
@@ -110,7 +143,7 @@ newsroom_store(struct web *w, struct http_request *req, struct http_response *re
 
 	if (!newsroom_guard(w, req, res, ss))
 		return NULL;
-	if ((s = web_store(w)) == NULL)
+	if ((s = http_store(w)) == NULL)
 		newsroom_message(w, req, res, 503, ss, "The database is not reachable. Please try again");
 	return s;
 }
@@ -122,9 +155,9 @@ newsroom_guard_post(struct web *w, struct http_request *req, struct http_respons
 	const char *token;
 	size_t len = 0;
 
-	if (!session_find(w, req, ss)) {
+	if (!newsroom_session_find(w, req, ss)) {
 		/* a post without a session is never acted on; say so plainly */
-		http_text(res, 403, "Please sign in to the newsroom first\n");
+		http_reply_text(res, 403, "Please sign in to the newsroom first\n");
 		return 0;
 	}
 	if (http_form_parse(req->arena, req->body.data ? req->body.data : "", req->body.len,
@@ -133,7 +166,7 @@ newsroom_guard_post(struct web *w, struct http_request *req, struct http_respons
 		return 0;
 	}
 	token = http_form_get(form, "csrf", &len);
-	if (!web_origin_ok(w, req) || !csrf_bound_check(&w->cfg.key, ss->id, token, len)) {
+	if (!http_origin_ok(w, req) || !http_csrf_bound_check(&w->cfg.key, ss->id, token, len)) {
 		newsroom_message(w, req, res, 403,
 				 ss, "This form has expired or did not come from the newsroom. Nothing was changed");
 		return 0;
@@ -264,7 +297,7 @@ add_audience(struct store *s, json_t *ctx, size_t n, int width, int height, int 
 	buf_init(&svg, 4 << 20);
 	rc = store_audience_daily(s, today - (int64_t)(n - 1) * 86400, days, n);
 	if (rc == NF_OK)
-		rc = chart_audience_svg(days, n, width, height, &svg);
+		rc = newsroom_chart_audience_svg(days, n, width, height, &svg);
 	if (rc == NF_OK) {
 		json_object_set_new(ctx, "chart", json_stringn(svg.data, svg.len));
 		json_object_set_new(ctx, "audience", audience_figures(s, days, n));
@@ -288,7 +321,7 @@ running_alerts(struct store *s)
 		return arr;
 	for (i = 0; i < n; i++)
 		if (list[i]->state == STORE_QUEUED || list[i]->state == STORE_SENDING)
-			json_array_append_new(arr, alert_progress_json(list[i], time(NULL)));
+			json_array_append_new(arr, newsroom_alert_progress_json(list[i], time(NULL)));
 	store_alert_list_free(list, n);
 	return arr;
 }
@@ -307,12 +340,12 @@ newsroom_home(struct web *w, struct http_request *req, struct http_response *res
 	running = running_alerts(s);
 	json_object_set_new(ctx, "any_running", json_boolean(json_array_size(running) > 0));
 	json_object_set_new(ctx, "running", running);
-	recent = history_rows(s, 5);
+	recent = newsroom_history_rows(s, 5);
 	json_object_set_new(ctx, "any_recent", json_boolean(json_array_size(recent) > 0));
 	json_object_set_new(ctx, "recent", recent);
 	json_object_set_new(ctx, "dashboard", json_true());
 	add_audience(s, ctx, CHART_DAYS_HOME, 720, 240, 0);
-	newsroom_render(w, req, res, 200, PAGE_NR_HOME, ctx, &ss, "nav_home");
+	newsroom_render(w, req, res, 200, NEWSROOM_PAGE_HOME, ctx, &ss, "nav_home");
 	json_decref(ctx);
 }
 
@@ -354,6 +387,6 @@ newsroom_audience(struct web *w, struct http_request *req, struct http_response 
 	json_object_set_new(ctx, "ranges", opts);
 	if (add_audience(s, ctx, days, 1100, 340, 1) != NF_OK)
 		json_object_set_new(ctx, "unavailable", json_true());
-	newsroom_render(w, req, res, 200, PAGE_NR_AUDIENCE, ctx, &ss, "nav_audience");
+	newsroom_render(w, req, res, 200, NEWSROOM_PAGE_AUDIENCE, ctx, &ss, "nav_audience");
 	json_decref(ctx);
 }

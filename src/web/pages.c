@@ -1,12 +1,10 @@
 /*
- * web/pages.c - rendering pages from the Mustache templates
+ * web/public/pages.c - the reader pages' templates and the consent wording
  *
- * Owns: loading every page template once at start (an operator's broken
- * template stops the start with FILE:LINE:COL, not the first request), and
- * rendering one into a response with the fields every page shares
- * ({{publication}}). Values are HTML-escaped by the engine by default.
- * Also owns the consent wording's version and hash: the exact text a person
- * was shown when they ticked or submitted, recorded in the ledger.
+ * Owns: which templates the reader pages are (loaded once at start through
+ * http_page_load), rendering one of them, and the consent wording's version
+ * and hash: the exact text a person was shown when they ticked or
+ * submitted, recorded in the ledger.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,107 +14,49 @@
 #include "tmpl/tmpl.h"
 #include "web_impl.h"
 
-static const char *const page_names[PAGE_COUNT] = {
-	[PAGE_SIGNUP] = "signup.html",
-	[PAGE_THANKS] = "thanks.html",
-	[PAGE_ERROR] = "error.html",
-	[PAGE_CONFIRM] = "confirm-page.html",
-	[PAGE_CONFIRMED] = "confirmed.html",
-	[PAGE_PRIVACY] = "privacy.html",
-	[PAGE_UNSUBSCRIBE] = "unsubscribe.html",
-	[PAGE_UNSUBSCRIBED] = "unsubscribed.html",
-	[PAGE_ERASED] = "erased.html",
-	[PAGE_NR_SIGNIN] = "newsroom-signin.html",
-	[PAGE_NR_HOME] = "newsroom-home.html",
-	[PAGE_NR_COMPOSE] = "newsroom-compose.html",
-	[PAGE_NR_PREVIEW] = "newsroom-preview.html",
-	[PAGE_NR_PUBLISH] = "newsroom-publish.html",
-	[PAGE_NR_ALERT] = "newsroom-alert.html",
-	[PAGE_NR_ALERTS] = "newsroom-alerts.html",
-	[PAGE_NR_AUDIENCE] = "newsroom-audience.html",
+static const char *const page_names[PUBLIC_PAGE_COUNT] = {
+	[PUBLIC_PAGE_SIGNUP] = "signup.html",
+	[PUBLIC_PAGE_THANKS] = "thanks.html",
+	[PUBLIC_PAGE_CONFIRM] = "confirm-page.html",
+	[PUBLIC_PAGE_CONFIRMED] = "confirmed.html",
+	[PUBLIC_PAGE_PRIVACY] = "privacy.html",
+	[PUBLIC_PAGE_UNSUBSCRIBE] = "unsubscribe.html",
+	[PUBLIC_PAGE_UNSUBSCRIBED] = "unsubscribed.html",
+	[PUBLIC_PAGE_ERASED] = "erased.html",
 };
 
-static int
-load_one(struct web *w, enum page_id id)
-{
-	struct tmpl_options opts;
-	struct tmpl_error err;
-	struct buf src;
-	char name[64];
-	int rc;
-
-	memset(&opts, 0, sizeof(opts));
-	opts.loader = tmpl_load_dir;
-	opts.loader_data = (void *)w->cfg.templates_dir;
-	opts.escape = TMPL_ESCAPE_HTML;
-	snprintf(name, sizeof(name), "%s", page_names[id]);
-	buf_init(&src, TMPL_DEFAULT_MAX_SOURCE);
-	rc = tmpl_load_dir((void *)w->cfg.templates_dir, name, strlen(name), &src);
-	if (rc != NF_OK) {
-		log_error("cannot read template %s/%s.mustache", w->cfg.templates_dir, name);
-		buf_free(&src);
-		return NF_ERR;
-	}
-	w->pages[id] = tmpl_compile(src.data, src.len, &opts, &err);
-	if (w->pages[id] == NULL)
-		log_error("%s/%s.mustache:%d:%d: %s", w->cfg.templates_dir,
-			  err.partial[0] ? err.partial : name, err.line, err.col, err.message);
-	if (id == PAGE_SIGNUP)
-		sha256(src.data, src.len, w->signup_hash);
-	if (id == PAGE_UNSUBSCRIBE)
-		sha256(src.data, src.len, w->prefs_hash);
-	buf_free(&src);
-	return w->pages[id] ? NF_OK : NF_ERR;
-}
-
 int
-pages_load(struct web *w)
+public_pages_load(struct web *w)
 {
+	struct public_state *pub = w->pub;
+	unsigned char *digest;
 	int i;
 
-	for (i = 0; i < PAGE_COUNT; i++)
-		if (load_one(w, (enum page_id)i) != NF_OK)
+	for (i = 0; i < PUBLIC_PAGE_COUNT; i++) {
+		digest = i == PUBLIC_PAGE_SIGNUP ? pub->signup_hash :
+			 i == PUBLIC_PAGE_UNSUBSCRIBE ? pub->prefs_hash : NULL;
+		if ((pub->pages[i] = http_page_load(w, page_names[i], digest)) == NULL)
 			return NF_ERR;
+	}
 	return NF_OK;
 }
 
 void
-pages_free(struct web *w)
+public_pages_free(struct web *w)
 {
 	int i;
 
-	for (i = 0; i < PAGE_COUNT; i++) {
-		tmpl_free(w->pages[i]);
-		w->pages[i] = NULL;
+	for (i = 0; i < PUBLIC_PAGE_COUNT; i++) {
+		tmpl_free(w->pub->pages[i]);
+		w->pub->pages[i] = NULL;
 	}
 }
 
-/* render page id with ctx (a JSON object, borrowed; publication added) */
 void
-page_render(struct web *w, struct http_response *res, int status, enum page_id id, json_t *ctx)
+public_page_render(struct web *w, struct http_response *res, int status, enum public_page id,
+		   json_t *ctx)
 {
-	struct tmpl_value v;
-
-	json_object_set_new(ctx, "publication", json_string(w->cfg.publication));
-	tmpl_ctx_json(&v, ctx);
-	buf_reset(&res->body);
-	res->status = status;
-	res->content_type = "text/html; charset=utf-8";
-	if (tmpl_render(w->pages[id], &v, &res->body) != NF_OK)
-		http_text(res, 500, "Something went wrong. Please try again later\n");
-}
-
-/* the error page: messages NULL gives the generic apology */
-void
-page_error(struct web *w, struct http_response *res, int status, const char *message)
-{
-	json_t *ctx = json_object(), *errs = json_array();
-
-	if (message)
-		json_array_append_new(errs, json_pack("{s:s}", "message", message));
-	json_object_set_new(ctx, "verifyErrors", errs);
-	page_render(w, res, status, PAGE_ERROR, ctx);
-	json_decref(ctx);
+	http_page_render(w, res, status, w->pub->pages[id], ctx);
 }
 
 /*
@@ -137,13 +77,13 @@ wording(const unsigned char digest[32], const char *page, char version[32], char
 }
 
 void
-pages_wording(const struct web *w, char version[32], char hash[65])
+public_wording(const struct web *w, char version[32], char hash[65])
 {
-	wording(w->signup_hash, "signup", version, hash);
+	wording(w->pub->signup_hash, "signup", version, hash);
 }
 
 void
-pages_wording_prefs(const struct web *w, char version[32], char hash[65])
+public_wording_prefs(const struct web *w, char version[32], char hash[65])
 {
-	wording(w->prefs_hash, "preferences", version, hash);
+	wording(w->pub->prefs_hash, "preferences", version, hash);
 }

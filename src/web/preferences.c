@@ -71,16 +71,16 @@ status_flags(struct store *s, const struct store_subscriber *sub, json_t *ctx)
 }
 
 void
-preferences_render(struct web *w, struct http_request *req, struct http_response *res,
+public_preferences_render(struct web *w, struct http_request *req, struct http_response *res,
 		   int status, const struct store_subscriber *sub, const char *token,
 		   const char *notice)
 {
-	char csrf[CSRF_TOKEN_MAX], export[TOKEN_MAX];
-	struct store *s = web_store(w);
+	char csrf[HTTP_CSRF_TOKEN_MAX], export[TOKEN_MAX];
+	struct store *s = http_store(w);
 	json_t *ctx = json_object();
 	struct buf url;
 
-	web_csrf_cookie(w, req, res, csrf);
+	http_csrf_cookie(w, req, res, csrf);
 	token_make(&w->cfg.key, "export", (uint64_t)sub->id, (int64_t)time(NULL) + PRIVACY_EXPORT_TTL,
 		   sub->token_salt, export);
 	buf_init(&url, 0);
@@ -94,15 +94,15 @@ preferences_render(struct web *w, struct http_request *req, struct http_response
 	status_flags(s, sub, ctx);
 	if (notice)
 		json_object_set_new(ctx, "notice", json_string(notice));
-	page_render(w, res, status, PAGE_UNSUBSCRIBE, ctx);
+	public_page_render(w, res, status, PUBLIC_PAGE_UNSUBSCRIBE, ctx);
 	json_decref(ctx);
 	buf_free(&url);
 }
 
 void
-preferences_get(struct web *w, struct http_request *req, struct http_response *res, const char *token)
+public_preferences_get(struct web *w, struct http_request *req, struct http_response *res, const char *token)
 {
-	unsubscribe_get(w, req, res, token);
+	public_unsubscribe_get(w, req, res, token);
 }
 
 /* is value among the form's fields called name? (checkboxes repeat a name) */
@@ -166,7 +166,7 @@ static void
 consent_from(struct web *w, struct http_request *req, struct store_consent_in *ev,
 	     char version[32], char hash[65])
 {
-	pages_wording_prefs(w, version, hash);
+	public_wording_prefs(w, version, hash);
 	memset(ev, 0, sizeof(*ev));
 	ev->source = "preferences";
 	ev->ip = req->ip;
@@ -176,7 +176,7 @@ consent_from(struct web *w, struct http_request *req, struct store_consent_in *e
 }
 
 void
-preferences_post(struct web *w, struct http_request *req, struct http_response *res, const char *token)
+public_preferences_post(struct web *w, struct http_request *req, struct http_response *res, const char *token)
 {
 	struct store_subscriber *sub = NULL, *now = NULL;
 	struct store_consent_in ev;
@@ -186,14 +186,14 @@ preferences_post(struct web *w, struct http_request *req, struct http_response *
 	struct store *s;
 	int rc;
 
-	if (web_token_subscriber(w, token, "unsubscribe", &sub) != WEB_TOKEN_OK) {
-		unsubscribe_get(w, req, res, token);	/* the same 400 or 503 */
+	if (public_token_subscriber(w, token, "unsubscribe", &sub) != PUBLIC_TOKEN_OK) {
+		public_unsubscribe_get(w, req, res, token);	/* the same 400 or 503 */
 		return;
 	}
-	s = web_store(w);
+	s = http_store(w);
 	if (http_form_parse(req->arena, req->body.data ? req->body.data : "", req->body.len, &form) != NF_OK ||
-	    !web_form_guard(w, req, &form)) {
-		preferences_render(w, req, res, 403, sub, token, SESSION_EXPIRED);
+	    !http_form_guard(w, req, &form)) {
+		public_preferences_render(w, req, res, 403, sub, token, SESSION_EXPIRED);
 		store_subscriber_free(sub);
 		return;
 	}
@@ -208,13 +208,13 @@ preferences_post(struct web *w, struct http_request *req, struct http_response *
 	}
 	if (rc == NF_OK && store_subscriber_get(s, sub->id, &now) == NF_OK) {
 		log_event(LOG_INFO, "preferences.saved", "action", action ? action : "save", NULL);
-		preferences_render(w, req, res, 200, now, token, notice);
+		public_preferences_render(w, req, res, 200, now, token, notice);
 	} else if (rc == NF_ERR_INVALID) {
-		preferences_render(w, req, res, 409, sub, token,
+		public_preferences_render(w, req, res, 409, sub, token,
 				   "This address cannot be subscribed again from here.");
 	} else {
 		log_event(LOG_ERROR, "preferences.failed", "reason", store_errmsg(s), NULL);
-		page_error(w, res, 503, NULL);
+		http_page_error(w, res, 503, NULL);
 	}
 	store_subscriber_free(now);
 	store_subscriber_free(sub);

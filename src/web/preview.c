@@ -23,7 +23,7 @@
 #define BOUNDARY_MAX 70		/* RFC 2046 5.1.1 */
 
 void
-preview_init(struct preview *p)
+newsroom_preview_init(struct newsroom_preview *p)
 {
 	memset(p, 0, sizeof(*p));
 	buf_init(&p->message, 0);
@@ -32,7 +32,7 @@ preview_init(struct preview *p)
 }
 
 void
-preview_free(struct preview *p)
+newsroom_preview_free(struct newsroom_preview *p)
 {
 	buf_free(&p->message);
 	buf_free(&p->html);
@@ -206,7 +206,7 @@ find_delimiter(const char *start, const char *p, const char *end, const char *de
 }
 
 int
-preview_split(const char *msg, size_t len, struct buf *html, struct buf *text)
+newsroom_preview_split(const char *msg, size_t len, struct buf *html, struct buf *text)
 {
 	char boundary[BOUNDARY_MAX + 1], delim[BOUNDARY_MAX + 3];
 	const char *body, *end = msg + len, *d, *next;
@@ -249,8 +249,8 @@ preview_split(const char *msg, size_t len, struct buf *html, struct buf *text)
 }
 
 int
-preview_make(const struct mail_sender *sender, const struct news_article *art, const char *to,
-	     struct preview *out)
+newsroom_preview_make(const struct mail_sender *sender, const struct news_article *art, const char *to,
+	     struct newsroom_preview *out)
 {
 	struct mail_subscriber sub = { 0, to, "preview" };
 	struct mail_alert *prepared = NULL;
@@ -267,5 +267,5 @@ preview_make(const struct mail_sender *sender, const struct news_article *art, c
 	out->size = out->message.len;
 	mail_msg_split(out->message.data, out->message.len, &hlen, &at);
 	out->signed_dkim = memmem(out->message.data, hlen, "DKIM-Signature:", 15) != NULL;
-	return preview_split(out->message.data, out->message.len, &out->html, &out->text);
+	return newsroom_preview_split(out->message.data, out->message.len, &out->html, &out->text);
 }

@@ -21,16 +21,16 @@
 #define EXPORT_INVALID "This download link is not valid or has expired. Please open your preferences again from any of our emails"
 
 void
-privacy_export_get(struct web *w, struct http_request *req, struct http_response *res, const char *token)
+public_export_get(struct web *w, struct http_request *req, struct http_response *res, const char *token)
 {
-	struct store_subscriber *sub = web_token_page(w, res, token, "export", EXPORT_INVALID);
+	struct store_subscriber *sub = public_token_page(w, res, token, "export", EXPORT_INVALID);
 	char *text = NULL;
 
 	if (sub == NULL)
 		return;
-	if (privacy_export_text(web_store(w), sub->id, &text) != NF_OK) {
-		log_event(LOG_ERROR, "privacy.export_failed", "reason", store_errmsg(web_store(w)), NULL);
-		page_error(w, res, 503, NULL);
+	if (privacy_export_text(http_store(w), sub->id, &text) != NF_OK) {
+		log_event(LOG_ERROR, "privacy.export_failed", "reason", store_errmsg(http_store(w)), NULL);
+		http_page_error(w, res, 503, NULL);
 		store_subscriber_free(sub);
 		return;
 	}
@@ -39,46 +39,46 @@ privacy_export_get(struct web *w, struct http_request *req, struct http_response
 	buf_reset(&res->body);
 	buf_puts(&res->body, text);
 	buf_putc(&res->body, '\n');
-	http_response_header(req, res, "Content-Disposition", "attachment; filename=\"my-newsflash-data.json\"");
+	http_reply_header(req, res, "Content-Disposition", "attachment; filename=\"my-newsflash-data.json\"");
 	log_event(LOG_INFO, "privacy.exported", NULL);
 	free(text);
 	store_subscriber_free(sub);
 }
 
 void
-privacy_erase_post(struct web *w, struct http_request *req, struct http_response *res, const char *token)
+public_erase_post(struct web *w, struct http_request *req, struct http_response *res, const char *token)
 {
 	struct store_subscriber *sub = NULL;
 	struct http_form form;
 	int suppress;
 	json_t *ctx;
 
-	if (web_token_subscriber(w, token, "unsubscribe", &sub) != WEB_TOKEN_OK) {
-		unsubscribe_get(w, req, res, token);	/* the same 400 or 503 */
+	if (public_token_subscriber(w, token, "unsubscribe", &sub) != PUBLIC_TOKEN_OK) {
+		public_unsubscribe_get(w, req, res, token);	/* the same 400 or 503 */
 		return;
 	}
 	if (http_form_parse(req->arena, req->body.data ? req->body.data : "", req->body.len, &form) != NF_OK ||
-	    !web_form_guard(w, req, &form)) {
-		preferences_render(w, req, res, 403, sub, token, "Your session expired. Please try again");
+	    !http_form_guard(w, req, &form)) {
+		public_preferences_render(w, req, res, 403, sub, token, "Your session expired. Please try again");
 		store_subscriber_free(sub);
 		return;
 	}
 	if (http_form_get(&form, "confirm", NULL) == NULL) {
-		preferences_render(w, req, res, 422, sub, token,
+		public_preferences_render(w, req, res, 422, sub, token,
 				   "To erase your data, tick the box that says you understand.");
 		store_subscriber_free(sub);
 		return;
 	}
 	suppress = http_form_get(&form, "never_again", NULL) != NULL;
-	if (privacy_erase(web_store(w), sub->id, PRIVACY_BY_SUBJECT, suppress) != NF_OK) {
-		log_event(LOG_ERROR, "privacy.erase_failed", "reason", store_errmsg(web_store(w)), NULL);
-		page_error(w, res, 503, NULL);
+	if (privacy_erase(http_store(w), sub->id, PRIVACY_BY_SUBJECT, suppress) != NF_OK) {
+		log_event(LOG_ERROR, "privacy.erase_failed", "reason", store_errmsg(http_store(w)), NULL);
+		http_page_error(w, res, 503, NULL);
 		store_subscriber_free(sub);
 		return;
 	}
 	ctx = json_object();
 	json_object_set_new(ctx, "never_again", json_boolean(suppress));
-	page_render(w, res, 200, PAGE_ERASED, ctx);
+	public_page_render(w, res, 200, PUBLIC_PAGE_ERASED, ctx);
 	json_decref(ctx);
 	store_subscriber_free(sub);
 }

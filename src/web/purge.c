@@ -18,7 +18,7 @@
 #include "store/store.h"
 #include "web_impl.h"
 
-struct web_purge {
+struct public_purge {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -28,7 +28,7 @@ struct web_purge {
 };
 
 static void
-purge_once(struct web_purge *p)
+purge_once(struct public_purge *p)
 {
 	struct store *s = NULL;
 	char n_text[24];
@@ -50,7 +50,7 @@ purge_once(struct web_purge *p)
 static void *
 purge_main(void *arg)
 {
-	struct web_purge *p = arg;
+	struct public_purge *p = arg;
 	struct timespec until;
 
 	pthread_mutex_lock(&p->lock);
@@ -68,9 +68,9 @@ purge_main(void *arg)
 }
 
 int
-web_purge_start(struct web *w)
+public_purge_start(struct web *w)
 {
-	struct web_purge *p;
+	struct public_purge *p;
 
 	if (w->cfg.purge_after <= 0)
 		return NF_OK;
@@ -87,14 +87,14 @@ web_purge_start(struct web *w)
 		free(p);
 		return NF_ERR;
 	}
-	w->purge = p;
+	w->pub->purge = p;
 	return NF_OK;
 }
 
 void
-web_purge_stop(struct web *w)
+public_purge_stop(struct web *w)
 {
-	struct web_purge *p = w->purge;
+	struct public_purge *p = w->pub ? w->pub->purge : NULL;
 
 	if (p == NULL)
 		return;
@@ -106,5 +106,5 @@ web_purge_stop(struct web *w)
 	pthread_cond_destroy(&p->wake);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
-	w->purge = NULL;
+	w->pub->purge = NULL;
 }

@@ -27,15 +27,15 @@ set_cookie(struct http_request *req, struct http_response *res, const char *valu
 
 	snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s; Path=/newsroom; Max-Age=%ld;"
 		 " HttpOnly; SameSite=Strict%s", value, max_age, req->https ? "; Secure" : "");
-	http_response_header(req, res, "Set-Cookie", cookie);
+	http_reply_header(req, res, "Set-Cookie", cookie);
 }
 
 int
-session_begin(struct web *w, struct http_request *req, struct http_response *res,
+newsroom_session_begin(struct web *w, struct http_request *req, struct http_response *res,
 	      int64_t editor_id)
 {
 	unsigned char raw[SESSION_BYTES];
-	struct store *s = web_store(w);
+	struct store *s = http_store(w);
 	struct buf token;
 	int64_t now = time(NULL);
 	int rc;
@@ -55,14 +55,14 @@ session_begin(struct web *w, struct http_request *req, struct http_response *res
 }
 
 int
-session_find(struct web *w, struct http_request *req, struct newsroom_session *ss)
+newsroom_session_find(struct web *w, struct http_request *req, struct newsroom_session *ss)
 {
 	struct store_session *row = NULL;
 	struct store *s;
 	const char *token = http_cookie_get(req->arena, req->cookie, SESSION_COOKIE);
 
 	memset(ss, 0, sizeof(*ss));
-	if (token == NULL || strlen(token) != SESSION_TOKEN_LEN || (s = web_store(w)) == NULL)
+	if (token == NULL || strlen(token) != SESSION_TOKEN_LEN || (s = http_store(w)) == NULL)
 		return 0;
 	if (store_session_get(s, token, time(NULL), &row) != NF_OK)
 		return 0;
@@ -70,16 +70,16 @@ session_find(struct web *w, struct http_request *req, struct newsroom_session *s
 	ss->editor_id = row->editor_id;
 	snprintf(ss->name, sizeof(ss->name), "%s", row->name ? row->name : "");
 	snprintf(ss->email, sizeof(ss->email), "%s", row->email ? row->email : "");
-	csrf_bound_make(&w->cfg.key, ss->id, ss->csrf);
+	http_csrf_bound_make(&w->cfg.key, ss->id, ss->csrf);
 	store_session_free(row);
 	return 1;
 }
 
 void
-session_end(struct web *w, struct http_request *req, struct http_response *res,
+newsroom_session_end(struct web *w, struct http_request *req, struct http_response *res,
 	    const struct newsroom_session *ss)
 {
-	struct store *s = web_store(w);
+	struct store *s = http_store(w);
 
 	if (s && ss->id[0])
 		store_session_delete(s, ss->id);

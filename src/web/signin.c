@@ -36,10 +36,10 @@ static void
 render(struct web *w, struct http_request *req, struct http_response *res, int status,
        const struct signin_view *v)
 {
-	char token[CSRF_TOKEN_MAX], retry[24];
+	char token[HTTP_CSRF_TOKEN_MAX], retry[24];
 	json_t *ctx = json_object();
 
-	web_csrf_cookie(w, req, res, token);
+	http_csrf_cookie(w, req, res, token);
 	json_object_set_new(ctx, "signin_csrf", json_string(token));
 	if (v->error)
 		json_object_set_new(ctx, "error", json_string(v->error));
@@ -47,22 +47,22 @@ render(struct web *w, struct http_request *req, struct http_response *res, int s
 		json_object_set_new(ctx, "name", json_string(v->name));
 	if (v->wait > 0) {
 		snprintf(retry, sizeof(retry), "%lld", (long long)v->wait);
-		http_response_header(req, res, "Retry-After", retry);
+		http_reply_header(req, res, "Retry-After", retry);
 		json_object_set_new(ctx, "wait", json_integer((json_int_t)v->wait));
 	}
-	newsroom_render(w, req, res, status, PAGE_NR_SIGNIN, ctx, NULL, NULL);
+	newsroom_render(w, req, res, status, NEWSROOM_PAGE_SIGNIN, ctx, NULL, NULL);
 	json_decref(ctx);
 }
 
 void
-signin_page(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
+newsroom_signin_page(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
 	struct newsroom_session ss;
 	struct signin_view v = { NULL, NULL, 0 };
 
 	NF_UNUSED(arg);
-	if (session_find(w, req, &ss)) {
-		http_redirect(req, res, "/newsroom");
+	if (newsroom_session_find(w, req, &ss)) {
+		http_reply_redirect(req, res, "/newsroom");
 		return;
 	}
 	render(w, req, res, 200, &v);
@@ -89,12 +89,12 @@ static int64_t
 wait_for(struct web *w, struct http_request *req, const struct store_editor *ed,
 	 const char *name_key, int64_t now)
 {
-	int64_t ip = throttle_wait(w->signin_ip, req->ip, now), name;
+	int64_t ip = http_throttle_wait(w->nr->signin_ip, req->ip, now), name;
 
 	if (ed)
-		name = throttle_left(ed->last_failed_at, throttle_delay(&w->name_curve, ed->failed_signins), now);
+		name = http_throttle_left(ed->last_failed_at, http_throttle_delay(&w->nr->name_curve, ed->failed_signins), now);
 	else
-		name = throttle_wait(w->signin_name, name_key, now);
+		name = http_throttle_wait(w->nr->signin_name, name_key, now);
 	return ip > name ? ip : name;
 }
 
@@ -105,14 +105,14 @@ record_failure(struct web *w, struct store *s, struct http_request *req,
 {
 	int64_t failures = 0, name_wait, ip_wait;
 
-	throttle_fail(w->signin_ip, req->ip, now);
+	http_throttle_fail(w->nr->signin_ip, req->ip, now);
 	if (ed && store_editor_signin_failed(s, ed->id, now, &failures) == NF_OK) {
-		name_wait = throttle_left(now, throttle_delay(&w->name_curve, failures), now);
+		name_wait = http_throttle_left(now, http_throttle_delay(&w->nr->name_curve, failures), now);
 	} else {
-		throttle_fail(w->signin_name, name_key, now);
-		name_wait = throttle_wait(w->signin_name, name_key, now);
+		http_throttle_fail(w->nr->signin_name, name_key, now);
+		name_wait = http_throttle_wait(w->nr->signin_name, name_key, now);
 	}
-	ip_wait = throttle_wait(w->signin_ip, req->ip, now);
+	ip_wait = http_throttle_wait(w->nr->signin_ip, req->ip, now);
 	log_event(LOG_WARN, "newsroom.signin_failed", "ip", req->ip, NULL);
 	return ip_wait > name_wait ? ip_wait : name_wait;
 }
@@ -122,9 +122,9 @@ static void
 signed_in(struct web *w, struct http_request *req, struct http_response *res, struct store *s,
 	  const struct store_editor *ed, struct signin_view *v, int64_t now)
 {
-	if (store_editor_signin_ok(s, ed->id, now) == NF_OK && session_begin(w, req, res, ed->id) == NF_OK) {
+	if (store_editor_signin_ok(s, ed->id, now) == NF_OK && newsroom_session_begin(w, req, res, ed->id) == NF_OK) {
 		log_event(LOG_INFO, "newsroom.signin", "editor", ed->name, "ip", req->ip, NULL);
-		http_redirect(req, res, "/newsroom");
+		http_reply_redirect(req, res, "/newsroom");
 	} else {
 		v->error = "Something went wrong. Please try again later";
 		render(w, req, res, 503, v);
@@ -164,7 +164,7 @@ signin_with(struct web *w, struct http_request *req, struct http_response *res,
 }
 
 void
-signin_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
+newsroom_signin_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
 	struct signin_view v = { EXPIRED, NULL, 0 };
 	struct http_form form;
@@ -180,11 +180,11 @@ signin_post(struct web *w, struct http_request *req, struct http_response *res, 
 	}
 	name = http_form_get(&form, "name", &name_len);
 	pw = http_form_get(&form, "password", &pw_len);
-	if (!web_form_guard(w, req, &form)) {
+	if (!http_form_guard(w, req, &form)) {
 		render(w, req, res, 403, &v);
 		return;
 	}
-	if ((s = web_store(w)) == NULL) {
+	if ((s = http_store(w)) == NULL) {
 		v.error = "Something went wrong. Please try again later";
 		render(w, req, res, 503, &v);
 		return;
@@ -193,7 +193,7 @@ signin_post(struct web *w, struct http_request *req, struct http_response *res, 
 }
 
 void
-signout_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
+newsroom_signout_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
 	struct newsroom_session ss;
 	struct http_form form;
@@ -201,7 +201,7 @@ signout_post(struct web *w, struct http_request *req, struct http_response *res,
 	NF_UNUSED(arg);
 	if (!newsroom_guard_post(w, req, res, &ss, &form))
 		return;
-	session_end(w, req, res, &ss);
+	newsroom_session_end(w, req, res, &ss);
 	log_event(LOG_INFO, "newsroom.signout", "editor", ss.name, NULL);
-	http_redirect(req, res, "/newsroom/signin");
+	http_reply_redirect(req, res, "/newsroom/signin");
 }

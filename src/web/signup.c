@@ -6,7 +6,7 @@
  * when its separate box was ticked), and queue the confirmation email on the
  * delivery engine's priority lane. The checks run on the HTTP thread; the
  * rows are written by the group-commit writer (signup_writer.c, through
- * signup_row here), and the answer waits for its batch's COMMIT. The answer is the same whatever state
+ * public_signup_row here), and the answer waits for its batch's COMMIT. The answer is the same whatever state
  * the address was already in (no enumeration): a confirmed subscriber gets
  * no second subscription, and confirmation mails to one address are paced.
  * Abuse resistance lives here too: per-IP rate limit, CSRF double-submit
@@ -39,10 +39,10 @@ render_signup(struct web *w, struct http_request *req, struct http_response *res
 	      const char *error, const char *detail, const char *typed, const char *suggestion,
 	      int marketing)
 {
-	char token[CSRF_TOKEN_MAX];
+	char token[HTTP_CSRF_TOKEN_MAX];
 	json_t *ctx = json_object(), *errs = json_array();
 
-	web_csrf_cookie(w, req, res, token);
+	http_csrf_cookie(w, req, res, token);
 	json_object_set_new(ctx, "csrf", json_string(token));
 	if (status != 200) {
 		json_object_set_new(ctx, "hasErrors", json_true());
@@ -60,25 +60,25 @@ render_signup(struct web *w, struct http_request *req, struct http_response *res
 			json_object_set_new(ctx, "typo_ok", json_string(typed));
 	}
 	json_object_set_new(ctx, "marketing", json_boolean(marketing));
-	page_render(w, res, status, PAGE_SIGNUP, ctx);
+	public_page_render(w, res, status, PUBLIC_PAGE_SIGNUP, ctx);
 	json_decref(ctx);
 }
 
 void
-signup_page(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
+public_signup_page(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
 	NF_UNUSED(arg);
 	render_signup(w, req, res, 200, NULL, NULL, NULL, NULL, 0);
 }
 
 void
-privacy_page(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
+public_privacy_page(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
 	json_t *ctx = json_object();
 
 	NF_UNUSED(req);
 	NF_UNUSED(arg);
-	page_render(w, res, 200, PAGE_PRIVACY, ctx);
+	public_page_render(w, res, 200, PUBLIC_PAGE_PRIVACY, ctx);
 	json_decref(ctx);
 }
 
@@ -86,7 +86,7 @@ static void
 consent_from_request(struct web *w, struct http_request *req, const char *source,
 		     struct store_consent_in *ev, char version[32], char hash[65])
 {
-	pages_wording(w, version, hash);
+	public_wording(w, version, hash);
 	memset(ev, 0, sizeof(*ev));
 	ev->source = source;
 	ev->ip = req->ip;
@@ -101,7 +101,7 @@ consent_from_request(struct web *w, struct http_request *req, const char *source
  * request's arena, which lives until the answer is sent.
  */
 struct signup_call {
-	struct signup_job job;
+	struct public_signup_job job;
 	struct signup_in in;
 	struct addr_result ar;
 	char version[32], hash[65];
@@ -122,13 +122,13 @@ signup_call_new(struct http_request *req, int api)
 }
 
 /*
- * signup_row - the writer's unit of work, inside its transaction: the
+ * public_signup_row - the writer's unit of work, inside its transaction: the
  * subscriber (or the one already there: the same answer whatever its
  * state), back to pending for someone who left, and whether a confirmation
  * mail is owed (not when one went out within confirm_interval).
  */
 int
-signup_row(struct web *w, struct store *s, struct signup_job *job)
+public_signup_row(struct web *w, struct store *s, struct public_signup_job *job)
 {
 	struct store_subscriber *sub = NULL;
 	enum store_sub_status status;
@@ -168,11 +168,11 @@ static void signup_finish(struct web *w, struct http_request *req, struct http_r
 static enum signup_outcome
 signup_do(struct web *w, struct http_request *req, struct signup_call *c)
 {
-	struct signup_job *job = &c->job;
+	struct public_signup_job *job = &c->job;
 	struct addr_result *ar = &c->ar;
 
 	job->pending = !w->cfg.single_opt_in;
-	if (!ratelimit_take(w->signup_limit, req->ip, time_mono_us()))
+	if (!http_ratelimit_take(w->pub->signup_limit, req->ip, time_mono_us()))
 		return SIGNUP_LIMITED;
 	addr_check(c->in.email, c->in.len, w->cfg.addr_flags, ar);
 	if (ar->valid && mail_hdr_addr_check(ar->normalized, strlen(ar->normalized)) != NF_OK) {
@@ -201,7 +201,7 @@ signup_do(struct web *w, struct http_request *req, struct signup_call *c)
 	job->su.confirmed = !job->pending;
 	job->su.marketing = c->in.marketing;
 	consent_from_request(w, req, c->in.source, &job->su.consent, c->version, c->hash);
-	if (signup_writer_submit(w->writer, job, signup_finish, c) != NF_OK)
+	if (public_writer_submit(w->pub->writer, job, signup_finish, c) != NF_OK)
 		return SIGNUP_UNAVAILABLE;	/* the queue is full: at once */
 	return SIGNUP_QUEUED;
 }
@@ -212,7 +212,7 @@ render_thanks(struct web *w, struct http_response *res, int pending)
 	json_t *ctx = json_object();
 
 	json_object_set_new(ctx, "pending", json_boolean(pending));
-	page_render(w, res, 200, PAGE_THANKS, ctx);
+	public_page_render(w, res, 200, PUBLIC_PAGE_THANKS, ctx);
 	json_decref(ctx);
 }
 
@@ -265,20 +265,20 @@ api_answer(struct http_response *res, struct signup_call *c, enum signup_outcome
 	case SIGNUP_QUEUED:
 		break;
 	case SIGNUP_OK:
-		web_json_reply(res, 200, json_pack("{s:s,s:s,s:b,s:s*}", "status", "ok",
+		http_reply_json(res, 200, json_pack("{s:s,s:s,s:b,s:s*}", "status", "ok",
 			    "message", "Thanks for signing up to the Breaking News email", "confirm",
 			    c->job.pending, "suggestion", ar->suggestion[0] ? ar->suggestion : NULL));
 		break;
 	case SIGNUP_INVALID:
-		web_json_reply(res, 422, json_pack("{s:s,s:s,s:s,s:s*}", "error", INVALID_EMAIL,
+		http_reply_json(res, 422, json_pack("{s:s,s:s,s:s,s:s*}", "error", INVALID_EMAIL,
 			    "code", ar->code, "detail", ar->message,
 			    "suggestion", ar->suggestion[0] ? ar->suggestion : NULL));
 		break;
 	case SIGNUP_LIMITED:
-		http_json_error(res, 429, RATE_LIMITED);
+		http_reply_json_error(res, 429, RATE_LIMITED);
 		break;
 	case SIGNUP_UNAVAILABLE:
-		http_json_error(res, 503, "Something went wrong. Please try again later");
+		http_reply_json_error(res, 503, "Something went wrong. Please try again later");
 		break;
 	}
 }
@@ -297,7 +297,7 @@ signup_finish(struct web *w, struct http_request *req, struct http_response *res
 }
 
 void
-signup_form(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
+public_signup_form(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
 	struct http_form form;
 	struct signup_call *c;
@@ -305,10 +305,10 @@ signup_form(struct web *w, struct http_request *req, struct http_response *res, 
 
 	NF_UNUSED(arg);
 	if (http_form_parse(req->arena, req->body.data ? req->body.data : "", req->body.len, &form) != NF_OK) {
-		page_error(w, res, 400, "The form could not be read. Please try again");
+		http_page_error(w, res, 400, "The form could not be read. Please try again");
 		return;
 	}
-	if (!web_form_guard(w, req, &form)) {
+	if (!http_form_guard(w, req, &form)) {
 		render_signup(w, req, res, 403, "Your session expired. Please try again",
 			      NULL, NULL, NULL, 0);
 		return;
@@ -337,12 +337,12 @@ signup_form(struct web *w, struct http_request *req, struct http_response *res, 
 }
 
 /*
- * signup_json_parse - the body of POST /api/subscribe: {"email": string,
+ * public_signup_json_parse - the body of POST /api/subscribe: {"email": string,
  * "marketing": true|false}. The address is copied into the arena with its
  * length (JSON allows \u0000 inside it; addr_check refuses that later).
  */
 int
-signup_json_parse(struct arena *a, const char *body, size_t len, struct signup_json *out)
+public_signup_json_parse(struct arena *a, const char *body, size_t len, struct public_signup_json *out)
 {
 	json_error_t jerr;
 	json_t *root, *email, *marketing;
@@ -363,26 +363,26 @@ signup_json_parse(struct arena *a, const char *body, size_t len, struct signup_j
 }
 
 void
-signup_api(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
+public_signup_api(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
-	struct signup_json body;
+	struct public_signup_json body;
 	struct signup_call *c;
 
 	NF_UNUSED(arg);
 	if (strncmp(req->content_type, "application/json", 16) != 0) {
-		http_json_error(res, 415, "Content-Type must be application/json");
+		http_reply_json_error(res, 415, "Content-Type must be application/json");
 		return;
 	}
-	if (!web_origin_ok(w, req)) {
-		http_json_error(res, 403, "cross-origin requests are not accepted");
+	if (!http_origin_ok(w, req)) {
+		http_reply_json_error(res, 403, "cross-origin requests are not accepted");
 		return;
 	}
-	if (signup_json_parse(req->arena, req->body.data ? req->body.data : "", req->body.len, &body) != NF_OK) {
-		http_json_error(res, 400, "expected {\"email\": string, \"marketing\": true|false}");
+	if (public_signup_json_parse(req->arena, req->body.data ? req->body.data : "", req->body.len, &body) != NF_OK) {
+		http_reply_json_error(res, 400, "expected {\"email\": string, \"marketing\": true|false}");
 		return;
 	}
 	if ((c = signup_call_new(req, 1)) == NULL) {
-		http_json_error(res, 503, "Something went wrong. Please try again later");
+		http_reply_json_error(res, 503, "Something went wrong. Please try again later");
 		return;
 	}
 	c->in.email = body.email;

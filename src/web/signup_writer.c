@@ -36,21 +36,21 @@
 
 #define BATCH_MAX 1024		/* signups in one transaction, at most */
 
-struct signup_writer {
+struct public_writer {
 	struct web *w;
 	pthread_t tid;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct signup_job *head, *tail;
+	struct public_signup_job *head, *tail;
 	long queued, max;
 	int stopping;
-	int joined;			/* signup_writer_stop has joined the thread */
+	int joined;			/* public_writer_stop has joined the thread */
 	/* written by the writer thread, read by /metrics (atomics) */
 	uint64_t batches, signups, row_retries;
 };
 
 int
-signup_writer_submit(struct signup_writer *sw, struct signup_job *job, http_finish_fn finish,
+public_writer_submit(struct public_writer *sw, struct public_signup_job *job, http_finish_fn finish,
 		     void *arg)
 {
 	if (sw == NULL)
@@ -75,10 +75,10 @@ signup_writer_submit(struct signup_writer *sw, struct signup_job *job, http_fini
 }
 
 /* up to BATCH_MAX jobs off the queue; NULL when stopping with nothing left */
-static struct signup_job *
-take_batch(struct signup_writer *sw)
+static struct public_signup_job *
+take_batch(struct public_writer *sw)
 {
-	struct signup_job *first, *last;
+	struct public_signup_job *first, *last;
 	long n = 1;
 
 	pthread_mutex_lock(&sw->lock);
@@ -99,7 +99,7 @@ take_batch(struct signup_writer *sw)
 }
 
 static void
-job_reset(struct signup_job *job)
+job_reset(struct public_signup_job *job)
 {
 	job->rc = NF_ERR;
 	job->created = 0;
@@ -109,16 +109,16 @@ job_reset(struct signup_job *job)
 
 /* the whole batch in one transaction; NF_OK when it committed */
 static int
-write_batch(struct web *w, struct store *s, struct signup_job *batch)
+write_batch(struct web *w, struct store *s, struct public_signup_job *batch)
 {
-	struct signup_job *job;
+	struct public_signup_job *job;
 	int rc;
 
 	if ((rc = store_begin(s)) != NF_OK)
 		return rc;
 	for (job = batch; job; job = job->next) {
 		job_reset(job);
-		if ((job->rc = signup_row(w, s, job)) != NF_OK && rc == NF_OK)
+		if ((job->rc = public_signup_row(w, s, job)) != NF_OK && rc == NF_OK)
 			rc = job->rc;
 	}
 	if (rc != NF_OK) {
@@ -130,9 +130,9 @@ write_batch(struct web *w, struct store *s, struct signup_job *batch)
 
 /* each job in its own transaction: one bad row fails alone */
 static void
-write_rows(struct web *w, struct store *s, struct signup_job *batch)
+write_rows(struct web *w, struct store *s, struct public_signup_job *batch)
 {
-	struct signup_job *job;
+	struct public_signup_job *job;
 	int rc;
 
 	for (job = batch; job; job = job->next) {
@@ -141,7 +141,7 @@ write_rows(struct web *w, struct store *s, struct signup_job *batch)
 			job->rc = rc;
 			continue;
 		}
-		rc = signup_row(w, s, job);
+		rc = public_signup_row(w, s, job);
 		job->rc = store_commit(s);
 		if (rc != NF_OK)
 			job->rc = rc;	/* commit rolled back the spoilt transaction */
@@ -149,18 +149,18 @@ write_rows(struct web *w, struct store *s, struct signup_job *batch)
 }
 
 static void
-fail_all(struct signup_job *batch, int rc)
+fail_all(struct public_signup_job *batch, int rc)
 {
 	for (; batch; batch = batch->next)
 		batch->rc = rc;
 }
 
 static void
-run_batch(struct signup_writer *sw, struct signup_job *batch)
+run_batch(struct public_writer *sw, struct public_signup_job *batch)
 {
 	struct web *w = sw->w;
-	struct store *s = web_store(w);
-	struct signup_job *job;
+	struct store *s = http_store(w);
+	struct public_signup_job *job;
 	int rc, failed = 0;
 
 	if (s == NULL) {
@@ -203,8 +203,8 @@ run_batch(struct signup_writer *sw, struct signup_job *batch)
 static void *
 writer_main(void *arg)
 {
-	struct signup_writer *sw = arg;
-	struct signup_job *batch, *job, *next;
+	struct public_writer *sw = arg;
+	struct public_signup_job *batch, *job, *next;
 
 	while ((batch = take_batch(sw)) != NULL) {
 		run_batch(sw, batch);
@@ -218,7 +218,7 @@ writer_main(void *arg)
 }
 
 void
-signup_writer_counts(struct signup_writer *sw, uint64_t *batches, uint64_t *signups,
+public_writer_counts(struct public_writer *sw, uint64_t *batches, uint64_t *signups,
 		     uint64_t *row_retries)
 {
 	*batches = sw ? __atomic_load_n(&sw->batches, __ATOMIC_RELAXED) : 0;
@@ -226,10 +226,10 @@ signup_writer_counts(struct signup_writer *sw, uint64_t *batches, uint64_t *sign
 	*row_retries = sw ? __atomic_load_n(&sw->row_retries, __ATOMIC_RELAXED) : 0;
 }
 
-struct signup_writer *
-signup_writer_start(struct web *w)
+struct public_writer *
+public_writer_start(struct web *w)
 {
-	struct signup_writer *sw = xcalloc(1, sizeof(*sw));
+	struct public_writer *sw = xcalloc(1, sizeof(*sw));
 
 	sw->w = w;
 	sw->max = w->cfg.signup_queue > 0 ? w->cfg.signup_queue : 1;
@@ -247,11 +247,11 @@ signup_writer_start(struct web *w)
 
 /*
  * Stopping and freeing are apart: HTTP threads may still call
- * signup_writer_submit after the stop (and are answered 503) until the
+ * public_writer_submit after the stop (and are answered 503) until the
  * daemon is stopped, so the struct must outlive it.
  */
 void
-signup_writer_stop(struct signup_writer *sw)
+public_writer_stop(struct public_writer *sw)
 {
 	char batches[24], signups[24], retries[24];
 	int joined;
@@ -275,11 +275,11 @@ signup_writer_stop(struct signup_writer *sw)
 }
 
 void
-signup_writer_free(struct signup_writer *sw)
+public_writer_free(struct public_writer *sw)
 {
 	if (sw == NULL)
 		return;
-	signup_writer_stop(sw);
+	public_writer_stop(sw);
 	pthread_mutex_destroy(&sw->lock);
 	pthread_cond_destroy(&sw->cond);
 	free(sw);

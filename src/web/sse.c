@@ -19,7 +19,7 @@
  * without holding the lock. A suspended connection cannot be closed by MHD,
  * so the stream the hub resumes is still there.
  *
- * At most SSE_STREAMS_MAX streams are open (503 past that; EventSource
+ * At most NEWSROOM_SSE_STREAMS_MAX streams are open (503 past that; EventSource
  * retries by itself). At shutdown the hub resumes every stream and each
  * ends, because MHD must not be stopped with connections suspended.
  */
@@ -38,7 +38,7 @@
 enum stream_state { RUNNING, SUSPENDING, SUSPENDED };
 
 struct sse_stream {
-	struct sse_hub *hub;
+	struct newsroom_sse *hub;
 	struct MHD_Connection *conn;
 	int64_t alert_id;
 	enum stream_state state;
@@ -51,7 +51,7 @@ struct sse_stream {
 	struct sse_stream *prev, *next;
 };
 
-struct sse_hub {
+struct newsroom_sse {
 	struct web *w;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -64,7 +64,7 @@ struct sse_hub {
 /* ---- the hub: resume streams whose second is up ---- */
 
 static int64_t
-collect_due(struct sse_hub *h, struct MHD_Connection **due, int *ndue, int64_t now)
+collect_due(struct newsroom_sse *h, struct MHD_Connection **due, int *ndue, int64_t now)
 {
 	struct sse_stream *st;
 	int64_t next = now + POLL_US;
@@ -86,7 +86,7 @@ collect_due(struct sse_hub *h, struct MHD_Connection **due, int *ndue, int64_t n
 }
 
 static void
-wait_until(struct sse_hub *h, int64_t mono_us)
+wait_until(struct newsroom_sse *h, int64_t mono_us)
 {
 	struct timespec ts;
 	int64_t delta = mono_us - time_mono_us();
@@ -106,8 +106,8 @@ wait_until(struct sse_hub *h, int64_t mono_us)
 static void *
 hub_run(void *arg)
 {
-	struct sse_hub *h = arg;
-	struct MHD_Connection *due[SSE_STREAMS_MAX];
+	struct newsroom_sse *h = arg;
+	struct MHD_Connection *due[NEWSROOM_SSE_STREAMS_MAX];
 	int ndue, i;
 	int64_t next;
 
@@ -125,10 +125,10 @@ hub_run(void *arg)
 	return NULL;
 }
 
-struct sse_hub *
-sse_hub_new(struct web *w)
+struct newsroom_sse *
+newsroom_sse_new(struct web *w)
 {
-	struct sse_hub *h = xcalloc(1, sizeof(*h));
+	struct newsroom_sse *h = xcalloc(1, sizeof(*h));
 
 	h->w = w;
 	pthread_mutex_init(&h->lock, NULL);
@@ -140,9 +140,9 @@ sse_hub_new(struct web *w)
 }
 
 void
-sse_hub_shutdown(struct sse_hub *h)
+newsroom_sse_shutdown(struct newsroom_sse *h)
 {
-	struct MHD_Connection *due[SSE_STREAMS_MAX];
+	struct MHD_Connection *due[NEWSROOM_SSE_STREAMS_MAX];
 	struct sse_stream *st;
 	int ndue, i, settling;
 
@@ -169,11 +169,11 @@ sse_hub_shutdown(struct sse_hub *h)
 }
 
 void
-sse_hub_free(struct sse_hub *h)
+newsroom_sse_free(struct newsroom_sse *h)
 {
 	if (h == NULL)
 		return;
-	sse_hub_shutdown(h);
+	newsroom_sse_shutdown(h);
 	pthread_mutex_destroy(&h->lock);
 	pthread_cond_destroy(&h->cond);
 	free(h);
@@ -185,7 +185,7 @@ static void
 stream_free(void *cls)
 {
 	struct sse_stream *st = cls;
-	struct sse_hub *h = st->hub;
+	struct newsroom_sse *h = st->hub;
 
 	pthread_mutex_lock(&h->lock);
 	if (st->prev)
@@ -205,7 +205,7 @@ stream_free(void *cls)
 static void
 poll_alert(struct sse_stream *st, int64_t now_us)
 {
-	struct store *s = web_store(st->hub->w);
+	struct store *s = http_store(st->hub->w);
 	struct store_alert *a = NULL;
 	json_t *o;
 	char *data;
@@ -225,7 +225,7 @@ poll_alert(struct sse_stream *st, int64_t now_us)
 		}
 		return;
 	}
-	o = alert_progress_json(a, time(NULL));
+	o = newsroom_alert_progress_json(a, time(NULL));
 	data = json_dumps(o, JSON_COMPACT);	/* one line: JSON escapes newlines */
 	if (st->last == NULL || strcmp(st->last, data) != 0) {
 		buf_printf(&st->out, "event: progress\ndata: %s\n\n", data);
@@ -263,7 +263,7 @@ static ssize_t
 stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct sse_stream *st = cls;
-	struct sse_hub *h = st->hub;
+	struct newsroom_sse *h = st->hub;
 	int64_t now = time_mono_us();
 	int stopping;
 
@@ -293,14 +293,14 @@ stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 	return 0;
 }
 
-/* a new stream in the hub's list; NULL when SSE_STREAMS_MAX are open */
+/* a new stream in the hub's list; NULL when NEWSROOM_SSE_STREAMS_MAX are open */
 static struct sse_stream *
-stream_new(struct sse_hub *h, struct MHD_Connection *conn, int64_t alert_id)
+stream_new(struct newsroom_sse *h, struct MHD_Connection *conn, int64_t alert_id)
 {
 	struct sse_stream *st;
 
 	pthread_mutex_lock(&h->lock);
-	if (h->stopping || h->count >= SSE_STREAMS_MAX) {
+	if (h->stopping || h->count >= NEWSROOM_SSE_STREAMS_MAX) {
 		pthread_mutex_unlock(&h->lock);
 		return NULL;
 	}
@@ -321,24 +321,24 @@ stream_new(struct sse_hub *h, struct MHD_Connection *conn, int64_t alert_id)
 }
 
 void
-sse_alert_stream(struct web *w, struct http_request *req, struct http_response *res, int64_t alert_id)
+newsroom_sse_stream(struct web *w, struct http_request *req, struct http_response *res, int64_t alert_id)
 {
-	struct sse_stream *st = stream_new(w->sse, req->conn, alert_id);
+	struct sse_stream *st = stream_new(w->nr->sse, req->conn, alert_id);
 	struct MHD_Response *r;
 
 	if (st == NULL) {
-		http_response_header(req, res, "Retry-After", "5");
-		http_text(res, 503, "Too many progress streams are open. Please try again shortly\n");
+		http_reply_header(req, res, "Retry-After", "5");
+		http_reply_text(res, 503, "Too many progress streams are open. Please try again shortly\n");
 		return;
 	}
 	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, EVENT_MAX, stream_read, st, stream_free);
 	if (r == NULL) {
 		stream_free(st);
-		http_text(res, 503, "Something went wrong. Please try again later\n");
+		http_reply_text(res, 503, "Something went wrong. Please try again later\n");
 		return;
 	}
 	res->stream = r;
 	res->status = 200;
 	res->content_type = "text/event-stream; charset=utf-8";
-	http_response_header(req, res, "X-Accel-Buffering", "no");	/* a proxy must not hold events */
+	http_reply_header(req, res, "X-Accel-Buffering", "no");	/* a proxy must not hold events */
 }

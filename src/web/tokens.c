@@ -13,47 +13,47 @@
 #include "store/store.h"
 #include "web_impl.h"
 
-enum web_token_result
-web_token_subscriber(struct web *w, const char *token, const char *purpose,
+enum public_token_result
+public_token_subscriber(struct web *w, const char *token, const char *purpose,
 		     struct store_subscriber **out)
 {
 	struct store_subscriber *sub = NULL;
-	struct store *s = web_store(w);
+	struct store *s = http_store(w);
 	size_t len = strlen(token);
 	uint64_t id;
 	int rc;
 
 	*out = NULL;
 	if (s == NULL)
-		return WEB_TOKEN_UNAVAILABLE;
+		return PUBLIC_TOKEN_UNAVAILABLE;
 	if (token_peek(token, len, &id) != NF_OK || id == 0 || id > INT64_MAX)
-		return WEB_TOKEN_BAD;
+		return PUBLIC_TOKEN_BAD;
 	rc = store_subscriber_get(s, (int64_t)id, &sub);
 	if (rc != NF_OK && rc != NF_ERR_NOTFOUND)
-		return WEB_TOKEN_UNAVAILABLE;
+		return PUBLIC_TOKEN_UNAVAILABLE;
 	if (rc == NF_ERR_NOTFOUND || sub->status == STORE_ERASED ||
 	    token_verify(&w->cfg.key, purpose, token, len, sub->token_salt, time(NULL)) != TOKEN_VALID) {
 		store_subscriber_free(sub);
-		return WEB_TOKEN_BAD;
+		return PUBLIC_TOKEN_BAD;
 	}
 	*out = sub;
-	return WEB_TOKEN_OK;
+	return PUBLIC_TOKEN_OK;
 }
 
 struct store_subscriber *
-web_token_page(struct web *w, struct http_response *res, const char *token, const char *purpose,
+public_token_page(struct web *w, struct http_response *res, const char *token, const char *purpose,
 	       const char *invalid)
 {
 	struct store_subscriber *sub = NULL;
 
-	switch (web_token_subscriber(w, token, purpose, &sub)) {
-	case WEB_TOKEN_OK:
+	switch (public_token_subscriber(w, token, purpose, &sub)) {
+	case PUBLIC_TOKEN_OK:
 		return sub;
-	case WEB_TOKEN_BAD:
-		page_error(w, res, 400, invalid);
+	case PUBLIC_TOKEN_BAD:
+		http_page_error(w, res, 400, invalid);
 		break;
-	case WEB_TOKEN_UNAVAILABLE:
-		page_error(w, res, 503, NULL);
+	case PUBLIC_TOKEN_UNAVAILABLE:
+		http_page_error(w, res, 503, NULL);
 		break;
 	}
 	return NULL;

@@ -30,13 +30,13 @@
 #define ONE_CLICK_VALUE "One-Click"
 
 void
-unsubscribe_get(struct web *w, struct http_request *req, struct http_response *res, const char *token)
+public_unsubscribe_get(struct web *w, struct http_request *req, struct http_response *res, const char *token)
 {
-	struct store_subscriber *sub = web_token_page(w, res, token, "unsubscribe", LINK_INVALID);
+	struct store_subscriber *sub = public_token_page(w, res, token, "unsubscribe", LINK_INVALID);
 
 	if (sub == NULL)
 		return;
-	preferences_render(w, req, res, 200, sub, token, NULL);
+	public_preferences_render(w, req, res, 200, sub, token, NULL);
 	store_subscriber_free(sub);
 }
 
@@ -97,34 +97,34 @@ answer_done(struct web *w, struct http_request *req, struct http_response *res, 
 	json_t *ctx;
 
 	if (accept == NULL || strstr(accept, "text/html") == NULL) {
-		http_text(res, 200, "You are unsubscribed.\n");
+		http_reply_text(res, 200, "You are unsubscribed.\n");
 		return;
 	}
 	ctx = json_object();
 	json_object_set_new(ctx, "token", json_string(token));
-	page_render(w, res, 200, PAGE_UNSUBSCRIBED, ctx);
+	public_page_render(w, res, 200, PUBLIC_PAGE_UNSUBSCRIBED, ctx);
 	json_decref(ctx);
 }
 
 void
-unsubscribe_post(struct web *w, struct http_request *req, struct http_response *res, const char *token)
+public_unsubscribe_post(struct web *w, struct http_request *req, struct http_response *res, const char *token)
 {
 	struct store_subscriber *sub = NULL;
 	struct store_consent_in ev;
 	int rc = NF_OK;
 
-	switch (web_token_subscriber(w, token, "unsubscribe", &sub)) {
-	case WEB_TOKEN_BAD:
-		http_text(res, 400, LINK_INVALID "\n");
+	switch (public_token_subscriber(w, token, "unsubscribe", &sub)) {
+	case PUBLIC_TOKEN_BAD:
+		http_reply_text(res, 400, LINK_INVALID "\n");
 		return;
-	case WEB_TOKEN_UNAVAILABLE:
-		http_text(res, 503, "Something went wrong. Please try again later\n");
+	case PUBLIC_TOKEN_UNAVAILABLE:
+		http_reply_text(res, 503, "Something went wrong. Please try again later\n");
 		return;
-	case WEB_TOKEN_OK:
+	case PUBLIC_TOKEN_OK:
 		break;
 	}
 	if (!is_one_click(req)) {
-		http_text(res, 400, "Expected the body List-Unsubscribe=One-Click (RFC 8058)\n");
+		http_reply_text(res, 400, "Expected the body List-Unsubscribe=One-Click (RFC 8058)\n");
 		store_subscriber_free(sub);
 		return;
 	}
@@ -134,11 +134,11 @@ unsubscribe_post(struct web *w, struct http_request *req, struct http_response *
 	ev.user_agent = req->user_agent;
 	/* bounced already receives nothing; an unsubscribe stays as it is */
 	if (sub->status == STORE_PENDING || sub->status == STORE_CONFIRMED)
-		rc = store_subscriber_set_status(web_store(w), sub->id, STORE_UNSUBSCRIBED, &ev, NULL);
+		rc = store_subscriber_set_status(http_store(w), sub->id, STORE_UNSUBSCRIBED, &ev, NULL);
 	store_subscriber_free(sub);
 	if (rc != NF_OK) {
-		log_event(LOG_ERROR, "unsubscribe.failed", "reason", store_errmsg(web_store(w)), NULL);
-		http_text(res, 503, "Something went wrong. Please try again later\n");
+		log_event(LOG_ERROR, "unsubscribe.failed", "reason", store_errmsg(http_store(w)), NULL);
+		http_reply_text(res, 503, "Something went wrong. Please try again later\n");
 		return;
 	}
 	log_event(LOG_INFO, "unsubscribe.one_click", NULL);

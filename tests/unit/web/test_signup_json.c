@@ -1,21 +1,21 @@
-/* tests for signup_json_parse (web/signup.c): the body of POST /api/subscribe */
+/* tests for public_signup_json_parse (web/signup.c): the body of POST /api/subscribe */
 #include <string.h>
 
 #include "core/core.h"
-#include "web/http.h"
+#include "web/public/public.h"
 #include "../../harness.h"
 
 TEST(signup_json_takes_email_and_marketing)
 {
 	struct arena *a = arena_new(0);
-	struct signup_json b;
+	struct public_signup_json b;
 	const char body[] = "{\"email\":\"reader@example.com\",\"marketing\":true}";
 
-	CHECK_INT(signup_json_parse(a, body, sizeof(body) - 1, &b), NF_OK);
+	CHECK_INT(public_signup_json_parse(a, body, sizeof(body) - 1, &b), NF_OK);
 	CHECK_STR(b.email, "reader@example.com");
 	CHECK_INT(b.email_len, 18);
 	CHECK_INT(b.marketing, 1);
-	CHECK_INT(signup_json_parse(a, "{\"email\":\"r@example.com\"}", 25, &b), NF_OK);
+	CHECK_INT(public_signup_json_parse(a, "{\"email\":\"r@example.com\"}", 25, &b), NF_OK);
 	CHECK_INT(b.marketing, 0);
 	arena_free(a);
 }
@@ -24,10 +24,10 @@ TEST(signup_json_takes_email_and_marketing)
 TEST(signup_json_keeps_nul_with_length)
 {
 	struct arena *a = arena_new(0);
-	struct signup_json b;
+	struct public_signup_json b;
 	const char body[] = "{\"email\":\"a\\u0000b@example.com\"}";
 
-	CHECK_INT(signup_json_parse(a, body, sizeof(body) - 1, &b), NF_OK);
+	CHECK_INT(public_signup_json_parse(a, body, sizeof(body) - 1, &b), NF_OK);
 	CHECK_INT(b.email_len, 15);
 	CHECK_MEM(b.email, b.email_len, "a\0b@example.com", 15);
 	arena_free(a);
@@ -41,10 +41,10 @@ TEST(signup_json_refuses_other_shapes)
 		"{\"email\":\"\\ud800@example.com\"}",
 	};
 	struct arena *a = arena_new(0);
-	struct signup_json b;
+	struct public_signup_json b;
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		CHECK_INT(signup_json_parse(a, bad[i], strlen(bad[i]), &b), NF_ERR_INVALID);
+		CHECK_INT(public_signup_json_parse(a, bad[i], strlen(bad[i]), &b), NF_ERR_INVALID);
 	arena_free(a);
 }

@@ -1,5 +1,5 @@
 /*
- * web/ratelimit.c - per-client token buckets
+ * web/http/ratelimit.c - per-client token buckets
  *
  * Owns: deciding whether a client may sign up now. Each client address has
  * a bucket of `burst` tokens refilled at `per_second`; a request takes one.
@@ -24,17 +24,17 @@ struct bucket {
 	int64_t last_us;
 };
 
-struct ratelimit {
+struct http_ratelimit {
 	pthread_mutex_t lock;
 	double burst, rate;
 	size_t size;
 	struct bucket *table;
 };
 
-struct ratelimit *
-ratelimit_new(double burst, double per_second, size_t max_clients)
+struct http_ratelimit *
+http_ratelimit_new(double burst, double per_second, size_t max_clients)
 {
-	struct ratelimit *rl = xcalloc(1, sizeof(*rl));
+	struct http_ratelimit *rl = xcalloc(1, sizeof(*rl));
 
 	pthread_mutex_init(&rl->lock, NULL);
 	rl->burst = burst;
@@ -56,7 +56,7 @@ hash_key(const char *s)
 
 /* find the client's bucket, or the stalest slot among PROBE_LIMIT to reuse */
 static struct bucket *
-find_bucket(struct ratelimit *rl, const char *client, int64_t now_us)
+find_bucket(struct http_ratelimit *rl, const char *client, int64_t now_us)
 {
 	size_t i, at = (size_t)(hash_key(client) % rl->size);
 	struct bucket *b, *stalest = &rl->table[at];
@@ -75,7 +75,7 @@ find_bucket(struct ratelimit *rl, const char *client, int64_t now_us)
 }
 
 int
-ratelimit_take(struct ratelimit *rl, const char *client, int64_t now_us)
+http_ratelimit_take(struct http_ratelimit *rl, const char *client, int64_t now_us)
 {
 	struct bucket *b;
 	int allowed;
@@ -96,7 +96,7 @@ ratelimit_take(struct ratelimit *rl, const char *client, int64_t now_us)
 }
 
 void
-ratelimit_free(struct ratelimit *rl)
+http_ratelimit_free(struct http_ratelimit *rl)
 {
 	if (rl == NULL)
 		return;

@@ -1,16 +1,17 @@
 /*
- * web/server.c - the HTTP server: libmicrohttpd glue and request lifecycle
+ * web/http/server.c - the HTTP server: libmicrohttpd glue and request lifecycle
  *
  * Owns: starting and stopping the daemon, the limits every connection lives
  * under (count, per-IP count, memory, idle timeout, body size), collecting a
  * request body into a capped buffer, finding the client address, sending
  * a handler's response with the security headers every page carries, and
  * answering later (http_suspend / http_resume: a request waits, suspended,
- * for another thread, and web_unlisten waits for every such answer), and
+ * for another thread, and http_unlisten waits for every such answer), and
  * the access log: one event http.request per request when it ends, with
- * method, path (tokens cut out by web_log_path: never a token, a key or a
- * query string), status, bytes, ms and client. Does not own what any route
- * does (routes.c and the page files do).
+ * method, path (tokens cut out by the log_path given to http_listen: never
+ * a token, a key or a query string), status, bytes, ms and client. Does not
+ * own what any route does (the dispatch given to http_listen: routes.c), nor
+ * the reply helpers (replies.c).
  *
  * libmicrohttpd (Debian libmicrohttpd-dev) does the HTTP/1.1 parsing; we
  * never see a header line longer than its per-connection memory limit.
@@ -25,8 +26,6 @@
 #include <time.h>
 
 #include "http.h"
-#include "web.h"
-#include "web_impl.h"
 
 struct request_state {
 	struct http_request req;
@@ -39,7 +38,7 @@ struct request_state {
 /*
  * Suspended requests (the signups waiting for their batch's COMMIT): MHD
  * must not be stopped while any is suspended, and their answers should go
- * out before it is, so web_unlisten waits for w->deferred to reach 0.
+ * out before it is, so http_unlisten waits for w->deferred to reach 0.
  */
 void
 http_suspend(struct web *w, struct http_request *req, http_finish_fn finish, void *arg)
@@ -101,45 +100,6 @@ const char *
 http_query_arg(const struct http_request *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
-}
-
-void
-http_response_header(struct http_request *req, struct http_response *res,
-		     const char *name, const char *value)
-{
-	if (res->nheaders == HTTP_HEADERS_MAX)
-		log_panic("too many response headers");
-	res->headers[res->nheaders][0] = arena_strdup(req->arena, name);
-	res->headers[res->nheaders][1] = arena_strdup(req->arena, value);
-	res->nheaders++;
-}
-
-void
-http_text(struct http_response *res, int status, const char *text)
-{
-	res->status = status;
-	res->content_type = "text/plain; charset=utf-8";
-	buf_reset(&res->body);
-	buf_puts(&res->body, text);
-}
-
-void
-http_json_error(struct http_response *res, int status, const char *message)
-{
-	struct buf esc;
-	const char *p;
-
-	res->status = status;
-	res->content_type = "application/json";
-	buf_reset(&res->body);
-	buf_init(&esc, 0);
-	for (p = message; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			buf_putc(&esc, '\\');
-		buf_putc(&esc, *p);
-	}
-	buf_printf(&res->body, "{\"error\":\"%s\"}\n", esc.data ? esc.data : "");
-	buf_free(&esc);
 }
 
 /*
@@ -207,13 +167,6 @@ request_begin(struct web *w, struct MHD_Connection *conn, const char *url,
 	req->authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
 	req->https = strncmp(w->cfg.base_url, "https:", 6) == 0;
 	return st;
-}
-
-void
-http_redirect(struct http_request *req, struct http_response *res, const char *location)
-{
-	http_response_header(req, res, "Location", location);
-	http_text(res, 303, "See other\n");
 }
 
 /* csp_set: the handler chose its own Content-Security-Policy (the newsroom's nonce) */
@@ -303,9 +256,9 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 	res.status = 500;
 	res.content_type = "text/plain; charset=utf-8";
 	if (st->req.body_too_large)
-		http_text(&res, 413, "Request body too large\n");
+		http_reply_text(&res, 413, "Request body too large\n");
 	else
-		web_dispatch(w, &st->req, &res);
+		w->dispatch(w, &st->req, &res);
 	if (st->req.finish) {
 		buf_free(&res.body);
 		return MHD_YES;		/* suspended: answered when resumed */
@@ -337,13 +290,13 @@ termination_name(enum MHD_RequestTerminationCode toe)
 
 /* access_log - the request's one line, when it is over */
 static void
-access_log(const struct request_state *st, enum MHD_RequestTerminationCode toe)
+access_log(struct web *w, const struct request_state *st, enum MHD_RequestTerminationCode toe)
 {
-	char path[WEB_LOG_PATH_MAX], status[8], bytes[24], ms[32];
+	char path[HTTP_LOG_PATH_MAX], status[8], bytes[24], ms[32];
 	const char *why = termination_name(toe);
 	int64_t us = time_mono_us() - st->start_us;
 
-	web_log_path(st->req.path, path, sizeof(path));
+	w->log_path(st->req.path, path, sizeof(path));
 	snprintf(status, sizeof(status), "%d", st->status);
 	snprintf(bytes, sizeof(bytes), "%zu", st->bytes);
 	snprintf(ms, sizeof(ms), "%lld.%03lld", (long long)(us / 1000), (long long)(us % 1000));
@@ -367,7 +320,7 @@ request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	if (st->deferred)
 		deferred_done(cls);
-	access_log(st, toe);
+	access_log(cls, st, toe);
 	buf_free(&st->req.body);
 	arena_free(st->req.arena);
 	free(st);
@@ -407,11 +360,40 @@ web_listen_parse(const char *listen, struct sockaddr_storage *ss)
 	}
 }
 
+/* scheme://host[:port] of the base URL: what a browser sends as Origin */
+static void
+origin_of(const char *base_url, char *out, size_t len)
+{
+	const char *host = strstr(base_url, "://"), *slash;
+
+	host = host ? host + 3 : base_url;
+	slash = strchr(host, '/');
+	snprintf(out, len, "%.*s", (int)(slash ? slash - base_url : (long)strlen(base_url)), base_url);
+}
+
+void
+http_init(struct web *w, const struct web_config *cfg)
+{
+	w->cfg = *cfg;
+	origin_of(cfg->base_url, w->origin, sizeof(w->origin));
+	pthread_mutex_init(&w->defer_lock, NULL);
+	pthread_cond_init(&w->defer_cond, NULL);
+}
+
+void
+http_free(struct web *w)
+{
+	pthread_mutex_destroy(&w->defer_lock);
+	pthread_cond_destroy(&w->defer_cond);
+}
+
 int
-web_listen(struct web *w)
+http_listen(struct web *w, http_dispatch_fn dispatch, http_log_path_fn log_path)
 {
 	struct sockaddr_storage ss;
 
+	w->dispatch = dispatch;
+	w->log_path = log_path;
 	if (web_listen_parse(w->cfg.listen, &ss) != NF_OK) {
 		log_error("invalid --listen address: %s", w->cfg.listen);
 		return NF_ERR_USAGE;
@@ -437,16 +419,22 @@ web_listen(struct web *w)
 	return NF_OK;
 }
 
-/* stop accepting, let requests in progress finish, then close */
+/* stop accepting; requests in progress go on */
+int
+http_quiesce(struct web *w)
+{
+	if (w->daemon == NULL)
+		return 0;
+	MHD_quiesce_daemon(w->daemon);
+	return 1;
+}
+
+/* let requests in progress finish (the suspended ones answered), then close */
 void
-web_unlisten(struct web *w)
+http_unlisten(struct web *w)
 {
 	if (w->daemon == NULL)
 		return;
-	MHD_quiesce_daemon(w->daemon);
-	sse_hub_shutdown(w->sse);	/* MHD must not stop with a connection suspended */
-	/* every signup queued is written and resumed; their answers go out */
-	signup_writer_stop(w->writer);
 	deferred_wait(w, 10000);
 	MHD_stop_daemon(w->daemon);
 	w->daemon = NULL;

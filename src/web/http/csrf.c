@@ -1,5 +1,5 @@
 /*
- * web/csrf.c - signed double-submit CSRF tokens
+ * web/http/csrf.c - signed double-submit CSRF tokens, the Origin check
  *
  * Owns: the token put both in a cookie and in a hidden form field. It is
  * 16 random bytes plus a truncated HMAC of them under the server secret,
@@ -7,14 +7,14 @@
  * (which another site cannot read) and the MAC stops a cookie planted by a
  * sibling subdomain from being any value the attacker likes. Every form
  * that changes something (signup, preferences, erasure) goes through
- * web_form_guard: the token, and an Origin that is ours when one is sent.
+ * http_form_guard: the token, and an Origin that is ours when one is sent.
  * The one exception is the RFC 8058 one-click POST, which a mail provider
  * sends without any cookie: its token in the URL is its authority.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "web_impl.h"
+#include "http.h"
 
 #define CSRF_RANDOM 16
 #define CSRF_MAC 16
@@ -32,7 +32,7 @@ csrf_mac(const struct token_key *key, const unsigned char *rnd, unsigned char *m
 }
 
 void
-csrf_make(const struct token_key *key, char out[CSRF_TOKEN_MAX])
+http_csrf_make(const struct token_key *key, char out[HTTP_CSRF_TOKEN_MAX])
 {
 	unsigned char raw[CSRF_RANDOM + CSRF_MAC];
 	struct buf enc;
@@ -40,14 +40,14 @@ csrf_make(const struct token_key *key, char out[CSRF_TOKEN_MAX])
 	if (random_bytes(raw, CSRF_RANDOM) != NF_OK)
 		log_panic("getrandom failed");
 	csrf_mac(key, raw, raw + CSRF_RANDOM);
-	buf_init(&enc, CSRF_TOKEN_MAX - 1);
+	buf_init(&enc, HTTP_CSRF_TOKEN_MAX - 1);
 	base64url_encode(&enc, raw, sizeof(raw));
 	memcpy(out, enc.data, enc.len + 1);
 	buf_free(&enc);
 }
 
 int
-csrf_check(const struct token_key *key, const char *form_token, size_t form_len,
+http_csrf_check(const struct token_key *key, const char *form_token, size_t form_len,
 	   const char *cookie_token)
 {
 	unsigned char mac[CSRF_MAC];
@@ -91,57 +91,57 @@ csrf_bound_raw(const struct token_key *key, const char *binding, unsigned char *
 }
 
 void
-csrf_bound_make(const struct token_key *key, const char *binding, char out[CSRF_TOKEN_MAX])
+http_csrf_bound_make(const struct token_key *key, const char *binding, char out[HTTP_CSRF_TOKEN_MAX])
 {
 	unsigned char raw[CSRF_BOUND_BYTES];
 	struct buf enc;
 
 	csrf_bound_raw(key, binding, raw);
-	buf_init(&enc, CSRF_TOKEN_MAX - 1);
+	buf_init(&enc, HTTP_CSRF_TOKEN_MAX - 1);
 	base64url_encode(&enc, raw, sizeof(raw));
 	memcpy(out, enc.data, enc.len + 1);
 	buf_free(&enc);
 }
 
 int
-csrf_bound_check(const struct token_key *key, const char *binding, const char *token, size_t len)
+http_csrf_bound_check(const struct token_key *key, const char *binding, const char *token, size_t len)
 {
-	char want[CSRF_TOKEN_MAX];
+	char want[HTTP_CSRF_TOKEN_MAX];
 
 	if (token == NULL || binding == NULL || *binding == '\0')
 		return 0;
-	csrf_bound_make(key, binding, want);
+	http_csrf_bound_make(key, binding, want);
 	return len == strlen(want) && ct_equal(token, want, len);
 }
 
-/* web_csrf_cookie - a fresh token in the nf_csrf cookie; the form's hidden field gets token */
+/* http_csrf_cookie - a fresh token in the nf_csrf cookie; the form's hidden field gets token */
 void
-web_csrf_cookie(struct web *w, struct http_request *req, struct http_response *res,
-		char token[CSRF_TOKEN_MAX])
+http_csrf_cookie(struct web *w, struct http_request *req, struct http_response *res,
+		char token[HTTP_CSRF_TOKEN_MAX])
 {
-	char cookie[CSRF_TOKEN_MAX + 96];
+	char cookie[HTTP_CSRF_TOKEN_MAX + 96];
 
-	csrf_make(&w->cfg.key, token);
+	http_csrf_make(&w->cfg.key, token);
 	snprintf(cookie, sizeof(cookie), "nf_csrf=%s; Path=/; HttpOnly; SameSite=Strict%s",
 		 token, req->https ? "; Secure" : "");
-	http_response_header(req, res, "Set-Cookie", cookie);
+	http_reply_header(req, res, "Set-Cookie", cookie);
 }
 
 /* the Origin header, when present, must be ours ("null" from privacy modes is refused) */
 int
-web_origin_ok(struct web *w, struct http_request *req)
+http_origin_ok(struct web *w, struct http_request *req)
 {
 	return req->origin == NULL || strcmp(req->origin, w->origin) == 0;
 }
 
-/* web_form_guard - a form post carries our Origin (or none) and the cookie's CSRF token */
+/* http_form_guard - a form post carries our Origin (or none) and the cookie's CSRF token */
 int
-web_form_guard(struct web *w, struct http_request *req, const struct http_form *form)
+http_form_guard(struct web *w, struct http_request *req, const struct http_form *form)
 {
 	const char *csrf, *cookie;
 	size_t len = 0;
 
 	csrf = http_form_get(form, "csrf", &len);
 	cookie = http_cookie_get(req->arena, req->cookie, "nf_csrf");
-	return web_origin_ok(w, req) && csrf_check(&w->cfg.key, csrf, len, cookie);
+	return http_origin_ok(w, req) && http_csrf_check(&w->cfg.key, csrf, len, cookie);
 }

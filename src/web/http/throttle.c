@@ -1,5 +1,5 @@
 /*
- * web/throttle.c - growing delays after failed sign-ins, kept in memory
+ * web/http/throttle.c - growing delays after failed sign-ins, kept in memory
  *
  * Owns: counting failures per key (a client address, or a name that is
  * not an editor's) and saying how long that key must wait before its next
@@ -7,7 +7,7 @@
  * first seconds (1 by default, --signin-delay), doubling up to cap. The caller answers 429 with Retry-After instead of sleeping,
  * so no HTTP thread is ever held by a guesser. An editor's own count lives
  * in the database (store_editor_signin_failed) and follows the same curve
- * through throttle_delay.
+ * through http_throttle_delay.
  *
  * The table is bounded (max_keys, open addressing over a few slots): when
  * a key's slots are full the entry idle longest is reused, and an entry
@@ -29,16 +29,16 @@ struct throttle_entry {
 	int64_t last;			/* time of the last failure; 0 = empty */
 };
 
-struct throttle {
+struct http_throttle {
 	pthread_mutex_t lock;
-	struct throttle_curve curve;
+	struct http_throttle_curve curve;
 	int64_t forget;
 	size_t size;
 	struct throttle_entry *table;
 };
 
 int64_t
-throttle_delay(const struct throttle_curve *c, int64_t failures)
+http_throttle_delay(const struct http_throttle_curve *c, int64_t failures)
 {
 	int64_t over = failures - c->free_tries, d = c->first > 0 ? c->first : 1;
 
@@ -56,17 +56,17 @@ throttle_delay(const struct throttle_curve *c, int64_t failures)
  * real time, never less, and Retry-After is never too short.
  */
 int64_t
-throttle_left(int64_t last, int64_t delay, int64_t now)
+http_throttle_left(int64_t last, int64_t delay, int64_t now)
 {
 	int64_t left = delay > 0 ? last + delay + 1 - now : 0;
 
 	return left > 0 ? left : 0;
 }
 
-struct throttle *
-throttle_new(size_t max_keys, const struct throttle_curve *curve, int64_t forget)
+struct http_throttle *
+http_throttle_new(size_t max_keys, const struct http_throttle_curve *curve, int64_t forget)
 {
-	struct throttle *t = xcalloc(1, sizeof(*t));
+	struct http_throttle *t = xcalloc(1, sizeof(*t));
 
 	pthread_mutex_init(&t->lock, NULL);
 	t->size = max_keys > SLOTS_PER_KEY ? max_keys : SLOTS_PER_KEY;
@@ -77,7 +77,7 @@ throttle_new(size_t max_keys, const struct throttle_curve *curve, int64_t forget
 }
 
 void
-throttle_free(struct throttle *t)
+http_throttle_free(struct http_throttle *t)
 {
 	if (t == NULL)
 		return;
@@ -87,14 +87,14 @@ throttle_free(struct throttle *t)
 }
 
 static int
-live(const struct throttle *t, const struct throttle_entry *e, int64_t now)
+live(const struct http_throttle *t, const struct throttle_entry *e, int64_t now)
 {
 	return e->last != 0 && now - e->last < t->forget;
 }
 
 /* the key's entry; with make, a fresh one in the stalest of its slots */
 static struct throttle_entry *
-find(struct throttle *t, const unsigned char key[32], int64_t now, int make)
+find(struct http_throttle *t, const unsigned char key[32], int64_t now, int make)
 {
 	struct throttle_entry *e, *stalest = NULL;
 	size_t at, i;
@@ -120,7 +120,7 @@ find(struct throttle *t, const unsigned char key[32], int64_t now, int make)
 }
 
 int64_t
-throttle_wait(struct throttle *t, const char *key, int64_t now)
+http_throttle_wait(struct http_throttle *t, const char *key, int64_t now)
 {
 	unsigned char k[32];
 	struct throttle_entry *e;
@@ -130,13 +130,13 @@ throttle_wait(struct throttle *t, const char *key, int64_t now)
 	pthread_mutex_lock(&t->lock);
 	e = find(t, k, now, 0);
 	if (e)
-		left = throttle_left(e->last, throttle_delay(&t->curve, e->failures), now);
+		left = http_throttle_left(e->last, http_throttle_delay(&t->curve, e->failures), now);
 	pthread_mutex_unlock(&t->lock);
 	return left;
 }
 
 void
-throttle_fail(struct throttle *t, const char *key, int64_t now)
+http_throttle_fail(struct http_throttle *t, const char *key, int64_t now)
 {
 	unsigned char k[32];
 	struct throttle_entry *e;

@@ -1,5 +1,5 @@
 /*
- * web/form.c - application/x-www-form-urlencoded bodies and Cookie headers
+ * web/http/form.c - application/x-www-form-urlencoded bodies and Cookie headers
  *
  * Owns: splitting a form body (WHATWG URL standard, section 5: '&'-separated
  * name=value pairs, percent-decoded, '+' for space) and finding one cookie in
