@@ -1,5 +1,5 @@
 /*
- * web/signup.c - the signup box: GET /, POST /subscribe, POST /api/subscribe
+ * web/public/signup.c - the signup box: GET /, POST /subscribe, POST /api/subscribe
  *
  * Owns: the signup flow. Validate the address (addr/), store a pending
  * subscriber with its consent rows (store/: alerts always, marketing only
@@ -19,7 +19,7 @@
 #include "deliver/deliver.h"
 #include "mail/mail.h"
 #include "store/store.h"
-#include "web_impl.h"
+#include "public.h"
 
 #define INVALID_EMAIL "Please enter a valid email address"
 #define RATE_LIMITED "Too many sign-ups from your network. Please try again in a minute"

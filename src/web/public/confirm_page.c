@@ -1,5 +1,5 @@
 /*
- * web/confirm.c - GET and POST /confirm/TOKEN: double opt-in
+ * web/public/confirm_page.c - GET and POST /confirm/TOKEN: double opt-in
  *
  * Owns: turning a confirmation link into a confirmed subscriber. GET shows
  * a page with a Confirm button and changes nothing, because mail scanners
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "store/store.h"
-#include "web_impl.h"
+#include "public.h"
 
 #define LINK_INVALID "This confirmation link is not valid or has expired. Please sign up again"
 

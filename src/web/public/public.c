@@ -5,11 +5,11 @@
  * the signup rate limit, the templates, the signup writer's thread; and
  * letting go of suspended signups before the daemon stops (the writer
  * writes and answers everything queued). The purge timer starts after the
- * server listens (app.c), and stops first.
+ * server listens (web/app.c), and stops first.
  */
 #include <stdlib.h>
 
-#include "web_impl.h"
+#include "public.h"
 
 int
 public_start(struct web *w)

@@ -1,5 +1,5 @@
 /*
- * web/unsubscribe.c - GET and POST /u/TOKEN: leaving in one click (RFC 8058)
+ * web/public/unsubscribe.c - GET and POST /u/TOKEN: leaving in one click (RFC 8058)
  *
  * Owns: the link in every alert's List-Unsubscribe (RFC 2369 3.2) and
  * footer. RFC 8058 3.1: a POST whose body holds List-Unsubscribe=One-Click,
@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "store/store.h"
-#include "web_impl.h"
+#include "public.h"
 
 #define LINK_INVALID "This unsubscribe link is not valid. Please use the link in your most recent email"
 #define ONE_CLICK_NAME "List-Unsubscribe"

@@ -1,5 +1,5 @@
 /*
- * web/purge.c - forgetting unconfirmed signups while the service runs
+ * web/public/purge.c - forgetting unconfirmed signups while the service runs
  *
  * Owns: one thread that, every purge_interval seconds (and once at start),
  * forgets the signups nobody confirmed within purge_after seconds (7 days
@@ -16,7 +16,7 @@
 
 #include "privacy/privacy.h"
 #include "store/store.h"
-#include "web_impl.h"
+#include "public.h"
 
 struct public_purge {
 	pthread_t thread;

@@ -1,5 +1,5 @@
 /*
- * web/signup_writer.c - group commit of signups: one writer thread per process
+ * web/public/signup_writer.c - group commit of signups: one writer thread per process
  *
  * Owns: the queue between the HTTP threads and the database for signups,
  * and the writer thread. An HTTP thread checks a signup (rate limit,
@@ -32,7 +32,7 @@
 #include <string.h>
 
 #include "deliver/deliver.h"
-#include "web_impl.h"
+#include "public.h"
 
 #define BATCH_MAX 1024		/* signups in one transaction, at most */
 

@@ -1,5 +1,5 @@
 /*
- * web/tokens.c - from a link token to the subscriber it was made for
+ * web/public/tokens.c - from a link token to the subscriber it was made for
  *
  * Owns: the one check every leaving and privacy link goes through. The
  * token (core/token.c) names a subscriber id, untrusted until the HMAC over
@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "store/store.h"
-#include "web_impl.h"
+#include "public.h"
 
 enum public_token_result
 public_token_subscriber(struct web *w, const char *token, const char *purpose,

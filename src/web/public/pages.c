@@ -12,7 +12,7 @@
 #include <jansson.h>
 
 #include "tmpl/tmpl.h"
-#include "web_impl.h"
+#include "public.h"
 
 static const char *const page_names[PUBLIC_PAGE_COUNT] = {
 	[PUBLIC_PAGE_SIGNUP] = "signup.html",

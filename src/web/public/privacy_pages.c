@@ -1,5 +1,5 @@
 /*
- * web/privacy_export.c - GET /privacy/export/TOKEN and POST /privacy/erase/TOKEN
+ * web/public/privacy_pages.c - GET /privacy/export/TOKEN and POST /privacy/erase/TOKEN
  *
  * Owns: the person's own door to their rights, as HTTP. What the export
  * holds and what an erasure leaves are privacy/'s rules (privacy_export_text,
@@ -16,7 +16,7 @@
 
 #include "privacy/privacy.h"
 #include "store/store.h"
-#include "web_impl.h"
+#include "public.h"
 
 #define EXPORT_INVALID "This download link is not valid or has expired. Please open your preferences again from any of our emails"
 

@@ -1,5 +1,5 @@
 /*
- * web/preferences.c - the preference centre: GET and POST /preferences/TOKEN
+ * web/public/preferences.c - the preference centre: GET and POST /preferences/TOKEN
  *
  * Owns: what a person can choose with the link from any alert (the same
  * unsubscribe token, so one link is enough): which lists and topics to
@@ -10,10 +10,10 @@
  * suppressed (a bounce or a complaint). Every change is a consent ledger row
  * with the ip, the user agent and the hash of this page's wording, written
  * in one transaction with the change. The page also links to the export of
- * the person's data and carries the erase form (privacy_export.c).
+ * the person's data and carries the erase form (privacy_pages.c).
  *
  * These forms change consent, so they carry the CSRF double-submit token
- * and an Origin check (csrf.c), unlike the RFC 8058 POST.
+ * and an Origin check (http/csrf.c), unlike the RFC 8058 POST.
  */
 #include <ctype.h>
 #include <string.h>
@@ -21,7 +21,7 @@
 
 #include "privacy/privacy.h"
 #include "store/store.h"
-#include "web_impl.h"
+#include "public.h"
 
 #define SESSION_EXPIRED "Your session expired. Please try again"
 
