@@ -1,5 +1,5 @@
 /*
- * web/inbound.c - POST /api/inbound: returned mail from a relay's webhook
+ * web/api/inbound_hook.c - POST /api/inbound: returned mail from a relay's webhook
  *
  * Owns: the HTTP door to inbound/ for relays and mail services that post
  * what comes back to the VERP and mailto addresses (bounces, complaints,
@@ -14,7 +14,7 @@
 
 #include "inbound/inbound.h"
 #include "store/store.h"
-#include "web_impl.h"
+#include "api.h"
 
 void
 api_inbound_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg)

@@ -13,7 +13,7 @@
 #include "deliver/deliver.h"
 #include "news/news.h"
 #include "store/store.h"
-#include "web_impl.h"
+#include "api.h"
 
 /* the request carries a valid API key; otherwise the 401 is written */
 static int
