@@ -82,7 +82,7 @@ struct http_response {
 	struct buf body;
 	char *headers[HTTP_HEADERS_MAX][2];	/* extra headers, arena strings */
 	int nheaders;
-	void *stream;			/* a struct MHD_Response streaming the body (sse.c), or NULL */
+	void *stream;			/* a struct MHD_Response streaming the body (newsroom/sse.c), or NULL */
 };
 
 /*

@@ -1,5 +1,5 @@
 /*
- * web/sse.c - an alert's progress as Server-Sent Events (text/event-stream)
+ * web/newsroom/sse.c - an alert's progress as Server-Sent Events (text/event-stream)
  *
  * Owns: GET /newsroom/alerts/ID/events. Each stream is a libmicrohttpd
  * response made from a callback (MHD_create_response_from_callback, sent
@@ -29,7 +29,7 @@
 #include <string.h>
 
 #include "store/store.h"
-#include "web_impl.h"
+#include "newsroom.h"
 
 #define POLL_US 1000000		/* one read of the alert a second per stream */
 #define HEARTBEAT_US 15000000	/* a comment when nothing changed, to notice gone clients */

@@ -1,10 +1,10 @@
 /*
- * web/signin.c - GET/POST /newsroom/signin, POST /newsroom/signout
+ * web/newsroom/signin.c - GET/POST /newsroom/signin, POST /newsroom/signout
  *
  * Owns: the editors' sign-in. The form carries a double-submit CSRF token
  * (a sign-in forged from another site would sign the victim in as the
  * attacker) and must come from our Origin. The password is checked with
- * Argon2id (password.c); a name that is no editor's is checked against a
+ * Argon2id (core/password.c); a name that is no editor's is checked against a
  * decoy hash, and every failure gets the same words, so neither the answer
  * nor its timing says which names exist.
  *
@@ -12,7 +12,7 @@
  * a second (--signin-delay), after a 4th two, then four ... up to 15
  * minutes; after 10 failures from one client address, the same. An editor's count is in the database (it survives restarts and
  * is shared by every node), an unknown name's and an address's in memory
- * (throttle.c), with the same curve so the two look alike. A try that
+ * (http/throttle.c), with the same curve so the two look alike. A try that
  * comes too early is answered 429 with Retry-After at once, without
  * checking the password and without holding the thread: a guesser gains
  * nothing by trying faster. A good sign-in clears the editor's count.
@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "store/store.h"
-#include "web_impl.h"
+#include "newsroom.h"
 
 #define WRONG "The name or password is not right. Please try again"
 #define EXPIRED "This page had expired. Please sign in again"

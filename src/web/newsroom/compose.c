@@ -1,5 +1,5 @@
 /*
- * web/compose.c - write a breaking story, preview it, test it, publish it
+ * web/newsroom/compose.c - write a breaking story, preview it, test it, publish it
  *
  * Owns: the compose form and what its buttons do. GET /newsroom/compose
  * shows an empty form; POST /newsroom/compose shows it filled again (the
@@ -25,7 +25,7 @@
 #include "mail/mail.h"
 #include "news/news.h"
 #include "store/store.h"
-#include "web_impl.h"
+#include "newsroom.h"
 
 #define MEMO_SLOTS 256
 #define TOKEN_BYTES 18

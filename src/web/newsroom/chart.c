@@ -1,5 +1,5 @@
 /*
- * web/chart.c - the audience per day as an inline SVG line chart
+ * web/newsroom/chart.c - the audience per day as an inline SVG line chart
  *
  * Owns: drawing signups, confirmations and unsubscribes per day (from
  * store_audience_daily) as SVG 1.1 markup the page embeds directly: no
@@ -17,7 +17,7 @@
 
 #include "store/store.h"
 #include "tmpl/tmpl.h"
-#include "web_impl.h"
+#include "newsroom.h"
 
 #define LEFT 52.0
 #define RIGHT 16.0

@@ -1,5 +1,5 @@
 /*
- * web/preview.c - the email a subscriber gets, for an editor to look at
+ * web/newsroom/preview.c - the email a subscriber gets, for an editor to look at
  *
  * Owns: composing a draft through the very code the delivery engine uses
  * (mail_alert_prepare once, mail_alert_compose for one subscriber), then
@@ -18,7 +18,7 @@
 
 #include "mail/mail.h"
 #include "news/news.h"
-#include "web_impl.h"
+#include "newsroom.h"
 
 #define BOUNDARY_MAX 70		/* RFC 2046 5.1.1 */
 

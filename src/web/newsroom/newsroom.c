@@ -1,5 +1,5 @@
 /*
- * web/newsroom.c - the newsroom's frame: state, pages, guards, dashboard
+ * web/newsroom/newsroom.c - the newsroom's frame: state, pages, guards, dashboard
  *
  * Owns: what every /newsroom page shares — the sign-in guard, the form
  * guard (Origin, and a CSRF token bound to the session), the page frame
@@ -10,7 +10,7 @@
  * The newsroom's pages are the only ones allowed a script: each response
  * carries a fresh random nonce in its CSP and on its one <script> tag
  * (CSP Level 3, "nonce-source"); every other page keeps script-src 'none'
- * from server.c. Images may come from any http(s) address so that the
+ * from http/server.c. Images may come from any http(s) address so that the
  * preview shows the story's picture as the reader's mail client would.
  */
 #include <stdlib.h>
@@ -18,7 +18,7 @@
 
 #include "store/store.h"
 #include "tmpl/tmpl.h"
-#include "web_impl.h"
+#include "newsroom.h"
 
 #define NONCE_BYTES 18
 #define CHART_DAYS_HOME 30

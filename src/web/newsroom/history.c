@@ -1,5 +1,5 @@
 /*
- * web/history.c - alerts as the newsroom follows them
+ * web/newsroom/history.c - alerts as the newsroom follows them
  *
  * Owns: GET /newsroom/alerts (the history: each alert's reach, how long
  * from publication to its last message, failures, bounces and the
@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "store/store.h"
-#include "web_impl.h"
+#include "newsroom.h"
 
 #define NONE "\xe2\x80\x93"	/* an en dash: no figure yet */
 

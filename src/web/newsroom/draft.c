@@ -1,5 +1,5 @@
 /*
- * web/draft.c - the compose form's fields as an article
+ * web/newsroom/draft.c - the compose form's fields as an article
  *
  * Owns: reading a story from the newsroom's form and making it an article
  * the way the JSON API's are made: the fields are put into JSON and checked
@@ -16,7 +16,7 @@
 
 #include "news/news.h"
 #include "tmpl/tmpl.h"
-#include "web_impl.h"
+#include "newsroom.h"
 
 /* the form's fields, in the order they are carried along */
 static const struct {

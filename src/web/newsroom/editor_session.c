@@ -1,5 +1,5 @@
 /*
- * web/session.c - editors' sessions: the cookie and its row in the store
+ * web/newsroom/editor_session.c - editors' sessions: the cookie and its row in the store
  *
  * Owns: making a session at sign-in, finding it again from the Cookie
  * header, and ending it. The cookie's value is 32 random bytes (base64url);
@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "store/store.h"
-#include "web_impl.h"
+#include "newsroom.h"
 
 #define SESSION_COOKIE "nf_session"
 #define SESSION_BYTES 32
