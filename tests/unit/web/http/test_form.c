@@ -1,7 +1,9 @@
-/* tests for web/form.c, web/ratelimit.c and web/csrf.c */
+/* tests for web/http/form.c: form bodies and cookies */
+#include <string.h>
+
 #include "core/core.h"
 #include "web/http/http.h"
-#include "../../harness.h"
+#include "../../../harness.h"
 
 TEST(form_parses_fields_and_decodes)
 {
@@ -63,55 +65,4 @@ TEST(cookie_lookup)
 	CHECK(http_cookie_get(a, "", "nf_csrf") == NULL);
 	CHECK(http_cookie_get(a, NULL, "nf_csrf") == NULL);
 	arena_free(a);
-}
-
-TEST(ratelimit_burst_then_rate)
-{
-	struct http_ratelimit *rl = http_ratelimit_new(20, 1, 1024);
-	int64_t t = 1000000;
-	int i, allowed = 0;
-
-	for (i = 0; i < 25; i++)
-		allowed += http_ratelimit_take(rl, "192.0.2.1", t);
-	CHECK_INT(allowed, 20);
-	CHECK(http_ratelimit_take(rl, "192.0.2.2", t));	/* others unaffected */
-	CHECK(!http_ratelimit_take(rl, "192.0.2.1", t + 500000));
-	CHECK(http_ratelimit_take(rl, "192.0.2.1", t + 1000000));	/* one per second */
-	CHECK(!http_ratelimit_take(rl, "192.0.2.1", t + 1000001));
-	http_ratelimit_free(rl);
-	rl = http_ratelimit_new(20, 0, 16);		/* rate 0: no limit */
-	for (i = 0; i < 100; i++)
-		CHECK(http_ratelimit_take(rl, "192.0.2.1", t));
-	http_ratelimit_free(rl);
-}
-
-/* a full table reuses stale buckets instead of growing */
-TEST(ratelimit_bounded_table)
-{
-	struct http_ratelimit *rl = http_ratelimit_new(1, 1, 8);
-	char ip[32];
-	int i;
-
-	for (i = 0; i < 1000; i++) {
-		snprintf(ip, sizeof(ip), "10.0.%d.%d", i / 256, i % 256);
-		CHECK(http_ratelimit_take(rl, ip, 1000000 + i));
-	}
-	http_ratelimit_free(rl);
-}
-
-TEST(csrf_double_submit)
-{
-	const struct token_key key = { (const unsigned char *)"k1", 2 };
-	const struct token_key other = { (const unsigned char *)"k2", 2 };
-	char t[HTTP_CSRF_TOKEN_MAX], u[HTTP_CSRF_TOKEN_MAX];
-
-	http_csrf_make(&key, t);
-	http_csrf_make(&key, u);
-	CHECK(strcmp(t, u) != 0);
-	CHECK(http_csrf_check(&key, t, strlen(t), t));
-	CHECK(!http_csrf_check(&key, t, strlen(t), u));	/* form and cookie differ */
-	CHECK(!http_csrf_check(&other, t, strlen(t), t));	/* not our MAC */
-	CHECK(!http_csrf_check(&key, "abc", 3, "abc"));
-	CHECK(!http_csrf_check(&key, t, strlen(t), NULL));
-	CHECK(!http_csrf_check(&key, NULL, 0, t));
 }

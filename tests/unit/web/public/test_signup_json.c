@@ -1,9 +1,9 @@
-/* tests for public_signup_json_parse (web/signup.c): the body of POST /api/subscribe */
+/* tests for public_signup_json_parse (web/public/signup.c): the body of POST /api/subscribe */
 #include <string.h>
 
 #include "core/core.h"
 #include "web/public/public.h"
-#include "../../harness.h"
+#include "../../../harness.h"
 
 TEST(signup_json_takes_email_and_marketing)
 {
