@@ -10,8 +10,8 @@
  *
  * Memory. A check needs its 19 MiB and at most PASSWORD_BUSY_MAX checks
  * run at once (a further sign-in is told to come back in a second, see
- * web/newsroom/signin.c). Each check borrows one of PASSWORD_BUSY_MAX work areas made on
- * first use and kept: bench/newsroom.sh measured that a fresh mmap per
+ * web/newsroom/signin.c). Each check borrows one of PASSWORD_BUSY_MAX work
+ * areas made on first use and kept: bench/newsroom.sh measured that a fresh mmap per
  * check costs four times the hashing (page faults on 4,864 new pages), and
  * that leaving it to malloc keeps 19 MiB in every HTTP thread's arena
  * (91 MB peak instead of 33). libargon2 takes an allocator only through a

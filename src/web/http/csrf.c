@@ -48,7 +48,7 @@ http_csrf_make(const struct token_key *key, char out[HTTP_CSRF_TOKEN_MAX])
 
 int
 http_csrf_check(const struct token_key *key, const char *form_token, size_t form_len,
-	   const char *cookie_token)
+		const char *cookie_token)
 {
 	unsigned char mac[CSRF_MAC];
 	struct buf raw;
@@ -117,7 +117,7 @@ http_csrf_bound_check(const struct token_key *key, const char *binding, const ch
 /* http_csrf_cookie - a fresh token in the nf_csrf cookie; the form's hidden field gets token */
 void
 http_csrf_cookie(struct web *w, struct http_request *req, struct http_response *res,
-		char token[HTTP_CSRF_TOKEN_MAX])
+		 char token[HTTP_CSRF_TOKEN_MAX])
 {
 	char cookie[HTTP_CSRF_TOKEN_MAX + 96];
 

@@ -162,7 +162,7 @@ legend(struct buf *out)
 
 int
 newsroom_chart_audience_svg(const struct store_audience_day *days, size_t n, int width, int height,
-		   struct buf *out)
+			    struct buf *out)
 {
 	struct frame f;
 	int64_t max = 0, step, totals[NF_ARRAY_LEN(series)] = { 0 };

@@ -32,7 +32,7 @@ set_cookie(struct http_request *req, struct http_response *res, const char *valu
 
 int
 newsroom_session_begin(struct web *w, struct http_request *req, struct http_response *res,
-	      int64_t editor_id)
+		       int64_t editor_id)
 {
 	unsigned char raw[SESSION_BYTES];
 	struct store *s = http_store(w);
@@ -77,7 +77,7 @@ newsroom_session_find(struct web *w, struct http_request *req, struct newsroom_s
 
 void
 newsroom_session_end(struct web *w, struct http_request *req, struct http_response *res,
-	    const struct newsroom_session *ss)
+		     const struct newsroom_session *ss)
 {
 	struct store *s = http_store(w);
 

@@ -250,7 +250,7 @@ newsroom_preview_split(const char *msg, size_t len, struct buf *html, struct buf
 
 int
 newsroom_preview_make(const struct mail_sender *sender, const struct news_article *art, const char *to,
-	     struct newsroom_preview *out)
+		      struct newsroom_preview *out)
 {
 	struct mail_subscriber sub = { 0, to, "preview" };
 	struct mail_alert *prepared = NULL;

@@ -72,8 +72,8 @@ status_flags(struct store *s, const struct store_subscriber *sub, json_t *ctx)
 
 void
 public_preferences_render(struct web *w, struct http_request *req, struct http_response *res,
-		   int status, const struct store_subscriber *sub, const char *token,
-		   const char *notice)
+			  int status, const struct store_subscriber *sub, const char *token,
+			  const char *notice)
 {
 	char csrf[HTTP_CSRF_TOKEN_MAX], export[TOKEN_MAX];
 	struct store *s = http_store(w);

@@ -15,7 +15,7 @@
 
 enum public_token_result
 public_token_subscriber(struct web *w, const char *token, const char *purpose,
-		     struct store_subscriber **out)
+			struct store_subscriber **out)
 {
 	struct store_subscriber *sub = NULL;
 	struct store *s = http_store(w);
@@ -42,7 +42,7 @@ public_token_subscriber(struct web *w, const char *token, const char *purpose,
 
 struct store_subscriber *
 public_token_page(struct web *w, struct http_response *res, const char *token, const char *purpose,
-	       const char *invalid)
+		  const char *invalid)
 {
 	struct store_subscriber *sub = NULL;
 
