@@ -5,7 +5,7 @@
  * password, and listing them. The password is read from the terminal with
  * echo off (asked twice), or as one line from standard input when that is
  * not a terminal (for scripts: `printf '%s\n' "$pw" | newsflash editor add
- * jane`). It is hashed with Argon2id (web_password_hash) and only the hash
+ * jane`). It is hashed with Argon2id (password_hash) and only the hash
  * is stored; it never appears in argv, the environment or a log.
  */
 #include <stdlib.h>
@@ -15,10 +15,9 @@
 
 #include "addr/addr.h"
 #include "store/store.h"
-#include "web/web.h"
 #include "cli.h"
 
-#define LINE_MAX_PW (WEB_PASSWORD_MAX + 2)
+#define LINE_MAX_PW (PASSWORD_MAX + 2)
 
 struct editor_opts {
 	const char *db, *email;
@@ -34,7 +33,7 @@ usage(const struct config_opt *opts, FILE *to, int rc)
 		    "Editors sign in to the newsroom at /newsroom. NAME is 1-%d of a-z 0-9 - _;\n"
 		    "the password (%d-%d characters) is read from the terminal without echo,\n"
 		    "or as one line from standard input. Test alerts go to --email.\n\n",
-		STORE_EDITOR_NAME_MAX, WEB_PASSWORD_MIN, WEB_PASSWORD_MAX);
+		STORE_EDITOR_NAME_MAX, PASSWORD_MIN, PASSWORD_MAX);
 	config_usage(opts, to);
 	return rc;
 }
@@ -97,21 +96,21 @@ read_password(const char *cmd, const char *name, char *pw, size_t pwlen, size_t 
 	}
 	if (rc == NF_ERR_INVALID)
 		return cli_fail(cmd, "the two passwords differ");
-	if (rc != NF_OK || !web_password_ok(pw, *len))
-		return cli_fail(cmd, "a password of %d to %d characters is needed", WEB_PASSWORD_MIN,
-				WEB_PASSWORD_MAX);
+	if (rc != NF_OK || !password_ok(pw, *len))
+		return cli_fail(cmd, "a password of %d to %d characters is needed", PASSWORD_MIN,
+				PASSWORD_MAX);
 	return 0;
 }
 
 /* the password read and hashed into hash */
 static int
-new_hash(const char *cmd, const char *name, char hash[WEB_PASSWORD_HASH_MAX])
+new_hash(const char *cmd, const char *name, char hash[PASSWORD_HASH_MAX])
 {
 	char pw[LINE_MAX_PW];
 	size_t len = 0;
 	int rc = read_password(cmd, name, pw, sizeof(pw), &len);
 
-	if (rc == 0 && web_password_hash(pw, len, hash, WEB_PASSWORD_HASH_MAX) != NF_OK)
+	if (rc == 0 && password_hash(pw, len, hash, PASSWORD_HASH_MAX) != NF_OK)
 		rc = cli_fail(cmd, "the password could not be hashed");
 	memset(pw, 0, sizeof(pw));
 	return rc;
@@ -120,7 +119,7 @@ new_hash(const char *cmd, const char *name, char hash[WEB_PASSWORD_HASH_MAX])
 static int
 add(struct store *s, const char *name, const char *email)
 {
-	char hash[WEB_PASSWORD_HASH_MAX];
+	char hash[PASSWORD_HASH_MAX];
 	struct addr_result ar;
 	int64_t id = 0;
 	int rc;
@@ -142,7 +141,7 @@ add(struct store *s, const char *name, const char *email)
 static int
 passwd(struct store *s, const char *name)
 {
-	char hash[WEB_PASSWORD_HASH_MAX];
+	char hash[PASSWORD_HASH_MAX];
 	struct store_editor *e = NULL;
 	int rc;
 

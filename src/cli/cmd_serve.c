@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "addr/addr.h"
+#include "privacy/privacy.h"
 #include "store/store.h"
 #include "web/web.h"
 #include "cli.h"

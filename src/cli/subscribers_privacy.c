@@ -19,35 +19,26 @@
  *                   suppression, they may sign up again. `newsflash serve`
  *                   runs the same purge every hour by itself.
  *
- * The address given is looked up by its key (addr/), the way signup stored
- * it; nothing prints or logs it back except `show`, whose job that is.
+ * What each does is privacy/'s (privacy_export_text, privacy_erase,
+ * privacy_purge, privacy_subject_find: the same rules the preference centre
+ * follows); this file reads the arguments and prints. Nothing prints or
+ * logs the address back except `show`, whose job that is.
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "addr/addr.h"
 #include "privacy/privacy.h"
 #include "store/store.h"
 #include "cli.h"
-
-#define PURGE_DAYS_DEFAULT 7
 
 /* the subscriber with this address, or a message and EXIT_PROBLEM */
 static int
 find(const char *cmd, struct store *s, const char *email, int64_t *id)
 {
-	struct store_subscriber *sub = NULL;
-	struct addr_result ar;
-	int rc;
+	int rc = privacy_subject_find(s, email, id);
 
-	addr_check(email, strlen(email), ADDR_SMTPUTF8, &ar);
-	rc = ar.valid ? store_subscriber_get_by_key(s, ar.key, &sub) : NF_ERR_NOTFOUND;
-	if (rc == NF_OK) {
-		*id = sub->id;
-		store_subscriber_free(sub);
+	if (rc == NF_OK)
 		return 0;
-	}
 	if (rc == NF_ERR_NOTFOUND)
 		fprintf(stderr, "newsflash: subscribers %s: no subscriber has that address\n", cmd);
 	else
@@ -96,21 +87,18 @@ cli_subscribers_show(int argc, char **argv)
 		{ 0, 0, 0, 0, 0 }
 	};
 	struct store *s = NULL;
-	json_t *doc = NULL;
-	char *email = NULL, *text;
+	char *email = NULL, *text = NULL;
 	int64_t id = 0;
 
 	if ((rc = open_for("show", opts, argc, argv, &db, &help, &email, &s)) != 0)
 		return rc < 0 ? 0 : rc;
-	if ((rc = find("show", s, email, &id)) == 0 && privacy_export(s, id, &doc) != NF_OK) {
+	if ((rc = find("show", s, email, &id)) == 0 && privacy_export_text(s, id, &text) != NF_OK) {
 		fprintf(stderr, "newsflash: subscribers show: %s\n", store_errmsg(s));
 		rc = EXIT_PROBLEM;
 	}
-	if (doc) {
-		text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		printf("%s\n", text ? text : "{}");
+	if (text) {
+		printf("%s\n", text);
 		free(text);
-		json_decref(doc);
 	}
 	store_close(s);
 	return rc;
@@ -135,13 +123,11 @@ cli_subscribers_erase(int argc, char **argv)
 	if ((rc = open_for("erase", opts, argc, argv, &db, &help, &email, &s)) != 0)
 		return rc < 0 ? 0 : rc;
 	if ((rc = find("erase", s, email, &id)) == 0) {
-		if (store_subscriber_erase_as(s, id, "erasure: operator",
-					      forget ? STORE_ERASE_FORGET : STORE_ERASE_SUPPRESS) != NF_OK) {
+		if (privacy_erase(s, id, PRIVACY_BY_OPERATOR, !forget) != NF_OK) {
 			fprintf(stderr, "newsflash: subscribers erase: %s\n", store_errmsg(s));
 			rc = EXIT_PROBLEM;
 		} else {
 			printf("erased subscriber %lld\n", (long long)id);
-			log_event(LOG_INFO, "subscriber.erased", "source", "cli", NULL);
 		}
 	}
 	store_close(s);
@@ -152,7 +138,7 @@ int
 cli_subscribers_purge(int argc, char **argv)
 {
 	const char *db = STORE_DEFAULT_URL;
-	long days = PURGE_DAYS_DEFAULT, max = 1000000;
+	long days = PRIVACY_PURGE_DAYS, max = 1000000;
 	int help = 0, npos = 0, rc;
 	const struct config_opt opts[] = {
 		{ "db", CONFIG_STRING, &db, "URL", "sqlite:PATH or postgresql://..." },
@@ -179,7 +165,7 @@ cli_subscribers_purge(int argc, char **argv)
 		return cli_fail("subscribers", "purge takes no arguments; --older-than >= 0, --max >= 1");
 	if ((rc = cli_store_open("subscribers", db, &s)) != 0)
 		return rc;
-	if (store_subscribers_purge(s, (int64_t)time(NULL) - days * 86400, (size_t)max, &n) != NF_OK) {
+	if (privacy_purge(s, (int64_t)days * 86400, (size_t)max, &n) != NF_OK) {
 		fprintf(stderr, "newsflash: subscribers purge: %s\n", store_errmsg(s));
 		rc = EXIT_PROBLEM;
 	}

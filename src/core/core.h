@@ -319,4 +319,25 @@ void csv_reader_free(struct csv_reader *r);
 /* one field, quoted when it must be */
 void csv_field(struct buf *out, const char *s, size_t len);
 
+/* ---- password.c: Argon2id (RFC 9106) password hashes, for every module ---- */
+/*
+ * Editors' passwords: the parameters travel inside the encoded hash (PHC
+ * string format). `newsflash editor add` hashes with password_hash before
+ * storing; the newsroom's sign-in checks with password_check.
+ */
+#define PASSWORD_MIN 12
+#define PASSWORD_MAX 1024
+#define PASSWORD_HASH_MAX 128
+#define PASSWORD_BUSY 2
+/* 1 when len is within the limits and there is no NUL byte */
+int password_ok(const char *pw, size_t len);
+/* NF_OK and the encoded hash in out (at least PASSWORD_HASH_MAX bytes) */
+int password_hash(const char *pw, size_t len, char *out, size_t outlen);
+/*
+ * password_check - 1 when pw matches the encoded hash, 0 when not (encoded
+ * NULL: a decoy of the same cost, never a match), PASSWORD_BUSY when as
+ * many checks as there are work areas are running
+ */
+int password_check(const char *encoded, const char *pw, size_t len);
+
 #endif

@@ -163,3 +163,19 @@ privacy_export(struct store *s, int64_t id, json_t **out)
 	*out = doc;
 	return NF_OK;
 }
+
+int
+privacy_export_text(struct store *s, int64_t id, char **out)
+{
+	json_t *doc = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = privacy_export(s, id, &doc)) != NF_OK)
+		return rc;
+	*out = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (*out == NULL)
+		*out = xstrdup("{}");
+	json_decref(doc);
+	return NF_OK;
+}

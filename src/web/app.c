@@ -1,22 +1,25 @@
 /*
- * web/app.c - the web front's life: defaults, start, stop, per-thread store
+ * web/app.c - the web front's life: defaults, start, stop
  *
- * Owns: struct web as a whole — the configuration it was started with, the
- * compiled page templates, the rate limiter, and one store connection per
- * HTTP thread (a store handle is one connection and is never shared; the
- * thread's connection is opened on first use and closed when it exits),
- * and starting and stopping the purge of unconfirmed signups (purge.c).
+ * Owns: putting the wings together. web_start brings up the plumbing
+ * (http/), the newsroom's state, the error page, the reader pages' state
+ * with the signup writer, then listens with routes.c's table and starts the
+ * purge of unconfirmed signups; web_stop undoes it in the order that lets
+ * every request in progress finish: stop accepting, end the live progress
+ * streams and let the signup writer answer what it holds (MHD must not stop
+ * with a connection suspended), wait for those answers, stop the daemon,
+ * then free each wing.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "inbound/inbound.h"
+#include "privacy/privacy.h"
 #include "store/store.h"
-#include "web_impl.h"
-
-static pthread_key_t store_key;
-static pthread_once_t store_key_once = PTHREAD_ONCE_INIT;
+#include "web/api/api.h"
+#include "web/newsroom/newsroom.h"
+#include "web/public/public.h"
+#include "app.h"
 
 void
 web_config_defaults(struct web_config *cfg)
@@ -37,50 +40,21 @@ web_config_defaults(struct web_config *cfg)
 	cfg->signup_queue = 4096;
 	cfg->db_url = STORE_DEFAULT_URL;
 	cfg->alert_shards = STORE_DEFAULT_SHARDS;
-	cfg->purge_after = 7 * 24 * 3600;	/* the privacy page promises seven days */
+	cfg->purge_after = PRIVACY_PURGE_DAYS * 86400;	/* the privacy page promises seven days */
 	cfg->purge_interval = 3600;
 	cfg->soft_bounce_limit = INBOUND_SOFT_LIMIT;
 	cfg->signin_delay = 1;
 }
 
+/* stop accepting, let requests in progress finish, then close */
 static void
-close_thread_store(void *s)
+web_unlisten(struct web *w)
 {
-	store_close(s);
-}
-
-static void
-make_store_key(void)
-{
-	pthread_key_create(&store_key, close_thread_store);
-}
-
-struct store *
-web_store(struct web *w)
-{
-	struct store *s;
-
-	pthread_once(&store_key_once, make_store_key);
-	s = pthread_getspecific(store_key);
-	if (s == NULL) {
-		if (store_open(w->cfg.db_url, &s) != NF_OK) {
-			log_event(LOG_ERROR, "web.store_unavailable", "db", w->cfg.db_url, NULL);
-			return NULL;
-		}
-		pthread_setspecific(store_key, s);
-	}
-	return s;
-}
-
-/* scheme://host[:port] of the base URL: what a browser sends as Origin */
-static void
-origin_of(const char *base_url, char *out, size_t len)
-{
-	const char *host = strstr(base_url, "://"), *slash;
-
-	host = host ? host + 3 : base_url;
-	slash = strchr(host, '/');
-	snprintf(out, len, "%.*s", (int)(slash ? slash - base_url : (long)strlen(base_url)), base_url);
+	if (!http_quiesce(w))
+		return;
+	newsroom_quiesce(w);	/* MHD must not stop with a connection suspended */
+	public_quiesce(w);
+	http_unlisten(w);
 }
 
 struct web *
@@ -88,14 +62,9 @@ web_start(const struct web_config *cfg)
 {
 	struct web *w = xcalloc(1, sizeof(*w));
 
-	w->cfg = *cfg;
-	origin_of(cfg->base_url, w->origin, sizeof(w->origin));
-	w->signup_limit = ratelimit_new(cfg->signup_burst, cfg->signup_rate, 65536);
-	pthread_mutex_init(&w->defer_lock, NULL);
-	pthread_cond_init(&w->defer_cond, NULL);
-	newsroom_init(w);
-	if (pages_load(w) != NF_OK || (w->writer = signup_writer_start(w)) == NULL ||
-	    web_listen(w) != NF_OK || web_purge_start(w) != NF_OK) {
+	http_init(w, cfg);
+	if (newsroom_init(w) != NF_OK || http_pages_load(w) != NF_OK || public_start(w) != NF_OK ||
+	    http_listen(w, web_dispatch, web_log_path) != NF_OK || public_purge_start(w) != NF_OK) {
 		web_stop(w);
 		return NULL;
 	}
@@ -107,14 +76,11 @@ web_stop(struct web *w)
 {
 	if (w == NULL)
 		return;
-	web_purge_stop(w);
+	public_purge_stop(w);
 	web_unlisten(w);
-	signup_writer_free(w->writer);	/* after the daemon: no thread can submit now */
-	w->writer = NULL;
+	public_free(w);
 	newsroom_free(w);
-	pages_free(w);
-	ratelimit_free(w->signup_limit);
-	pthread_mutex_destroy(&w->defer_lock);
-	pthread_cond_destroy(&w->defer_cond);
+	http_pages_free(w);
+	http_free(w);
 	free(w);
 }

@@ -1,5 +1,5 @@
 /*
- * web/routes.c - which handler answers which method and path
+ * web/routes.c - which handler answers which method and path: the one route table
  *
  * Owns: the route table. Paths are matched exactly or, for routes ending in
  * '/', by prefix (the rest is the route's argument, e.g. a token). The
@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "web_impl.h"
+#include "web/api/api.h"
+#include "web/newsroom/newsroom.h"
+#include "web/public/public.h"
+#include "app.h"
 
 typedef void (*route_fn)(struct web *, struct http_request *, struct http_response *, const char *arg);
 
@@ -26,39 +29,39 @@ healthz(struct web *w, struct http_request *req, struct http_response *res, cons
 	NF_UNUSED(w);
 	NF_UNUSED(req);
 	NF_UNUSED(arg);
-	http_text(res, 200, "ok\n");
+	http_reply_text(res, 200, "ok\n");
 }
 
 static const struct route routes[] = {
-	{ "GET", "/", signup_page },
-	{ "POST", "/subscribe", signup_form },
-	{ "POST", "/api/subscribe", signup_api },
-	{ "GET", "/privacy", privacy_page },
-	{ "GET", "/confirm/", confirm_get },
-	{ "POST", "/confirm/", confirm_post },
+	{ "GET", "/", public_signup_page },
+	{ "POST", "/subscribe", public_signup_form },
+	{ "POST", "/api/subscribe", public_signup_api },
+	{ "GET", "/privacy", public_privacy_page },
+	{ "GET", "/confirm/", public_confirm_get },
+	{ "POST", "/confirm/", public_confirm_post },
 	{ "POST", "/api/articles", api_articles_post },
 	{ "GET", "/api/alerts/", api_alert_get },
-	{ "GET", "/u/", unsubscribe_get },
-	{ "POST", "/u/", unsubscribe_post },
-	{ "GET", "/preferences/", preferences_get },
-	{ "POST", "/preferences/", preferences_post },
-	{ "GET", "/privacy/export/", privacy_export_get },
-	{ "POST", "/privacy/erase/", privacy_erase_post },
+	{ "GET", "/u/", public_unsubscribe_get },
+	{ "POST", "/u/", public_unsubscribe_post },
+	{ "GET", "/preferences/", public_preferences_get },
+	{ "POST", "/preferences/", public_preferences_post },
+	{ "GET", "/privacy/export/", public_export_get },
+	{ "POST", "/privacy/erase/", public_erase_post },
 	{ "POST", "/api/inbound", api_inbound_post },
-	{ "GET", "/metrics", metrics_get },
+	{ "GET", "/metrics", web_metrics_get },
 	{ "GET", "/healthz", healthz },
 	{ "GET", "/newsroom", newsroom_home },
-	{ "GET", "/newsroom/signin", signin_page },
-	{ "POST", "/newsroom/signin", signin_post },
-	{ "POST", "/newsroom/signout", signout_post },
-	{ "GET", "/newsroom/compose", compose_page },
-	{ "POST", "/newsroom/compose", compose_edit },
-	{ "POST", "/newsroom/preview", compose_preview },
-	{ "POST", "/newsroom/test", compose_test },
-	{ "POST", "/newsroom/publish", compose_publish },
-	{ "GET", "/newsroom/alerts", history_page },
-	{ "GET", "/newsroom/alerts/", alert_page },
-	{ "POST", "/newsroom/alerts/", alert_post },
+	{ "GET", "/newsroom/signin", newsroom_signin_page },
+	{ "POST", "/newsroom/signin", newsroom_signin_post },
+	{ "POST", "/newsroom/signout", newsroom_signout_post },
+	{ "GET", "/newsroom/compose", newsroom_compose_page },
+	{ "POST", "/newsroom/compose", newsroom_compose_edit },
+	{ "POST", "/newsroom/preview", newsroom_compose_preview },
+	{ "POST", "/newsroom/test", newsroom_compose_test },
+	{ "POST", "/newsroom/publish", newsroom_compose_publish },
+	{ "GET", "/newsroom/alerts", newsroom_history_page },
+	{ "GET", "/newsroom/alerts/", newsroom_alert_page },
+	{ "POST", "/newsroom/alerts/", newsroom_alert_post },
 	{ "GET", "/newsroom/audience", newsroom_audience },
 	{ NULL, NULL, NULL }
 };
@@ -108,7 +111,7 @@ web_dispatch(struct web *w, struct http_request *req, struct http_response *res)
 		}
 	}
 	if (path_known)
-		http_text(res, 405, "Method not allowed\n");
+		http_reply_text(res, 405, "Method not allowed\n");
 	else
-		http_text(res, 404, "Not found\n");
+		http_reply_text(res, 404, "Not found\n");
 }

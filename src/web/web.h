@@ -49,18 +49,6 @@ struct web_config {
 
 struct web;
 
-/*
- * Editors' passwords (password.c): Argon2id, the parameters inside the
- * encoded hash. `newsflash editor add` hashes with this before storing.
- */
-#define WEB_PASSWORD_MIN 12
-#define WEB_PASSWORD_MAX 1024
-#define WEB_PASSWORD_HASH_MAX 128
-/* 1 when len is within the limits and there is no NUL byte */
-int web_password_ok(const char *pw, size_t len);
-/* NF_OK and the encoded hash in out (at least WEB_PASSWORD_HASH_MAX bytes) */
-int web_password_hash(const char *pw, size_t len, char *out, size_t outlen);
-
 /* defaults for every field above but key */
 void web_config_defaults(struct web_config *cfg);
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "core/core.h"
-#include "web/http.h"
+#include "web/http/http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "core/core.h"
-#include "web/web_impl.h"
+#include "web/newsroom/newsroom.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -20,7 +20,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	buf_init(&html, 0);
 	buf_init(&text, 0);
-	if (preview_split((const char *)data, size, &html, &text) == NF_OK &&
+	if (newsroom_preview_split((const char *)data, size, &html, &text) == NF_OK &&
 	    (html.len > size || text.len > size || html.len == 0 || text.len == 0))
 		abort();
 	buf_free(&html);

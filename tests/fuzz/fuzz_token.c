@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "core/core.h"
-#include "web/http.h"
+#include "web/http/http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -88,7 +88,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_token(dec.data, dec.len);
 	buf_free(&dec);
 	/* the CSRF token against itself as the cookie: decoding must be safe */
-	(void)csrf_check(&key, text, strlen(text), text);
+	(void)http_csrf_check(&key, text, strlen(text), text);
 	free(text);
 	return 0;
 }

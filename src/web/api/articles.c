@@ -1,0 +1,119 @@
+/*
+ * web/api/articles.c - the JSON API for newsrooms: articles and alerts
+ *
+ * Owns: POST /api/articles (publish; 201 with the ids, 422 naming each bad
+ * field) and GET /api/alerts/ID (state, counts and the lists it goes to).
+ * The API routes need "Authorization: Bearer KEY" with a key made by
+ * `newsflash apikey create`; only its hash is stored and it is compared in
+ * constant time by the store.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "deliver/deliver.h"
+#include "news/news.h"
+#include "store/store.h"
+#include "api.h"
+
+/* the request carries a valid API key; otherwise the 401 is written */
+static int
+api_authorised(struct web *w, struct http_request *req, struct http_response *res, struct store *s)
+{
+	const char *auth = req->authorization;
+
+	if (auth && strncmp(auth, "Bearer ", 7) == 0 &&
+	    store_apikey_verify(s, auth + 7, strlen(auth + 7), NULL) == NF_OK)
+		return 1;
+	NF_UNUSED(w);
+	http_reply_header(req, res, "WWW-Authenticate", "Bearer realm=\"newsflash\"");
+	http_reply_json_error(res, 401, "an API key is required: Authorization: Bearer KEY");
+	return 0;
+}
+
+/* api_store - this thread's store for an authorised API request; NULL with the 503 or 401 written */
+struct store *
+api_store(struct web *w, struct http_request *req, struct http_response *res)
+{
+	struct store *s = http_store(w);
+
+	if (s == NULL) {
+		http_reply_json_error(res, 503, "Something went wrong. Please try again later");
+		return NULL;
+	}
+	return api_authorised(w, req, res, s) ? s : NULL;
+}
+
+void
+api_articles_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
+{
+	struct store *s = api_store(w, req, res);
+	struct news_article art;
+	struct news_errors errs;
+	int64_t article_id, alert_id;
+	json_t *body, *list;
+	int i;
+
+	NF_UNUSED(arg);
+	if (s == NULL)
+		return;
+	if (news_article_parse(req->body.data ? req->body.data : "", req->body.len, &art, &errs) != NF_OK) {
+		list = json_array();
+		for (i = 0; i < errs.count; i++)
+			json_array_append_new(list, json_pack("{s:s,s:s}", "field", errs.items[i].field,
+							      "message", errs.items[i].message));
+		http_reply_json(res, 422, json_pack("{s:s,s:o}", "error", "the article is not valid", "fields", list));
+		return;
+	}
+	if (news_publish(s, &art, w->cfg.alert_shards, &article_id, &alert_id) != NF_OK) {
+		log_event(LOG_ERROR, "api.publish_failed", "reason", store_errmsg(s), NULL);
+		http_reply_json_error(res, 503, "Something went wrong. Please try again later");
+	} else {
+		body = json_pack("{s:I}", "id", (json_int_t)article_id);
+		if (alert_id) {
+			json_object_set_new(body, "alert_id", json_integer(alert_id));
+			if (w->cfg.engine)
+				deliver_wake(w->cfg.engine);
+		}
+		http_reply_json(res, 201, body);
+	}
+	news_article_free(&art);
+}
+
+/* "breaking-news royal-family" -> ["breaking-news", "royal-family"]: the audience */
+static json_t *
+lists_json(const char *names)
+{
+	json_t *a = json_array();
+	const char *p = names, *sp;
+
+	while (p && *p) {
+		sp = strchr(p, ' ');
+		json_array_append_new(a, json_stringn(p, sp ? (size_t)(sp - p) : strlen(p)));
+		p = sp ? sp + 1 : NULL;
+	}
+	return a;
+}
+
+void
+api_alert_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
+{
+	struct store *s = api_store(w, req, res);
+	struct store_alert *a = NULL;
+	char *end;
+	long long id = strtoll(arg, &end, 10);
+
+	if (s == NULL)
+		return;
+	if (*arg == '\0' || *end || id <= 0 || store_alert_get(s, id, &a) != NF_OK) {
+		http_reply_json_error(res, 404, "no such alert");
+		return;
+	}
+	http_reply_json(res, 200, json_pack("{s:I,s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}",
+		"id", (json_int_t)a->id, "article_id", (json_int_t)a->article_id,
+		"state", store_alert_state_name(a->state), "total", (json_int_t)a->total,
+		"sent", (json_int_t)a->sent, "failed", (json_int_t)a->failed,
+		"retrying", (json_int_t)a->retrying, "created_at", (json_int_t)a->created_at,
+		"started_at", (json_int_t)a->started_at, "finished_at", (json_int_t)a->finished_at,
+		"shards_done", (json_int_t)a->shards_done, "lists", lists_json(a->lists)));
+	store_alert_free(a);
+}

@@ -1,0 +1,48 @@
+/*
+ * web/prometheus.c - GET /metrics: the process's counters in Prometheus text format
+ *
+ * Owns: the figures a scraper reads (text format 0.0.4): the delivery
+ * engine's counters and latency histogram, and the signup writer's. It sits
+ * on top with app.c and routes.c because it reads more than one wing.
+ */
+#include <string.h>
+
+#include "deliver/deliver.h"
+#include "web/public/public.h"
+#include "app.h"
+
+static void
+metric(struct buf *b, const char *name, const char *type, const char *help, unsigned long long v)
+{
+	buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name, v);
+}
+
+void
+web_metrics_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
+{
+	struct deliver_stats st;
+	struct buf *b = &res->body;
+	uint64_t batches, signups, retries;
+
+	NF_UNUSED(req);
+	NF_UNUSED(arg);
+	memset(&st, 0, sizeof(st));
+	if (w->cfg.engine)
+		deliver_stats(w->cfg.engine, &st);
+	res->status = 200;
+	res->content_type = "text/plain; version=0.0.4";
+	buf_reset(b);
+	metric(b, "newsflash_messages_sent_total", "counter", "Messages the relay accepted (250 to DATA).", st.sent);
+	metric(b, "newsflash_messages_temp_failed_total", "counter", "Temporary failures (4xx, lost connection), to be retried.", st.temp_failed);
+	metric(b, "newsflash_messages_perm_failed_total", "counter", "Permanent failures (5xx).", st.perm_failed);
+	metric(b, "newsflash_suppressed_total", "counter", "Addresses suppressed after an unknown-user answer.", st.suppressed);
+	metric(b, "newsflash_confirmations_sent_total", "counter", "Priority messages (confirmations) accepted.", st.priority_sent);
+	metric(b, "newsflash_shards_done_total", "counter", "Alert shards completed by this node.", st.shards_done);
+	metric(b, "newsflash_alerts_done_total", "counter", "Alerts whose last shard this node completed.", st.alerts_done);
+	metric(b, "newsflash_possible_duplicates_total", "counter", "Upper bound of messages repeated after resuming shards.", st.possible_duplicates);
+	public_writer_counts(w->pub->writer, &batches, &signups, &retries);
+	metric(b, "newsflash_signups_written_total", "counter", "Signups committed by the group-commit writer.", signups);
+	metric(b, "newsflash_signup_commits_total", "counter", "Transactions (batches) the signup writer ran.", batches);
+	metric(b, "newsflash_signup_batch_retries_total", "counter", "Batches that failed and were redone row by row.", retries);
+	deliver_latency_histogram(w->cfg.engine, b);
+}

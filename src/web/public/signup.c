@@ -1,0 +1,393 @@
+/*
+ * web/public/signup.c - the signup box: GET /, POST /subscribe, POST /api/subscribe
+ *
+ * Owns: the signup flow. Validate the address (addr/), store a pending
+ * subscriber with its consent rows (store/: alerts always, marketing only
+ * when its separate box was ticked), and queue the confirmation email on the
+ * delivery engine's priority lane. The checks run on the HTTP thread; the
+ * rows are written by the group-commit writer (signup_writer.c, through
+ * public_signup_row here), and the answer waits for its batch's COMMIT. The answer is the same whatever state
+ * the address was already in (no enumeration): a confirmed subscriber gets
+ * no second subscription, and confirmation mails to one address are paced.
+ * Abuse resistance lives here too: per-IP rate limit, CSRF double-submit
+ * plus Origin check on the form, a honeypot field.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr/addr.h"
+#include "deliver/deliver.h"
+#include "mail/mail.h"
+#include "store/store.h"
+#include "public.h"
+
+#define INVALID_EMAIL "Please enter a valid email address"
+#define RATE_LIMITED "Too many sign-ups from your network. Please try again in a minute"
+
+enum signup_outcome { SIGNUP_OK, SIGNUP_INVALID, SIGNUP_LIMITED, SIGNUP_UNAVAILABLE, SIGNUP_QUEUED };
+
+struct signup_in {
+	const char *email;
+	size_t len;
+	int marketing;
+	const char *source;		/* "form" or "api" */
+};
+
+/* the signup page, with errors, the typed address and a hint when given */
+static void
+render_signup(struct web *w, struct http_request *req, struct http_response *res, int status,
+	      const char *error, const char *detail, const char *typed, const char *suggestion,
+	      int marketing)
+{
+	char token[HTTP_CSRF_TOKEN_MAX];
+	json_t *ctx = json_object(), *errs = json_array();
+
+	http_csrf_cookie(w, req, res, token);
+	json_object_set_new(ctx, "csrf", json_string(token));
+	if (status != 200) {
+		json_object_set_new(ctx, "hasErrors", json_true());
+		if (error)
+			json_array_append_new(errs, json_pack("{s:s}", "message", error));
+		if (detail)
+			json_array_append_new(errs, json_pack("{s:s}", "message", detail));
+	}
+	json_object_set_new(ctx, "verifyErrors", errs);
+	if (typed)
+		json_object_set_new(ctx, "email", json_stringn_nocheck(typed, strlen(typed)));
+	if (suggestion && *suggestion) {
+		json_object_set_new(ctx, "suggestion", json_string(suggestion));
+		if (status == 200 && typed)	/* sending it again unchanged means it is right */
+			json_object_set_new(ctx, "typo_ok", json_string(typed));
+	}
+	json_object_set_new(ctx, "marketing", json_boolean(marketing));
+	public_page_render(w, res, status, PUBLIC_PAGE_SIGNUP, ctx);
+	json_decref(ctx);
+}
+
+void
+public_signup_page(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
+{
+	NF_UNUSED(arg);
+	render_signup(w, req, res, 200, NULL, NULL, NULL, NULL, 0);
+}
+
+void
+public_privacy_page(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
+{
+	json_t *ctx = json_object();
+
+	NF_UNUSED(req);
+	NF_UNUSED(arg);
+	public_page_render(w, res, 200, PUBLIC_PAGE_PRIVACY, ctx);
+	json_decref(ctx);
+}
+
+static void
+consent_from_request(struct web *w, struct http_request *req, const char *source,
+		     struct store_consent_in *ev, char version[32], char hash[65])
+{
+	public_wording(w, version, hash);
+	memset(ev, 0, sizeof(*ev));
+	ev->source = source;
+	ev->ip = req->ip;
+	ev->user_agent = req->user_agent;
+	ev->wording_version = version;
+	ev->wording_hash = hash;
+}
+
+/*
+ * One signup on its way through the writer: what the HTTP thread checked,
+ * the job it hands over, and what the answer needs once resumed. In the
+ * request's arena, which lives until the answer is sent.
+ */
+struct signup_call {
+	struct public_signup_job job;
+	struct signup_in in;
+	struct addr_result ar;
+	char version[32], hash[65];
+	int api;			/* answer in JSON (POST /api/subscribe) */
+};
+
+static struct signup_call *
+signup_call_new(struct http_request *req, int api)
+{
+	struct signup_call *c = arena_alloc(req->arena, sizeof(*c));
+
+	if (c) {
+		memset(c, 0, sizeof(*c));
+		c->api = api;
+		c->job.req = req;
+	}
+	return c;
+}
+
+/*
+ * public_signup_row - the writer's unit of work, inside its transaction: the
+ * subscriber (or the one already there: the same answer whatever its
+ * state), back to pending for someone who left, and whether a confirmation
+ * mail is owed (not when one went out within confirm_interval).
+ */
+int
+public_signup_row(struct web *w, struct store *s, struct public_signup_job *job)
+{
+	struct store_subscriber *sub = NULL;
+	enum store_sub_status status;
+	int rc, paced;
+
+	rc = store_subscriber_create(s, &job->su, &job->id, &status, &job->created);
+	if (rc == NF_OK && !job->created && status == STORE_UNSUBSCRIBED) {
+		/* someone who left signs up again: pending (or active) once more */
+		status = job->pending ? STORE_PENDING : STORE_CONFIRMED;
+		rc = store_subscriber_set_status(s, job->id, status, &job->su.consent, NULL);
+	}
+	if (rc != NF_OK || !job->pending || status != STORE_PENDING)
+		return rc;
+	if ((rc = store_subscriber_get(s, job->id, &sub)) != NF_OK)
+		return rc;
+	paced = sub->confirm_sent_at &&
+		(int64_t)time(NULL) - sub->confirm_sent_at < w->cfg.confirm_interval;
+	if (!paced && sub->email && sub->token_salt && strlen(sub->email) < sizeof(job->email) &&
+	    strlen(sub->token_salt) < sizeof(job->salt)) {
+		memcpy(job->email, sub->email, strlen(sub->email) + 1);
+		memcpy(job->salt, sub->token_salt, strlen(sub->token_salt) + 1);
+		job->confirm = 1;
+		/* this process's lane sends it: other processes leave it for a lease */
+		rc = store_confirm_claim(s, job->id, (int64_t)time(NULL), INT64_MAX);
+	}
+	store_subscriber_free(sub);
+	return rc == NF_ERR_NOTFOUND ? NF_OK : rc;	/* sent meanwhile: nothing to claim */
+}
+
+static void signup_finish(struct web *w, struct http_request *req, struct http_response *res);
+
+/*
+ * signup_do - the checks that stay on the HTTP thread (rate limit, the
+ * address, room for the confirmation), then the signup goes to the writer:
+ * SIGNUP_QUEUED means the request is suspended until its batch commits.
+ */
+static enum signup_outcome
+signup_do(struct web *w, struct http_request *req, struct signup_call *c)
+{
+	struct public_signup_job *job = &c->job;
+	struct addr_result *ar = &c->ar;
+
+	job->pending = !w->cfg.single_opt_in;
+	if (!http_ratelimit_take(w->pub->signup_limit, req->ip, time_mono_us()))
+		return SIGNUP_LIMITED;
+	addr_check(c->in.email, c->in.len, w->cfg.addr_flags, ar);
+	if (ar->valid && mail_hdr_addr_check(ar->normalized, strlen(ar->normalized)) != NF_OK) {
+		/*
+		 * RFC 5321 allows it ("a b"@example.com, a non-ASCII local part) but
+		 * our mail cannot carry it in To:: refuse it now rather than store
+		 * someone we could never write to (it used to be stored, then 503)
+		 */
+		ar->valid = 0;
+		ar->code = "unsupported";
+		ar->message = "Addresses with quotes, spaces or non-ASCII characters before the @ are not supported";
+	}
+	if (!ar->valid)
+		return SIGNUP_INVALID;
+	if (job->pending && w->cfg.engine == NULL) {
+		/* serve --no-engine has no lane for the confirmation mail */
+		log_event(LOG_ERROR, "signup.no_engine", "why",
+			  "double opt-in needs the in-process engine to send confirmations", NULL);
+		return SIGNUP_UNAVAILABLE;
+	}
+	if (job->pending && !deliver_priority_room(w->cfg.engine))
+		return SIGNUP_UNAVAILABLE;	/* back-pressure: the lane is full */
+	job->su.email = ar->normalized;
+	job->su.email_key = ar->key;
+	job->su.email_display = ar->display;
+	job->su.confirmed = !job->pending;
+	job->su.marketing = c->in.marketing;
+	consent_from_request(w, req, c->in.source, &job->su.consent, c->version, c->hash);
+	if (public_writer_submit(w->pub->writer, job, signup_finish, c) != NF_OK)
+		return SIGNUP_UNAVAILABLE;	/* the queue is full: at once */
+	return SIGNUP_QUEUED;
+}
+
+static void
+render_thanks(struct web *w, struct http_response *res, int pending)
+{
+	json_t *ctx = json_object();
+
+	json_object_set_new(ctx, "pending", json_boolean(pending));
+	public_page_render(w, res, 200, PUBLIC_PAGE_THANKS, ctx);
+	json_decref(ctx);
+}
+
+/*
+ * likely_typo - a valid address at a misspelt big provider (gmial.com) that
+ * the person has not yet confirmed by sending it again unchanged
+ */
+static int
+likely_typo(struct web *w, const struct signup_in *in, const char *typo_ok, struct addr_result *ar)
+{
+	if (typo_ok && strlen(typo_ok) == in->len && memcmp(typo_ok, in->email, in->len) == 0)
+		return 0;
+	addr_check(in->email, in->len, w->cfg.addr_flags, ar);
+	return ar->valid && ar->suggestion[0];
+}
+
+static void
+form_answer(struct web *w, struct http_request *req, struct http_response *res,
+	    struct signup_call *c, enum signup_outcome outcome)
+{
+	const struct signup_in *in = &c->in;
+	const struct addr_result *ar = &c->ar;
+
+	switch (outcome) {
+	case SIGNUP_QUEUED:
+		break;
+	case SIGNUP_OK:
+		render_thanks(w, res, c->job.pending);
+		break;
+	case SIGNUP_INVALID:
+		/* the reason helps, except for an empty field where it only repeats */
+		render_signup(w, req, res, 422, INVALID_EMAIL, ar->reason == ADDR_EMPTY ? NULL : ar->message,
+			      strlen(in->email) == in->len ? in->email : "", ar->suggestion, in->marketing);
+		break;
+	case SIGNUP_LIMITED:
+		render_signup(w, req, res, 429, RATE_LIMITED, NULL, in->email, NULL, in->marketing);
+		break;
+	case SIGNUP_UNAVAILABLE:
+		render_signup(w, req, res, 503, NULL, NULL, in->email, NULL, in->marketing);
+		break;
+	}
+}
+
+static void
+api_answer(struct http_response *res, struct signup_call *c, enum signup_outcome outcome)
+{
+	const struct addr_result *ar = &c->ar;
+
+	switch (outcome) {
+	case SIGNUP_QUEUED:
+		break;
+	case SIGNUP_OK:
+		http_reply_json(res, 200, json_pack("{s:s,s:s,s:b,s:s*}", "status", "ok",
+			    "message", "Thanks for signing up to the Breaking News email", "confirm",
+			    c->job.pending, "suggestion", ar->suggestion[0] ? ar->suggestion : NULL));
+		break;
+	case SIGNUP_INVALID:
+		http_reply_json(res, 422, json_pack("{s:s,s:s,s:s,s:s*}", "error", INVALID_EMAIL,
+			    "code", ar->code, "detail", ar->message,
+			    "suggestion", ar->suggestion[0] ? ar->suggestion : NULL));
+		break;
+	case SIGNUP_LIMITED:
+		http_reply_json_error(res, 429, RATE_LIMITED);
+		break;
+	case SIGNUP_UNAVAILABLE:
+		http_reply_json_error(res, 503, "Something went wrong. Please try again later");
+		break;
+	}
+}
+
+/* resumed after the writer: committed is 200, anything else the 503 page */
+static void
+signup_finish(struct web *w, struct http_request *req, struct http_response *res)
+{
+	struct signup_call *c = req->finish_arg;
+	enum signup_outcome outcome = c->job.rc == NF_OK ? SIGNUP_OK : SIGNUP_UNAVAILABLE;
+
+	if (c->api)
+		api_answer(res, c, outcome);
+	else
+		form_answer(w, req, res, c, outcome);
+}
+
+void
+public_signup_form(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
+{
+	struct http_form form;
+	struct signup_call *c;
+	const char *honeypot, *typo_ok;
+
+	NF_UNUSED(arg);
+	if (http_form_parse(req->arena, req->body.data ? req->body.data : "", req->body.len, &form) != NF_OK) {
+		http_page_error(w, res, 400, "The form could not be read. Please try again");
+		return;
+	}
+	if (!http_form_guard(w, req, &form)) {
+		render_signup(w, req, res, 403, "Your session expired. Please try again",
+			      NULL, NULL, NULL, 0);
+		return;
+	}
+	if ((c = signup_call_new(req, 0)) == NULL) {
+		render_signup(w, req, res, 503, NULL, NULL, NULL, NULL, 0);
+		return;
+	}
+	honeypot = http_form_get(&form, "website", NULL);
+	c->in.email = http_form_get(&form, "email", &c->in.len);
+	c->in.marketing = http_form_get(&form, "marketing", NULL) != NULL;
+	c->in.source = "form";
+	if (honeypot && *honeypot) {
+		render_thanks(w, res, 1);	/* a bot: it learns nothing */
+		return;
+	}
+	if (c->in.email == NULL)
+		c->in.email = "", c->in.len = 0;
+	typo_ok = http_form_get(&form, "typo_ok", NULL);
+	if (likely_typo(w, &c->in, typo_ok, &c->ar)) {
+		/* a hint, not an error: the same address sent again is taken as meant */
+		render_signup(w, req, res, 200, NULL, NULL, c->in.email, c->ar.suggestion, c->in.marketing);
+		return;
+	}
+	form_answer(w, req, res, c, signup_do(w, req, c));
+}
+
+/*
+ * public_signup_json_parse - the body of POST /api/subscribe: {"email": string,
+ * "marketing": true|false}. The address is copied into the arena with its
+ * length (JSON allows \u0000 inside it; addr_check refuses that later).
+ */
+int
+public_signup_json_parse(struct arena *a, const char *body, size_t len, struct public_signup_json *out)
+{
+	json_error_t jerr;
+	json_t *root, *email, *marketing;
+	int rc = NF_ERR_INVALID;
+
+	memset(out, 0, sizeof(*out));
+	root = json_loadb(body, len, JSON_ALLOW_NUL, &jerr);
+	email = json_is_object(root) ? json_object_get(root, "email") : NULL;
+	marketing = json_is_object(root) ? json_object_get(root, "marketing") : NULL;
+	if (json_is_string(email) && (marketing == NULL || json_is_boolean(marketing))) {
+		out->email_len = json_string_length(email);
+		out->email = arena_strndup(a, json_string_value(email), out->email_len);
+		out->marketing = marketing && json_is_true(marketing);
+		rc = out->email ? NF_OK : NF_ERR_LIMIT;
+	}
+	json_decref(root);
+	return rc;
+}
+
+void
+public_signup_api(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
+{
+	struct public_signup_json body;
+	struct signup_call *c;
+
+	NF_UNUSED(arg);
+	if (strncmp(req->content_type, "application/json", 16) != 0) {
+		http_reply_json_error(res, 415, "Content-Type must be application/json");
+		return;
+	}
+	if (!http_origin_ok(w, req)) {
+		http_reply_json_error(res, 403, "cross-origin requests are not accepted");
+		return;
+	}
+	if (public_signup_json_parse(req->arena, req->body.data ? req->body.data : "", req->body.len, &body) != NF_OK) {
+		http_reply_json_error(res, 400, "expected {\"email\": string, \"marketing\": true|false}");
+		return;
+	}
+	if ((c = signup_call_new(req, 1)) == NULL) {
+		http_reply_json_error(res, 503, "Something went wrong. Please try again later");
+		return;
+	}
+	c->in.email = body.email;
+	c->in.len = body.email_len;
+	c->in.marketing = body.marketing;
+	c->in.source = "api";
+	api_answer(res, c, signup_do(w, req, c));
+}
