@@ -122,7 +122,7 @@ submit_composed(struct engine *e, struct batch *b, size_t i, const struct store_
 /*
  * submit_group - rows i .. i + n - 1 composed in one call:
  * mail_alert_compose_many hashes their bodies together, cheaper than n
- * compose calls (mail/sha16.c); the messages are the same.
+ * compose calls (core/sha256_lanes.c); the messages are the same.
  */
 static void
 submit_group(struct engine *e, struct batch *b, size_t i, const struct store_subscriber *sub,

@@ -3,7 +3,7 @@
  *
  * Owns: mail_alert_prepare (once per alert) and mail_alert_compose (per
  * subscriber) or mail_alert_compose_many (up to sixteen per call).
- * Standards as in mime.c, hdr.c and dkim.c; list headers per
+ * Standards as in mime_parts.c, hdr.c and dkim.c; list headers per
  * RFC 2369 3.2 (List-Unsubscribe), RFC 2919 (List-Id) and RFC 8058
  * (List-Unsubscribe-Post, signed, so one click cannot be forged in); the
  * mailto's local part within RFC 5321 4.5.3.1.1's 64 octets.
@@ -32,10 +32,10 @@
  * bench/mail.sh's 20 KB alert ~13.6 KB, ~9 us on one SHA-NI stream, the
  * largest cost after the signature (the bench prints the octets). So
  * mail_alert_compose_many writes up to sixteen messages and hashes their
- * bodies together: ~3.4 us each in AVX-512's sixteen lanes (sha16.c),
- * ~6 us in pairs on SHA-NI (sha2x.c). Templates whose text part has no
- * per-subscriber value would leave only the HTML footer to hash, but the
- * text part must show the link too.
+ * bodies together: ~3.4 us each in AVX-512's sixteen lanes
+ * (core/sha256_lanes.c), ~6 us in pairs on SHA-NI (core/sha256_pairs.c).
+ * Templates whose text part has no per-subscriber value would leave only
+ * the HTML footer to hash, but the text part must show the link too.
  *
  * If the renders hold a placeholder in a form layout.c cannot place,
  * compose renders and encodes each message in full instead: slower, never
@@ -68,7 +68,7 @@ struct mail_alert {
 	unsigned char *secret;
 	struct token_key key;
 	struct hmac_key *hkey;		/* key's HMAC state: tokens at two compressions each */
-	unsigned char mid_key[32];	/* Message-ID key for this alert (mime.c) */
+	unsigned char mid_key[32];	/* Message-ID key for this alert (mime_parts.c) */
 	const struct tmpl *txt, *html;	/* tmplcache.c's, shared */
 	json_t *ctx;
 	char boundary[64];
@@ -485,7 +485,7 @@ draft_begin(struct mail_alert *p, struct draft *d, const struct mail_subscriber 
 /*
  * hash_bodies - finish the body hashes: from the first octet that can
  * differ to the end. The fast-path bodies go through SHA-256 together
- * (mail_sha_update_many: sixteen lanes or pairs, as the CPU allows).
+ * (sha256_update_many: sixteen lanes or pairs, as the CPU allows).
  */
 static void
 hash_bodies(struct mail_alert *p, struct draft *d, const int *rc, struct buf *const *out, size_t n)
@@ -506,7 +506,7 @@ hash_bodies(struct mail_alert *p, struct draft *d, const int *rc, struct buf *co
 		len[k++] = out[i]->len - at;
 	}
 	if (k > 0)
-		mail_sha_update_many(c, from, len, k);
+		sha256_update_many(c, from, len, k);
 	for (i = 0; i < n; i++) {
 		if (rc[i] != NF_OK || d[i].hashed)
 			continue;

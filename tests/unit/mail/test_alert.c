@@ -1,5 +1,5 @@
 /*
- * tests for mail/alert.c, mime.c and confirm.c: composed messages checked
+ * tests for mail/alert.c, mime_parts.c and confirm_mail.c: composed messages checked
  * against independent routes to the same bytes.
  *  - The signatures: the fast path hashes pre-hashed shared fields and a
  *    body patched in place; the general signer (dkim.c) re-signs the
@@ -408,7 +408,7 @@ groups(struct mail_alert *p, const struct news_article *a, const char *article,
 				bad |= 1u << k;
 		why = group_case(p, sub, n, bad);
 		snprintf(name, sizeof(name), "group of %zu %s %s%s %zu, SHA-256 road %d", n, article,
-			 templates, full ? " full" : "", i % 2, mail_sha_ways());
+			 templates, full ? " full" : "", i % 2, sha256_ways());
 		test_case_result(name, why == NULL, why);
 	}
 }
@@ -428,11 +428,11 @@ TEST(alert_groups_match_single_composes)
 	size_t i, w;
 
 	for (w = 0; w < NF_ARRAY_LEN(ways); w++) {
-		mail_sha_ways_limit(ways[w]);
+		sha256_ways_limit(ways[w]);
 		for (i = 0; i < NF_ARRAY_LEN(roads); i++)
 			with_alert(roads[i].article, roads[i].templates, roads[i].full, groups);
 	}
-	mail_sha_ways_limit(MAIL_SHA_MANY);
+	sha256_ways_limit(SHA256_MANY);
 }
 
 /* no DKIM key configured: the same message without signature fields, one by one and two at once */
