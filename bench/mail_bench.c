@@ -116,6 +116,8 @@ main(int argc, char **argv)
 	struct news_article a = { 0 };
 	struct mail_dkim_key *key = NULL;
 	struct mail_alert *p = NULL;
+	struct mail_content content;
+	json_t *ctx = NULL;
 	struct mail_sender s = { 0 };
 	struct buf json, out[MAIL_COMPOSE_MANY];
 	int64_t start, now, limit, wall;
@@ -152,7 +154,9 @@ main(int argc, char **argv)
 	s.nkeys = getenv("BENCH_NOKEY") ? 0 : 1;
 	if (sign)
 		return sign_only(key, atof(argv[4]));
-	if (mail_alert_prepare(&s, &a, 1, 1795921800, &p) != NF_OK) {
+	ctx = news_article_context(&a);
+	content = (struct mail_content){ a.headline, ctx };
+	if (mail_alert_prepare(&s, &content, 1, 1795921800, &p) != NF_OK) {
 		fprintf(stderr, "mail_bench: prepare failed\n");
 		return 1;
 	}
@@ -177,6 +181,7 @@ main(int argc, char **argv)
 		buf_free(&out[i]);
 	buf_free(&json);
 	mail_alert_free(p);
+	json_decref(ctx);
 	mail_dkim_key_free(key);
 	news_article_free(&a);
 	return 0;

@@ -1,8 +1,9 @@
 /*
  * mail/mail.h - composing messages: headers, MIME bodies, DKIM signatures
  *
- * Owns: turning an article and a subscriber into the exact bytes of an
- * Internet message (RFC 5322), with RFC 2047 encoded-words for non-ASCII
+ * Owns: turning what an alert says (a subject and the data its templates
+ * render) and a subscriber into the exact bytes of an Internet message
+ * (RFC 5322), with RFC 2047 encoded-words for non-ASCII
  * header text, RFC 2045 quoted-printable or base64 bodies in a
  * multipart/alternative (RFC 2046), RFC 2369/2919/8058 list headers, and
  * DKIM signatures (RFC 6376, rsa-sha256 and RFC 8463 ed25519-sha256, both
@@ -29,7 +30,6 @@
 
 #include "core/core.h"
 
-struct news_article;
 struct tmpl;
 struct json_t;
 
@@ -313,13 +313,26 @@ void mail_layout_free(struct mail_layout *l);
 struct mail_alert;
 
 /*
- * mail_alert_prepare - once per alert: takes the compiled templates
- * (tmplcache.c: compiled once per process), renders what
- * every subscriber shares, encodes it, hashes the shared header fields and
- * the shared start of the body. date is the Date of every message and the
- * DKIM t=. The article must outlive nothing: what is needed is copied.
+ * What an alert says, whatever it is made from: mail knows no article. One
+ * story (news_article_context), a digest of several or a correction with
+ * its note are all a subject and a context for the templates; the caller
+ * builds both.
  */
-int mail_alert_prepare(const struct mail_sender *s, const struct news_article *a,
+struct mail_content {
+	const char *subject;		/* the Subject, UTF-8 text (checked as any header) */
+	const struct json_t *data;	/* a JSON object: what alert.*.mustache render */
+};
+
+/*
+ * mail_alert_prepare - once per alert: takes the compiled templates
+ * (tmplcache.c: compiled once per process), renders what every subscriber
+ * shares, encodes it, hashes the shared header fields and the shared start
+ * of the body. date is the Date of every message and the DKIM t=. The
+ * content must outlive nothing: its data is copied, and the site's values
+ * (publication, site_url, privacy_url) and the subscriber's (email,
+ * unsubscribe_url) are added to the copy, over any of the same name.
+ */
+int mail_alert_prepare(const struct mail_sender *s, const struct mail_content *c,
 		       uint64_t alert_id, time_t date, struct mail_alert **out);
 /*
  * mail_alert_compose - per subscriber: append the complete signed message
