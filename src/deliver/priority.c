@@ -3,9 +3,11 @@
  *
  * Owns: signup confirmations and other single messages. Web threads queue
  * them (deliver_priority, deliver_confirm); engine thread 0 submits them
- * before any alert batch. A confirmation is composed here when it goes and
+ * before any alert batch. A confirmation is composed when it goes and
  * carries the subscriber's own return path (bounce+ID-MAC, as alerts do),
- * so its bounce is matched to the person.
+ * so its bounce is matched to the person. These are email by nature: the
+ * lane sends through the email channel's one-off functions
+ * (channel_email.c), not through a channel chosen per subscription.
  *
  * Durability: the lane lives in memory, but a confirmation is not lost with
  * it. The subscriber's confirm_sent_at is written only once the relay took
