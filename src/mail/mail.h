@@ -3,9 +3,9 @@
  *
  * Owns: turning what an alert says (a subject and the data its templates
  * render) and a subscriber into the exact bytes of an Internet message
- * (RFC 5322), with RFC 2047 encoded-words for non-ASCII
- * header text, RFC 2045 quoted-printable or base64 bodies in a
- * multipart/alternative (RFC 2046), RFC 2369/2919/8058 list headers, and
+ * (RFC 5322), with RFC 2047 encoded-words for non-ASCII header text,
+ * RFC 2045 quoted-printable or base64 bodies in a multipart/alternative
+ * (RFC 2046), RFC 2369/2919/8058 list headers, and
  * DKIM signatures (RFC 6376, rsa-sha256 and RFC 8463 ed25519-sha256, both
  * c=relaxed/relaxed). Does not own: sending (smtp/), choosing recipients
  * (deliver/), validating addresses beyond header safety (addr/).
@@ -213,7 +213,6 @@ int mail_dkim_sign_prefixed(const struct mail_dkim_key *k, const char *msg, size
 			    const char *prefix, size_t plen, struct buf *out);
 /* the relaxed body hash of a body (RFC 6376 3.7 step 1) */
 int mail_dkim_body_hash(const char *body, size_t n, unsigned char bh[32]);
-
 
 /* ---- mime_parts.c: the message around the text (RFC 2045, 2046 5.1.4, 5322 3.6) ---- */
 
