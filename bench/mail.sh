@@ -24,9 +24,9 @@
 # Three ways to compose are measured: one subscriber per call
 # (mail_alert_compose); sixteen per call (mail_alert_compose_many, the
 # fan-out's way: their body hashes run together, in AVX-512's sixteen
-# lanes where the CPU has them, see src/mail/sha16.c); and sixteen per
-# call held to SHA-NI pairs (src/mail/sha2x.c), the road CPUs without
-# AVX-512 take. "sixteen" is the figure to hold against the target.
+# lanes where the CPU has them, see src/core/sha256_lanes.c); and sixteen
+# per call held to SHA-NI pairs (src/core/sha256_pairs.c), the road CPUs
+# without AVX-512 take. "sixteen" is the figure to hold against the target.
 set -euo pipefail
 BUILD=${BUILD:-build}
 SECONDS_EACH=${BENCH_SECONDS:-3}

@@ -19,7 +19,7 @@
  *
  * With N, composes N subscribers per call (mail_alert_compose_many; the
  * fan-out gives 16), on no wider SHA-256 road than WAYS (16, 2 or 1:
- * mail_sha_ways_limit) when given. With "sign", only signs
+ * sha256_ways_limit) when given. With "sign", only signs
  * (mail_dkim_signer_finish over a fixed header hash) with the same key:
  * the floor the composer stands on.
  * Built by bench/mail.sh against build/libnewsflash.a.
@@ -50,7 +50,7 @@ report(long n, int64_t cpu, int64_t wall, size_t bytes, const char *fast, size_t
 {
 	printf("messages %ld seconds %.3f rate %.1f bytes %zu fast %s wall %.1f hashed %zu ways %d\n",
 	       n, (double)cpu / 1e6, (double)n * 1e6 / (double)cpu, bytes, fast,
-	       (double)n * 1e6 / (double)wall, hashed, mail_sha_ways());
+	       (double)n * 1e6 / (double)wall, hashed, sha256_ways());
 }
 
 static int
@@ -116,6 +116,8 @@ main(int argc, char **argv)
 	struct news_article a = { 0 };
 	struct mail_dkim_key *key = NULL;
 	struct mail_alert *p = NULL;
+	struct mail_content content;
+	json_t *ctx = NULL;
 	struct mail_sender s = { 0 };
 	struct buf json, out[MAIL_COMPOSE_MANY];
 	int64_t start, now, limit, wall;
@@ -130,7 +132,7 @@ main(int argc, char **argv)
 	if (argc < 5 || argc > 7 || per < 1 || per > MAIL_COMPOSE_MANY)
 		return 2;
 	if (argc == 7)
-		mail_sha_ways_limit(atoi(argv[6]));
+		sha256_ways_limit(atoi(argv[6]));
 	buf_init(&json, 0);
 	f = fopen(argv[1], "rb");
 	while (f && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
@@ -152,7 +154,9 @@ main(int argc, char **argv)
 	s.nkeys = getenv("BENCH_NOKEY") ? 0 : 1;
 	if (sign)
 		return sign_only(key, atof(argv[4]));
-	if (mail_alert_prepare(&s, &a, 1, 1795921800, &p) != NF_OK) {
+	ctx = news_article_context(&a);
+	content = (struct mail_content){ a.headline, ctx };
+	if (mail_alert_prepare(&s, &content, 1, 1795921800, &p) != NF_OK) {
 		fprintf(stderr, "mail_bench: prepare failed\n");
 		return 1;
 	}
@@ -177,6 +181,7 @@ main(int argc, char **argv)
 		buf_free(&out[i]);
 	buf_free(&json);
 	mail_alert_free(p);
+	json_decref(ctx);
 	mail_dkim_key_free(key);
 	news_article_free(&a);
 	return 0;

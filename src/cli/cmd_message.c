@@ -156,6 +156,8 @@ compose(int argc, char **argv)
 	struct news_article article = { 0 };
 	struct news_errors errs = { .count = 0 };
 	struct mail_alert *alert = NULL;
+	struct mail_content content;
+	json_t *ctx = NULL;
 	struct token_key secret;
 	struct mail_sender s;
 	struct buf json, out;
@@ -201,7 +203,9 @@ compose(int argc, char **argv)
 		.publication = o.publication, .list_label = o.list_label,
 		.templates_dir = o.templates, .secret = &secret, .keys = keys, .nkeys = o.keys.count,
 	};
-	if (mail_alert_prepare(&s, &article, (uint64_t)o.alert_id, date, &alert) != NF_OK) {
+	ctx = news_article_context(&article);
+	content = (struct mail_content){ article.headline, ctx };
+	if (mail_alert_prepare(&s, &content, (uint64_t)o.alert_id, date, &alert) != NF_OK) {
 		cli_fail("message", "cannot prepare the alert: check --from, --base-url, "
 				    "--publication and the templates in %s", o.templates);
 		goto out;
@@ -219,6 +223,7 @@ out:
 	if (rc < 0)
 		rc = 0;		/* --help */
 	mail_alert_free(alert);
+	json_decref(ctx);
 	news_article_free(&article);
 	for (k = 0; k < MAIL_KEYS_MAX; k++)
 		mail_dkim_key_free(keys[k]);

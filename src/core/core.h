@@ -340,4 +340,22 @@ int password_hash(const char *pw, size_t len, char *out, size_t outlen);
  */
 int password_check(const char *encoded, const char *pw, size_t len);
 
+/* ---- sha256_pairs.c, sha256_lanes.c: many SHA-256 states at once ---- */
+
+#define SHA256_MANY 16		/* the most streams sha256_update_many takes */
+
+/*
+ * sha256_update_many - sha256_state_update(c[i], p[i], len[i]) for each
+ * i < n (n <= SHA256_MANY, distinct states): with AVX-512 and ten or more
+ * streams (six without SHA-NI) the whole blocks they share run in sixteen
+ * lanes at once (~0.6 of the cost of pairs at sixteen), the rest in pairs
+ * side by side on SHA-NI (~1.5x the cost of one, not 2x), or one by one.
+ */
+void sha256_update_many(SHA256_CTX *const c[], const void *const p[], const size_t len[],
+			size_t n);
+/* the most streams one pass hashes: 16 (AVX-512), 2 (SHA-NI) or 1 */
+int sha256_ways(void);
+/* use no road wider than n streams (16, 2 or 1): for tests and benchmarks */
+void sha256_ways_limit(int n);
+
 #endif

@@ -18,8 +18,8 @@
  * the provider and a free on every MAC. Its SHA256_Init/Update/Final are
  * deprecated in OpenSSL 3 in favour of EVP, which hides the state; they
  * remain in the 3.x series and run the same assembly (SHA-NI, AVX2, ...).
- * sha256_state_* wrap them so that this file alone says so; mail/sha2x.c
- * uses the same states to hash two messages at once.
+ * sha256_state_* wrap them so that this file alone says so;
+ * sha256_pairs.c and sha256_lanes.c advance the same states many at once.
  */
 #define OPENSSL_SUPPRESS_DEPRECATED	/* SHA256_CTX on purpose: see above */
 

@@ -1,13 +1,14 @@
 /*
  * deliver/engine.c - the engine threads and their loop
  *
- * Owns: starting and stopping the engine, the loop each thread runs, and
- * the pieces the shard, retry and priority files share (submitting with
- * back-pressure, the prepared alert, backoff, reading a relay's refusal).
+ * Owns: starting and stopping the engine and the loop each thread runs.
+ * What the lanes share is lane.c's; how a message goes out is a channel's
+ * (channel_email.c). This file calls the lanes and the toolbox; nothing
+ * calls back into it.
  *
  * The loop, per thread, after Redis's: priority messages first (thread 0),
  * then the shard in hand (fetch a batch, compose, submit, commit batches as
- * they complete), then retries that came due; then wait — on the transport
+ * they complete), then retries that came due; then wait — on the channels
  * when messages are in flight, else in poll() on the thread's eventfd (which
  * deliver_wake and the priority lane write: an alert published here starts
  * at once) and, on PostgreSQL, the connection's LISTEN socket (an alert
@@ -23,8 +24,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "news/news.h"
-#include "engine_impl.h"
+#include "deliver_internal.h"
 
 void
 deliver_config_defaults(struct deliver_config *cfg)
@@ -44,187 +44,6 @@ deliver_config_defaults(struct deliver_config *cfg)
 	cfg->priority_max = 10000;
 }
 
-int64_t
-engine_now(void)
-{
-	return time_now_ms() / 1000;
-}
-
-void
-engine_stat_add(struct deliver *d, uint64_t *field, uint64_t n)
-{
-	pthread_mutex_lock(&d->lock);
-	*field += n;
-	pthread_mutex_unlock(&d->lock);
-}
-
-int64_t
-engine_backoff(const struct deliver *d, int attempts)
-{
-	int64_t delay = d->cfg.retry_base > 0 ? d->cfg.retry_base : 1;
-
-	while (attempts-- > 0 && delay < 3600)
-		delay *= 2;
-	return delay > 3600 ? 3600 : delay;
-}
-
-void
-engine_store_warn(struct engine *e, const char *event)
-{
-	int64_t now = engine_now();
-	char quiet[24];
-
-	if (e->store_warned_at != 0 && now - e->store_warned_at < 10) {
-		e->store_warn_quiet++;	/* a database that is down fails every 50 ms */
-		return;
-	}
-	snprintf(quiet, sizeof(quiet), "%llu", (unsigned long long)e->store_warn_quiet);
-	log_event(LOG_WARN, event, "reason", store_errmsg(e->store), "unlogged_repeats", quiet, NULL);
-	e->store_warned_at = now;
-	e->store_warn_quiet = 0;
-}
-
-int
-engine_unknown_user(const struct smtp_result *r)
-{
-	if (r->outcome != SMTP_PERMANENT)
-		return 0;
-	if (r->enhanced && strncmp(r->enhanced + 1, ".1.1", 4) == 0)
-		return 1;
-	return r->code == 550 && r->text &&
-	       (strcasestr(r->text, "user unknown") || strcasestr(r->text, "no such user") ||
-		strcasestr(r->text, "does not exist"));
-}
-
-/*
- * The VERP return path: bounce+ID-MAC@DOMAIN. A full link token would push
- * the local part past RFC 5321's 64 octets, so it carries the short token
- * (token_short_make, purpose "bounce"): the id and the first 10 bytes of an
- * HMAC over it, enough to refuse forged bounces (inbound/ident.c checks it).
- */
-static void
-return_path(const char *tok, const char *domain, struct buf *out)
-{
-	buf_printf(out, "bounce+%s@%s", tok, domain);
-}
-
-void
-deliver_return_path(const struct token_key *key, const char *domain, int64_t subscriber_id,
-		    const char *salt, struct buf *out)
-{
-	char tok[TOKEN_SHORT_MAX];
-
-	token_short_make(key, "bounce", (uint64_t)subscriber_id, salt, tok);
-	return_path(tok, domain, out);
-}
-
-/* where bounces go: --bounce-domain, else the From address's domain */
-const char *
-engine_bounce_domain(const struct engine *e)
-{
-	const struct deliver_config *c = &e->d->cfg;
-	const char *domain = c->bounce_domain ? c->bounce_domain : mail_addr_domain(c->sender.from_addr);
-
-	return domain ? domain : "localhost";
-}
-
-/* deliver_return_path's, from the secret's saved HMAC state (two compressions, not four) */
-void
-engine_envelope_from(struct engine *e, int64_t subscriber_id, const char *salt, struct buf *out)
-{
-	char tok[TOKEN_SHORT_MAX];
-
-	buf_reset(out);
-	token_short_make_keyed(e->secret_key, "bounce", (uint64_t)subscriber_id, salt, tok);
-	return_path(tok, engine_bounce_domain(e), out);
-}
-
-int
-engine_submit(struct engine *e, const char *from, const char *to, char *msg, size_t len,
-	      smtp_done_fn done, struct msg_ctx *ctx)
-{
-	const char *rcpt[1] = { to };
-	struct smtp_envelope env = { from, rcpt, 1 };
-	int rc;
-
-	/* a composed buffer has room to grow (up to twice the message): a
-	   thousand of them wait in flight per engine thread, so give it back */
-	msg = xrealloc(msg, len + 1);
-	while ((rc = smtp_transport_submit(e->t, &env, msg, len, SMTP_MSG_TAKE, done, ctx)) == NF_ERR_TEMP)
-		smtp_transport_wait(e->t, 100);
-	if (rc != NF_OK)
-		free(msg);	/* refused outright: done is not called */
-	return rc;
-}
-
-/* the article of a stored alert, as the mail module wants it */
-static int
-load_article(struct store *s, int64_t article_id, struct news_article *out)
-{
-	struct store_article *sa = NULL;
-	struct news_errors errs;
-	json_t *o, *imgs, *topics;
-	char when[TIME_RFC3339_MAX], *text;
-	int rc;
-
-	if ((rc = store_article_get(s, article_id, &sa)) != NF_OK)
-		return rc;
-	o = json_object();
-	json_object_set_new(o, "headline", json_string(sa->headline));
-	if (sa->standfirst) json_object_set_new(o, "standfirst", json_string(sa->standfirst));
-	if (sa->body_html) json_object_set_new(o, "body_html", json_string(sa->body_html));
-	if (sa->body_text) json_object_set_new(o, "body_text", json_string(sa->body_text));
-	if (sa->byline) json_object_set_new(o, "byline", json_string(sa->byline));
-	if (sa->url) json_object_set_new(o, "url", json_string(sa->url));
-	time_rfc3339((time_t)sa->published_at, when);
-	json_object_set_new(o, "published_at", json_string(when));
-	imgs = sa->images_json ? json_loads(sa->images_json, 0, NULL) : NULL;
-	topics = sa->topics_json ? json_loads(sa->topics_json, 0, NULL) : NULL;
-	if (imgs) json_object_set_new(o, "images", imgs);
-	if (topics) json_object_set_new(o, "topics", topics);
-	json_object_set_new(o, "breaking", json_boolean(sa->breaking));
-	text = json_dumps(o, JSON_COMPACT);
-	rc = news_article_parse(text, strlen(text), out, &errs);
-	free(text);
-	json_decref(o);
-	store_article_free(sa);
-	return rc;
-}
-
-int
-engine_prepare_alert(struct engine *e, int64_t alert_id)
-{
-	struct store_alert *al = NULL;
-	struct news_article art;
-	int rc;
-
-	if (e->prepared && e->prepared_alert == alert_id)
-		return NF_OK;
-	mail_alert_free(e->prepared);
-	e->prepared = NULL;
-	if ((rc = store_alert_get(e->store, alert_id, &al)) != NF_OK)
-		return rc;
-	rc = load_article(e->store, al->article_id, &art);
-	if (rc == NF_OK) {
-		/* Date is the alert's creation time: a resend after a crash is the same message */
-		rc = mail_alert_prepare(&e->d->cfg.sender, &art, (uint64_t)alert_id,
-					(time_t)al->created_at, &e->prepared);
-		news_article_free(&art);
-	}
-	store_alert_free(al);
-	if (rc == NF_OK)
-		e->prepared_alert = alert_id;
-	else
-		log_event(LOG_ERROR, "deliver.prepare_failed", "alert", "", "reason", nf_strstatus(rc), NULL);
-	return rc;
-}
-
-static int
-engine_has_inflight(struct engine *e)
-{
-	return smtp_transport_pending(e->t) > 0;
-}
-
 /* sleep until woken here or by a NOTIFY, or poll_ms passes */
 static void
 engine_idle(struct engine *e)
@@ -240,28 +59,6 @@ engine_idle(struct engine *e)
 	}
 }
 
-void
-deliver_wake_all(struct deliver *d)
-{
-	uint64_t one = 1;
-	int i;
-
-	for (i = 0; i < d->nengines; i++)
-		if (d->engines[i].wake_fd >= 0)
-			(void)!write(d->engines[i].wake_fd, &one, sizeof(one));
-}
-
-int
-engine_stopping(struct deliver *d)
-{
-	int s;
-
-	pthread_mutex_lock(&d->lock);
-	s = d->stopping;
-	pthread_mutex_unlock(&d->lock);
-	return s;
-}
-
 static void *
 engine_main(void *arg)
 {
@@ -269,26 +66,26 @@ engine_main(void *arg)
 	struct deliver *d = e->d;
 
 	for (;;) {
-		int worked = 0, stopping = engine_stopping(d);
+		int worked = 0, stopping = deliver_stopping(d);
 
 		if (e->index == 0)
-			worked |= priority_pump(e);
-		if (!stopping && !shard_busy(e))
-			worked |= shard_try_claim(e);
-		if (shard_busy(e))
-			worked |= shard_pump(e);
+			worked |= deliver_priority_pump(e);
+		if (!stopping && !deliver_shard_busy(e))
+			worked |= deliver_shard_claim(e);
+		if (deliver_shard_busy(e))
+			worked |= deliver_shard_pump(e);
 		if (!stopping)
-			worked |= retry_pump(e);
-		if (stopping && !shard_busy(e) && !engine_has_inflight(e) &&
+			worked |= deliver_retry_pump(e);
+		if (stopping && !deliver_shard_busy(e) && deliver_pending(e) == 0 &&
 		    (e->index != 0 || d->prio_head == NULL))
 			break;
-		if (engine_has_inflight(e))
-			smtp_transport_wait_for(e->t, shard_awaited(e), worked ? 0 : 50);
+		if (deliver_pending(e) > 0)
+			deliver_collect(e, deliver_shard_awaited(e), worked ? 0 : 50);
 		else if (!worked)
 			engine_idle(e);
 	}
-	shard_release(e);
-	smtp_transport_drain(e->t);
+	deliver_shard_release(e);
+	deliver_drain(e);
 	return NULL;
 }
 
@@ -296,50 +93,31 @@ static int
 engine_open(struct engine *e)
 {
 	const struct deliver_config *c = &e->d->cfg;
-	struct smtp_options opt;
-	char err[256];
 
 	e->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (e->wake_fd < 0 || store_open(c->db_url, &e->store) != NF_OK || store_listen(e->store) != NF_OK) {
 		log_error("delivery engine: cannot open the store %s", c->db_url);
 		return NF_ERR;
 	}
-	e->secret_key = hmac_key_new(c->sender.secret->secret, c->sender.secret->len);
-	smtp_options_init(&opt);
-	opt.connections = c->connections;
-	/* the relay conversation on its own thread: signing never delays a
-	   reply being read, and replies never wait for a signature to finish */
-	opt.threaded = 1;
-	opt.queue_max = (int)(c->batch * (size_t)c->batches_in_flight + 1000);
-	if (c->smtp_timeout_ms > 0)
-		smtp_timeouts_all(&opt.timeouts, c->smtp_timeout_ms);
-	if (smtp_transport_open(&e->t, c->transport_url, &opt, err, sizeof(err)) != NF_OK) {
-		log_error("delivery engine: cannot open transport: %s", err);
-		return NF_ERR;
-	}
-	return NF_OK;
+	return deliver_channels_open(e);
 }
 
 static void
 engine_close(struct engine *e)
 {
-	smtp_transport_free(e->t);
+	deliver_channels_close(e);
 	store_close(e->store);
 	if (e->wake_fd >= 0)
 		close(e->wake_fd);
 	e->wake_fd = -1;
-	mail_alert_free(e->prepared);
-	hmac_key_free(e->secret_key);
-	e->t = NULL;
 	e->store = NULL;
-	e->prepared = NULL;
-	e->secret_key = NULL;
 }
 
 struct deliver *
 deliver_start(const struct deliver_config *cfg)
 {
 	struct deliver *d = xcalloc(1, sizeof(*d));
+	const struct deliver_chan *email;
 	int i;
 
 	d->cfg = *cfg;
@@ -377,7 +155,8 @@ deliver_start(const struct deliver_config *cfg)
 	}
 	for (i = 0; i < d->nengines; i++)
 		pthread_create(&d->engines[i].tid, NULL, engine_main, &d->engines[i]);
-	log_event(LOG_INFO, "deliver.started", "transport", smtp_transport_name(d->engines[0].t),
+	email = &d->engines[0].chan[DELIVER_CHANNEL_EMAIL];
+	log_event(LOG_INFO, "deliver.started", "transport", email->ops->describe(email->state),
 		  "owner", d->cfg.owner, NULL);
 	return d;
 }
@@ -412,7 +191,7 @@ deliver_stop(struct deliver *d)
 			pthread_join(d->engines[i].tid, NULL);
 		engine_close(&d->engines[i]);
 	}
-	priority_free(d);
+	deliver_priority_free(d);
 	free(d->engines);
 	pthread_mutex_destroy(&d->lock);
 	free(d);

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "engine_impl.h"
+#include "deliver_internal.h"
 
 static const double bucket_secs[LATENCY_BUCKETS] = { 1, 2, 5, 10, 30, 60, 300, 900, 3600 };
 

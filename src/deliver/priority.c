@@ -3,9 +3,11 @@
  *
  * Owns: signup confirmations and other single messages. Web threads queue
  * them (deliver_priority, deliver_confirm); engine thread 0 submits them
- * before any alert batch. A confirmation is composed here when it goes and
+ * before any alert batch. A confirmation is composed when it goes and
  * carries the subscriber's own return path (bounce+ID-MAC, as alerts do),
- * so its bounce is matched to the person.
+ * so its bounce is matched to the person. These are email by nature: the
+ * lane sends through the email channel's one-off functions
+ * (channel_email.c), not through a channel chosen per subscription.
  *
  * Durability: the lane lives in memory, but a confirmation is not lost with
  * it. The subscriber's confirm_sent_at is written only once the relay took
@@ -29,7 +31,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "engine_impl.h"
+#include "deliver_internal.h"
 
 #define RECOVER_PAGE 500
 
@@ -219,7 +221,7 @@ prio_forget(struct deliver *d, const struct prio_msg *p)
 }
 
 void
-priority_free(struct deliver *d)
+deliver_priority_free(struct deliver *d)
 {
 	struct prio_msg *p, *next;
 
@@ -238,29 +240,25 @@ priority_free(struct deliver *d)
 /* ---- sending ---- */
 
 static void
-prio_done(void *arg, const struct smtp_result *r)
+prio_done(struct msg_ctx *m, const struct deliver_outcome *o)
 {
-	struct msg_ctx *m = arg;
 	struct engine *e = m->e;
 	struct prio_msg *p = m->prio;
-	char reply[SMTP_REPLY_MAX + 1];
 
 	e->inflight_other--;
-	p->msg = NULL;		/* the transport took it */
-	if (r->outcome != SMTP_ACCEPTED) {
-		smtp_text_redact(r->text, reply, sizeof(reply));
-		log_event(LOG_WARN, "deliver.priority_failed", "outcome", smtp_outcome_name(r->outcome),
-			  "reply", reply, NULL);
-	} else {
-		engine_stat_add(e->d, &e->d->stats.priority_sent, 1);
-	}
+	p->msg = NULL;		/* the channel took it */
+	if (o->result != DELIVER_SENT)
+		log_event(LOG_WARN, "deliver.priority_failed", "outcome",
+			  o->result == DELIVER_TEMP ? "temporary" : "permanent", "reply", o->log_reply, NULL);
+	else
+		deliver_stat_add(e->d, &e->d->stats.priority_sent, 1);
 	/*
 	 * Recorded before the id leaves the set, so a look for unsent
 	 * confirmations never finds this one again; a temporary failure is
 	 * left unrecorded: the next start sends it.
 	 */
-	if (p->subscriber_id > 0 && r->outcome != SMTP_TEMPORARY)
-		store_subscriber_confirm_sent(e->store, p->subscriber_id, engine_now());
+	if (p->subscriber_id > 0 && o->result != DELIVER_TEMP)
+		store_subscriber_confirm_sent(e->store, p->subscriber_id, deliver_now());
 	prio_forget(e->d, p);
 	prio_free(p);
 	free(m);
@@ -284,53 +282,31 @@ prio_pop(struct deliver *d)
 	return p;
 }
 
-/* the confirmation mail for p, composed now (the link lives MAIL_CONFIRM_TTL from now) */
-static int
-prio_compose(struct engine *e, struct prio_msg *p)
-{
-	struct mail_subscriber ms;
-	struct buf msg;
-	int rc;
-
-	ms.id = (uint64_t)p->subscriber_id;
-	ms.email = p->to;
-	ms.salt = p->salt;
-	buf_init(&msg, 0);
-	rc = mail_confirm_compose(&e->d->cfg.sender, &ms, time(NULL), &msg);
-	if (rc == NF_OK)
-		p->msg = buf_steal(&msg, &p->len);
-	buf_free(&msg);
-	return rc;
-}
-
-/* MAIL FROM: the subscriber's return path for a confirmation, else bounce@DOMAIN */
+/*
+ * prio_submit - on the email channel: a confirmation composed now (its
+ * link lives MAIL_CONFIRM_TTL from now) with the subscriber's own return
+ * path; any other message as it was queued, from bounce@DOMAIN
+ */
 static void
-prio_return_path(struct engine *e, const struct prio_msg *p, struct buf *from)
+prio_submit(struct engine *e, struct prio_msg *p)
 {
-	buf_reset(from);
-	if (p->confirm)
-		engine_envelope_from(e, p->subscriber_id, p->salt, from);
-	else
-		buf_printf(from, "bounce@%s", engine_bounce_domain(e));
-}
-
-static void
-prio_submit(struct engine *e, struct prio_msg *p, struct buf *from)
-{
+	struct deliver_channel *email = e->chan[DELIVER_CHANNEL_EMAIL].state;
 	struct msg_ctx *m;
 
-	if (p->confirm && prio_compose(e, p) != NF_OK) {
+	if (p->confirm &&
+	    deliver_email_confirm(email, p->subscriber_id, p->to, p->salt, &p->msg, &p->len) != NF_OK) {
 		log_event(LOG_ERROR, "deliver.confirm_compose_failed", NULL);
 		prio_forget(e->d, p);
 		prio_free(p);
 		return;
 	}
 	m = xcalloc(1, sizeof(*m));
+	m->done = prio_done;
 	m->e = e;
 	m->prio = p;
-	prio_return_path(e, p, from);
 	e->inflight_other++;
-	if (engine_submit(e, from->data, p->to, p->msg, p->len, prio_done, m) != NF_OK) {
+	if (deliver_email_send_one(email, m, p->to, p->subscriber_id, p->confirm ? p->salt : NULL,
+				   p->msg, p->len) != NF_OK) {
 		e->inflight_other--;
 		p->msg = NULL;
 		prio_forget(e->d, p);
@@ -345,7 +321,7 @@ prio_submit(struct engine *e, struct prio_msg *p, struct buf *from)
 static int
 recover_due(struct deliver *d)
 {
-	int64_t now = engine_now(), every = d->cfg.lease_secs / 2 > 0 ? d->cfg.lease_secs / 2 : 1;
+	int64_t now = deliver_now(), every = d->cfg.lease_secs / 2 > 0 ? d->cfg.lease_secs / 2 : 1;
 	int due;
 
 	if (!d->cfg.confirm_recover)
@@ -365,7 +341,7 @@ static void
 priority_recover(struct engine *e)
 {
 	struct store_batch b;
-	int64_t now = engine_now(), cursor = 0, since = now - MAIL_CONFIRM_TTL, queued = 0;
+	int64_t now = deliver_now(), cursor = 0, since = now - MAIL_CONFIRM_TTL, queued = 0;
 	int64_t settled = now - e->d->cfg.lease_secs;
 	char n[24];
 	size_t i;
@@ -400,19 +376,16 @@ priority_recover(struct engine *e)
 }
 
 int
-priority_pump(struct engine *e)
+deliver_priority_pump(struct engine *e)
 {
 	struct prio_msg *p;
-	struct buf from;
 	int worked = 0;
 
 	if (recover_due(e->d))
 		priority_recover(e);
-	buf_init(&from, 0);
 	while ((p = prio_pop(e->d)) != NULL) {
-		prio_submit(e, p, &from);
+		prio_submit(e, p);
 		worked = 1;
 	}
-	buf_free(&from);
 	return worked;
 }

@@ -3,11 +3,11 @@
  *
  * Owns: the pipeline for a shard: fetch the next batch of its alert's
  * audience after the cursor (confirmed, unsuppressed members of any of the
- * alert's lists, each person once), compose and submit each message (up
- * to sixteen per compose call: mail_alert_compose_many hashes their bodies
- * together), and once every message of the oldest batch has an outcome,
- * commit it (cursor, sent count, the failures and any suppressions) in one
- * transaction: the group commit.
+ * alert's lists, each person once), hand it to the channels in groups (a
+ * run of subscribers of one channel, up to its group_max: the email
+ * channel composes sixteen a call), and once every message of the oldest
+ * batch has an outcome, commit it (cursor, sent count, the failures and
+ * any suppressions) in one transaction: the group commit.
  * Up to batches_in_flight batches are submitted ahead of the oldest commit
  * so the relay never waits for the database; commits stay in order, so the
  * cursor never passes a message whose outcome is unknown.
@@ -15,16 +15,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine_impl.h"
+#include "deliver_internal.h"
 
 int
-shard_busy(const struct engine *e)
+deliver_shard_busy(const struct engine *e)
 {
 	return e->run != NULL;
 }
 
 size_t
-shard_awaited(const struct engine *e)
+deliver_shard_awaited(const struct engine *e)
 {
 	const struct shard_run *r = e->run;
 	const struct batch *b;
@@ -60,88 +60,81 @@ batch_add_failure(const struct deliver *d, struct batch *b, int64_t subscriber_i
 	rec = &b->recs[b->nrecs++];
 	rec->subscriber_id = subscriber_id;
 	rec->kind = kind;
-	rec->next_attempt_at = kind == STORE_TEMP ? engine_now() + engine_backoff(d, 0) : 0;
+	rec->next_attempt_at = kind == STORE_TEMP ? deliver_now() + deliver_backoff(d, 0) : 0;
 	rec->reply = xstrdup(reply ? reply : "");
-}
-
-static void
-reply_text(const struct smtp_result *r, char *out, size_t len)
-{
-	snprintf(out, len, "%d %s %s", r->code, r->enhanced ? r->enhanced : "",
-		 r->text ? r->text : "");
 }
 
 /* completion of one alert message, on the engine thread */
 static void
-alert_done(void *arg, const struct smtp_result *r)
+alert_done(struct msg_ctx *m, const struct deliver_outcome *o)
 {
-	struct msg_ctx *m = arg;
 	struct batch *b = m->batch;
-	char reply[600];
 
 	b->done++;
-	if (r->outcome == SMTP_ACCEPTED) {
+	if (o->result == DELIVER_SENT) {
 		b->sent++;
 		return;
 	}
-	reply_text(r, reply, sizeof(reply));
 	batch_add_failure(m->e->d, b, m->subscriber_id,
-			  r->outcome == SMTP_TEMPORARY ? STORE_TEMP : STORE_PERM, reply);
-	if (engine_unknown_user(r) && m->email_key[0]) {
+			  o->result == DELIVER_TEMP ? STORE_TEMP : STORE_PERM, o->reply);
+	if (o->unknown_user && m->email_key[0]) {
 		b->suppress = xrealloc(b->suppress, (b->nsuppress + 1) * sizeof(char *));
 		b->suppress[b->nsuppress++] = xstrdup(m->email_key);
 	}
 }
 
-/* submit_composed - hand message i (mail's result rc, the message in msg) to the transport */
-static void
-submit_composed(struct engine *e, struct batch *b, size_t i, const struct store_subscriber *sub,
-		struct buf *msg, int rc, struct buf *from)
-{
-	struct msg_ctx *m = &b->msgs[i];
-
-	m->e = e;
-	m->batch = b;
-	m->subscriber_id = sub->id;
-	snprintf(m->email_key, sizeof(m->email_key), "%s", sub->email_key ? sub->email_key : "");
-	if (rc != NF_OK) {
-		buf_free(msg);
-		b->done++;
-		batch_add_failure(m->e->d, b, sub->id, STORE_PERM, "not sent: the message could not be composed");
-		return;
-	}
-	engine_envelope_from(e, sub->id, sub->token_salt, from);
-	b->submitted++;
-	if (engine_submit(e, from->data, sub->email, msg->data, msg->len, alert_done, m) != NF_OK) {
-		b->done++;
-		batch_add_failure(m->e->d, b, sub->id, STORE_PERM, "not sent: the address was refused by the client");
-	}
-	msg->data = NULL;	/* the transport owns it now */
-}
-
 /*
- * submit_group - rows i .. i + n - 1 composed in one call:
- * mail_alert_compose_many hashes their bodies together, cheaper than n
- * compose calls (mail/sha16.c); the messages are the same.
+ * send_group - rows i .. i + n - 1, all of channel c, in one send call;
+ * what the channel could not take is a permanent failure of the batch
  */
 static void
-submit_group(struct engine *e, struct batch *b, size_t i, const struct store_subscriber *sub,
-	     size_t n, struct buf *from)
+send_group(struct engine *e, struct deliver_chan *c, struct batch *b, size_t i,
+	   const struct store_subscriber *sub, size_t n)
 {
-	/* initialised for GCC's -O1 flow analysis, which cannot see n <= the rows filled */
-	struct mail_subscriber ms[MAIL_COMPOSE_MANY] = { { 0, NULL, NULL } };
-	struct buf msg[MAIL_COMPOSE_MANY], *out[MAIL_COMPOSE_MANY] = { NULL };
-	int rc[MAIL_COMPOSE_MANY];
+	enum deliver_send rc[DELIVER_GROUP_MAX];
 	size_t k;
 
 	for (k = 0; k < n; k++) {
-		ms[k] = (struct mail_subscriber){ (uint64_t)sub[k].id, sub[k].email, sub[k].token_salt };
-		buf_init(&msg[k], 0);
-		out[k] = &msg[k];
+		struct msg_ctx *m = &b->msgs[i + k];
+
+		m->done = alert_done;
+		m->e = e;
+		m->batch = b;
+		m->subscriber_id = sub[k].id;
+		snprintf(m->email_key, sizeof(m->email_key), "%s", sub[k].email_key ? sub[k].email_key : "");
 	}
-	mail_alert_compose_many(e->prepared, ms, n, out, rc);
-	for (k = 0; k < n; k++)
-		submit_composed(e, b, i + k, &sub[k], &msg[k], rc[k], from);
+	c->ops->send(c->state, sub, &b->msgs[i], n, rc);
+	for (k = 0; k < n; k++) {
+		if (rc[k] == DELIVER_SUBMITTED) {
+			b->submitted++;
+			continue;
+		}
+		if (rc[k] == DELIVER_REFUSED)
+			b->submitted++;
+		b->done++;
+		batch_add_failure(e->d, b, sub[k].id, STORE_PERM, rc[k] == DELIVER_REFUSED ?
+				  "not sent: the address was refused by the client" :
+				  "not sent: the message could not be composed");
+	}
+}
+
+/*
+ * group_end - where the group starting at row i ends: the run of rows of
+ * one channel, at most its group_max, and the shard's first message alone
+ * (the relay starts on it while the next sixteen are signed: with RSA,
+ * ~6 ms)
+ */
+static size_t
+group_end(const struct shard_run *r, size_t i, size_t max, int ch)
+{
+	size_t k, end = i + (r->started ? max : 1);
+
+	if (end > r->rows.count)
+		end = r->rows.count;
+	for (k = i + 1; k < end; k++)
+		if (deliver_channel_of(&r->rows.rows[k]) != ch)
+			return k;
+	return end;
 }
 
 /* fetch the next batch after the cursor and submit it; 0 when there was none */
@@ -149,14 +142,13 @@ static int
 batch_start(struct engine *e, struct shard_run *r)
 {
 	struct batch *b = &r->ring[(r->head + r->inflight) % BATCHES_MAX];
-	struct buf from;
 	size_t i, n;
 	int rc;
 
 	rc = store_shard_members_next(e->store, &r->shard, &r->fetch_cursor, e->d->cfg.batch,
 				      &r->rows);
 	if (rc != NF_OK) {
-		engine_store_warn(e, "deliver.fetch_failed");
+		deliver_store_warn(e, "deliver.fetch_failed");
 		return 0;
 	}
 	if (r->rows.count == 0) {
@@ -168,25 +160,20 @@ batch_start(struct engine *e, struct shard_run *r)
 	b->count = r->rows.count;
 	b->msgs = xcalloc(b->count, sizeof(*b->msgs));
 	r->inflight++;
-	buf_init(&from, 0);
-	for (i = 0; i < r->rows.count; i += n) {
-		/*
-		 * The shard's first message goes out alone: the relay starts on it
-		 * while the next sixteen are signed (with RSA, ~6 ms).
-		 */
-		n = r->started ? MAIL_COMPOSE_MANY : 1;
-		if (n > r->rows.count - i)
-			n = r->rows.count - i;
-		submit_group(e, b, i, &r->rows.rows[i], n, &from);
+	for (i = 0; i < r->rows.count; i = n) {
+		int ch = deliver_channel_of(&r->rows.rows[i]);
+		struct deliver_chan *c = &e->chan[ch];
+
+		n = group_end(r, i, c->ops->group_max, ch);
+		send_group(e, c, b, i, &r->rows.rows[i], n - i);
 		r->started = 1;
 		/*
-		 * The relay's outcomes are reported only inside a wait: take them
-		 * after each group, so messages already sent give back their
-		 * memory while the rest of the batch is being signed.
+		 * Outcomes are reported only inside a collect: take them after
+		 * each group, so messages already sent give back their memory
+		 * while the rest of the batch is being composed.
 		 */
-		smtp_transport_wait(e->t, 0);
+		c->ops->collect(c->state, 1, 0);
 	}
-	buf_free(&from);
 	return 1;
 }
 
@@ -203,7 +190,7 @@ batch_commit(struct engine *e, struct shard_run *r)
 		return 0;
 	store_begin(e->store);
 	rc = store_shard_progress(e->store, r->shard.id, c->owner, b->cursor_end, b->sent,
-				  b->recs, b->nrecs, engine_now(), c->lease_secs, &cancelled);
+				  b->recs, b->nrecs, deliver_now(), c->lease_secs, &cancelled);
 	for (i = 0; rc == NF_OK && i < b->nsuppress; i++)
 		rc = store_suppression_add(e->store, b->suppress[i], "bounce");
 	rc = rc == NF_OK ? store_commit(e->store) : (store_rollback(e->store), rc);
@@ -211,7 +198,7 @@ batch_commit(struct engine *e, struct shard_run *r)
 		log_event(LOG_WARN, "deliver.lease_lost", "owner", c->owner, NULL);
 		r->lost = 1;
 	} else if (rc != NF_OK) {
-		engine_store_warn(e, "deliver.commit_retry");
+		deliver_store_warn(e, "deliver.commit_retry");
 		return 0;	/* the database is busy: the batch stays and is committed later */
 	}
 	if (cancelled)
@@ -236,11 +223,11 @@ shard_finish(struct engine *e, struct shard_run *r)
 {
 	struct store_alert *al = NULL;
 
-	if (store_shard_finish(e->store, r->shard.id, e->d->cfg.owner, engine_now()) != NF_OK) {
-		engine_store_warn(e, "deliver.finish_failed");
+	if (store_shard_finish(e->store, r->shard.id, e->d->cfg.owner, deliver_now()) != NF_OK) {
+		deliver_store_warn(e, "deliver.finish_failed");
 		return;
 	}
-	engine_stat_add(e->d, &e->d->stats.shards_done, 1);
+	deliver_stat_add(e->d, &e->d->stats.shards_done, 1);
 	if (store_alert_get(e->store, r->shard.alert_id, &al) == NF_OK && al->state == STORE_DONE) {
 		char id[24], sent[24], secs[24];
 		uint64_t ms = (uint64_t)(time_now_ms() - al->created_at * 1000);
@@ -259,7 +246,7 @@ shard_finish(struct engine *e, struct shard_run *r)
 }
 
 void
-shard_release(struct engine *e)
+deliver_shard_release(struct engine *e)
 {
 	struct shard_run *r = e->run;
 	int i;
@@ -274,24 +261,24 @@ shard_release(struct engine *e)
 }
 
 int
-shard_try_claim(struct engine *e)
+deliver_shard_claim(struct engine *e)
 {
 	const struct deliver_config *c = &e->d->cfg;
 	struct shard_run *r = xcalloc(1, sizeof(*r));
 	char id[24], cur[24];
 	int rc;
 
-	rc = store_shard_claim(e->store, c->owner, engine_now(), c->lease_secs, &r->shard);
-	if (rc == NF_OK && engine_prepare_alert(e, r->shard.alert_id) != NF_OK)
+	rc = store_shard_claim(e->store, c->owner, deliver_now(), c->lease_secs, &r->shard);
+	if (rc == NF_OK && deliver_alert_prepare(e, r->shard.alert_id) != NF_OK)
 		rc = NF_ERR;	/* the lease runs out and the shard is tried again */
 	if (rc != NF_OK) {
 		if (rc != NF_ERR_NOTFOUND)
-			engine_store_warn(e, "deliver.claim_failed");
+			deliver_store_warn(e, "deliver.claim_failed");
 		free(r);
 		return 0;
 	}
 	r->fetch_cursor = r->shard.cursor;
-	r->last_renew = engine_now();
+	r->last_renew = deliver_now();
 	store_batch_init(&r->rows);
 	e->run = r;
 	snprintf(id, sizeof(id), "%lld", (long long)r->shard.id);
@@ -301,7 +288,7 @@ shard_try_claim(struct engine *e)
 		char bound[24];
 
 		snprintf(bound, sizeof(bound), "%zu", c->batch * (size_t)c->batches_in_flight);
-		engine_stat_add(e->d, &e->d->stats.possible_duplicates, c->batch * (size_t)c->batches_in_flight);
+		deliver_stat_add(e->d, &e->d->stats.possible_duplicates, c->batch * (size_t)c->batches_in_flight);
 		log_event(LOG_WARN, "deliver.shard_resumed", "shard", id, "cursor", cur,
 			  "possible_duplicates_at_most", bound, NULL);
 	} else {
@@ -311,11 +298,11 @@ shard_try_claim(struct engine *e)
 }
 
 int
-shard_pump(struct engine *e)
+deliver_shard_pump(struct engine *e)
 {
 	struct shard_run *r = e->run;
 	const struct deliver_config *c = &e->d->cfg;
-	int worked = 0, stopping = engine_stopping(e->d);
+	int worked = 0, stopping = deliver_stopping(e->d);
 
 	while (r->inflight > 0 && batch_commit(e, r))
 		worked = 1;
@@ -323,18 +310,18 @@ shard_pump(struct engine *e)
 	while (!r->exhausted && !r->cancelled && !r->lost && !stopping &&
 	       r->inflight < c->batches_in_flight && batch_start(e, r))
 		worked = 1;
-	if (engine_now() - r->last_renew >= c->lease_secs / 3 && !r->lost) {
-		if (store_shard_renew(e->store, r->shard.id, c->owner, engine_now(), c->lease_secs) == NF_ERR_NOTFOUND)
+	if (deliver_now() - r->last_renew >= c->lease_secs / 3 && !r->lost) {
+		if (store_shard_renew(e->store, r->shard.id, c->owner, deliver_now(), c->lease_secs) == NF_ERR_NOTFOUND)
 			r->cancelled = 1;	/* cancelled or taken over: stop fetching */
-		r->last_renew = engine_now();
+		r->last_renew = deliver_now();
 	}
 	if (r->inflight == 0 && (r->exhausted || r->cancelled || r->lost || stopping)) {
 		if (r->exhausted && !r->cancelled && !r->lost)
 			shard_finish(e, r);
 		else if (!r->cancelled && !r->lost)
 			/* drained mid-shard: hand the lease back so a restart resumes at once */
-			store_shard_renew(e->store, r->shard.id, c->owner, engine_now(), 0);
-		shard_release(e);
+			store_shard_renew(e->store, r->shard.id, c->owner, deliver_now(), 0);
+		deliver_shard_release(e);
 		worked = 1;
 	}
 	return worked;

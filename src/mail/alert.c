@@ -3,7 +3,7 @@
  *
  * Owns: mail_alert_prepare (once per alert) and mail_alert_compose (per
  * subscriber) or mail_alert_compose_many (up to sixteen per call).
- * Standards as in mime.c, hdr.c and dkim.c; list headers per
+ * Standards as in mime_parts.c, hdr.c and dkim.c; list headers per
  * RFC 2369 3.2 (List-Unsubscribe), RFC 2919 (List-Id) and RFC 8058
  * (List-Unsubscribe-Post, signed, so one click cannot be forged in); the
  * mailto's local part within RFC 5321 4.5.3.1.1's 64 octets.
@@ -32,10 +32,10 @@
  * bench/mail.sh's 20 KB alert ~13.6 KB, ~9 us on one SHA-NI stream, the
  * largest cost after the signature (the bench prints the octets). So
  * mail_alert_compose_many writes up to sixteen messages and hashes their
- * bodies together: ~3.4 us each in AVX-512's sixteen lanes (sha16.c),
- * ~6 us in pairs on SHA-NI (sha2x.c). Templates whose text part has no
- * per-subscriber value would leave only the HTML footer to hash, but the
- * text part must show the link too.
+ * bodies together: ~3.4 us each in AVX-512's sixteen lanes
+ * (core/sha256_lanes.c), ~6 us in pairs on SHA-NI (core/sha256_pairs.c).
+ * Templates whose text part has no per-subscriber value would leave only
+ * the HTML footer to hash, but the text part must show the link too.
  *
  * If the renders hold a placeholder in a form layout.c cannot place,
  * compose renders and encodes each message in full instead: slower, never
@@ -47,7 +47,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "news/news.h"
 #include "tmpl/tmpl.h"
 #include "mail.h"
 
@@ -68,7 +67,7 @@ struct mail_alert {
 	unsigned char *secret;
 	struct token_key key;
 	struct hmac_key *hkey;		/* key's HMAC state: tokens at two compressions each */
-	unsigned char mid_key[32];	/* Message-ID key for this alert (mime.c) */
+	unsigned char mid_key[32];	/* Message-ID key for this alert (mime_parts.c) */
 	const struct tmpl *txt, *html;	/* tmplcache.c's, shared */
 	json_t *ctx;
 	char boundary[64];
@@ -100,8 +99,7 @@ struct draft {
 
 /* the shared fields: From | Subject Date | MIME-Version Content-Type List-Id | Post Feedback-ID */
 static int
-fixed_headers(struct mail_alert *p, const struct mail_sender *s, const struct news_article *a,
-	      time_t date)
+fixed_headers(struct mail_alert *p, const struct mail_sender *s, const char *subject, time_t date)
 {
 	char when[TIME_RFC5322_MAX];
 	const char *label = s->list_label ? s->list_label : "breaking-news";
@@ -113,7 +111,7 @@ fixed_headers(struct mail_alert *p, const struct mail_sender *s, const struct ne
 	rc = mail_hdr_mailbox(&p->fixed[0], "From", s->from_name ? s->from_name : "",
 			      s->from_name ? strlen(s->from_name) : 0, s->from_addr, strlen(s->from_addr));
 	if (rc == NF_OK)
-		rc = mail_hdr_text(&p->fixed[1], "Subject", a->headline, strlen(a->headline));
+		rc = mail_hdr_text(&p->fixed[1], "Subject", subject, strlen(subject));
 	time_rfc5322(date, when);
 	if (rc == NF_OK)
 		rc = buf_printf(&p->fixed[1], "Date: %s\r\n", when);
@@ -133,22 +131,17 @@ fixed_headers(struct mail_alert *p, const struct mail_sender *s, const struct ne
 	return rc;
 }
 
-/* what the templates know besides the article: the site, a readable time */
+/* what the templates know besides the content: the site */
 static void
-site_context(struct mail_alert *p, const struct mail_sender *s, const struct news_article *a)
+site_context(struct mail_alert *p, const struct mail_sender *s)
 {
-	char label[64];
 	struct buf url;
-	struct tm tm;
 
 	buf_init(&url, 0);
 	buf_printf(&url, "%s/privacy", p->base_url);
 	json_object_set_new(p->ctx, "publication", json_string(s->publication ? s->publication : ""));
 	json_object_set_new(p->ctx, "site_url", json_string(p->base_url));
 	json_object_set_new(p->ctx, "privacy_url", json_string(url.data));
-	if (gmtime_r(&a->published_at, &tm) &&
-	    strftime(label, sizeof(label), "%e %B %Y, %H:%M UTC", &tm) > 0)
-		json_object_set_new(p->ctx, "published_label", json_string(label[0] == ' ' ? label + 1 : label));
 	buf_free(&url);
 }
 
@@ -316,7 +309,7 @@ prepare_sigs(struct mail_alert *p, const struct mail_sender *s, time_t date)
 }
 
 int
-mail_alert_prepare(const struct mail_sender *s, const struct news_article *a,
+mail_alert_prepare(const struct mail_sender *s, const struct mail_content *c,
 		   uint64_t alert_id, time_t date, struct mail_alert **out)
 {
 	struct mail_alert *p;
@@ -324,7 +317,7 @@ mail_alert_prepare(const struct mail_sender *s, const struct news_article *a,
 	int rc;
 
 	*out = NULL;
-	if ((rc = mail_sender_check(s)) != NF_OK || a->headline == NULL)
+	if ((rc = mail_sender_check(s)) != NF_OK || c->subject == NULL || !json_is_object(c->data))
 		return NF_ERR_INVALID;
 	p = xcalloc(1, sizeof(*p));
 	p->id = alert_id;
@@ -344,7 +337,7 @@ mail_alert_prepare(const struct mail_sender *s, const struct news_article *a,
 	buf_init(&p->canon, MAIL_HEADER_MAX);
 	buf_init(&p->scratch, MESSAGE_MAX);
 	buf_init(&p->sigout, MAIL_HEADER_MAX);
-	rc = fixed_headers(p, s, a, date);
+	rc = fixed_headers(p, s, c->subject, date);
 	if (rc == NF_OK)
 		rc = hash_shared_headers(p);
 	if (rc == NF_OK)
@@ -352,8 +345,8 @@ mail_alert_prepare(const struct mail_sender *s, const struct news_article *a,
 	if (rc == NF_OK)
 		rc = mail_template_get(s->templates_dir, "alert.html", 1, &p->html);
 	if (rc == NF_OK) {
-		p->ctx = news_article_json(a);
-		site_context(p, s, a);
+		p->ctx = json_deep_copy(c->data);
+		site_context(p, s);
 		rc = prepare_layout(p, s->full_render);
 	}
 	if (rc == NF_OK)
@@ -485,7 +478,7 @@ draft_begin(struct mail_alert *p, struct draft *d, const struct mail_subscriber 
 /*
  * hash_bodies - finish the body hashes: from the first octet that can
  * differ to the end. The fast-path bodies go through SHA-256 together
- * (mail_sha_update_many: sixteen lanes or pairs, as the CPU allows).
+ * (sha256_update_many: sixteen lanes or pairs, as the CPU allows).
  */
 static void
 hash_bodies(struct mail_alert *p, struct draft *d, const int *rc, struct buf *const *out, size_t n)
@@ -506,7 +499,7 @@ hash_bodies(struct mail_alert *p, struct draft *d, const int *rc, struct buf *co
 		len[k++] = out[i]->len - at;
 	}
 	if (k > 0)
-		mail_sha_update_many(c, from, len, k);
+		sha256_update_many(c, from, len, k);
 	for (i = 0; i < n; i++) {
 		if (rc[i] != NF_OK || d[i].hashed)
 			continue;

@@ -4,7 +4,7 @@
  * Owns: RFC 2045 6.7 quoted-printable (text: line breaks are CRLF, soft
  * breaks keep every line within 76 octets) and 6.8 base64 in lines of 76,
  * and the choice between them (the smaller wins). Does not own: the MIME
- * structure around the encoded text (mime.c).
+ * structure around the encoded text (mime_parts.c).
  *
  * The quoted-printable written here is also in DKIM relaxed canonical form
  * (RFC 6376 3.4.4): no TAB, no run of spaces and no space at a line's end.

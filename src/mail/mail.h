@@ -1,10 +1,11 @@
 /*
  * mail/mail.h - composing messages: headers, MIME bodies, DKIM signatures
  *
- * Owns: turning an article and a subscriber into the exact bytes of an
- * Internet message (RFC 5322), with RFC 2047 encoded-words for non-ASCII
- * header text, RFC 2045 quoted-printable or base64 bodies in a
- * multipart/alternative (RFC 2046), RFC 2369/2919/8058 list headers, and
+ * Owns: turning what an alert says (a subject and the data its templates
+ * render) and a subscriber into the exact bytes of an Internet message
+ * (RFC 5322), with RFC 2047 encoded-words for non-ASCII header text,
+ * RFC 2045 quoted-printable or base64 bodies in a multipart/alternative
+ * (RFC 2046), RFC 2369/2919/8058 list headers, and
  * DKIM signatures (RFC 6376, rsa-sha256 and RFC 8463 ed25519-sha256, both
  * c=relaxed/relaxed). Does not own: sending (smtp/), choosing recipients
  * (deliver/), validating addresses beyond header safety (addr/).
@@ -29,7 +30,6 @@
 
 #include "core/core.h"
 
-struct news_article;
 struct tmpl;
 struct json_t;
 
@@ -214,34 +214,7 @@ int mail_dkim_sign_prefixed(const struct mail_dkim_key *k, const char *msg, size
 /* the relaxed body hash of a body (RFC 6376 3.7 step 1) */
 int mail_dkim_body_hash(const char *body, size_t n, unsigned char bh[32]);
 
-
-/* ---- sha2x.c, sha16.c: many SHA-256 states (core.h's sha256_state_*) at once ---- */
-
-#define MAIL_SHA_MANY 16	/* the most streams mail_sha_update_many takes */
-
-/*
- * mail_sha_update_many - sha256_state_update(c[i], p[i], len[i]) for each
- * i < n (n <= MAIL_SHA_MANY, distinct states): with AVX-512 and ten or
- * more streams (six without SHA-NI) the whole blocks they share run in
- * sixteen lanes at once (~0.6 of the cost of pairs at sixteen), the rest
- * in pairs side by side on SHA-NI (~1.5x the cost of one, not 2x), or one
- * by one.
- */
-void mail_sha_update_many(SHA256_CTX *const c[], const void *const p[], const size_t len[],
-			  size_t n);
-/* the most streams one pass hashes: 16 (AVX-512), 2 (SHA-NI) or 1 */
-int mail_sha_ways(void);
-/* use no road wider than n streams (16, 2 or 1): for tests and benchmarks */
-void mail_sha_ways_limit(int n);
-
-/* internal to sha2x.c and sha16.c */
-extern const uint32_t mail_sha_k[64];	/* FIPS 180-4 4.2.2 */
-int mail_sha_has16(void);
-/* n whole blocks of each p[i] (i < lanes <= 16) into the chaining values h[i] */
-void mail_sha_blocks16(uint32_t *const h[], const unsigned char *const p[], size_t lanes,
-		       size_t n);
-
-/* ---- mime.c: the message around the text (RFC 2045, 2046 5.1.4, 5322 3.6) ---- */
+/* ---- mime_parts.c: the message around the text (RFC 2045, 2046 5.1.4, 5322 3.6) ---- */
 
 /*
  * Who sends, and how. Strings are copied by mail_alert_prepare; keys are
@@ -339,13 +312,26 @@ void mail_layout_free(struct mail_layout *l);
 struct mail_alert;
 
 /*
- * mail_alert_prepare - once per alert: takes the compiled templates
- * (tmplcache.c: compiled once per process), renders what
- * every subscriber shares, encodes it, hashes the shared header fields and
- * the shared start of the body. date is the Date of every message and the
- * DKIM t=. The article must outlive nothing: what is needed is copied.
+ * What an alert says, whatever it is made from: mail knows no article. One
+ * story (news_article_context), a digest of several or a correction with
+ * its note are all a subject and a context for the templates; the caller
+ * builds both.
  */
-int mail_alert_prepare(const struct mail_sender *s, const struct news_article *a,
+struct mail_content {
+	const char *subject;		/* the Subject, UTF-8 text (checked as any header) */
+	const struct json_t *data;	/* a JSON object: what alert.*.mustache render */
+};
+
+/*
+ * mail_alert_prepare - once per alert: takes the compiled templates
+ * (tmplcache.c: compiled once per process), renders what every subscriber
+ * shares, encodes it, hashes the shared header fields and the shared start
+ * of the body. date is the Date of every message and the DKIM t=. The
+ * content must outlive nothing: its data is copied, and the site's values
+ * (publication, site_url, privacy_url) and the subscriber's (email,
+ * unsubscribe_url) are added to the copy, over any of the same name.
+ */
+int mail_alert_prepare(const struct mail_sender *s, const struct mail_content *c,
 		       uint64_t alert_id, time_t date, struct mail_alert **out);
 /*
  * mail_alert_compose - per subscriber: append the complete signed message
@@ -359,11 +345,11 @@ int mail_alert_compose(struct mail_alert *p, const struct mail_subscriber *sub,
 /*
  * mail_alert_compose_many - n subscribers at once (n <= MAIL_COMPOSE_MANY):
  * exactly the messages n mail_alert_compose calls would make, for less
- * CPU (their body hashes run together: mail_sha_update_many); the
+ * CPU (their body hashes run together: sha256_update_many); the
  * fan-out's way. rc[i] is sub[i]'s result; a failure leaves out[i] as it
  * was. The out[i] are distinct buffers.
  */
-#define MAIL_COMPOSE_MANY MAIL_SHA_MANY
+#define MAIL_COMPOSE_MANY SHA256_MANY	/* core.h: the most SHA-256 streams hashed together */
 void mail_alert_compose_many(struct mail_alert *p, const struct mail_subscriber *sub, size_t n,
 			     struct buf *const *out, int *rc);
 /* 1 when the templates let compose patch tokens in place (see alert.c) */
@@ -376,7 +362,7 @@ int mail_alert_is_fast(const struct mail_alert *p);
 size_t mail_alert_shared_body(const struct mail_alert *p);
 void mail_alert_free(struct mail_alert *p);
 
-/* ---- confirm.c: one-off messages ---- */
+/* ---- confirm_mail.c: one-off messages ---- */
 
 #define MAIL_CONFIRM_TTL (7 * 86400)	/* a confirmation link works for a week */
 

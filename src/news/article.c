@@ -177,9 +177,9 @@ take_published(json_t *obj, struct news_article *a, struct news_errors *errs)
 		add_error(errs, "published_at", "must be an RFC 3339 time such as 2026-11-29T03:10:00Z");
 }
 
-/* a URL-friendly slug from the headline: lower-case ASCII words joined by '-' */
-static char *
-make_slug(const char *headline)
+/* news_article_slug - a URL-friendly slug from the headline: lower-case ASCII words joined by '-' */
+char *
+news_article_slug(const char *headline)
 {
 	struct buf b;
 	int dash = 0;
@@ -251,7 +251,7 @@ news_article_parse(const char *json, size_t len, struct news_article *out,
 	}
 	if (out->body_text == NULL && out->body_html)
 		out->body_text = news_html_to_text(out->body_html, strlen(out->body_html));
-	out->slug = make_slug(out->headline);
+	out->slug = news_article_slug(out->headline);
 	return NF_OK;
 }
 

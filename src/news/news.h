@@ -3,8 +3,9 @@
  *
  * Owns: turning an incoming story (JSON, from the API or a file) into a
  * validated struct news_article, naming every bad field; deriving the plain
- * text body from the HTML when none is given; and the article as JSON again,
- * for storage and for templates.
+ * text body from the HTML when none is given; the article to the store and
+ * back (article_store.c: one mapping for both ways); the article as JSON
+ * again, and as the context an alert's templates render.
  */
 #ifndef NEWSFLASH_NEWS_H
 #define NEWSFLASH_NEWS_H
@@ -62,6 +63,25 @@ int news_article_parse(const char *json, size_t len, struct news_article *out,
 void news_article_free(struct news_article *a);
 /* the article as a JSON object (the caller owns the reference) */
 json_t *news_article_json(const struct news_article *a);
+/* a URL-friendly slug of a headline: lower-case ASCII words joined by '-'; the caller frees */
+char *news_article_slug(const char *headline);
+/*
+ * news_article_context - what an alert's templates render for a (the
+ * caller owns the reference): news_article_json's fields and
+ * published_label, a reader's time ("29 November 2026, 03:10 UTC"). mail
+ * adds the site's and the subscriber's values to its own copy.
+ */
+json_t *news_article_context(const struct news_article *a);
+
+struct store;
+/* news_article_insert - a as a new article row, inside the caller's transaction */
+int news_article_insert(struct store *s, const struct news_article *a, int64_t *id);
+/*
+ * news_article_load - the stored article id as a struct (freed with
+ * news_article_free): the row's checked values copied, no JSON text in
+ * between but the images and topics columns. NF_ERR_NOTFOUND when absent.
+ */
+int news_article_load(struct store *s, int64_t id, struct news_article *out);
 /* readable plain text from HTML: paragraphs and breaks kept, tags dropped,
  * entities decoded; the caller frees */
 char *news_html_to_text(const char *html, size_t len);
@@ -89,7 +109,6 @@ int news_topic_list(const char *topic, char out[NEWS_TOPIC_MAX + 1]);
  * lists they are on, never when unsubscribed, bounced, erased or
  * suppressed (the store's audience statements).
  */
-struct store;
 /* news_audience - the lists of a's alert (breaking-news first), *n of them; 0 means no alert */
 int news_audience(struct store *s, const struct news_article *a,
 		  int64_t lists[1 + NEWS_TOPICS_MAX], size_t *n);

@@ -4,8 +4,9 @@
  * Owns: what publishing means. The article row and its alert (news.h's
  * audience rule: a breaking story's, or a topic alert for its followers)
  * with its shards are written in one transaction, so an alert never exists
- * without its article nor an article marked breaking without its alert. Waking the engine is the caller's business (in-process, or by
- * PostgreSQL NOTIFY from the store).
+ * without its article nor an article marked breaking without its alert.
+ * The row itself is article_store.c's. Waking the engine is the caller's
+ * business (in-process, or by PostgreSQL NOTIFY from the store).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,43 +14,18 @@
 #include "store/store.h"
 #include "news.h"
 
-static void
-to_store(const struct news_article *a, struct store_article *sa, char **images, char **topics)
-{
-	json_t *full = news_article_json(a);
-
-	*images = json_dumps(json_object_get(full, "images"), JSON_COMPACT);
-	*topics = json_dumps(json_object_get(full, "topics"), JSON_COMPACT);
-	json_decref(full);
-	memset(sa, 0, sizeof(*sa));
-	sa->slug = a->slug;
-	sa->headline = a->headline;
-	sa->standfirst = a->standfirst;
-	sa->body_html = a->body_html;
-	sa->body_text = a->body_text;
-	sa->byline = a->byline;
-	sa->url = a->url;
-	sa->published_at = a->published_at;
-	sa->images_json = *images;
-	sa->topics_json = *topics;
-	sa->breaking = a->breaking;
-}
-
 int
 news_publish(struct store *s, const struct news_article *a, int nshards,
 	     int64_t *article_id, int64_t *alert_id)
 {
-	struct store_article sa;
-	char *images, *topics;
 	int64_t lists[1 + NEWS_TOPICS_MAX];
 	size_t nlists = 0;
 	int rc;
 
 	*alert_id = 0;
-	to_store(a, &sa, &images, &topics);
 	rc = store_begin(s);
 	if (rc == NF_OK)
-		rc = store_article_insert(s, &sa, article_id);
+		rc = news_article_insert(s, a, article_id);
 	if (rc == NF_OK)
 		rc = news_audience(s, a, lists, &nlists);
 	/* a breaking story always has its alert; a topic alert only when someone follows */
@@ -61,7 +37,5 @@ news_publish(struct store *s, const struct news_article *a, int nshards,
 		rc = store_commit(s);
 	else
 		store_rollback(s);
-	free(images);
-	free(topics);
 	return rc;
 }

@@ -247,21 +247,10 @@ SSL_CTX *smtp_tls_ctx(const char *ca_file, int verify, char *err, size_t errlen)
 int smtp_tls_start(struct smtp_conn *c, char *err, size_t errlen);
 int smtp_tls_handshake(struct smtp_conn *c, char *err, size_t errlen);
 
-/* ---- transports: one table of operations per kind ---- */
+/* ---- transports: one table of operations per kind (smtp.h's struct smtp_transport_ops) ---- */
 
-struct transport_ops {
-	const char *name;
-	int (*submit)(void *impl, const struct smtp_envelope *env, const char *msg, size_t len,
-		      enum smtp_msg_own own, smtp_done_fn done, void *arg);
-	int (*wait)(void *impl, size_t want, int timeout_ms);
-	int (*drain)(void *impl);
-	size_t (*pending)(void *impl);
-	void (*stats)(void *impl, struct smtp_stats *out);
-	void (*free)(void *impl);
-};
-
-extern const struct transport_ops smtp_relay_ops;	/* transport_smtp.c */
-extern const struct transport_ops smtp_maildir_ops;	/* maildir.c */
+extern const struct smtp_transport_ops smtp_relay_ops;	/* transport_smtp.c */
+extern const struct smtp_transport_ops smtp_maildir_ops;	/* maildir.c */
 int smtp_relay_open(void **impl, const char *url, const struct smtp_options *opt,
 		    char *err, size_t errlen);
 int smtp_maildir_open(void **impl, const char *path, char *err, size_t errlen);

@@ -276,6 +276,6 @@ op_free(void *impl)
 	free(m);
 }
 
-const struct transport_ops smtp_maildir_ops = {
+const struct smtp_transport_ops smtp_maildir_ops = {
 	"maildir", op_submit, op_wait, op_drain, op_pending, op_stats, op_free,
 };

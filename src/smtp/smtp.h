@@ -270,6 +270,35 @@ void smtp_transport_stats(struct smtp_transport *t, struct smtp_stats *out);
 const char *smtp_transport_name(const struct smtp_transport *t);	/* "smtp", "maildir" */
 void smtp_transport_free(struct smtp_transport *t);
 
+/*
+ * A kind of transport: the table of operations transport.c calls each
+ * kind through (the relay pool and Maildir fill one each). impl is the
+ * kind's own state; the meaning of every operation is that of the
+ * smtp_transport_* function of the same name.
+ */
+struct smtp_transport_ops {
+	const char *name;
+	int (*submit)(void *impl, const struct smtp_envelope *env, const char *msg, size_t len,
+		      enum smtp_msg_own own, smtp_done_fn done, void *arg);
+	int (*wait)(void *impl, size_t want, int timeout_ms);
+	int (*drain)(void *impl);
+	size_t (*pending)(void *impl);
+	void (*stats)(void *impl, struct smtp_stats *out);
+	void (*free)(void *impl);
+};
+/* open a transport of a registered kind: url is the whole URL */
+typedef int (*smtp_transport_open_fn)(void **impl, const char *url, const struct smtp_options *opt,
+				      char *err, size_t errlen);
+#define SMTP_TRANSPORT_KINDS_MAX 4
+/*
+ * smtp_transport_register - URLs starting with prefix ("test:") open
+ * through open and run through ops, beside the built-in kinds (a test's
+ * scripted relay). Call it before any open. NF_ERR_LIMIT past
+ * SMTP_TRANSPORT_KINDS_MAX kinds; registering a prefix again replaces it.
+ */
+int smtp_transport_register(const char *prefix, smtp_transport_open_fn open,
+			    const struct smtp_transport_ops *ops);
+
 /* ---- text for people ---- */
 const char *smtp_outcome_name(enum smtp_outcome o);	/* "accepted" ... */
 

@@ -3,9 +3,10 @@
  *
  * Owns: smtp_transport_*: picking the implementation from the URL
  * ("smtp://" and "smtps://": a relay pool, smtp/transport_smtp.c;
- * "maildir:PATH": files, smtp/maildir.c) and calling it through its table
- * of operations, as OpenSMTPD's queue backends are called. Callers see
- * neither the pool nor the files.
+ * "maildir:PATH": files, smtp/maildir.c; a prefix given to
+ * smtp_transport_register: the caller's own kind) and calling it through
+ * its table of operations, as OpenSMTPD's queue backends are called.
+ * Callers see neither the pool nor the files.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,19 +15,55 @@
 #include "internal.h"
 
 struct smtp_transport {
-	const struct transport_ops *ops;
+	const struct smtp_transport_ops *ops;
 	void *impl;
 };
+
+/* the kinds registered at run time: written before any open, read after */
+static struct {
+	char prefix[32];
+	smtp_transport_open_fn open;
+	const struct smtp_transport_ops *ops;
+} kinds[SMTP_TRANSPORT_KINDS_MAX];
+static size_t nkinds;
+
+int
+smtp_transport_register(const char *prefix, smtp_transport_open_fn open,
+			const struct smtp_transport_ops *ops)
+{
+	size_t i;
+
+	if (strlen(prefix) >= sizeof(kinds[0].prefix))
+		return NF_ERR_INVALID;
+	for (i = 0; i < nkinds && strcasecmp(kinds[i].prefix, prefix) != 0; i++)
+		;
+	if (i == SMTP_TRANSPORT_KINDS_MAX)
+		return NF_ERR_LIMIT;
+	snprintf(kinds[i].prefix, sizeof(kinds[i].prefix), "%s", prefix);
+	kinds[i].open = open;
+	kinds[i].ops = ops;
+	if (i == nkinds)
+		nkinds++;
+	return NF_OK;
+}
 
 int
 smtp_transport_open(struct smtp_transport **out, const char *url,
 		    const struct smtp_options *opt, char *err, size_t errlen)
 {
-	const struct transport_ops *ops;
+	const struct smtp_transport_ops *ops;
 	void *impl = NULL;
+	size_t i;
 	int rc;
 
-	if (strncasecmp(url, "maildir:", 8) == 0) {
+	for (i = 0; i < nkinds; i++)
+		if (strncasecmp(url, kinds[i].prefix, strlen(kinds[i].prefix)) == 0)
+			break;
+
+	if (i < nkinds) {
+		ops = kinds[i].ops;
+		rc = kinds[i].open(&impl, url, opt, err, errlen);
+	} else if (strncasecmp(url, "maildir:", 8) == 0) {
 		ops = &smtp_maildir_ops;
 		rc = smtp_maildir_open(&impl, url + 8, err, errlen);
 	} else if (strncasecmp(url, "smtp://", 7) == 0 || strncasecmp(url, "smtps://", 8) == 0) {

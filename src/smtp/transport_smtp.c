@@ -418,7 +418,7 @@ op_free(void *impl)
 	free(t);
 }
 
-const struct transport_ops smtp_relay_ops = {
+const struct smtp_transport_ops smtp_relay_ops = {
 	"smtp", op_submit, op_wait, op_drain, op_pending, op_stats, op_free,
 };
 

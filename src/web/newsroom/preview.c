@@ -254,10 +254,13 @@ newsroom_preview_make(const struct mail_sender *sender, const struct news_articl
 {
 	struct mail_subscriber sub = { 0, to, "preview" };
 	struct mail_alert *prepared = NULL;
+	json_t *ctx = news_article_context(art);
+	struct mail_content content = { art->headline, ctx };
 	size_t hlen = 0, at = 0;
 	int rc;
 
-	rc = mail_alert_prepare(sender, art, 0, time(NULL), &prepared);
+	rc = mail_alert_prepare(sender, &content, 0, time(NULL), &prepared);
+	json_decref(ctx);
 	if (rc == NF_OK)
 		rc = mail_alert_compose(prepared, &sub, &out->message);
 	mail_alert_free(prepared);

@@ -1,5 +1,5 @@
 /*
- * tests for mail/alert.c, mime.c and confirm.c: composed messages checked
+ * tests for mail/alert.c, mime_parts.c and confirm_mail.c: composed messages checked
  * against independent routes to the same bytes.
  *  - The signatures: the fast path hashes pre-hashed shared fields and a
  *    body patched in place; the general signer (dkim.c) re-signs the
@@ -50,6 +50,19 @@ load_article(const char *name, struct news_article *a)
 	memset(a, 0, sizeof(*a));
 	rc = news_article_parse(json, n, a, &errs);
 	free(json);
+	return rc;
+}
+
+/* mail_alert_prepare for one story, its content built as the engine builds it */
+static int
+prepare_article(const struct mail_sender *s, const struct news_article *a, uint64_t alert_id,
+		time_t date, struct mail_alert **out)
+{
+	json_t *ctx = news_article_context(a);
+	struct mail_content c = { a->headline, ctx };
+	int rc = mail_alert_prepare(s, &c, alert_id, date, out);
+
+	json_decref(ctx);
 	return rc;
 }
 
@@ -262,7 +275,7 @@ with_alert(const char *article, const char *templates, int full,
 	}
 	sender(&s, templates, &dir);
 	s.full_render = full;
-	if (mail_alert_prepare(&s, &a, 42, date, &p) != NF_OK || mail_alert_is_fast(p) == full)
+	if (prepare_article(&s, &a, 42, date, &p) != NF_OK || mail_alert_is_fast(p) == full)
 		test_case_result(article, 0, "prepare failed or took the other path");
 	else
 		fn(p, &a, article, templates, full);
@@ -408,7 +421,7 @@ groups(struct mail_alert *p, const struct news_article *a, const char *article,
 				bad |= 1u << k;
 		why = group_case(p, sub, n, bad);
 		snprintf(name, sizeof(name), "group of %zu %s %s%s %zu, SHA-256 road %d", n, article,
-			 templates, full ? " full" : "", i % 2, mail_sha_ways());
+			 templates, full ? " full" : "", i % 2, sha256_ways());
 		test_case_result(name, why == NULL, why);
 	}
 }
@@ -428,11 +441,11 @@ TEST(alert_groups_match_single_composes)
 	size_t i, w;
 
 	for (w = 0; w < NF_ARRAY_LEN(ways); w++) {
-		mail_sha_ways_limit(ways[w]);
+		sha256_ways_limit(ways[w]);
 		for (i = 0; i < NF_ARRAY_LEN(roads); i++)
 			with_alert(roads[i].article, roads[i].templates, roads[i].full, groups);
 	}
-	mail_sha_ways_limit(MAIL_SHA_MANY);
+	sha256_ways_limit(SHA256_MANY);
 }
 
 /* no DKIM key configured: the same message without signature fields, one by one and two at once */
@@ -449,9 +462,9 @@ TEST(alert_without_keys)
 	make_keys();
 	CHECK_INT(load_article("basic.json", &a), NF_OK);
 	sender(&s, "templates", &dir);
-	CHECK_INT(mail_alert_prepare(&s, &a, 42, date, &signed_), NF_OK);
+	CHECK_INT(prepare_article(&s, &a, 42, date, &signed_), NF_OK);
 	s.nkeys = 0;
-	CHECK_INT(mail_alert_prepare(&s, &a, 42, date, &p), NF_OK);
+	CHECK_INT(prepare_article(&s, &a, 42, date, &p), NF_OK);
 	buf_init(&one, 0);
 	buf_init(&two[0], 0);
 	buf_init(&two[1], 0);
@@ -487,7 +500,7 @@ TEST(alert_compose_under_a_ceiling)
 	make_keys();
 	CHECK_INT(load_article("basic.json", &a), NF_OK);
 	sender(&s, "templates", &dir);
-	CHECK_INT(mail_alert_prepare(&s, &a, 42, date, &p), NF_OK);
+	CHECK_INT(prepare_article(&s, &a, 42, date, &p), NF_OK);
 	buf_init(&free_, 0);
 	CHECK_INT(mail_alert_compose(p, &sub, &free_), NF_OK);
 	buf_init(&exact, free_.len);
@@ -530,7 +543,7 @@ TEST(alert_message_id_and_tokens)
 	make_keys();
 	CHECK_INT(load_article("basic.json", &a), NF_OK);
 	sender(&s, "templates", &dir);
-	CHECK_INT(mail_alert_prepare(&s, &a, 42, date, &p), NF_OK);
+	CHECK_INT(prepare_article(&s, &a, 42, date, &p), NF_OK);
 	buf_init(&m1, 0), buf_init(&m1b, 0), buf_init(&m2, 0);
 	CHECK_INT(mail_alert_compose(p, &s1, &m1), NF_OK);
 	CHECK_INT(mail_alert_compose(p, &s2, &m2), NF_OK);
@@ -583,7 +596,7 @@ TEST(alert_rejects_controls_from_outside)
 	make_keys();
 	CHECK_INT(load_article("basic.json", &a), NF_OK);
 	sender(&s, "templates", &dir);
-	CHECK_INT(mail_alert_prepare(&s, &a, 1, date, &p), NF_OK);
+	CHECK_INT(prepare_article(&s, &a, 1, date, &p), NF_OK);
 	buf_init(&m, 0);
 	buf_puts(&m, "keep");
 	for (i = 0; i < NF_ARRAY_LEN(bad_to); i++) {
@@ -596,15 +609,15 @@ TEST(alert_rejects_controls_from_outside)
 	/* a headline that news/ would refuse, handed over anyway */
 	headline = a.headline;
 	a.headline = "Breaking\r\nBcc: everyone@example.org";
-	CHECK_INT(mail_alert_prepare(&s, &a, 1, date, &p), NF_ERR_INVALID);
+	CHECK_INT(prepare_article(&s, &a, 1, date, &p), NF_ERR_INVALID);
 	a.headline = headline;
 	s.from_name = "Desk\nX-Injected: 1";
-	CHECK_INT(mail_alert_prepare(&s, &a, 1, date, &p), NF_ERR_INVALID);
+	CHECK_INT(prepare_article(&s, &a, 1, date, &p), NF_ERR_INVALID);
 	s.from_name = "Desk";
 	s.base_url = "https://news.example/\"><script>";
-	CHECK_INT(mail_alert_prepare(&s, &a, 1, date, &p), NF_ERR_INVALID);
+	CHECK_INT(prepare_article(&s, &a, 1, date, &p), NF_ERR_INVALID);
 	s.base_url = "javascript:alert(1)";
-	CHECK_INT(mail_alert_prepare(&s, &a, 1, date, &p), NF_ERR_INVALID);
+	CHECK_INT(prepare_article(&s, &a, 1, date, &p), NF_ERR_INVALID);
 	buf_free(&m);
 	news_article_free(&a);
 	free(dir);
@@ -681,7 +694,7 @@ TEST(alert_html_escapes_outside_values)
 	free(a.standfirst);
 	a.standfirst = xstrdup("<script>alert(\"x\")</script> & 'quotes'");
 	sender(&s, "templates", &dir);
-	CHECK_INT(mail_alert_prepare(&s, &a, 3, date, &p), NF_OK);
+	CHECK_INT(prepare_article(&s, &a, 3, date, &p), NF_OK);
 	buf_init(&m, 0), buf_init(&dec, 0);
 	CHECK_INT(mail_alert_compose(p, &sub, &m), NF_OK);
 	html = strstr(m.data, "text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n");

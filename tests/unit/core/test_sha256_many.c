@@ -1,6 +1,6 @@
 /*
- * tests for mail/sha2x.c and mail/sha16.c: streams hashed together (in
- * pairs on SHA-NI, in sixteen AVX-512 lanes, or one by one) must give
+ * tests for core/sha256_pairs.c and core/sha256_lanes.c: streams hashed
+ * together (in pairs on SHA-NI, in sixteen AVX-512 lanes, or one by one) must give
  * exactly what SHA-256 of each whole input gives (core's sha256, OpenSSL's
  * EVP: a route that shares none of their code), whatever the lengths, the
  * octets already in each state and the offsets where the inputs start, on
@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mail/mail.h"
+#include "core/core.h"
 #include "../../harness.h"
 
 #define MAXLEN 6000
 
-static unsigned char data[MAIL_SHA_MANY][MAXLEN + 64];
+static unsigned char data[SHA256_MANY][MAXLEN + 64];
 
 static unsigned
 next(unsigned *seed)
@@ -37,8 +37,8 @@ fill(unsigned seed)
 static int
 many_match(size_t n, const size_t pre[], const size_t len[], const size_t off[])
 {
-	SHA256_CTX c[MAIL_SHA_MANY], *cp[MAIL_SHA_MANY] = { NULL };
-	const void *p[MAIL_SHA_MANY] = { NULL };
+	SHA256_CTX c[SHA256_MANY], *cp[SHA256_MANY] = { NULL };
+	const void *p[SHA256_MANY] = { NULL };
 	unsigned char got[32], want[32];
 	size_t k;
 	int ok = 1;
@@ -49,7 +49,7 @@ many_match(size_t n, const size_t pre[], const size_t len[], const size_t off[])
 		cp[k] = &c[k];
 		p[k] = data[k] + off[k] + pre[k];
 	}
-	mail_sha_update_many(cp, p, len, n);
+	sha256_update_many(cp, p, len, n);
 	for (k = 0; k < n; k++) {
 		sha256_state_final(&c[k], got);
 		sha256(data[k] + off[k], pre[k] + len[k], want);
@@ -65,13 +65,13 @@ many_match(size_t n, const size_t pre[], const size_t len[], const size_t off[])
 static size_t
 random_cases(int ways, int alike, unsigned seed, size_t rounds)
 {
-	size_t pre[MAIL_SHA_MANY], len[MAIL_SHA_MANY], off[MAIL_SHA_MANY];
+	size_t pre[SHA256_MANY], len[SHA256_MANY], off[SHA256_MANY];
 	size_t i, k, n, base, bad = 0;
 
-	mail_sha_ways_limit(ways);
+	sha256_ways_limit(ways);
 	for (i = 0; i < rounds; i++) {
 		fill(seed + (unsigned)i);
-		n = 1 + next(&seed) % MAIL_SHA_MANY;
+		n = 1 + next(&seed) % SHA256_MANY;
 		base = next(&seed) % (MAXLEN - 400);
 		for (k = 0; k < n; k++) {
 			pre[k] = alike ? 37 : next(&seed) % 200;
@@ -80,15 +80,14 @@ random_cases(int ways, int alike, unsigned seed, size_t rounds)
 		}
 		bad += !many_match(n, pre, len, off);
 	}
-	mail_sha_ways_limit(MAIL_SHA_MANY);
+	sha256_ways_limit(SHA256_MANY);
 	return bad;
 }
 
 TEST(sha_many_sixteen_lanes_match_one_shot_sha256)
 {
-	if (!mail_sha_has16())
+	if (sha256_ways() != 16)
 		SKIP("this CPU has no AVX-512: the sixteen-lane road is not run here");
-	CHECK_INT(mail_sha_ways(), 16);
 	CHECK_INT(random_cases(16, 1, 11, 300), 0);
 	CHECK_INT(random_cases(16, 0, 12, 300), 0);
 }
@@ -108,7 +107,7 @@ TEST(sha_pairs_match_one_shot_sha256)
 	size_t i, j, k, bad = 0, total = 0;
 
 	fill(7);
-	mail_sha_ways_limit(2);
+	sha256_ways_limit(2);
 	for (i = 0; i < NF_ARRAY_LEN(lens); i++)
 		for (j = 0; j < NF_ARRAY_LEN(lens); j++)
 			for (k = 0; k < NF_ARRAY_LEN(pres); k++) {
@@ -119,7 +118,7 @@ TEST(sha_pairs_match_one_shot_sha256)
 				total++;
 				bad += !many_match(2, pre, len, off);
 			}
-	mail_sha_ways_limit(MAIL_SHA_MANY);
+	sha256_ways_limit(SHA256_MANY);
 	CHECK_INT(total, NF_ARRAY_LEN(lens) * NF_ARRAY_LEN(lens) * NF_ARRAY_LEN(pres));
 	CHECK_INT(bad, 0);
 }
@@ -128,11 +127,11 @@ TEST(sha_pairs_match_one_shot_sha256)
 TEST(sha_many_edges)
 {
 	static const size_t lens[] = { 0, 1, 63, 64, 65, 128, 4095, 4096, 4097 };
-	size_t pre[MAIL_SHA_MANY], len[MAIL_SHA_MANY], off[MAIL_SHA_MANY];
+	size_t pre[SHA256_MANY], len[SHA256_MANY], off[SHA256_MANY];
 	size_t n, k, e, bad = 0, total = 0;
 
 	fill(5);
-	for (n = 1; n <= MAIL_SHA_MANY; n++)
+	for (n = 1; n <= SHA256_MANY; n++)
 		for (e = 0; e < NF_ARRAY_LEN(lens); e++) {
 			for (k = 0; k < n; k++) {
 				pre[k] = (k * 7) % 3 == 0 ? 0 : 64 - k;
@@ -142,7 +141,7 @@ TEST(sha_many_edges)
 			total++;
 			bad += !many_match(n, pre, len, off);
 		}
-	CHECK_INT(total, MAIL_SHA_MANY * NF_ARRAY_LEN(lens));
+	CHECK_INT(total, SHA256_MANY * NF_ARRAY_LEN(lens));
 	CHECK_INT(bad, 0);
 }
 
@@ -155,27 +154,27 @@ TEST(sha_many_known_answer)
 	};
 	static const int ways[] = { 16, 2, 1 };
 	unsigned char *a = malloc(1000000), md[32];
-	SHA256_CTX c[MAIL_SHA_MANY], *cp[MAIL_SHA_MANY];
-	const void *p[MAIL_SHA_MANY];
-	size_t len[MAIL_SHA_MANY], k, w, bad = 0;
+	SHA256_CTX c[SHA256_MANY], *cp[SHA256_MANY];
+	const void *p[SHA256_MANY];
+	size_t len[SHA256_MANY], k, w, bad = 0;
 
 	memset(a, 'a', 1000000);
 	for (w = 0; w < NF_ARRAY_LEN(ways); w++) {
-		mail_sha_ways_limit(ways[w]);
-		for (k = 0; k < MAIL_SHA_MANY; k++) {
+		sha256_ways_limit(ways[w]);
+		for (k = 0; k < SHA256_MANY; k++) {
 			sha256_state_init(&c[k]);
 			sha256_state_update(&c[k], a, k);	/* each stream at its own offset in a block */
 			cp[k] = &c[k];
 			p[k] = a;
 			len[k] = 1000000 - k;
 		}
-		mail_sha_update_many(cp, p, len, MAIL_SHA_MANY);
-		for (k = 0; k < MAIL_SHA_MANY; k++) {
+		sha256_update_many(cp, p, len, SHA256_MANY);
+		for (k = 0; k < SHA256_MANY; k++) {
 			sha256_state_final(&c[k], md);
 			bad += memcmp(md, million_a, 32) != 0;
 		}
 	}
-	mail_sha_ways_limit(MAIL_SHA_MANY);
+	sha256_ways_limit(SHA256_MANY);
 	free(a);
 	CHECK_INT(bad, 0);
 }

@@ -1,12 +1,12 @@
 /*
- * mail/sha2x.c - two SHA-256 hashes at once, and the road for many
+ * core/sha256_pairs.c - two SHA-256 hashes at once, and the road for many
  *
- * Owns: mail_sha_update_many, which advances up to MAIL_SHA_MANY SHA-256
+ * Owns: sha256_update_many, which advances up to SHA256_MANY SHA-256
  * (FIPS 180-4) states over their inputs: the whole blocks they share
- * through sha16.c's sixteen lanes when the CPU has AVX-512 and there are
- * enough of them, the rest in pairs (update2: two states over two inputs
- * at the same time). Does not own: the states themselves
- * (core/hmac.c) or what is hashed (alert.c).
+ * through sha256_lanes.c's sixteen lanes when the CPU has AVX-512 and
+ * there are enough of them, the rest in pairs (update2: two states over
+ * two inputs at the same time). Does not own: the states themselves
+ * (core/hmac.c) or what is hashed (mail/alert.c's DKIM body hashes).
  *
  * Why. Every body octet after a subscriber's own first octet (the text
  * part's footer comes before the whole HTML part) is hashed once per
@@ -27,7 +27,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "mail.h"
+#include "core_internal.h"
 
 #define BLOCK 64
 
@@ -37,7 +37,7 @@
 
 #define SHA_TARGET __attribute__((target("sha,sse4.1,ssse3")))
 
-const uint32_t mail_sha_k[64] = {
+const uint32_t sha256_k[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
 	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
 	0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -105,7 +105,7 @@ next_words(__m128i w0, __m128i w1, __m128i w2, __m128i w3)
  */
 #define ROUNDS4(a, b, i)							\
 	do {									\
-		__m128i k_ = _mm_loadu_si128((const __m128i *)(mail_sha_k + 4 * (i)));	\
+		__m128i k_ = _mm_loadu_si128((const __m128i *)(sha256_k + 4 * (i)));	\
 		__m128i x_ = _mm_add_epi32((a).w[(i) & 3], k_);			\
 		__m128i y_ = _mm_add_epi32((b).w[(i) & 3], k_);			\
 		(a).s1 = _mm_sha256rnds2_epu32((a).s1, (a).s0, x_);		\
@@ -171,7 +171,7 @@ blocks2(uint32_t ha[8], const unsigned char *p, uint32_t hb[8], const unsigned c
 #endif
 
 static int two_way = -1;	/* -1: not asked yet; the answer never changes */
-static int ways_cap = 16;	/* mail_sha_ways_limit's */
+static int ways_cap = 16;	/* sha256_ways_limit's */
 
 /* 1 when update2 runs two streams at once (the CPU has SHA-NI, and no limit says no) */
 static int
@@ -187,15 +187,15 @@ two_way_ok(void)
 }
 
 int
-mail_sha_ways(void)
+sha256_ways(void)
 {
-	if (mail_sha_has16() && __atomic_load_n(&ways_cap, __ATOMIC_RELAXED) >= 16)
+	if (sha256_has16() && __atomic_load_n(&ways_cap, __ATOMIC_RELAXED) >= 16)
 		return 16;
 	return two_way_ok() ? 2 : 1;
 }
 
 void
-mail_sha_ways_limit(int n)
+sha256_ways_limit(int n)
 {
 	__atomic_store_n(&ways_cap, n, __ATOMIC_RELAXED);
 }
@@ -283,7 +283,7 @@ wide(SHA256_CTX *const c[], const unsigned char *p[], size_t len[], size_t n)
 	}
 	if (blocks == 0)
 		return;
-	mail_sha_blocks16(h, p, n, blocks);
+	sha256_blocks16(h, p, n, blocks);
 	for (i = 0; i < n; i++) {
 		count_blocks(c[i], blocks);
 		p[i] += blocks * BLOCK, len[i] -= blocks * BLOCK;
@@ -291,14 +291,14 @@ wide(SHA256_CTX *const c[], const unsigned char *p[], size_t len[], size_t n)
 }
 
 void
-mail_sha_update_many(SHA256_CTX *const c[], const void *const p[], const size_t len[], size_t n)
+sha256_update_many(SHA256_CTX *const c[], const void *const p[], const size_t len[], size_t n)
 {
-	const unsigned char *q[MAIL_SHA_MANY];
-	size_t left[MAIL_SHA_MANY], i;
+	const unsigned char *q[SHA256_MANY];
+	size_t left[SHA256_MANY], i;
 
 	for (i = 0; i < n; i++)
 		q[i] = p[i], left[i] = len[i];
-	if (n >= wide_min() && mail_sha_ways() == 16)
+	if (n >= wide_min() && sha256_ways() == 16)
 		wide(c, q, left, n);
 	for (i = 0; i + 1 < n; i += 2)
 		update2(c[i], q[i], left[i], c[i + 1], q[i + 1], left[i + 1]);

@@ -1,18 +1,18 @@
 /*
- * mail/sha16.c - sixteen SHA-256 hashes at once, one per AVX-512 lane
+ * core/sha256_lanes.c - sixteen SHA-256 hashes at once, one per AVX-512 lane
  *
- * Owns: mail_sha_blocks16, the whole-block compression (FIPS 180-4 6.2.2)
- * of up to sixteen independent streams, and mail_sha_has16, whether the
+ * Owns: sha256_blocks16, the whole-block compression (FIPS 180-4 6.2.2)
+ * of up to sixteen independent streams, and sha256_has16, whether the
  * CPU can run it. Does not own: the states' bookkeeping (partial blocks,
- * bit counts) or the choice of road; mail_sha_update_many in sha2x.c does
- * those.
+ * bit counts) or the choice of road; sha256_update_many in
+ * sha256_pairs.c does those.
  *
  * Why. After an Ed25519 signature the body hash is a signed alert's
  * largest cost (~13.6 KB per message in bench/mail.sh's alert, hashed
  * again for every subscriber: SHA-256 is a chain and the text part's
  * footer, which names the subscriber, comes before the whole HTML part).
  * SHA-NI is bound by the latency of its round instruction: one stream
- * ~9 us a message, two side by side ~6 us each (sha2x.c). Sixteen
+ * ~9 us a message, two side by side ~6 us each (sha256_pairs.c). Sixteen
  * messages of one alert, one in each 32-bit lane of a 512-bit register,
  * run the plain round function with no chain between lanes: ~3.4 us a
  * message on the same AMD EPYC, bound by the vector units (~1,700
@@ -27,7 +27,7 @@
  */
 #include <string.h>
 
-#include "mail.h"
+#include "core_internal.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -105,7 +105,7 @@ schedule(__m512i w[16], int t)
 		__m512i w_ = (t) < 16 ? w[(t)] : schedule(w, (t));		\
 		__m512i t1_ = _mm512_add_epi32(_mm512_add_epi32((h), SIGMA((e), 6, 11, 25)), \
 			_mm512_add_epi32(_mm512_ternarylogic_epi32((e), (f), (g), CH), \
-				_mm512_add_epi32(w_, _mm512_set1_epi32((int)mail_sha_k[(t)])))); \
+				_mm512_add_epi32(w_, _mm512_set1_epi32((int)sha256_k[(t)])))); \
 		__m512i t2_ = _mm512_add_epi32(SIGMA((a), 2, 13, 22),		\
 			_mm512_ternarylogic_epi32((a), (b), (c), MAJ));		\
 		(d) = _mm512_add_epi32((d), t1_);				\
@@ -167,7 +167,7 @@ blocks16(uint32_t *const h[16], const unsigned char *const p[16], size_t n)
 }
 
 int
-mail_sha_has16(void)
+sha256_has16(void)
 {
 	static int has = -1;	/* threads that race here all store the same answer */
 	int v = __atomic_load_n(&has, __ATOMIC_RELAXED);
@@ -182,7 +182,7 @@ mail_sha_has16(void)
 }
 #else
 int
-mail_sha_has16(void)
+sha256_has16(void)
 {
 	return 0;
 }
@@ -190,12 +190,12 @@ mail_sha_has16(void)
 static void
 blocks16(uint32_t *const h[16], const unsigned char *const p[16], size_t n)
 {
-	(void)h, (void)p, (void)n;	/* never called: mail_sha_has16 said no */
+	(void)h, (void)p, (void)n;	/* never called: sha256_has16 said no */
 }
 #endif
 
 void
-mail_sha_blocks16(uint32_t *const h[], const unsigned char *const p[], size_t lanes, size_t n)
+sha256_blocks16(uint32_t *const h[], const unsigned char *const p[], size_t lanes, size_t n)
 {
 	uint32_t spare[8];
 	uint32_t *hh[16];

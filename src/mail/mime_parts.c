@@ -1,5 +1,5 @@
 /*
- * mail/mime.c - the parts of a message around its text
+ * mail/mime_parts.c - the parts of a message around its text
  *
  * Owns: the multipart/alternative body (RFC 2046 5.1.1 delimiters, 5.1.4:
  * text/plain first, text/html last as the richer form), part headers (RFC

@@ -1,5 +1,5 @@
 /*
- * mail/confirm.c - one-off messages: the signup confirmation
+ * mail/confirm_mail.c - one-off messages: the signup confirmation
  *
  * Owns: the double opt-in email (templates confirm.txt.mustache and
  * confirm.html.mustache, with {{confirm_url}}, {{publication}} and
