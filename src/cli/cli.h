@@ -116,7 +116,7 @@ struct cli_engine {
 	{ "connections", CONFIG_INT, &(e)->connections, "N", "SMTP connections per engine thread (16)" }, \
 	{ "shards", CONFIG_INT, &(e)->shards, "N", "shards each alert is split into (" NF_STR(STORE_DEFAULT_SHARDS) ")" }, \
 	{ "batch", CONFIG_INT, &(e)->batch, "N", "subscribers per group commit (500)" }, \
-	{ "lease", CONFIG_INT, &(e)->lease, "SECONDS", "a dead process's shards and owed confirmations are taken over after (30)" }, \
+	{ "lease", CONFIG_INT, &(e)->lease, "SECONDS", "a dead process's shards and owed confirmations are taken over after (" NF_STR(DELIVER_DEFAULT_LEASE) ")" }, \
 	{ "poll-ms", CONFIG_INT, &(e)->poll_ms, "MS", "longest sleep before looking for work (1000)" }, \
 	{ "retry-base", CONFIG_INT, &(e)->retry_base, "SECONDS", "first retry of a 4xx after, doubling to an hour (60)" }, \
 	{ "smtp-timeout-ms", CONFIG_INT, &(e)->smtp_timeout_ms, "MS", "every SMTP timeout (RFC 5321 defaults)" }, \

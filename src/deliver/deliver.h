@@ -24,6 +24,9 @@
 #include "core/core.h"
 #include "mail/mail.h"
 
+/* a dead process's shards and owed confirmations are taken over after this many seconds */
+#define DELIVER_DEFAULT_LEASE 30
+
 struct deliver_config {
 	const char *db_url;
 	const char *transport_url;	/* maildir:PATH, smtp://..., smtps://... */
@@ -34,7 +37,7 @@ struct deliver_config {
 	int shards;			/* shards per new alert (8) */
 	size_t batch;			/* subscribers per group commit (500) */
 	int batches_in_flight;		/* batches submitted ahead of the oldest commit (2) */
-	int64_t lease_secs;		/* a dead worker's shard is free again after this (30) */
+	int64_t lease_secs;		/* a dead worker's shard is free again after this */
 	int64_t retry_deadline;		/* give up on temporary failures after (86400) */
 	int64_t retry_base;		/* first retry after this, doubling up to an hour (60) */
 	int64_t poll_ms;		/* look for work nobody told us about (1000) */

@@ -24,6 +24,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "smtp/smtp.h"
 #include "deliver_internal.h"
 
 void
@@ -31,13 +32,13 @@ deliver_config_defaults(struct deliver_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->db_url = STORE_DEFAULT_URL;
-	cfg->transport_url = "maildir:var/outbox";
+	cfg->transport_url = SMTP_DEFAULT_TRANSPORT;
 	cfg->threads = 1;
 	cfg->connections = 16;
-	cfg->shards = 8;
+	cfg->shards = STORE_DEFAULT_SHARDS;
 	cfg->batch = 500;
 	cfg->batches_in_flight = 2;
-	cfg->lease_secs = 30;
+	cfg->lease_secs = DELIVER_DEFAULT_LEASE;
 	cfg->retry_deadline = 86400;
 	cfg->retry_base = 60;
 	cfg->poll_ms = 1000;

@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "store/store.h"
-#include "internal.h"
+#include "inbound_internal.h"
 
 void
 inbound_config_defaults(struct inbound_config *cfg)

@@ -22,7 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "internal.h"
+#include "inbound_internal.h"
 
 /* header fields naming the envelope recipient when a delivery agent wrote the message */
 static const char *const envelope_fields[] = {

@@ -18,7 +18,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "internal.h"
+#include "inbound_internal.h"
 
 static const struct {
 	const char *prefix;

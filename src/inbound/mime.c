@@ -15,7 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "internal.h"
+#include "inbound_internal.h"
 
 static pthread_once_t gmime_once = PTHREAD_ONCE_INIT;
 

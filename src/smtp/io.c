@@ -21,7 +21,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "smtp_internal.h"
 
 #define READ_CHUNK 16384
 

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "smtp_internal.h"
 
 /* smtp_outcome_of - only a 2xx is success; anything but a 5xx may be tried again */
 enum smtp_outcome

@@ -24,7 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "smtp_internal.h"
 
 void
 smtp_timeouts_all(struct smtp_timeouts *t, long ms)

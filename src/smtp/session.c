@@ -30,7 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "smtp_internal.h"
 
 #define IN_MAX (SMTP_REPLY_MAX + 16384 + 64)
 

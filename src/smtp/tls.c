@@ -12,7 +12,7 @@
 #include <openssl/x509v3.h>
 #include <stdio.h>
 
-#include "internal.h"
+#include "smtp_internal.h"
 
 SSL_CTX *
 smtp_tls_ctx(const char *ca_file, int verify, char *err, size_t errlen)

@@ -3,7 +3,7 @@
  *
  * Owns: smtp_transport_*: picking the implementation from the URL
  * ("smtp://" and "smtps://": a relay pool, smtp/transport_smtp.c;
- * "maildir:PATH": files, smtp/maildir.c; a prefix given to
+ * "maildir:PATH": files, smtp/transport_maildir.c; a prefix given to
  * smtp_transport_register: the caller's own kind) and calling it through
  * its table of operations, as OpenSMTPD's queue backends are called.
  * Callers see neither the pool nor the files.
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "smtp_internal.h"
 
 struct smtp_transport {
 	const struct smtp_transport_ops *ops;

@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "smtp_internal.h"
 
 /* a busy pool takes its inbox after every reply; wake it anyway at this many */
 #define INBOX_WAKE 8

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "smtp_internal.h"
 
 #define URL_MAX 4096
 #define RELAYS_MAX 64

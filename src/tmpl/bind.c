@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tmpl_private.h"
+#include "tmpl_internal.h"
 
 #define BIND_TEXT_MAX (64u << 20)
 

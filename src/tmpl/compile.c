@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tmpl_private.h"
+#include "tmpl_internal.h"
 
 static void
 options_init(struct tmpl_options *o, const struct tmpl_options *in)

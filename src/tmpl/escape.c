@@ -8,7 +8,7 @@
  * which every x86-64 has; a byte loop elsewhere) and copied whole: escaping
  * costs little more than a memcpy when there is nothing to escape.
  */
-#include "tmpl_private.h"
+#include "tmpl_internal.h"
 
 #ifdef __SSE2__
 #include <emmintrin.h>

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tmpl_private.h"
+#include "tmpl_internal.h"
 
 void
 tmpl_loaded_free(struct tmpl_loaded *l)

@@ -8,7 +8,7 @@
  */
 #include <jansson.h>
 
-#include "tmpl_private.h"
+#include "tmpl_internal.h"
 
 static int
 json_lookup(const void *handle, const char *name, size_t len, struct tmpl_value *out)

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tmpl_private.h"
+#include "tmpl_internal.h"
 
 #define NAME_MAX_BYTES 200
 

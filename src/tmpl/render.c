@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tmpl_private.h"
+#include "tmpl_internal.h"
 
 int
 tmpl_indent_push(struct tmpl_render *r, const char *s, size_t n, size_t *saved)

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tmpl_private.h"
+#include "tmpl_internal.h"
 
 static const struct tmpl_ops chain_ops;
 

@@ -1,4 +1,4 @@
-/* tests for smtp/maildir.c through the transport interface */
+/* tests for smtp/transport_maildir.c through the transport interface */
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "smtp/internal.h"
+#include "smtp/smtp_internal.h"
 #include "../../harness.h"
 
 static struct smtp_job *

@@ -1,5 +1,5 @@
 /*
- * tmpl/scan.c - split Mustache source into text runs and tags
+ * tmpl/tags.c - split Mustache source into text runs and tags
  *
  * Owns: finding tags with the delimiters in force, set-delimiter tags
  * ({{=<% %>=}}, spec "delimiters"), reading each tag's sigil and name, and
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tmpl_private.h"
+#include "tmpl_internal.h"
 
 const struct tmpl_delims tmpl_default_delims = { "{{", "}}", 2, 2 };
 

@@ -1,5 +1,5 @@
 /*
- * smtp/internal.h - what the files of the smtp module share, and nobody else
+ * smtp/smtp_internal.h - what the files of the smtp module share, and nobody else
  *
  * Owns: the message-in-flight (struct smtp_job), the connection (struct
  * smtp_conn), the relay state and the pool, and the calls between

@@ -1,5 +1,5 @@
 /*
- * inbound/internal.h - what the files of the inbound module share
+ * inbound/inbound_internal.h - what the files of the inbound module share
  *
  * The GMime glue (mime.c) is the only place that sees GMime's types for
  * parsing; the classifier asks it for messages, header fields, a part's

@@ -1,5 +1,5 @@
 /*
- * inbound/maildir.c - a Maildir of returned mail, processed once
+ * inbound/maildir_walk.c - a Maildir of returned mail, processed once
  *
  * Owns: walking DIR/new (the Maildir convention, cr.yp.to/proto/maildir.html:
  * a delivery agent renames complete messages into new/, so whatever is there
@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "inbound_internal.h"
 
 static int
 by_name(const void *a, const void *b)

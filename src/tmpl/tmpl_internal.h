@@ -1,14 +1,14 @@
 /*
- * tmpl/tmpl_private.h - the compiled form, shared by the files of tmpl/ only
+ * tmpl/tmpl_internal.h - the compiled form, shared by the files of tmpl/ only
  *
  * Owns: the structures the compiler builds and the renderer walks. Nothing
  * outside src/tmpl/ includes this file; other modules see tmpl.h alone. It
- * exists because compiling (scan.c, lines.c, build.c, compile.c) and
+ * exists because compiling (tags.c, lines.c, build.c, compile.c) and
  * rendering (render.c, inherit.c, value.c) are separate concerns that must
  * agree on one representation.
  *
  * Compilation runs in three passes over one source:
- *   scan.c   source -> tokens (text runs and tags), following delimiter changes
+ *   tags.c   source -> tokens (text runs and tags), following delimiter changes
  *   lines.c  marks standalone lines and clips their white space and newline
  *   build.c  tokens -> a tree of nodes, names split into paths, blocks reindented
  */
@@ -32,7 +32,7 @@ struct tmpl_delims {
 
 extern const struct tmpl_delims tmpl_default_delims;
 
-/* ---- tokens (scan.c, lines.c) ---- */
+/* ---- tokens (tags.c, lines.c) ---- */
 
 #define TOK_TEXT 0	/* tags use their sigil: v (plain name), & { # ^ / ! = > < $ */
 

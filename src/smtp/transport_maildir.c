@@ -1,5 +1,5 @@
 /*
- * smtp/maildir.c - the Maildir transport: one file per message, readable by any mail client
+ * smtp/transport_maildir.c - the Maildir transport: one file per message, readable by any mail client
  *
  * Owns: "maildir:PATH", the embedded default that lets newsflash run without
  * a relay. Follows the Maildir convention (cr.yp.to/proto/maildir.html):
@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "smtp_internal.h"
 
 struct maildir {
 	char *path;
@@ -153,7 +153,7 @@ write_all(int fd, struct iovec *iov, int n)
 
 /* store - tmp/NAME, fsync, rename to new/NAME; err says what failed */
 static int
-store(struct maildir *m, const struct smtp_job *job, char *name, size_t namelen,
+maildir_write(struct maildir *m, const struct smtp_job *job, char *name, size_t namelen,
       char *err, size_t errlen)
 {
 	struct timespec now;
@@ -217,7 +217,7 @@ op_submit(void *impl, const struct smtp_envelope *env, const char *msg, size_t l
 		return rc;
 	job->attempts = 1;
 	m->stats.submitted++;
-	if (store(m, job, name, sizeof(name), err, sizeof(err)) == NF_OK) {
+	if (maildir_write(m, job, name, sizeof(name), err, sizeof(err)) == NF_OK) {
 		snprintf(text, sizeof(text), "new/%s", name);
 		smtp_job_fail_open(job, SMTP_ACCEPTED, 0, "", text, strlen(text));
 	} else {
