@@ -35,6 +35,8 @@ int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf
 
 /* secret.c: load the HMAC key, creating it on first use */
 int cli_secret_load(const char *path, struct token_key *key);
+/* the same for a file that must be there already (made by serve), never creating one */
+int cli_secret_read(const char *path, struct token_key *key);
 /* whether cli_secret_load would work, creating nothing; err says why not */
 int cli_secret_check(const char *path, char *err, size_t errlen);
 

@@ -169,11 +169,34 @@ sed -e "s/12-0a1b2c3d4e5f60718293/$gid-0a1b2c3d4e5f60718293/g" -e "s/12-1e1f6da6
 	-e "s/reader@example.org/getter@example.org/g" -e "s/4VbQ2X0Zk9z9sWq@/forged.4VbQ2X0Zk9z9sWq@/" \
 	"$SAMPLES/postfix-hard.eml" >"$returns/new/1008.forged"
 for f in malformed-no-status-part.eml malformed-truncated.eml malformed-binary.eml; do cp "$SAMPLES/$f" "$returns/new/2000.$f"; done
+# without the service's secret it refuses to run, and makes no secret of its own
+out=$("$NF" inbound process "$returns" --db "sqlite:$db" --secret-file "$WORK/no-such-secret" 2>&1); rc=$?
+expect_eq "inbound process without the secret file exits 2" "$rc" 2
+expect_contains "and says why" "$out" "cannot read the service's secret"
+check "no new secret was made" test ! -e "$WORK/no-such-secret"
+expect_eq "nothing was read or marked" "$(ls "$returns/new" | wc -l) $(ls "$returns/cur" | wc -l) $(q "select count(*) from inbound_seen")" "12 0 0"
+# with some other secret the genuine mailto is unverified: not marked, not moved
+head -c 32 /dev/urandom >"$WORK/other-secret"; chmod 600 "$WORK/other-secret"
+mkdir -p "$WORK/one/new" "$WORK/one/cur" "$WORK/one/tmp"
+cp "$returns/new/1006.mailto" "$WORK/one/new/"
+out=$("$NF" inbound process "$WORK/one" --db "sqlite:$db" --secret-file "$WORK/other-secret" 2>/dev/null)
+expect_contains "a wrong secret: the mailto is unverified" "$out" "unsubscribed 0, ignored 0, unverified 1"
+expect_eq "and left in new/, unrecorded" "$(ls "$WORK/one/new" | wc -l) $(q "select count(*) from inbound_seen")" "1 0"
+expect_eq "mailto@ still subscribed" "$(status mailto@example.org)" confirmed
+out=$("$NF" inbound process "$WORK/one" --db "sqlite:$db" --secret-file "$WORK/other-secret" 2>/dev/null)
+expect_contains "run again: still unverified, never a duplicate" "$out" "unverified 1, skipped 0; duplicates 0"
+out=$("$NF" inbound process "$WORK/one" --db "sqlite:$db" --secret-file "$WORK/app/secret" 2>/dev/null)
+expect_contains "with the service's secret the request is not lost" "$out" "processed 1: suppressed 0, counted 0, reset 0, unsubscribed 1"
+expect_eq "mailto@ unsubscribed" "$(status mailto@example.org)" unsubscribed
+expect_eq "and the message moved to cur/" "$(ls "$WORK/one/new" | wc -l) $(ls "$WORK/one/cur" | wc -l)" "0 1"
+
 out=$("$NF" inbound process "$returns" --db "sqlite:$db" --secret-file "$WORK/app/secret" 2>"$WORK/inbound.log"); rc=$?
 expect_eq "inbound process exits 0" "$rc" 0
-expect_eq "inbound process summary" "$out" \
-	"processed 12: suppressed 1, counted 2, reset 0, unsubscribed 3, ignored 2, unverified 1, skipped 3; duplicates 0, failed 0"
-expect_eq "every message moved to cur/" "$(ls "$returns/new" | wc -l) $(ls "$returns/cur" | wc -l)" "0 12"
+expect_eq "inbound process summary (the mailto was done above)" "$out" \
+	"processed 11: suppressed 1, counted 2, reset 0, unsubscribed 2, ignored 2, unverified 1, skipped 3; duplicates 1, failed 0"
+expect_eq "every message moved to cur/ but the forgery" "$(ls "$returns/new" | wc -l) $(ls "$returns/cur" | wc -l)" "1 11"
+check "the forgery stays in new/" test -f "$returns/new/1008.forged"
+rm -f "$returns/new/1008.forged"
 check "moved as seen (:2,S)" test -f "$returns/cur/1000.hard:2,S"
 expect_eq "hard bounce: bounced" "$(status hard@example.org)" bounced
 expect_eq "hard bounce: suppressed by address" "$(q "select reason from suppressions where email_key='hard@example.org'")" bounce
