@@ -39,6 +39,8 @@ static const struct route routes[] = {
 	{ "GET", "/privacy", public_privacy_page },
 	{ "GET", "/confirm/", public_confirm_get },
 	{ "POST", "/confirm/", public_confirm_post },
+	{ "GET", "/never/", public_never_get },
+	{ "POST", "/never/", public_never_post },
 	{ "POST", "/api/articles", api_articles_post },
 	{ "GET", "/api/alerts/", api_alert_get },
 	{ "GET", "/u/", public_unsubscribe_get },

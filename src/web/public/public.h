@@ -19,7 +19,7 @@
 enum public_page {
 	PUBLIC_PAGE_SIGNUP, PUBLIC_PAGE_THANKS, PUBLIC_PAGE_CONFIRM, PUBLIC_PAGE_CONFIRMED,
 	PUBLIC_PAGE_PRIVACY, PUBLIC_PAGE_UNSUBSCRIBE, PUBLIC_PAGE_UNSUBSCRIBED, PUBLIC_PAGE_ERASED,
-	PUBLIC_PAGE_COUNT
+	PUBLIC_PAGE_NEVER, PUBLIC_PAGE_LINK, PUBLIC_PAGE_COUNT
 };
 
 struct public_writer;
@@ -70,6 +70,10 @@ int public_signup_json_parse(struct arena *a, const char *body, size_t len, stru
 /* ---- confirm_page.c: GET and POST /confirm/TOKEN ---- */
 void public_confirm_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 void public_confirm_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
+
+/* ---- never.c: GET and POST /never/TOKEN, "This wasn't me: never email me" ---- */
+void public_never_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
+void public_never_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 
 /* ---- tokens.c: the live subscriber a link token of purpose is for ---- */
 enum public_token_result { PUBLIC_TOKEN_OK, PUBLIC_TOKEN_BAD, PUBLIC_TOKEN_UNAVAILABLE };
@@ -130,5 +134,8 @@ void public_writer_stop(struct public_writer *sw);
 void public_writer_free(struct public_writer *sw);
 /* signup.c: one signup's rows in the caller's transaction (the writer's unit of work) */
 int public_signup_row(struct web *w, struct store *s, struct public_signup_job *job);
+/* signup.c: the mailbox of an address key for the confirmation cap: +tag folded away */
+#define PUBLIC_MAILBOX_MAX 320
+void public_signup_mailbox(const char *key, char *out, size_t size);
 
 #endif
