@@ -530,6 +530,20 @@ const struct store_query store_queries[Q_COUNT] = {
 		" AND s.created_at >= $1 AND s.confirm_sent_at IS NULL AND" MAILABLE("s")
 		" AND coalesce(s.confirm_claimed_at, 0) < $4 AND s.id > $2"
 		" ORDER BY s.id LIMIT $3", NULL, NULL },
+	/* links.c: the emailed links, one per subscriber and purpose */
+	[Q_LINK_GET] = { "link_get",
+		"SELECT nonce, created_at, expires_at FROM action_links"
+		" WHERE subscriber_id = $1 AND purpose = $2", NULL, NULL },
+	[Q_LINK_PUT] = { "link_put",
+		"INSERT INTO action_links (subscriber_id, purpose, nonce, created_at, expires_at)"
+		" VALUES ($1, $2, $3, $4, $5) ON CONFLICT (subscriber_id, purpose) DO UPDATE"
+		" SET nonce = excluded.nonce, created_at = excluded.created_at,"
+		" expires_at = excluded.expires_at", NULL, NULL },
+	[Q_LINK_USE] = { "link_use",
+		"DELETE FROM action_links WHERE subscriber_id = $1 AND purpose = $2 AND nonce = $3"
+		" AND expires_at > $4", NULL, NULL },
+	[Q_LINK_DEL_SUB] = { "link_del_sub", "DELETE FROM action_links WHERE subscriber_id = $1",
+		NULL, NULL },
 	/* schema.c: rows made before version 6 get their key_hash */
 	[Q_KEYHASH_TODO] = { "keyhash_todo",
 		"SELECT id, email_key FROM subscribers WHERE id > $1 AND key_hash IS NULL"

@@ -347,6 +347,29 @@ int store_suppression_get(struct store *s, const char *email_key, char **reason,
  */
 int store_inbound_seen(struct store *s, const char *name, const char *kind, int *fresh);
 
+/* ---- emailed links for export, erasure and managing choices (links.c) ---- */
+
+#define STORE_LINK_NONCE_MAX 33		/* 32 hex digits and the NUL */
+
+/*
+ * store_link_issue - a new link of purpose for subscriber id, live until
+ * now + ttl, replacing any older one (which stops working): its random
+ * nonce in nonce and *issued = 1. When one was made within gap seconds
+ * and still lives, nothing changes and *issued = 0 (so a button pressed
+ * again and again sends one mail).
+ */
+int store_link_issue(struct store *s, int64_t id, const char *purpose, int64_t now, int64_t ttl,
+		     int64_t gap, char nonce[STORE_LINK_NONCE_MAX], int *issued);
+/* the live link's nonce; NF_ERR_NOTFOUND when there is none, or it expired */
+int store_link_nonce(struct store *s, int64_t id, const char *purpose, int64_t now,
+		     char nonce[STORE_LINK_NONCE_MAX]);
+/*
+ * store_link_use - spend the link with this nonce: NF_OK for exactly one
+ * caller (the row is deleted), NF_ERR_NOTFOUND for the rest, or once it
+ * expired or was replaced
+ */
+int store_link_use(struct store *s, int64_t id, const char *purpose, const char *nonce, int64_t now);
+
 /* ---- bulk import (atomic per batch; re-running skips what is there) ---- */
 
 enum store_import_outcome { STORE_IMPORTED, STORE_DUPLICATE, STORE_SUPPRESSED };

@@ -360,6 +360,8 @@ erase_locked(struct store *s, int64_t id, const char *source, enum store_erase_m
 		rc = store_exec(s, Q_SUB_UNDELIVER, p, 1, NULL, NULL, NULL);
 	if (rc == NF_OK)
 		rc = store_exec(s, Q_CONSENT_SCRUB, p, 1, NULL, NULL, NULL);
+	if (rc == NF_OK)
+		rc = store_exec(s, Q_LINK_DEL_SUB, p, 1, NULL, NULL, NULL);
 	store_new_salt(salt);
 	p[1] = SP_TEXT(salt);
 	if (rc == NF_OK)

@@ -48,7 +48,11 @@ static const struct route routes[] = {
 	{ "GET", "/preferences/", public_preferences_get },
 	{ "POST", "/preferences/", public_preferences_post },
 	{ "GET", "/privacy/export/", public_export_get },
+	{ "POST", "/privacy/export/", public_export_post },
+	{ "GET", "/privacy/erase/", public_erase_get },
 	{ "POST", "/privacy/erase/", public_erase_post },
+	{ "GET", "/manage/", public_manage_get },
+	{ "POST", "/manage/", public_manage_post },
 	{ "POST", "/api/inbound", api_inbound_post },
 	{ "GET", "/metrics", web_metrics_get },
 	{ "GET", "/healthz", healthz },
@@ -70,7 +74,8 @@ static const struct route routes[] = {
 
 /* routes whose argument is a token */
 static const char *const secret_prefixes[] = {
-	"/confirm/", "/u/", "/preferences/", "/privacy/export/", "/privacy/erase/", NULL
+	"/confirm/", "/never/", "/u/", "/preferences/", "/manage/", "/privacy/export/",
+	"/privacy/erase/", NULL
 };
 
 /* web_log_path - path as the access log may show it: tokens become {token} */

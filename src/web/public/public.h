@@ -83,7 +83,7 @@ enum public_token_result public_token_subscriber(struct web *w, const char *toke
 struct store_subscriber *public_token_page(struct web *w, struct http_response *res, const char *token,
 					   const char *purpose, const char *invalid);
 
-/* ---- leaving: unsubscribe.c, preferences.c, privacy_pages.c ---- */
+/* ---- leaving: unsubscribe.c, preferences.c ---- */
 void public_unsubscribe_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 void public_unsubscribe_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 void public_preferences_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
@@ -92,8 +92,32 @@ void public_preferences_post(struct web *w, struct http_request *req, struct htt
 void public_preferences_render(struct web *w, struct http_request *req, struct http_response *res,
 			       int status, const struct store_subscriber *sub, const char *token,
 			       const char *notice);
+/* the same page; choices post to /manage/MANAGE when manage is set (an emailed link), else /preferences/TOKEN */
+void public_preferences_render_as(struct web *w, struct http_request *req, struct http_response *res,
+				  int status, const struct store_subscriber *sub, const char *token,
+				  const char *manage, const char *notice);
+/* one POST of the page's forms for sub; raise: from an emailed manage link, so choices may go up */
+void public_preferences_apply(struct web *w, struct http_request *req, struct http_response *res,
+			      const struct store_subscriber *sub, const struct http_form *form, int raise);
+
+/*
+ * ---- links.c: links mailed on request (export, erase, manage), single
+ * use, expiring; GET shows a page with the button, POST does it ----
+ */
+#define PUBLIC_LINK_TTL 3600		/* an emailed link works for an hour */
+#define PUBLIC_LINK_GAP 120		/* pressed again within this: no second mail */
+/* mail sub a new link of purpose; *sent = 0 when one went within PUBLIC_LINK_GAP */
+int public_link_mail(struct web *w, const struct store_subscriber *sub, const char *purpose, int *sent);
+/* the subscriber a live emailed link of purpose is for, and its nonce */
+enum public_token_result public_link_subscriber(struct web *w, const char *token, const char *purpose,
+						char nonce[STORE_LINK_NONCE_MAX],
+						struct store_subscriber **out);
 void public_export_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
+void public_export_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
+void public_erase_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 void public_erase_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
+void public_manage_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
+void public_manage_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 
 /* ---- purge.c: forget unconfirmed signups every purge_interval (off when purge_after is 0) ---- */
 int public_purge_start(struct web *w);
