@@ -16,7 +16,8 @@
  * or the person is erased. GETs show a page with a button and change
  * nothing, since link scanners follow GETs; the POSTs carry the CSRF
  * double-submit token. A button pressed again within PUBLIC_LINK_GAP sends
- * no second mail.
+ * no second mail, and one address gets PUBLIC_LINK_CAP such mails a day at
+ * most.
  *
  * The mail itself (link.txt.mustache, link.html.mustache: {{url}},
  * {{what}}, {{minutes}}, {{publication}}, {{email}}) is composed here and
@@ -179,6 +180,20 @@ public_link_mail(struct web *w, const struct store_subscriber *sub, const char *
 			      nonce, &issued);
 	if (rc != NF_OK || !issued)
 		return rc;
+	/*
+	 * The holder of a forwarded alert could press the buttons all day: the
+	 * mails to one address are capped as confirmations are, in a count of
+	 * their own. Past it the page says the same and nothing is sent.
+	 */
+	buf_init(&salt, 0);
+	buf_printf(&salt, "link:%s", sub->email_key);
+	rc = store_confirm_slot(http_store(w), salt.data, PUBLIC_LINK_CAP, 86400, now, &issued);
+	buf_free(&salt);
+	if (rc != NF_OK || !issued) {
+		if (rc == NF_OK)
+			log_event(LOG_INFO, "link.capped", "purpose", purpose, NULL);
+		return rc;
+	}
 	buf_init(&salt, 0);
 	buf_init(&url, 0);
 	buf_init(&msg, 0);

@@ -106,6 +106,7 @@ void public_preferences_apply(struct web *w, struct http_request *req, struct ht
  */
 #define PUBLIC_LINK_TTL 3600		/* an emailed link works for an hour */
 #define PUBLIC_LINK_GAP 120		/* pressed again within this: no second mail */
+#define PUBLIC_LINK_CAP 6		/* such mails to one address a day, at most */
 /* mail sub a new link of purpose; *sent = 0 when one went within PUBLIC_LINK_GAP */
 int public_link_mail(struct web *w, const struct store_subscriber *sub, const char *purpose, int *sent);
 /* the subscriber a live emailed link of purpose is for, and its nonce */
