@@ -11,13 +11,14 @@
 #    complaint, a signup of the address answers 200 and stores and mails
 #    nothing; an old confirmation link no longer confirms;
 #  - a publish then reaches none of them.
+# On SQLite, or with BOMBING_DB=pg (bombing_pg.sh) on a real PostgreSQL.
 source tests/lib.sh
 source tests/lib/serve.sh
+source tests/lib/db.sh
 
+db_choose "${BOMBING_DB:-sqlite}" "mail-bombing"
 port=$(free_port)
 base="http://127.0.0.1:$port"
-db="$WORK/app/newsflash.db"
-q() { sqlite3 "$db" "$1"; }
 api() { curl -s -o "$WORK/body" -w '%{http_code}' -H 'Content-Type: application/json' --data "{\"email\":\"$1\"}" "$base/api/subscribe"; }
 mails_to() { local n=0 f; for f in $(outbox_files); do grep -qi "^To: $1" "$f" && n=$((n + 1)); done; echo "$n"; }
 settle() { sleep 1; }	# the lane sends within a poll
@@ -30,7 +31,7 @@ NEWSFLASH_CONFIRM_CAP=3 "$NF" serve >/dev/null 2>&1
 expect_eq "NEWSFLASH_CONFIRM_CAP=3 (no days) is refused too" "$?" 2
 
 # ---- the default cap: 3 in 30 days per mailbox, +tags folded ----
-serve_start "$port" --signup-rate 0 --from "Breaking News <alerts@news.example>" || { fail "serve starts"; finish; }
+serve_start "$port" --db "$dburl" --signup-rate 0 --from "Breaking News <alerts@news.example>" || { fail "serve starts"; finish; }
 codes=""
 for i in $(seq 1 12); do codes="$codes $(api "victim+$i@example.org")"; done
 expect_eq "twelve +tag signups: each answered 200" "$codes" "$(printf ' 200%.0s' $(seq 1 12))"
@@ -42,14 +43,13 @@ expect_contains "a capped signup is logged, without the address" "$(cat "$WORK/s
 expect_eq "no address in the log" "$(grep -c 'victim' "$WORK/serve.log")" 0
 serve_stop
 # a restart's recovery does not send the ones the cap withheld
-serve_start "$port" --signup-rate 0 --from "Breaking News <alerts@news.example>" --lease 3 || { fail "serve restarts"; finish; }
+serve_start "$port" --db "$dburl" --signup-rate 0 --from "Breaking News <alerts@news.example>" --lease 3 || { fail "serve restarts"; finish; }
 sleep 4
 expect_eq "after a restart: still three" "$(mails_to 'victim+')" 3
 serve_stop
-rm -rf "$WORK/app"
 
 # ---- the cap from the environment ----
-NEWSFLASH_CONFIRM_CAP=1/1 serve_start "$port" --signup-rate 0 --from "Breaking News <alerts@news.example>" || { fail "serve starts (env)"; finish; }
+NEWSFLASH_CONFIRM_CAP=1/1 serve_start "$port" --db "$dburl" --signup-rate 0 --from "Breaking News <alerts@news.example>" || { fail "serve starts (env)"; finish; }
 api "one@example.org" >/dev/null; api "one+again@example.org" >/dev/null; api "ONE+x@example.org" >/dev/null
 settle
 expect_eq "NEWSFLASH_CONFIRM_CAP=1/1: one mail" "$(mails_to 'one')" 1
@@ -94,7 +94,7 @@ expect_eq "and no change" "$(q "select status from subscribers where id=$rid")" 
 # ---- after erasure that suppresses, and after a complaint ----
 expect_eq "gone@ signs up" "$(api gone@example.org)" 200
 settle
-"$NF" subscribers erase gone@example.org --db "sqlite:$db" >/dev/null 2>&1
+"$NF" subscribers erase gone@example.org --db "$dburl" >/dev/null 2>&1
 expect_eq "erased: only a keyed hash is left" "$(q "select count(*) from subscribers where email='gone@example.org'")" 0
 before=$(mails_to gone@example.org)
 expect_eq "signing up an erased, suppressed address: 200" "$(api gone@example.org)" 200
@@ -110,7 +110,7 @@ q "update subscribers set status='confirmed', confirmed_at=1 where email='fresh@
 cat >"$WORK/story.json" <<'EOF'
 {"headline": "Storm closes the coast road", "body_html": "<p>The coast road is closed.</p>", "url": "https://news.example/storm", "breaking": true}
 EOF
-out=$("$NF" publish "$WORK/story.json" --breaking --db "sqlite:$db")
+out=$("$NF" publish "$WORK/story.json" --breaking --db "$dburl")
 expect_contains "publish: one recipient, fresh@" "$out" "1 "
 for i in $(seq 1 50); do [ "$(grep -l 'Storm closes' $(outbox_files) 2>/dev/null | wc -l)" -ge 1 ] && break; sleep 0.2; done
 sleep 0.5
