@@ -35,6 +35,8 @@ int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf
 
 /* secret.c: load the HMAC key, creating it on first use */
 int cli_secret_load(const char *path, struct token_key *key);
+/* the same for a file that must be there already (made by serve), never creating one */
+int cli_secret_read(const char *path, struct token_key *key);
 /* whether cli_secret_load would work, creating nothing; err says why not */
 int cli_secret_check(const char *path, char *err, size_t errlen);
 
@@ -137,6 +139,7 @@ struct serve_opts {
 	struct cli_sender sender;
 	struct cli_engine engine;
 	long signup_rate, purge_days, soft_limit;
+	const char *confirm_cap;	/* "N/DAYS" */
 	int no_engine, smtputf8, help;
 	char base_url_buf[300];
 };
@@ -148,6 +151,7 @@ struct serve_opts {
 	{ "trust-proxy", CONFIG_BOOL, &(o)->web.trust_proxy, NULL, "take the client address from X-Forwarded-For" }, \
 	{ "signup-rate", CONFIG_INT, &(o)->signup_rate, "N", "signups per second per client after a burst of 20; 0 = no limit (1)" }, \
 	{ "single-opt-in", CONFIG_BOOL, &(o)->web.single_opt_in, NULL, "signups are active at once, no confirmation email" }, \
+	{ "confirm-cap", CONFIG_STRING, &(o)->confirm_cap, "N/DAYS", "confirmation emails to one mailbox (+tags folded) at most, in DAYS (3/30)" }, \
 	{ "smtputf8", CONFIG_BOOL, &(o)->smtputf8, NULL, "accept addresses with non-ASCII local parts" }, \
 	{ "threads", CONFIG_INT, &(o)->web.threads, "N", "HTTP worker threads (4)" }, \
 	{ "signup-queue", CONFIG_INT, &(o)->web.signup_queue, "N", "signups waiting to be written at most; more are answered 503 (4096)" }, \
@@ -158,6 +162,8 @@ struct serve_opts {
 	{ "signin-delay", CONFIG_INT, &(o)->web.signin_delay, "SECONDS", "newsroom: first wait after repeated failed sign-ins, doubling (1)" }
 
 void cli_serve_defaults(struct serve_opts *o);
+/* --confirm-cap N/DAYS into the web config (N 1-1000, DAYS 1-3650); NULL, or what is wrong */
+const char *cli_confirm_cap(const char *v, struct web_config *web);
 
 /* cmd_serve.c: what serve and worker share */
 void cli_block_stop_signals(void);

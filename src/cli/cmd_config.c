@@ -79,6 +79,8 @@ check_serve(struct serve_opts *o, struct buf *problems)
 		buf_puts(problems, "--signup-queue: must be 1 to 1000000\n");
 	if (o->signup_rate < 0)
 		buf_puts(problems, "--signup-rate: must be 0 or more\n");
+	if ((why = cli_confirm_cap(o->confirm_cap, &o->web)) != NULL)
+		buf_printf(problems, "%s\n", why);
 	if (web_listen_parse(o->web.listen, &ss) != NF_OK)
 		buf_puts(problems, "--listen: expected HOST:PORT with an IP address ([::1]:8080 for IPv6)\n");
 	cli_sender_check(&o->sender, problems);

@@ -11,8 +11,13 @@
  * Prints one summary line:
  *   processed N: suppressed N, counted N, reset N, unsubscribed N, ignored N,
  *   unverified N, skipped N; duplicates N, failed N
- * and logs one line per message (never an address). Exit 0, or 1 when the
- * store refused a message (it stays in new/ for the next run), 2 for usage.
+ * and logs one line per message (never an address). A message is marked
+ * processed (recorded in the store, moved to cur/) only once it was acted
+ * on or found to need nothing; one whose token does not verify (unverified)
+ * stays in new/ unrecorded, so a run with the right secret still acts on
+ * it. Without the service's secret file the command refuses to run (2): it
+ * never makes a new secret. Exit 0, or 1 when the store refused a message
+ * (it stays in new/ for the next run), 2 for usage.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +37,11 @@ inbound_usage(const struct config_opt *opts, FILE *to, int rc)
 {
 	fprintf(to, "usage: newsflash inbound process MAILDIR [OPTIONS]\n\n"
 		    "Reads bounces (RFC 3464), complaints (RFC 5965) and mailto unsubscribes\n"
-		    "from MAILDIR/new, acts on each once, and moves it to MAILDIR/cur.\n\n");
+		    "from MAILDIR/new, acts on each once, and moves it to MAILDIR/cur. A message\n"
+		    "whose token does not verify with the secret stays in new/, unrecorded.\n"
+		    "The secret file must exist (the one serve uses); none is ever made.\n\n"
+		    "Exit status: 0 done, 1 the store refused a message (it stays in new/),\n"
+		    "2 usage, an unreadable MAILDIR or no secret file.\n\n");
 	config_usage(opts, to);
 	return rc;
 }
@@ -63,8 +72,14 @@ process(const struct inbound_opts *o, const char *dir)
 	if (o->soft_limit < 1 || o->soft_limit > 1000)
 		return cli_fail("inbound", "--soft-bounce-limit must be 1-1000");
 	log_setup(level, LOG_FORMAT_TEXT);
-	if (cli_secret_load(o->secret_file, &key) != NF_OK)
-		return cli_fail("inbound", "cannot read the secret %s", o->secret_file);
+	/*
+	 * The tokens in returned mail were made with the service's secret: a
+	 * new one would verify none of them, and each genuine request would be
+	 * read as a forgery. So the file must be there; none is ever made here.
+	 */
+	if (cli_secret_read(o->secret_file, &key) != NF_OK)
+		return cli_fail("inbound", "cannot read the service's secret %s: give --secret-file"
+				" the file serve uses", o->secret_file);
 	if ((rc = cli_store_open("inbound", o->db, &s)) != 0)
 		return rc;
 	inbound_config_defaults(&cfg);
@@ -88,7 +103,7 @@ cmd_inbound(int argc, char **argv)
 	struct inbound_opts o = { STORE_DEFAULT_URL, CLI_DEFAULT_SECRET_FILE, CLI_DEFAULT_LOG_LEVEL, INBOUND_SOFT_LIMIT, 0 };
 	const struct config_opt opts[] = {
 		{ "db", CONFIG_STRING, &o.db, "URL", "sqlite:PATH or postgresql://... (" STORE_DEFAULT_URL ")" },
-		{ "secret-file", CONFIG_STRING, &o.secret_file, "FILE", "the HMAC key tokens were made with (" CLI_DEFAULT_SECRET_FILE ")" },
+		{ "secret-file", CONFIG_STRING, &o.secret_file, "FILE", "the service's HMAC key, which must exist (" CLI_DEFAULT_SECRET_FILE ")" },
 		{ "soft-bounce-limit", CONFIG_INT, &o.soft_limit, "N", "soft bounces in a row before an address is suppressed (3)" },
 		{ "log-level", CONFIG_STRING, &o.log_level, "LEVEL", "debug, info, warn or error (" CLI_DEFAULT_LOG_LEVEL ")" },
 		{ "help", CONFIG_BOOL, &o.help, NULL, "show this help" },

@@ -31,6 +31,44 @@ cli_serve_defaults(struct serve_opts *o)
 	o->soft_limit = o->web.soft_bounce_limit;
 }
 
+/* a decimal count of 1 to 7 digits from p + n; -1 when it is not one */
+static long
+small_count(const char *p, size_t n)
+{
+	long v = 0;
+	size_t i;
+
+	if (n == 0 || n > 7)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	return v;
+}
+
+const char *
+cli_confirm_cap(const char *v, struct web_config *web)
+{
+	static const char *const bad = "--confirm-cap: expected N/DAYS, N 1-1000 and DAYS 1-3650 (3/30)";
+	const char *slash;
+	long n, days;
+
+	if (v == NULL)
+		return NULL;	/* the default */
+	slash = strchr(v, '/');
+	if (slash == NULL)
+		return bad;
+	n = small_count(v, (size_t)(slash - v));
+	days = small_count(slash + 1, strlen(slash + 1));
+	if (n < 1 || n > 1000 || days < 1 || days > 3650)
+		return bad;
+	web->confirm_cap = (int)n;
+	web->confirm_window = days * 86400;
+	return NULL;
+}
+
 static int
 serve_usage(const struct config_opt *opts, FILE *to, int rc)
 {
@@ -129,6 +167,7 @@ cmd_serve(int argc, char **argv)
 		{ "help", CONFIG_BOOL, &o.help, NULL, "show this help" },
 		{ 0, 0, 0, 0, 0 }
 	};
+	const char *why;
 	char **pos;
 	int npos, rc;
 
@@ -146,6 +185,8 @@ cmd_serve(int argc, char **argv)
 		rc = cli_fail("serve", "takes no arguments");
 	else if (o.purge_days < 0 || o.web.purge_interval < 1 || o.soft_limit < 1)
 		rc = cli_fail("serve", "--purge-unconfirmed-after >= 0, --purge-interval >= 1, --soft-bounce-limit >= 1");
+	else if ((why = cli_confirm_cap(o.confirm_cap, &o.web)) != NULL)
+		rc = cli_fail("serve", "%s", why);
 	else if ((rc = cli_logging("serve", &o.engine)) == 0) {
 		if (o.sender.base_url == NULL) {
 			snprintf(o.base_url_buf, sizeof(o.base_url_buf), "http://%s", o.web.listen);

@@ -63,16 +63,16 @@ create_secret(const char *path)
 	return rc;
 }
 
-/* cli_secret_load - fill key from path, creating the file if it is absent */
-int
-cli_secret_load(const char *path, struct token_key *key)
+/* fill key from path, creating the file when it is absent and create is set */
+static int
+secret_load(const char *path, int create, struct token_key *key)
 {
 	static unsigned char secret[256];
 	struct stat st;
 	ssize_t n;
 	int fd;
 
-	if (access(path, F_OK) != 0 && create_secret(path) != NF_OK) {
+	if (create && access(path, F_OK) != 0 && create_secret(path) != NF_OK) {
 		log_error("cannot create secret file %s: %s", path, strerror(errno));
 		return NF_ERR_IO;
 	}
@@ -94,6 +94,24 @@ cli_secret_load(const char *path, struct token_key *key)
 	key->secret = secret;
 	key->len = (size_t)n;
 	return NF_OK;
+}
+
+/* cli_secret_load - fill key from path, creating the file if it is absent */
+int
+cli_secret_load(const char *path, struct token_key *key)
+{
+	return secret_load(path, 1, key);
+}
+
+/*
+ * cli_secret_read - fill key from path, which must exist: a command that
+ * checks tokens the service made (inbound process) would verify nothing
+ * with a secret of its own
+ */
+int
+cli_secret_read(const char *path, struct token_key *key)
+{
+	return secret_load(path, 0, key);
 }
 
 /* cut path to its folder, in place ("." when it has none) */

@@ -16,7 +16,8 @@
  * (ident.c); a mailto only counts when the token is in the message's own
  * recipient fields, since anyone could quote one in a body. Each message
  * is recorded (store_inbound_seen) in the same transaction as its effects,
- * so a crash between the two is impossible and a second run finds it done.
+ * so a crash between the two is impossible and a second run finds it done;
+ * one whose token did not verify is not recorded (it was not acted on).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -202,7 +203,12 @@ inbound_process(struct store *s, const struct inbound_config *cfg, const char *s
 			res->outcome = INBOUND_DUPLICATE;
 		else if (rc == NF_OK)
 			rc = apply(s, cfg, r, res);
-		if (rc == NF_OK)
+		/*
+		 * Unverified is not done with: the token may be genuine and the
+		 * secret the wrong one. Nothing was changed; leaving it unrecorded
+		 * lets a later run act on it instead of calling it a duplicate.
+		 */
+		if (rc == NF_OK && res->outcome != INBOUND_UNVERIFIED)
 			rc = store_commit(s);
 		else
 			store_rollback(s);

@@ -10,7 +10,9 @@
  * next time, not a second bounce.
  *
  * Names are taken in sorted order (Maildir names start with the delivery
- * time), so a run handles mail in the order it arrived.
+ * time), so a run handles mail in the order it arrived. A message whose
+ * token did not verify stays in new/ (inbound_process did not record it):
+ * with the right secret a later run still acts on it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -134,7 +136,8 @@ one_message(struct store *s, const struct inbound_config *cfg, const char *dir,
 		c->duplicates += res.outcome == INBOUND_DUPLICATE;
 		c->skipped += res.outcome == INBOUND_SKIPPED;
 		c->by_outcome[res.outcome]++;
-		if (move_to_cur(dir, name) != NF_OK)
+		/* unverified: not acted on, so not read either; it waits in new/ */
+		if (res.outcome != INBOUND_UNVERIFIED && move_to_cur(dir, name) != NF_OK)
 			c->failed++;
 	}
 	buf_free(&msg);

@@ -2,8 +2,8 @@
  * mail/confirm_mail.c - one-off messages: the signup confirmation
  *
  * Owns: the double opt-in email (templates confirm.txt.mustache and
- * confirm.html.mustache, with {{confirm_url}}, {{publication}} and
- * {{email}}). Sent once per signup, so it takes the simple road: render,
+ * confirm.html.mustache, with {{confirm_url}}, {{never_url}} (the "never
+ * email me" page, purpose "never"), {{publication}} and {{email}}). Sent once per signup, so it takes the simple road: render,
  * encode, then the general signer (dkim.c) over the finished message. It
  * has no List-Unsubscribe: nobody is on a list yet (RFC 2369 is for list
  * mail); the list fields are still in h=, so none can be added in transit.
@@ -69,6 +69,12 @@ confirm_body(struct buf *m, const struct mail_sender *s, const struct mail_subsc
 		   s->base_url, tok);
 	ctx = json_object();
 	json_object_set_new(ctx, "confirm_url", json_stringn(url.data, url.len));
+	/* "This wasn't me: never email me" (web/public/never.c); an opt-out does not expire */
+	token_make(s->secret, "never", sub->id, 0, sub->salt, tok);
+	buf_reset(&url);
+	buf_printf(&url, "%.*s/never/%s", (int)(n && s->base_url[n - 1] == '/' ? n - 1 : n),
+		   s->base_url, tok);
+	json_object_set_new(ctx, "never_url", json_stringn(url.data, url.len));
 	json_object_set_new(ctx, "publication", json_string(s->publication ? s->publication : ""));
 	json_object_set_new(ctx, "email", json_string(sub->email));
 	buf_init(&t, CONFIRM_MAX);

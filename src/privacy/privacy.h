@@ -23,8 +23,6 @@
 
 struct store;
 
-/* an export link (purpose "export") lives an hour: an old forwarded alert hands out nothing */
-#define PRIVACY_EXPORT_TTL 3600
 /* signups nobody confirmed are forgotten after this many days (the privacy page says seven) */
 #define PRIVACY_PURGE_DAYS 7
 

@@ -56,3 +56,47 @@ store_confirm_claim(struct store *s, int64_t id, int64_t now, int64_t settled)
 		return rc;
 	return changed == 1 ? NF_OK : NF_ERR_NOTFOUND;
 }
+
+/*
+ * The cap on confirmation mails per mailbox. Each mail a signup owes
+ * takes a slot here first: the count of the mailbox's mails in the window
+ * (its rows older than that go at the same time), and a new row when
+ * there is room. Only the keyed hash of the mailbox is stored, as for an
+ * erasure's suppression.
+ */
+int
+store_confirm_slot(struct store *s, const char *mailbox, int cap, int64_t window, int64_t now,
+		   int *taken)
+{
+	struct store_param p[2];
+	char hash[65];
+	int64_t n = 0;
+	int rc;
+
+	*taken = 0;
+	if (mailbox == NULL || *mailbox == '\0' || window <= 0) {
+		store_set_err(s, "a confirmation slot needs a mailbox and a window");
+		return NF_ERR_INVALID;
+	}
+	store_key_hash(s, mailbox, hash);
+	p[0] = SP_TEXT(hash);
+	p[1] = SP_INT(now - window);
+	if ((rc = store_exec(s, Q_CONFIRM_SENDS_OLD, p, 2, NULL, NULL, NULL)) != NF_OK)
+		return rc;
+	if ((rc = store_exec_int(s, Q_CONFIRM_SENDS, p, 2, &n)) != NF_OK)
+		return rc;
+	if (cap > 0 && n >= cap)
+		return NF_OK;
+	p[1] = SP_INT(now);
+	if ((rc = store_exec(s, Q_CONFIRM_SEND_ADD, p, 2, NULL, NULL, NULL)) == NF_OK)
+		*taken = 1;
+	return rc;
+}
+
+int
+store_confirm_withhold(struct store *s, int64_t id, int64_t until)
+{
+	struct store_param p[2] = { SP_INT(id), SP_INT(until) };
+
+	return store_exec(s, Q_CONFIRM_WITHHOLD, p, 2, NULL, NULL, NULL);
+}

@@ -207,14 +207,16 @@ consent_line(struct buf *ev, const char *id, const char *purpose, const char *at
 
 /* one candidate's lines in the three COPY streams */
 static void
-lines(struct buf *sub, struct buf *mem, struct buf *ev, const struct store_import_row *r,
-      int64_t id, const struct store_import *imp, const char *at, const char *list)
+lines(const struct store *s, struct buf *sub, struct buf *mem, struct buf *ev,
+      const struct store_import_row *r, int64_t id, const struct store_import *imp,
+      const char *at, const char *list)
 {
-	char idtext[24], salt[33];
+	char idtext[24], salt[33], hash[65];
 	int same = r->email_display == NULL || strcmp(r->email_display, r->email) == 0;
 
 	snprintf(idtext, sizeof(idtext), "%lld", (long long)id);
 	store_new_salt(salt);
+	store_key_hash(s, r->email_key, hash);
 	field(sub, idtext, 0);
 	field(sub, r->email, 0);
 	field(sub, r->email_key, 0);
@@ -224,7 +226,8 @@ lines(struct buf *sub, struct buf *mem, struct buf *ev, const struct store_impor
 	field(sub, at, 0);
 	field(sub, imp->confirmed ? at : NULL, 0);
 	field(sub, salt, 0);
-	field(sub, r->marketing ? "1" : "0", 1);
+	field(sub, r->marketing ? "1" : "0", 0);
+	field(sub, hash, 1);
 	field(mem, list, 0);
 	field(mem, idtext, 1);
 	consent_line(ev, idtext, "alerts", at, imp->source);
@@ -246,9 +249,9 @@ copy_all(struct store *s, const struct store_import *imp, struct batch *b)
 	buf_init(&mem, 0);
 	buf_init(&ev, 0);
 	for (i = 0; i < b->ncand; i++)
-		lines(&sub, &mem, &ev, &b->rows[b->cand[i]], b->ids[i], imp, at, list);
+		lines(s, &sub, &mem, &ev, &b->rows[b->cand[i]], b->ids[i], imp, at, list);
 	rc = store_pg_copy(s, "COPY subscribers (id, email, email_key, email_display, name,"
-			   " status, created_at, confirmed_at, token_salt, marketing) FROM STDIN", &sub);
+			   " status, created_at, confirmed_at, token_salt, marketing, key_hash) FROM STDIN", &sub);
 	if (rc == NF_OK)
 		rc = store_pg_copy(s, "COPY memberships (list_id, subscriber_id) FROM STDIN", &mem);
 	if (rc == NF_OK)

@@ -14,6 +14,15 @@
  */
 #include "store_internal.h"
 
+/*
+ * Not suppressed, in either form: by the address key (a bounce, a
+ * complaint) or by the keyed hash an erasure leaves, which a row made
+ * again for the same address carries in key_hash. Two NOT EXISTS, each
+ * one probe of a unique index, rather than an OR the planners may not
+ * split.
+ */
+#define MAILABLE(t) " NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_key = " t ".email_key)" \
+	" AND NOT EXISTS (SELECT 1 FROM suppressions y WHERE y.key_hash = " t ".key_hash)"
 /* read by rows.c: subscriber_from_row */
 /* email_display is stored only when it differs from email (store/subscribers.c) */
 #define SUB_COLS "s.id, s.email, s.email_key, coalesce(s.email_display, s.email), s.name," \
@@ -52,8 +61,8 @@
  * for a bulk import and grew with the size of the database.
  */
 #define SUB_INSERT "INSERT INTO subscribers (email, email_key, email_display, name," \
-	" status, created_at, confirmed_at, token_salt, marketing)" \
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (email_key) DO NOTHING"
+	" status, created_at, confirmed_at, token_salt, marketing, key_hash)" \
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (email_key) DO NOTHING"
 #define ARTICLE_ADD "INSERT INTO articles (slug, headline, standfirst, body_html, body_text," \
 	" byline, url, published_at, images, topics, breaking, created_at)" \
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
@@ -103,7 +112,7 @@
 	" JOIN subscribers s ON s.id = m.subscriber_id" \
 	" WHERE m.list_id = $1 AND m.subscriber_id > $2 AND m.subscriber_id <= $3" \
 	" AND s.id > $2 AND s.id <= $3 AND s.status = 'confirmed'" \
-	" AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_key = s.email_key)" \
+	" AND" MAILABLE("s") \
 	" ORDER BY m.subscriber_id LIMIT $4"
 
 /* an alert's audience by walking subscribers (Q_AUDIENCE_NEXT) */
@@ -111,13 +120,13 @@
 	" WHERE s.id > $2 AND s.id <= $3 AND s.status = 'confirmed'" \
 	" AND EXISTS (SELECT 1 FROM alert_lists al JOIN memberships m" \
 	"  ON m.list_id = al.list_id AND m.subscriber_id = s.id WHERE al.alert_id = $1)" \
-	" AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_key = s.email_key)" \
+	" AND" MAILABLE("s") \
 	" ORDER BY s.id LIMIT $4"
 
 #define AUDIENCE_COUNT(ids) "SELECT count(*) FROM (SELECT DISTINCT m.subscriber_id AS id" \
 	"  FROM memberships m WHERE m.list_id IN (" ids ")) u JOIN subscribers s ON s.id = u.id" \
 	" WHERE s.status = 'confirmed'" \
-	" AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_key = s.email_key)"
+	" AND" MAILABLE("s")
 
 #define EDITOR_ADD "INSERT INTO editors (name, email, password_hash, created_at)" \
 	" VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING"
@@ -175,7 +184,8 @@ const struct store_query store_queries[Q_COUNT] = {
 		"UPDATE subscribers SET confirm_sent_at = $2 WHERE id = $1", NULL, NULL },
 	[Q_SUB_ERASE] = { "sub_erase",
 		"UPDATE subscribers SET email = NULL, email_key = NULL, email_display = NULL,"
-		" name = NULL, status = 'erased', marketing = 0, soft_bounces = 0, token_salt = $2"
+		" name = NULL, status = 'erased', marketing = 0, soft_bounces = 0, token_salt = $2,"
+		" key_hash = NULL"
 		" WHERE id = $1", NULL, NULL },
 	/* through the primary key (list_id, subscriber_id): lists are few */
 	[Q_SUB_UNLIST] = { "sub_unlist",
@@ -239,7 +249,7 @@ const struct store_query store_queries[Q_COUNT] = {
 		"SELECT min(m.subscriber_id), max(m.subscriber_id), count(*) FROM memberships m"
 		" JOIN subscribers s ON s.id = m.subscriber_id"
 		" WHERE m.list_id = $1 AND s.status = 'confirmed'"
-		" AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_key = s.email_key)",
+		" AND" MAILABLE("s"),
 		NULL, NULL },
 	[Q_ALERT_ADD] = { "alert_add", ALERT_ADD " RETURNING id", NULL, ALERT_ADD },
 	[Q_ALERT_GET] = { "alert_get", ALERT_GET(SQLITE), ALERT_GET(PG), NULL },
@@ -280,7 +290,7 @@ const struct store_query store_queries[Q_COUNT] = {
 		"  FROM alert_lists al JOIN memberships m ON m.list_id = al.list_id"
 		"  WHERE al.alert_id = $1) u JOIN subscribers s ON s.id = u.id"
 		" WHERE s.status = 'confirmed'"
-		" AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_key = s.email_key)",
+		" AND" MAILABLE("s"),
 		NULL, NULL },
 	/*
 	 * The next batch of that audience after the cursor, each person once,
@@ -306,8 +316,8 @@ const struct store_query store_queries[Q_COUNT] = {
 		"  SELECT x.id FROM alert_lists al CROSS JOIN LATERAL ("
 		"   SELECT m.subscriber_id AS id FROM memberships m"
 		"   WHERE m.list_id = al.list_id AND m.subscriber_id > $2 AND m.subscriber_id <= $3"
-		"   AND (SELECT t.status = 'confirmed' AND NOT EXISTS (SELECT 1 FROM suppressions x"
-		"     WHERE x.email_key = t.email_key) FROM subscribers t WHERE t.id = m.subscriber_id)"
+		"   AND (SELECT t.status = 'confirmed' AND" MAILABLE("t")
+		"    FROM subscribers t WHERE t.id = m.subscriber_id)"
 		"   ORDER BY m.subscriber_id LIMIT $4) x"
 		"  WHERE al.alert_id = $1)"
 		" AND s.id > $2 AND s.id <= $3 ORDER BY s.id LIMIT $4", NULL },
@@ -517,9 +527,39 @@ const struct store_query store_queries[Q_COUNT] = {
 	 */
 	[Q_CONFIRM_UNSENT] = { "confirm_unsent",
 		"SELECT " SUB_COLS ", NULL FROM subscribers s WHERE s.status = 'pending'"
-		" AND s.created_at >= $1 AND s.confirm_sent_at IS NULL"
+		" AND s.created_at >= $1 AND s.confirm_sent_at IS NULL AND" MAILABLE("s")
 		" AND coalesce(s.confirm_claimed_at, 0) < $4 AND s.id > $2"
 		" ORDER BY s.id LIMIT $3", NULL, NULL },
+	/* links.c: the emailed links, one per subscriber and purpose */
+	[Q_LINK_GET] = { "link_get",
+		"SELECT nonce, created_at, expires_at FROM action_links"
+		" WHERE subscriber_id = $1 AND purpose = $2", NULL, NULL },
+	[Q_LINK_PUT] = { "link_put",
+		"INSERT INTO action_links (subscriber_id, purpose, nonce, created_at, expires_at)"
+		" VALUES ($1, $2, $3, $4, $5) ON CONFLICT (subscriber_id, purpose) DO UPDATE"
+		" SET nonce = excluded.nonce, created_at = excluded.created_at,"
+		" expires_at = excluded.expires_at", NULL, NULL },
+	[Q_LINK_USE] = { "link_use",
+		"DELETE FROM action_links WHERE subscriber_id = $1 AND purpose = $2 AND nonce = $3"
+		" AND expires_at > $4", NULL, NULL },
+	[Q_LINK_DEL_SUB] = { "link_del_sub", "DELETE FROM action_links WHERE subscriber_id = $1",
+		NULL, NULL },
+	/* schema.c: rows made before version 6 get their key_hash */
+	[Q_KEYHASH_TODO] = { "keyhash_todo",
+		"SELECT id, email_key FROM subscribers WHERE id > $1 AND key_hash IS NULL"
+		" AND email_key IS NOT NULL ORDER BY id LIMIT $2", NULL, NULL },
+	[Q_KEYHASH_SET] = { "keyhash_set", "UPDATE subscribers SET key_hash = $2 WHERE id = $1",
+		NULL, NULL },
+	/* confirm_owed.c: confirmation mails per mailbox, for the cap */
+	[Q_CONFIRM_SENDS] = { "confirm_sends",
+		"SELECT count(*) FROM confirm_sends WHERE mailbox_hash = $1 AND at > $2", NULL, NULL },
+	[Q_CONFIRM_SEND_ADD] = { "confirm_send_add",
+		"INSERT INTO confirm_sends (mailbox_hash, at) VALUES ($1, $2)", NULL, NULL },
+	[Q_CONFIRM_SENDS_OLD] = { "confirm_sends_old",
+		"DELETE FROM confirm_sends WHERE mailbox_hash = $1 AND at <= $2", NULL, NULL },
+	[Q_CONFIRM_WITHHOLD] = { "confirm_withhold",
+		"UPDATE subscribers SET confirm_claimed_at = $2 WHERE id = $1 AND status = 'pending'"
+		" AND confirm_sent_at IS NULL", NULL, NULL },
 	[Q_CONFIRM_CLAIM] = { "confirm_claim",
 		"UPDATE subscribers SET confirm_claimed_at = $2 WHERE id = $1 AND status = 'pending'"
 		" AND confirm_sent_at IS NULL AND coalesce(confirm_claimed_at, 0) < $3", NULL, NULL },

@@ -289,8 +289,8 @@ store_copy_text(void *arg, const struct store_row *r)
 	return NF_OK;
 }
 
-static int
-load_hash_key(struct store *s)
+int
+store_load_hash_key(struct store *s)
 {
 	struct store_text t = { "", 0 };
 	struct store_param p = SP_TEXT("hash_key");
@@ -330,7 +330,7 @@ store_open(const char *url, struct store **out)
 	if (rc == NF_OK)
 		rc = store_schema_apply(s, NULL, &s->migrated);
 	if (rc == NF_OK)
-		rc = load_hash_key(s);
+		rc = store_load_hash_key(s);
 	if (rc == NF_OK)
 		rc = store_list_get(s, STORE_LIST_DEFAULT, &s->default_list);
 	if (rc != NF_OK) {

@@ -161,7 +161,8 @@ int store_subscriber_get_by_key(struct store *s, const char *email_key,
  * (given: a new signup), with the ledger row in the same transaction. Setting
  * the status a subscriber already has changes nothing (*changed = 0). Other
  * moves (confirming an unsubscribed address, anything once erased) return
- * NF_ERR_INVALID. changed may be NULL.
+ * NF_ERR_INVALID, as does confirming a suppressed address (by its key or an
+ * erasure's keyed hash). changed may be NULL.
  */
 int store_subscriber_set_status(struct store *s, int64_t id, enum store_sub_status to,
 				const struct store_consent_in *ev, int *changed);
@@ -186,6 +187,20 @@ int store_confirm_unsent(struct store *s, int64_t since, int64_t settled, int64_
  * has (one writer wins the race)
  */
 int store_confirm_claim(struct store *s, int64_t id, int64_t now, int64_t settled);
+/*
+ * store_confirm_slot - the cap on confirmation mails to one mailbox (the
+ * address key with any +tag folded away: the caller folds): *taken = 1,
+ * and the mail counted at now, when fewer than cap went to it in the
+ * window seconds before now; else *taken = 0 and nothing counted.
+ */
+int store_confirm_slot(struct store *s, const char *mailbox, int cap, int64_t window, int64_t now,
+		       int *taken);
+/*
+ * store_confirm_withhold - no confirmation is owed to pending id (the cap
+ * refused it): the lane's recovery leaves it alone until until, by which
+ * time it is too old to be owed. A later signup claims it as usual.
+ */
+int store_confirm_withhold(struct store *s, int64_t id, int64_t until);
 /*
  * store_subscriber_erase - right to erasure: the address, name and network
  * details in the ledger are deleted, memberships and delivery records go,
@@ -331,6 +346,29 @@ int store_suppression_get(struct store *s, const char *email_key, char **reason,
  * transaction, so a message whose handling failed is not marked.
  */
 int store_inbound_seen(struct store *s, const char *name, const char *kind, int *fresh);
+
+/* ---- emailed links for export, erasure and managing choices (links.c) ---- */
+
+#define STORE_LINK_NONCE_MAX 33		/* 32 hex digits and the NUL */
+
+/*
+ * store_link_issue - a new link of purpose for subscriber id, live until
+ * now + ttl, replacing any older one (which stops working): its random
+ * nonce in nonce and *issued = 1. When one was made within gap seconds
+ * and still lives, nothing changes and *issued = 0 (so a button pressed
+ * again and again sends one mail).
+ */
+int store_link_issue(struct store *s, int64_t id, const char *purpose, int64_t now, int64_t ttl,
+		     int64_t gap, char nonce[STORE_LINK_NONCE_MAX], int *issued);
+/* the live link's nonce; NF_ERR_NOTFOUND when there is none, or it expired */
+int store_link_nonce(struct store *s, int64_t id, const char *purpose, int64_t now,
+		     char nonce[STORE_LINK_NONCE_MAX]);
+/*
+ * store_link_use - spend the link with this nonce: NF_OK for exactly one
+ * caller (the row is deleted), NF_ERR_NOTFOUND for the rest, or once it
+ * expired or was replaced
+ */
+int store_link_use(struct store *s, int64_t id, const char *purpose, const char *nonce, int64_t now);
 
 /* ---- bulk import (atomic per batch; re-running skips what is there) ---- */
 

@@ -66,6 +66,9 @@ enum store_q {
 	Q_LISTS_OF, Q_SUB_SOFT_BOUNCE, Q_SUB_SOFT_RESET, Q_DELIV_OF, Q_SUPP_GET,
 	Q_INBOUND_SEEN, Q_PENDING_OLD,
 	Q_CONFIRM_UNSENT, Q_CONFIRM_CLAIM,	/* confirm_owed.c */
+	Q_CONFIRM_SENDS, Q_CONFIRM_SEND_ADD, Q_CONFIRM_SENDS_OLD, Q_CONFIRM_WITHHOLD,
+	Q_KEYHASH_TODO, Q_KEYHASH_SET,		/* schema.c: version 6 */
+	Q_LINK_GET, Q_LINK_PUT, Q_LINK_USE, Q_LINK_DEL_SUB,	/* links.c */
 	/* the newsroom */
 	Q_EDITOR_ADD, Q_EDITOR_GET, Q_EDITOR_LIST, Q_EDITOR_PASSWORD, Q_EDITOR_FAILED,
 	Q_EDITOR_SIGNED_IN, Q_SESSION_ADD, Q_SESSION_GET, Q_SESSION_DEL, Q_SESSION_DEL_EDITOR,
@@ -160,6 +163,8 @@ int store_tx_begin(struct store *s);
 int store_tx_end(struct store *s, int rc);
 /* the keyed hash of an address key kept in suppressions (hex, 65 bytes) */
 void store_key_hash(const struct store *s, const char *email_key, char out[65]);
+/* read the keyed hashes' key from meta into s (store_open; the migration to version 6) */
+int store_load_hash_key(struct store *s);
 /* the SHA-256 of a secret (an API key, a session id) in hex: what is stored instead */
 void store_sha256_hex(const char *secret, size_t len, char out[65]);
 /* a fresh token salt (hex, 33 bytes) */

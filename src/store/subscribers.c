@@ -69,11 +69,12 @@ store_subscriber_get_by_key(struct store *s, const char *email_key,
 int
 store_subscriber_insert_row(struct store *s, const struct store_signup *in, int64_t *id)
 {
-	struct store_param p[9];
+	struct store_param p[10];
 	int64_t at = in->consent.at;
-	char salt[33];
+	char salt[33], hash[65];
 
 	store_new_salt(salt);
+	store_key_hash(s, in->email_key, hash);
 	p[0] = SP_TEXT(in->email);
 	p[1] = SP_TEXT(in->email_key);
 	/* the display form is kept only when it says something the address does not */
@@ -85,7 +86,8 @@ store_subscriber_insert_row(struct store *s, const struct store_signup *in, int6
 	p[6] = in->confirmed ? SP_INT(at) : SP_NULL;
 	p[7] = SP_TEXT(salt);
 	p[8] = SP_INT(in->marketing ? 1 : 0);
-	return store_exec_int(s, Q_SUB_INSERT, p, 9, id);
+	p[9] = SP_TEXT(hash);	/* so the audience also finds an erasure's suppression */
+	return store_exec_int(s, Q_SUB_INSERT, p, 10, id);
 }
 
 /*
@@ -209,6 +211,14 @@ set_status_locked(struct store *s, int64_t id, enum store_sub_status to,
 			      store_status_name(sub->status), store_status_name(to));
 		store_subscriber_free(sub);
 		return NF_ERR_INVALID;
+	}
+	/* a suppressed address (by key or an erasure's keyed hash) is never confirmed */
+	if (to == STORE_CONFIRMED &&
+	    (rc = store_suppression_check(s, sub->email_key, NULL)) != NF_ERR_NOTFOUND) {
+		if (rc == NF_OK)
+			store_set_err(s, "subscriber %lld is suppressed", (long long)id);
+		store_subscriber_free(sub);
+		return rc == NF_OK ? NF_ERR_INVALID : rc;
 	}
 	p[0] = SP_INT(id);
 	p[1] = SP_TEXT(store_status_name(to));
@@ -350,6 +360,8 @@ erase_locked(struct store *s, int64_t id, const char *source, enum store_erase_m
 		rc = store_exec(s, Q_SUB_UNDELIVER, p, 1, NULL, NULL, NULL);
 	if (rc == NF_OK)
 		rc = store_exec(s, Q_CONSENT_SCRUB, p, 1, NULL, NULL, NULL);
+	if (rc == NF_OK)
+		rc = store_exec(s, Q_LINK_DEL_SUB, p, 1, NULL, NULL, NULL);
 	store_new_salt(salt);
 	p[1] = SP_TEXT(salt);
 	if (rc == NF_OK)

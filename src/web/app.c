@@ -33,6 +33,8 @@ web_config_defaults(struct web_config *cfg)
 	cfg->signup_rate = 1;
 	cfg->confirm_ttl = 7 * 24 * 3600;
 	cfg->confirm_interval = 600;
+	cfg->confirm_cap = WEB_DEFAULT_CONFIRM_CAP;
+	cfg->confirm_window = WEB_DEFAULT_CONFIRM_DAYS * 86400L;
 	cfg->threads = 4;
 	cfg->max_connections = 4096;
 	cfg->max_connections_per_ip = 256;

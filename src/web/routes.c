@@ -39,6 +39,8 @@ static const struct route routes[] = {
 	{ "GET", "/privacy", public_privacy_page },
 	{ "GET", "/confirm/", public_confirm_get },
 	{ "POST", "/confirm/", public_confirm_post },
+	{ "GET", "/never/", public_never_get },
+	{ "POST", "/never/", public_never_post },
 	{ "POST", "/api/articles", api_articles_post },
 	{ "GET", "/api/alerts/", api_alert_get },
 	{ "GET", "/u/", public_unsubscribe_get },
@@ -46,7 +48,11 @@ static const struct route routes[] = {
 	{ "GET", "/preferences/", public_preferences_get },
 	{ "POST", "/preferences/", public_preferences_post },
 	{ "GET", "/privacy/export/", public_export_get },
+	{ "POST", "/privacy/export/", public_export_post },
+	{ "GET", "/privacy/erase/", public_erase_get },
 	{ "POST", "/privacy/erase/", public_erase_post },
+	{ "GET", "/manage/", public_manage_get },
+	{ "POST", "/manage/", public_manage_post },
 	{ "POST", "/api/inbound", api_inbound_post },
 	{ "GET", "/metrics", web_metrics_get },
 	{ "GET", "/healthz", healthz },
@@ -68,7 +74,8 @@ static const struct route routes[] = {
 
 /* routes whose argument is a token */
 static const char *const secret_prefixes[] = {
-	"/confirm/", "/u/", "/preferences/", "/privacy/export/", "/privacy/erase/", NULL
+	"/confirm/", "/never/", "/u/", "/preferences/", "/manage/", "/privacy/export/",
+	"/privacy/erase/", NULL
 };
 
 /* web_log_path - path as the access log may show it: tokens become {token} */

@@ -13,6 +13,8 @@
 
 #define WEB_DEFAULT_LISTEN "127.0.0.1:8080"
 #define WEB_DEFAULT_PUBLICATION "newsflash"
+#define WEB_DEFAULT_CONFIRM_CAP 3		/* confirmation mails per mailbox ... */
+#define WEB_DEFAULT_CONFIRM_DAYS 30		/* ... in this many days */
 
 struct deliver;
 struct mail_sender;
@@ -28,6 +30,8 @@ struct web_config {
 	int single_opt_in;		/* a signup is active at once */
 	long confirm_ttl;		/* seconds a confirmation link lives */
 	long confirm_interval;		/* seconds between confirmation mails to one address */
+	int confirm_cap;		/* confirmation mails to one mailbox (+tags folded) at most ... */
+	long confirm_window;		/* ... in this many seconds (3 in 30 days) */
 	long threads;
 	long max_connections;
 	long max_connections_per_ip;

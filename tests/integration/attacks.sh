@@ -241,6 +241,12 @@ expect_eq "carol is still there" "$(sqlite3 "$DB" "select count(*) from subscrib
 expect_eq "an unsubscribe link is not an export link" "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/privacy/export/$(craft "$carol" unsubscribe 0)")" 400
 expect_eq "an expired export link is refused" \
 	"$(curl -s -o /dev/null -w '%{http_code}' "$BASE/privacy/export/$(craft "$carol" export $(( $(date +%s) - 60 )))")" 400
+expect_eq "an export token made with the secret and salt but no mailed link is refused" \
+	"$(curl -s -o /dev/null -w '%{http_code}' "$BASE/privacy/export/$(craft "$carol" export $(( $(date +%s) + 600 )))")" 400
+expect_eq "so is such an erase token" \
+	"$(curl -s -o /dev/null -w '%{http_code}' "$BASE/privacy/erase/$(craft "$carol" erase $(( $(date +%s) + 600 )))")" 400
+expect_eq "and such a manage token" \
+	"$(curl -s -o /dev/null -w '%{http_code}' "$BASE/manage/$(craft "$carol" manage $(( $(date +%s) + 600 )))")" 400
 expect_eq "a confirm link does not unsubscribe" "$(post "/u/$(craft "$carol" confirm 0)")" 400
 expect_eq "carol is still confirmed after all that" "$(status "$carol")" confirmed
 carol_unsub=$(craft "$carol" unsubscribe 0)

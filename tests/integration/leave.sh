@@ -116,30 +116,70 @@ prefs() { curl -s -b "$jar" -o "$WORK/page" -w '%{http_code}' -A "PrefsBrowser/2
 expect_eq "preferences without CSRF: 403" "$(prefs "list=breaking-news&list=politics")" 403
 expect_eq "preferences from another origin: 403" "$(prefs "csrf=$csrf&list=politics" -H "Origin: https://evil.example")" 403
 expect_eq "refused preference posts write nothing" "$(ledger getter@example.org)" "$rows"
+# emailed_link ADDRESS PATH: the newest link to BASE/PATH... in a mail to ADDRESS (waits for it)
+emailed_link() {
+	local i m l
+	for i in $(seq 1 50); do
+		for m in $(grep -l "^To: $1" $(outbox_files) | tac); do
+			l=$(mail_text "$m" | grep -o "$base$2[A-Za-z0-9_-]*" | head -1)
+			[ -n "$l" ] && { echo "$l"; return 0; }
+		done
+		sleep 0.1
+	done
+	return 1
+}
+mails_to() { grep -l "^To: $1" $(outbox_files) | wc -l; }
+# the unsubscribe token lowers at once; raising is a link mailed to the address
+before=$(mails_to getter@example.org)
 expect_eq "save: 200" "$(prefs "csrf=$csrf&action=save&list=breaking-news&list=politics")" 200
-expect_contains "save: says so" "$(cat "$WORK/page")" "Your choices are saved."
-expect_eq "joined politics" "$(q "select count(*) from memberships m join lists l on l.id=m.list_id where l.name='politics' and m.subscriber_id=$(sid getter@example.org)")" 1
+expect_contains "save: says a link was mailed for the rest" "$(cat "$WORK/page")" "use the link we have emailed you"
+expect_eq "the unsubscribe token does not join politics" "$(q "select count(*) from memberships m join lists l on l.id=m.list_id where l.name='politics' and m.subscriber_id=$(sid getter@example.org)")" 0
 expect_eq "marketing withdrawn by unticking (one click, as it was given)" "$(q "select marketing from subscribers where email='getter@example.org'")" 0
+manage=$(emailed_link getter@example.org /manage/)
+check "a manage link was mailed to the address" test -n "$manage"
+expect_eq "one mail for it" "$(mails_to getter@example.org)" "$((before + 1))"
+prefs "csrf=$csrf&action=save&list=breaking-news&list=politics" >/dev/null
+expect_eq "asking again at once mails nothing more" "$(mails_to getter@example.org)" "$((before + 1))"
+rows=$(ledger getter@example.org)
+code=$(curl -s -b "$jar" -o "$WORK/page" -w '%{http_code}' "$manage")
+expect_eq "GET the manage link: the preference centre" "$code" 200
+expect_eq "GET changes nothing" "$(ledger getter@example.org)" "$rows"
+expect_contains "its form posts to the manage link" "$(cat "$WORK/page")" "action=\"/manage/"
+mprefs() { curl -s -b "$jar" -o "$WORK/page" -w '%{http_code}' -A "PrefsBrowser/2" --data "$1" "${@:2}" "$manage"; }
+expect_eq "manage without CSRF: 403" "$(mprefs "list=breaking-news&list=politics")" 403
+expect_eq "manage: join politics, 200" "$(mprefs "csrf=$csrf&action=save&list=breaking-news&list=politics")" 200
+expect_contains "manage: says so" "$(cat "$WORK/page")" "Your choices are saved."
+expect_eq "joined politics" "$(q "select count(*) from memberships m join lists l on l.id=m.list_id where l.name='politics' and m.subscriber_id=$(sid getter@example.org)")" 1
 expect_eq "ledger: the list joined, named, with ip, agent and wording" \
 	"$(q "select c.action||' '||c.source||' '||c.ip||' '||c.user_agent||' '||substr(c.wording_version,1,12) from consent_events c join lists l on l.id=c.list_id where l.name='politics' and c.subscriber_id=$(sid getter@example.org)")" \
-	"given preferences 127.0.0.1 PrefsBrowser/2 preferences-"
+	"given manage-link 127.0.0.1 PrefsBrowser/2 preferences-"
 expect_eq "ledger: marketing withdrawn" \
 	"$(q "select count(*) from consent_events where purpose='marketing' and action='withdrawn' and source='preferences' and subscriber_id=$(sid getter@example.org)")" 1
+expect_eq "the manage link works once" "$(mprefs "csrf=$csrf&action=save&list=breaking-news&list=politics&marketing=1")" 400
+expect_eq "and the second use changed nothing" "$(q "select marketing from subscribers where email='getter@example.org'")" 0
 rows=$(ledger getter@example.org)
 prefs "csrf=$csrf&action=save&list=breaking-news&list=politics" >/dev/null
 expect_eq "saving the same choices writes nothing" "$(ledger getter@example.org)" "$rows"
-prefs "csrf=$csrf&action=save&list=politics&marketing=1" >/dev/null
-expect_eq "marketing given again, breaking-news left: two rows" "$(ledger getter@example.org)" "$((rows + 2))"
+prefs "csrf=$csrf&action=save&list=politics" >/dev/null
+expect_eq "breaking-news left with the unsubscribe token: one row" "$(ledger getter@example.org)" "$((rows + 1))"
 expect_eq "still confirmed" "$(status getter@example.org)" confirmed
-# someone who left comes back from the same page
+# someone who left comes back through a link mailed to them, never with the alert's token alone
 tok1=$(token_of oc1@example.org)
 curl -s -c "$jar" -o "$WORK/page" "$base/u/$tok1"
 expect_contains "an unsubscribed person is offered to subscribe again" "$(cat "$WORK/page")" ">SUBSCRIBE AGAIN</button>"
 csrf=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$WORK/page" | head -1)
 code=$(curl -s -b "$jar" -o "$WORK/page" -w '%{http_code}' --data "csrf=$csrf&action=resubscribe" "$base/preferences/$tok1")
 expect_eq "subscribe again: 200" "$code" 200
-expect_eq "subscribed again: confirmed, with given and confirmed rows" \
-	"$(status oc1@example.org) $(q "select group_concat(action, ',') from (select action from consent_events where subscriber_id=$(sid oc1@example.org) and source='preferences' order by id)")" \
+expect_contains "subscribe again: a link is mailed" "$(cat "$WORK/page")" "We have emailed you a link"
+expect_eq "the alert's token alone does not resubscribe" "$(status oc1@example.org)" unsubscribed
+manage=$(emailed_link oc1@example.org /manage/)
+check "the manage link came to oc1@" test -n "$manage"
+curl -s -b "$jar" -o "$WORK/page" "$manage"
+expect_contains "the manage page offers to subscribe again" "$(cat "$WORK/page")" ">SUBSCRIBE AGAIN</button>"
+code=$(curl -s -b "$jar" -o "$WORK/page" -w '%{http_code}' --data "csrf=$csrf&action=resubscribe" "$manage")
+expect_eq "subscribe again from the mailed link: 200" "$code" 200
+expect_eq "subscribed again: confirmed, with given and confirmed rows from the mailed link" \
+	"$(status oc1@example.org) $(q "select group_concat(action, ',') from (select action from consent_events where subscriber_id=$(sid oc1@example.org) and source='manage-link' order by id)")" \
 	"confirmed given,confirmed"
 
 # ---- returned mail: inbound process on a Maildir ----
@@ -169,11 +209,34 @@ sed -e "s/12-0a1b2c3d4e5f60718293/$gid-0a1b2c3d4e5f60718293/g" -e "s/12-1e1f6da6
 	-e "s/reader@example.org/getter@example.org/g" -e "s/4VbQ2X0Zk9z9sWq@/forged.4VbQ2X0Zk9z9sWq@/" \
 	"$SAMPLES/postfix-hard.eml" >"$returns/new/1008.forged"
 for f in malformed-no-status-part.eml malformed-truncated.eml malformed-binary.eml; do cp "$SAMPLES/$f" "$returns/new/2000.$f"; done
+# without the service's secret it refuses to run, and makes no secret of its own
+out=$("$NF" inbound process "$returns" --db "sqlite:$db" --secret-file "$WORK/no-such-secret" 2>&1); rc=$?
+expect_eq "inbound process without the secret file exits 2" "$rc" 2
+expect_contains "and says why" "$out" "cannot read the service's secret"
+check "no new secret was made" test ! -e "$WORK/no-such-secret"
+expect_eq "nothing was read or marked" "$(ls "$returns/new" | wc -l) $(ls "$returns/cur" | wc -l) $(q "select count(*) from inbound_seen")" "12 0 0"
+# with some other secret the genuine mailto is unverified: not marked, not moved
+head -c 32 /dev/urandom >"$WORK/other-secret"; chmod 600 "$WORK/other-secret"
+mkdir -p "$WORK/one/new" "$WORK/one/cur" "$WORK/one/tmp"
+cp "$returns/new/1006.mailto" "$WORK/one/new/"
+out=$("$NF" inbound process "$WORK/one" --db "sqlite:$db" --secret-file "$WORK/other-secret" 2>/dev/null)
+expect_contains "a wrong secret: the mailto is unverified" "$out" "unsubscribed 0, ignored 0, unverified 1"
+expect_eq "and left in new/, unrecorded" "$(ls "$WORK/one/new" | wc -l) $(q "select count(*) from inbound_seen")" "1 0"
+expect_eq "mailto@ still subscribed" "$(status mailto@example.org)" confirmed
+out=$("$NF" inbound process "$WORK/one" --db "sqlite:$db" --secret-file "$WORK/other-secret" 2>/dev/null)
+expect_contains "run again: still unverified, never a duplicate" "$out" "unverified 1, skipped 0; duplicates 0"
+out=$("$NF" inbound process "$WORK/one" --db "sqlite:$db" --secret-file "$WORK/app/secret" 2>/dev/null)
+expect_contains "with the service's secret the request is not lost" "$out" "processed 1: suppressed 0, counted 0, reset 0, unsubscribed 1"
+expect_eq "mailto@ unsubscribed" "$(status mailto@example.org)" unsubscribed
+expect_eq "and the message moved to cur/" "$(ls "$WORK/one/new" | wc -l) $(ls "$WORK/one/cur" | wc -l)" "0 1"
+
 out=$("$NF" inbound process "$returns" --db "sqlite:$db" --secret-file "$WORK/app/secret" 2>"$WORK/inbound.log"); rc=$?
 expect_eq "inbound process exits 0" "$rc" 0
-expect_eq "inbound process summary" "$out" \
-	"processed 12: suppressed 1, counted 2, reset 0, unsubscribed 3, ignored 2, unverified 1, skipped 3; duplicates 0, failed 0"
-expect_eq "every message moved to cur/" "$(ls "$returns/new" | wc -l) $(ls "$returns/cur" | wc -l)" "0 12"
+expect_eq "inbound process summary (the mailto was done above)" "$out" \
+	"processed 11: suppressed 1, counted 2, reset 0, unsubscribed 2, ignored 2, unverified 1, skipped 3; duplicates 1, failed 0"
+expect_eq "every message moved to cur/ but the forgery" "$(ls "$returns/new" | wc -l) $(ls "$returns/cur" | wc -l)" "1 11"
+check "the forgery stays in new/" test -f "$returns/new/1008.forged"
+rm -f "$returns/new/1008.forged"
 check "moved as seen (:2,S)" test -f "$returns/cur/1000.hard:2,S"
 expect_eq "hard bounce: bounced" "$(status hard@example.org)" bounced
 expect_eq "hard bounce: suppressed by address" "$(q "select reason from suppressions where email_key='hard@example.org'")" bounce
@@ -223,13 +286,25 @@ rm -f "$returns/new/api.eml"
 qw "insert into deliveries (alert_id, subscriber_id, kind, attempts, next_attempt_at, reply) values (1, $(sid hard@example.org), 'perm', 1, NULL, '550 5.1.1 <hard@example.org>: Recipient address rejected')"
 htok=$(token_of hard@example.org)
 curl -s -c "$jar" -o "$WORK/page" "$base/u/$htok"
-export_url=$(grep -o '/privacy/export/[A-Za-z0-9_-]*' "$WORK/page" | head -1)
-check "the preference page links to the export" test -n "$export_url"
-code=$(curl -s -D "$WORK/hdrs" -o "$WORK/export.json" -w '%{http_code}' "$base$export_url")
+check "the preference page links to no export" sh -c "! grep -q '/privacy/export/' '$WORK/page'"
+expect_eq "export: an unsubscribe token is no export token" "$(curl -s -o /dev/null -w '%{http_code}' "$base/privacy/export/$htok")" 400
+csrf=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$WORK/page" | head -1)
+code=$(curl -s -b "$jar" -o "$WORK/page" -w '%{http_code}' --data "csrf=$csrf&action=export" "$base/preferences/$htok")
+expect_eq "ask for the export: 200" "$code" 200
+expect_contains "ask for the export: we have emailed you a link" "$(cat "$WORK/page")" "We have emailed you a link to download your data"
+export_url=$(emailed_link hard@example.org /privacy/export/)
+check "the export link was mailed to the address" test -n "$export_url"
+code=$(curl -s -b "$jar" -c "$jar" -o "$WORK/page" -w '%{http_code}' "$export_url")
+expect_eq "export link GET: a page with the button, 200" "$code" 200
+expect_contains "export link GET: the button" "$(cat "$WORK/page")" ">DOWNLOAD MY DATA</button>"
+csrf=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$WORK/page" | head -1)
+expect_eq "export without CSRF: 403" "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$export_url")" 403
+expect_eq "export: tampered link 400" "$(curl -s -b "$jar" -o /dev/null -w '%{http_code}' --data "csrf=$csrf" "${export_url%?}x")" 400
+code=$(curl -s -b "$jar" -D "$WORK/hdrs" -o "$WORK/export.json" -w '%{http_code}' --data "csrf=$csrf" "$export_url")
 expect_eq "export: 200" "$code" 200
 expect_contains "export: a download" "$(cat "$WORK/hdrs")" "Content-Disposition: attachment"
-expect_eq "export: tampered link 400" "$(curl -s -o /dev/null -w '%{http_code}' "$base${export_url%?}x")" 400
-expect_eq "export: an unsubscribe token is no export token" "$(curl -s -o /dev/null -w '%{http_code}' "$base/privacy/export/$htok")" 400
+expect_eq "export: the link works once" "$(curl -s -b "$jar" -o /dev/null -w '%{http_code}' --data "csrf=$csrf" "$export_url")" 400
+expect_eq "export: and its page is gone too" "$(curl -s -o /dev/null -w '%{http_code}' "$export_url")" 400
 "$NF" subscribers show HARD@example.org --db "sqlite:$db" >"$WORK/show.json"
 expect_eq "subscribers show: 0" "$?" 0
 cmp_json() {
@@ -262,16 +337,28 @@ expect_eq "subscribers show holds the same" "$(cmp_json "$WORK/show.json")" ok
 expect_eq "web export and show agree" \
 	"$(/usr/bin/python3 -c 'import json,sys; a,b=(json.load(open(p)) for p in sys.argv[1:]); [d.pop("exported_at") for d in (a,b)]; print(a==b)' "$WORK/export.json" "$WORK/show.json")" True
 
-# ---- erasure: from the preference centre and from the CLI ----
+# ---- erasure: from a link mailed from the preference centre, and from the CLI ----
+curl -s -b "$jar" -c "$jar" -o "$WORK/page" "$base/u/$htok"
 csrf=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$WORK/page" | head -1)
 hid=$(sid hard@example.org)
-code=$(curl -s -b "$jar" -o "$WORK/body" -w '%{http_code}' --data "csrf=$csrf&never_again=1" "$base/privacy/erase/$htok")
+expect_eq "the unsubscribe token cannot erase" "$(curl -s -b "$jar" -o /dev/null -w '%{http_code}' --data "csrf=$csrf&confirm=1&never_again=1" "$base/privacy/erase/$htok")" 400
+expect_eq "ask for the erase link: 200" "$(curl -s -b "$jar" -o "$WORK/page" -w '%{http_code}' --data "csrf=$csrf&action=erase" "$base/preferences/$htok")" 200
+expect_contains "ask for the erase link: mailed" "$(cat "$WORK/page")" "We have emailed you a link to erase your data"
+erase_url=$(emailed_link hard@example.org /privacy/erase/)
+check "the erase link was mailed" test -n "$erase_url"
+code=$(curl -s -b "$jar" -c "$jar" -o "$WORK/page" -w '%{http_code}' "$erase_url")
+expect_eq "erase link GET: the form, 200" "$code" 200
+expect_contains "erase link GET: the button" "$(cat "$WORK/page")" ">ERASE MY DATA</button>"
+expect_eq "GET erased nothing" "$(status hard@example.org)" bounced
+csrf=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$WORK/page" | head -1)
+code=$(curl -s -b "$jar" -o "$WORK/body" -w '%{http_code}' --data "csrf=$csrf&never_again=1" "$erase_url")
 expect_eq "erase without ticking 'I understand': 422" "$code" 422
-expect_eq "erase without CSRF: 403" "$(curl -s -o /dev/null -w '%{http_code}' --data "confirm=1" "$base/privacy/erase/$htok")" 403
+expect_eq "erase without CSRF: 403" "$(curl -s -o /dev/null -w '%{http_code}' --data "confirm=1" "$erase_url")" 403
 expect_eq "nothing erased yet" "$(status hard@example.org)" bounced
-code=$(curl -s -b "$jar" -o "$WORK/body" -w '%{http_code}' --data "csrf=$csrf&confirm=1&never_again=1" "$base/privacy/erase/$htok")
-expect_eq "erase from the preference centre: 200" "$code" 200
+code=$(curl -s -b "$jar" -o "$WORK/body" -w '%{http_code}' --data "csrf=$csrf&confirm=1&never_again=1" "$erase_url")
+expect_eq "erase from the mailed link: 200" "$code" 200
 expect_contains "erase: says so" "$(cat "$WORK/body")" "Your data is erased"
+expect_eq "the erase link works once" "$(curl -s -b "$jar" -o /dev/null -w '%{http_code}' --data "csrf=$csrf&confirm=1&never_again=1" "$erase_url")" 400
 out=$("$NF" subscribers erase cli@example.org --db "sqlite:$db" 2>"$WORK/erase.log"); rc=$?
 expect_eq "subscribers erase: 0" "$rc" 0
 expect_contains "subscribers erase: says which row" "$out" "erased subscriber"

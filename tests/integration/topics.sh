@@ -123,7 +123,21 @@ expect_contains "the preference centre offers the topic lists" "$(cat "$WORK/pag
 expect_contains "the preference centre offers cars" "$(cat "$WORK/page")" 'value="cars"'
 csrf=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$WORK/page" | head -1)
 code=$(curl -s -b "$jar" -o "$WORK/page" -w '%{http_code}' --data "csrf=$csrf&action=save&list=breaking-news&list=royal-family" "$base/preferences/$tok")
-expect_eq "following royal-family from the preference centre: 200" "$code" 200
+expect_eq "asking to follow royal-family from the preference centre: 200" "$code" 200
+# joining a list needs the link mailed to the address, not the alert's token alone
+manage=
+for i in $(seq 1 50); do
+	for m in $(grep -l '^To: bn1@example.com' "$outbox"/new/*); do
+		l=$(mail_text "$m" | grep -o 'http[^ ]*/manage/[A-Za-z0-9_-]*' | head -1)
+		[ -n "$l" ] && manage=$l
+	done
+	[ -n "$manage" ] && break
+	sleep 0.1
+done
+check "a manage link was mailed to bn1@" test -n "$manage"
+curl -s -b "$jar" -o "$WORK/page" "$manage"
+code=$(curl -s -b "$jar" -o "$WORK/page" -w '%{http_code}' --data "csrf=$csrf&action=save&list=breaking-news&list=royal-family" "$manage")
+expect_eq "following royal-family from the mailed link: 200" "$code" 200
 
 # ---- not breaking, followed topic: a topic alert to royal-family's followers only, from the CLI ----
 H2="Palace opens its gardens to the public"

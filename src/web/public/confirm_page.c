@@ -6,7 +6,8 @@
  * and link previews follow GETs; only the POST confirms, and records the
  * confirmation (time, IP, user agent) in the consent ledger. The token is
  * an HMAC (core/token.c) with purpose "confirm", checked in constant time
- * against the subscriber's salt, and it expires.
+ * against the subscriber's salt, and it expires. A suppressed address is
+ * never confirmed (the store refuses it), whatever link it holds.
  */
 #include <string.h>
 
@@ -71,7 +72,10 @@ public_confirm_post(struct web *w, struct http_request *req, struct http_respons
 	ev.wording_version = version;
 	ev.wording_hash = hash;
 	rc = store_subscriber_set_status(http_store(w), sub->id, STORE_CONFIRMED, &ev, NULL);
-	if (rc != NF_OK) {
+	if (rc == NF_ERR_INVALID) {
+		/* suppressed since the mail went ("never email me", a complaint): never confirmed */
+		http_page_error(w, res, 400, LINK_INVALID);
+	} else if (rc != NF_OK) {
 		http_page_error(w, res, 503, NULL);
 	} else {
 		log_event(LOG_INFO, "signup.confirmed", NULL);

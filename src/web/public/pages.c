@@ -23,6 +23,8 @@ static const char *const page_names[PUBLIC_PAGE_COUNT] = {
 	[PUBLIC_PAGE_UNSUBSCRIBE] = "unsubscribe.html",
 	[PUBLIC_PAGE_UNSUBSCRIBED] = "unsubscribed.html",
 	[PUBLIC_PAGE_ERASED] = "erased.html",
+	[PUBLIC_PAGE_NEVER] = "never.html",
+	[PUBLIC_PAGE_LINK] = "link-page.html",
 };
 
 int

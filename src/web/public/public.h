@@ -19,7 +19,7 @@
 enum public_page {
 	PUBLIC_PAGE_SIGNUP, PUBLIC_PAGE_THANKS, PUBLIC_PAGE_CONFIRM, PUBLIC_PAGE_CONFIRMED,
 	PUBLIC_PAGE_PRIVACY, PUBLIC_PAGE_UNSUBSCRIBE, PUBLIC_PAGE_UNSUBSCRIBED, PUBLIC_PAGE_ERASED,
-	PUBLIC_PAGE_COUNT
+	PUBLIC_PAGE_NEVER, PUBLIC_PAGE_LINK, PUBLIC_PAGE_COUNT
 };
 
 struct public_writer;
@@ -71,6 +71,10 @@ int public_signup_json_parse(struct arena *a, const char *body, size_t len, stru
 void public_confirm_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 void public_confirm_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 
+/* ---- never.c: GET and POST /never/TOKEN, "This wasn't me: never email me" ---- */
+void public_never_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
+void public_never_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
+
 /* ---- tokens.c: the live subscriber a link token of purpose is for ---- */
 enum public_token_result { PUBLIC_TOKEN_OK, PUBLIC_TOKEN_BAD, PUBLIC_TOKEN_UNAVAILABLE };
 enum public_token_result public_token_subscriber(struct web *w, const char *token, const char *purpose,
@@ -79,7 +83,7 @@ enum public_token_result public_token_subscriber(struct web *w, const char *toke
 struct store_subscriber *public_token_page(struct web *w, struct http_response *res, const char *token,
 					   const char *purpose, const char *invalid);
 
-/* ---- leaving: unsubscribe.c, preferences.c, privacy_pages.c ---- */
+/* ---- leaving: unsubscribe.c, preferences.c ---- */
 void public_unsubscribe_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 void public_unsubscribe_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 void public_preferences_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
@@ -88,8 +92,33 @@ void public_preferences_post(struct web *w, struct http_request *req, struct htt
 void public_preferences_render(struct web *w, struct http_request *req, struct http_response *res,
 			       int status, const struct store_subscriber *sub, const char *token,
 			       const char *notice);
+/* the same page; choices post to /manage/MANAGE when manage is set (an emailed link), else /preferences/TOKEN */
+void public_preferences_render_as(struct web *w, struct http_request *req, struct http_response *res,
+				  int status, const struct store_subscriber *sub, const char *token,
+				  const char *manage, const char *notice);
+/* one POST of the page's forms for sub; raise: from an emailed manage link, so choices may go up */
+void public_preferences_apply(struct web *w, struct http_request *req, struct http_response *res,
+			      const struct store_subscriber *sub, const struct http_form *form, int raise);
+
+/*
+ * ---- links.c: links mailed on request (export, erase, manage), single
+ * use, expiring; GET shows a page with the button, POST does it ----
+ */
+#define PUBLIC_LINK_TTL 3600		/* an emailed link works for an hour */
+#define PUBLIC_LINK_GAP 120		/* pressed again within this: no second mail */
+#define PUBLIC_LINK_CAP 6		/* such mails to one address a day, at most */
+/* mail sub a new link of purpose; *sent = 0 when one went within PUBLIC_LINK_GAP */
+int public_link_mail(struct web *w, const struct store_subscriber *sub, const char *purpose, int *sent);
+/* the subscriber a live emailed link of purpose is for, and its nonce */
+enum public_token_result public_link_subscriber(struct web *w, const char *token, const char *purpose,
+						char nonce[STORE_LINK_NONCE_MAX],
+						struct store_subscriber **out);
 void public_export_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
+void public_export_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
+void public_erase_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 void public_erase_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
+void public_manage_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
+void public_manage_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 
 /* ---- purge.c: forget unconfirmed signups every purge_interval (off when purge_after is 0) ---- */
 int public_purge_start(struct web *w);
@@ -130,5 +159,8 @@ void public_writer_stop(struct public_writer *sw);
 void public_writer_free(struct public_writer *sw);
 /* signup.c: one signup's rows in the caller's transaction (the writer's unit of work) */
 int public_signup_row(struct web *w, struct store *s, struct public_signup_job *job);
+/* signup.c: the mailbox of an address key for the confirmation cap: +tag folded away */
+#define PUBLIC_MAILBOX_MAX 320
+void public_signup_mailbox(const char *key, char *out, size_t size);
 
 #endif

@@ -8,7 +8,9 @@
  * rows are written by the group-commit writer (signup_writer.c, through
  * public_signup_row here), and the answer waits for its batch's COMMIT. The answer is the same whatever state
  * the address was already in (no enumeration): a confirmed subscriber gets
- * no second subscription, and confirmation mails to one address are paced.
+ * no second subscription, a suppressed address nothing at all, and
+ * confirmation mails to one address are paced and, per mailbox, capped
+ * (confirm_cap in confirm_window: nobody can bomb an inbox through us).
  * Abuse resistance lives here too: per-IP rate limit, CSRF double-submit
  * plus Origin check on the form, a honeypot field.
  */
@@ -122,10 +124,57 @@ signup_call_new(struct http_request *req, int api)
 }
 
 /*
+ * public_signup_mailbox - the mailbox an address key delivers to, for the
+ * cap on confirmation mails: the +tag of the local part folded away
+ * (victim+1@ and victim+2@ are one inbox). out holds PUBLIC_MAILBOX_MAX.
+ */
+void
+public_signup_mailbox(const char *key, char *out, size_t size)
+{
+	const char *at = strrchr(key, '@'), *plus = strchr(key, '+');
+
+	if (at && plus && plus < at)
+		snprintf(out, size, "%.*s%s", (int)(plus - key), key, at);
+	else
+		snprintf(out, size, "%s", key);
+}
+
+/*
+ * The confirmation a pending signup owes, unless the cap says no: a slot
+ * for its mailbox (store_confirm_slot), then the claim. Refused, the row is
+ * withheld so the lane's recovery does not send it either.
+ */
+static int
+owe_confirmation(struct web *w, struct store *s, struct public_signup_job *job,
+		 const struct store_subscriber *sub)
+{
+	char mailbox[PUBLIC_MAILBOX_MAX];
+	int64_t now = (int64_t)time(NULL);
+	int rc, taken = 0;
+
+	public_signup_mailbox(job->su.email_key, mailbox, sizeof(mailbox));
+	rc = store_confirm_slot(s, mailbox, w->cfg.confirm_cap, w->cfg.confirm_window, now, &taken);
+	if (rc != NF_OK)
+		return rc;
+	if (!taken) {
+		log_event(LOG_INFO, "signup.confirm_capped", NULL);
+		return store_confirm_withhold(s, job->id, now + w->cfg.confirm_window);
+	}
+	memcpy(job->email, sub->email, strlen(sub->email) + 1);
+	memcpy(job->salt, sub->token_salt, strlen(sub->token_salt) + 1);
+	job->confirm = 1;
+	/* this process's lane sends it: other processes leave it for a lease */
+	return store_confirm_claim(s, job->id, now, INT64_MAX);
+}
+
+/*
  * public_signup_row - the writer's unit of work, inside its transaction: the
  * subscriber (or the one already there: the same answer whatever its
  * state), back to pending for someone who left, and whether a confirmation
- * mail is owed (not when one went out within confirm_interval).
+ * mail is owed (not when one went out within confirm_interval, nor past
+ * the cap for its mailbox). A suppressed address (a bounce, a complaint,
+ * "never email me", an erasure's keyed hash) gets the same answer and
+ * nothing else: no row, no mail.
  */
 int
 public_signup_row(struct web *w, struct store *s, struct public_signup_job *job)
@@ -134,6 +183,13 @@ public_signup_row(struct web *w, struct store *s, struct public_signup_job *job)
 	enum store_sub_status status;
 	int rc, paced;
 
+	rc = store_suppression_check(s, job->su.email_key, NULL);
+	if (rc == NF_OK) {
+		log_event(LOG_INFO, "signup.suppressed", NULL);
+		return NF_OK;
+	}
+	if (rc != NF_ERR_NOTFOUND)
+		return rc;
 	rc = store_subscriber_create(s, &job->su, &job->id, &status, &job->created);
 	if (rc == NF_OK && !job->created && status == STORE_UNSUBSCRIBED) {
 		/* someone who left signs up again: pending (or active) once more */
@@ -147,13 +203,8 @@ public_signup_row(struct web *w, struct store *s, struct public_signup_job *job)
 	paced = sub->confirm_sent_at &&
 		(int64_t)time(NULL) - sub->confirm_sent_at < w->cfg.confirm_interval;
 	if (!paced && sub->email && sub->token_salt && strlen(sub->email) < sizeof(job->email) &&
-	    strlen(sub->token_salt) < sizeof(job->salt)) {
-		memcpy(job->email, sub->email, strlen(sub->email) + 1);
-		memcpy(job->salt, sub->token_salt, strlen(sub->token_salt) + 1);
-		job->confirm = 1;
-		/* this process's lane sends it: other processes leave it for a lease */
-		rc = store_confirm_claim(s, job->id, (int64_t)time(NULL), INT64_MAX);
-	}
+	    strlen(sub->token_salt) < sizeof(job->salt))
+		rc = owe_confirmation(w, s, job, sub);
 	store_subscriber_free(sub);
 	return rc == NF_ERR_NOTFOUND ? NF_OK : rc;	/* sent meanwhile: nothing to claim */
 }

@@ -118,6 +118,8 @@ STORE_TEST(inbound_unverified_reports_change_nothing)
 	p[-1] = p[-1] == '0' ? '1' : '0';	/* one hex digit of the MAC */
 	CHECK_INT(process(s, &m, &res), INBOUND_UNVERIFIED);
 	CHECK_INT(status_of(s, id), STORE_CONFIRMED);
+	/* not acted on, so not recorded: read again it is unverified again, never a duplicate */
+	CHECK_INT(process(s, &m, &res), INBOUND_UNVERIFIED);
 	buf_reset(&m);
 	buf_puts(&m, "To: bounce@news.example\nMessage-ID: <f2@mx>\n"
 		 "Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n"

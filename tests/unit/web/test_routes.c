@@ -20,6 +20,10 @@ TEST(log_path_hides_tokens)
 	CHECK_STR(out, "/privacy/erase/{token}");
 	web_log_path("/preferences/t", out, sizeof(out));
 	CHECK_STR(out, "/preferences/{token}");
+	web_log_path("/never/t", out, sizeof(out));
+	CHECK_STR(out, "/never/{token}");
+	web_log_path("/manage/t", out, sizeof(out));
+	CHECK_STR(out, "/manage/{token}");
 	web_log_path("/confirm/", out, sizeof(out));	/* no argument: nothing to hide */
 	CHECK_STR(out, "/confirm/");
 	web_log_path("/newsroom/alerts/12", out, sizeof(out));	/* an id is no secret */
