@@ -530,7 +530,7 @@ const struct store_query store_queries[Q_COUNT] = {
 		" AND s.created_at >= $1 AND s.confirm_sent_at IS NULL AND" MAILABLE("s")
 		" AND coalesce(s.confirm_claimed_at, 0) < $4 AND s.id > $2"
 		" ORDER BY s.id LIMIT $3", NULL, NULL },
-	/* links.c: the emailed links, one per subscriber and purpose */
+	/* action_links.c: the emailed links, one per subscriber and purpose */
 	[Q_LINK_GET] = { "link_get",
 		"SELECT nonce, created_at, expires_at FROM action_links"
 		" WHERE subscriber_id = $1 AND purpose = $2", NULL, NULL },

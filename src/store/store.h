@@ -347,7 +347,7 @@ int store_suppression_get(struct store *s, const char *email_key, char **reason,
  */
 int store_inbound_seen(struct store *s, const char *name, const char *kind, int *fresh);
 
-/* ---- emailed links for export, erasure and managing choices (links.c) ---- */
+/* ---- emailed links for export, erasure and managing choices (action_links.c) ---- */
 
 #define STORE_LINK_NONCE_MAX 33		/* 32 hex digits and the NUL */
 

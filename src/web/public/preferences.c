@@ -9,7 +9,7 @@
  * alert, so with it a person can only lower: leave lists, withdraw
  * marketing, unsubscribe. Raising (joining a list, marketing, subscribing
  * again after leaving), downloading the data and erasing it need a link
- * mailed to the address on request (links.c); the manage link brings
+ * mailed to the address on request (mailed_links.c); the manage link brings
  * them back to this page, where the same form then raises too. Every
  * change is a consent ledger row with the ip, the user agent and the hash
  * of this page's wording, written in one transaction with the change.

@@ -101,7 +101,7 @@ void public_preferences_apply(struct web *w, struct http_request *req, struct ht
 			      const struct store_subscriber *sub, const struct http_form *form, int raise);
 
 /*
- * ---- links.c: links mailed on request (export, erase, manage), single
+ * ---- mailed_links.c: links mailed on request (export, erase, manage), single
  * use, expiring; GET shows a page with the button, POST does it ----
  */
 #define PUBLIC_LINK_TTL 3600		/* an emailed link works for an hour */

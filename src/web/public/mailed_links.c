@@ -1,5 +1,5 @@
 /*
- * web/public/links.c - links mailed on request: export, erase, manage
+ * web/public/mailed_links.c - links mailed on request: export, erase, manage
  *
  * Owns: what the unsubscribe link in an alert cannot do. That link never
  * expires and travels with every forwarded alert, so it only unsubscribes

@@ -1,5 +1,5 @@
 /*
- * store/links.c - the emailed links that grant more than unsubscribing
+ * store/action_links.c - the emailed links that grant more than unsubscribing
  *
  * Owns: action_links, one row per subscriber and purpose ("export",
  * "erase", "manage"): the random nonce that goes into that link's HMAC
