@@ -3,7 +3,7 @@
  *
  * Owns: action_links, one row per subscriber and purpose ("export",
  * "erase", "manage"): the random nonce that goes into that link's HMAC
- * (web/public/links.c makes and checks the token), when it was made and
+ * (web/public/mailed_links.c makes and checks the token), when it was made and
  * when it expires. Making a new link replaces the row, so only the latest
  * works; using one deletes its row in the same statement that checks it,
  * so it works once, even for two requests at the same moment; an erasure

@@ -11,7 +11,7 @@
  * Such a link is a token (core/token.c) of purpose "export", "erase" or
  * "manage", expiring after PUBLIC_LINK_TTL, whose HMAC also covers a
  * random nonce kept in the store for that subscriber and purpose
- * (store/links.c): checked in constant time like every token, spent by the
+ * (store/action_links.c): checked in constant time like every token, spent by the
  * POST that uses it (so it works once), and dead when a newer one is made
  * or the person is erased. GETs show a page with a button and change
  * nothing, since link scanners follow GETs; the POSTs carry the CSRF
