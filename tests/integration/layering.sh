@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Which module may include which (scripts/layering): the tree keeps every
-# rule, and each kind of breach planted in a copy is caught, so the check
+# Which module may include which (scripts/layering), and file names unique
+# across src/: the tree keeps every rule, and each kind of breach planted in a copy is caught, so the check
 # cannot pass by seeing nothing.
 source tests/lib.sh
 SRC=${NEWSFLASH_SRC:-$PWD}
@@ -8,6 +8,9 @@ SRC=${NEWSFLASH_SRC:-$PWD}
 out=$("$SRC/scripts/layering" "$SRC/src" 2>&1)
 expect_eq "src/ keeps every layering rule" "$out" "0 broken layering rules"
 [ "$out" = "0 broken layering rules" ] || echo "$out"
+
+dups=$(find "$SRC/src" -name '*.[ch]' -printf '%f\n' | sort | uniq -d | tr '\n' ' ')
+expect_eq "file names are unique across src/" "$dups" ""
 
 # plant FILE LINE: a copy of src/ with LINE added to FILE; prints the checker's verdict
 plant() {
