@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Which module may include which (scripts/layering), and file names unique
-# across src/: the tree keeps every rule, and each kind of breach planted in a copy is caught, so the check
-# cannot pass by seeing nothing.
+# across src/: the tree keeps every rule, and each kind of breach planted in
+# a copy is caught, so the check cannot pass by seeing nothing.
 source tests/lib.sh
 SRC=${NEWSFLASH_SRC:-$PWD}
 
