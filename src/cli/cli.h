@@ -145,7 +145,9 @@ struct serve_opts {
 	{ "listen", CONFIG_STRING, &(o)->web.listen, "HOST:PORT", "where HTTP listens (" WEB_DEFAULT_LISTEN ")" }, \
 	CLI_SENDER_OPTIONS(&(o)->sender),						\
 	CLI_ENGINE_OPTIONS(&(o)->engine),						\
-	{ "trust-proxy", CONFIG_BOOL, &(o)->web.trust_proxy, NULL, "take the client address from X-Forwarded-For" }, \
+	{ "trust-proxy", CONFIG_BOOL, &(o)->web.trust_proxy, NULL, "take the client address from X-Forwarded-For: its right-most value (one proxy)" }, \
+	{ "trusted-proxies", CONFIG_INT, &(o)->web.trusted_proxies, "N", "N proxies of ours in front: the Nth X-Forwarded-For value from the right (0)" }, \
+	{ "body-timeout", CONFIG_INT, &(o)->web.body_timeout, "SECONDS", "a request body must arrive within this; 0 = no bound (30)" }, \
 	{ "signup-rate", CONFIG_INT, &(o)->signup_rate, "N", "signups per second per client after a burst of 20; 0 = no limit (1)" }, \
 	{ "single-opt-in", CONFIG_BOOL, &(o)->web.single_opt_in, NULL, "signups are active at once, no confirmation email" }, \
 	{ "smtputf8", CONFIG_BOOL, &(o)->smtputf8, NULL, "accept addresses with non-ASCII local parts" }, \

@@ -111,7 +111,7 @@ web_dispatch(struct web *w, struct http_request *req, struct http_response *res)
 		}
 	}
 	if (path_known)
-		http_reply_text(res, 405, "Method not allowed\n");
+		http_reply_error(w, req, res, 405, "Method not allowed");
 	else
-		http_reply_text(res, 404, "Not found\n");
+		http_reply_error(w, req, res, 404, "Not found");
 }

@@ -23,6 +23,7 @@ struct web_config {
 	const char *publication;	/* the name shown on pages and in mail */
 	const char *templates_dir;
 	int trust_proxy;		/* client address from X-Forwarded-For */
+	long trusted_proxies;		/* hops of our own proxies in front (1 with trust_proxy) */
 	double signup_burst;		/* per-IP token bucket on signups */
 	double signup_rate;		/* per second; 0 turns the limit off */
 	int single_opt_in;		/* a signup is active at once */
@@ -32,6 +33,7 @@ struct web_config {
 	long max_connections;
 	long max_connections_per_ip;
 	long idle_timeout;		/* seconds */
+	long body_timeout;		/* seconds a request body may take to arrive; 0 = no bound */
 	long signup_queue;		/* signups waiting for the writer at most; then 503 (4096) */
 	struct token_key key;		/* the server secret */
 	/* services */
