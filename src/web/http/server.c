@@ -308,7 +308,9 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		size_t n = *upload_data_size;
 
 		*upload_data_size = 0;
-		/* a body trickled in to hold the connection: the idle timeout never fires */
+		/* a body trickled in to hold the connection: the idle timeout never
+		 * fires. The 408 goes out when MHD can still answer mid-body; when
+		 * it cannot (0.9.75), MHD_NO closes the connection: the bound holds */
 		if (w->cfg.body_timeout > 0 && time_mono_us() - st->start_us > (int64_t)w->cfg.body_timeout * 1000000)
 			return answer_now(w, conn, st, 408, "The request took too long to arrive.");
 		/* chunked, without a Content-Length: refused once past the cap */
