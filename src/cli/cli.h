@@ -105,13 +105,15 @@ int cli_log_setup(const char *cmd, const struct cli_log *l);
 #include "store/store.h"
 
 struct cli_engine {
-	const char *db, *transport, *log_level, *log_format;
+	const char *db, *transport, *log_level, *log_format, *smtp_password_file;
 	long workers, connections, shards, batch, lease, poll_ms, smtp_timeout_ms, retry_base;
+	char *transport_buf;		/* the transport with the password file's password in it */
 };
 
 #define CLI_ENGINE_OPTIONS(e)								\
 	{ "db", CONFIG_STRING, &(e)->db, "URL", "sqlite:PATH or postgresql://... (" STORE_DEFAULT_URL ")" }, \
 	{ "transport", CONFIG_STRING, &(e)->transport, "URL", "maildir:PATH, smtp://user:pass@host:port or smtps://... (" SMTP_DEFAULT_TRANSPORT ")" }, \
+	{ "smtp-password-file", CONFIG_STRING, &(e)->smtp_password_file, "FILE", "the relay password for smtp://user@host (its first line; systemd: %d/NAME with LoadCredential)" }, \
 	{ "workers", CONFIG_INT, &(e)->workers, "N", "delivery engine threads (1)" }, \
 	{ "connections", CONFIG_INT, &(e)->connections, "N", "SMTP connections per engine thread (16)" }, \
 	{ "shards", CONFIG_INT, &(e)->shards, "N", "shards each alert is split into (" NF_STR(STORE_DEFAULT_SHARDS) ")" }, \
@@ -126,8 +128,10 @@ struct cli_engine {
 void cli_engine_defaults(struct cli_engine *e);
 int cli_logging(const char *cmd, const struct cli_engine *e);
 const char *cli_engine_check(const struct cli_engine *e);
-int cli_engine_config(const char *cmd, const struct cli_engine *e, struct cli_sender *s,
+int cli_engine_config(const char *cmd, struct cli_engine *e, struct cli_sender *s,
 		      struct deliver_config *out);
+/* what cli_engine_config made (the transport with its password, wiped) */
+void cli_engine_free(struct cli_engine *e);
 
 /* cmd_serve.c: serve's options, which config check reads too */
 #include "web/web.h"

@@ -154,6 +154,7 @@ cmd_serve(int argc, char **argv)
 		o.web.base_url = o.sender.base_url;
 		rc = serve_run(&o);
 	}
+	cli_engine_free(&o.engine);
 	cli_sender_free(&o.sender);
 	return rc;
 }

@@ -247,4 +247,7 @@ int store_schema_apply(struct store *s, int *version, int *applied);
 int store_schema_latest(void);
 const char *store_schema_sql(enum store_dialect d, int version);
 
+/* sqlite.c: a database file not yet there made 0600 whatever the umask */
+int store_sqlite_create_private(struct store *s, const char *path);
+
 #endif
