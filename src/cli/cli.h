@@ -143,6 +143,8 @@ struct serve_opts {
 	long signup_rate, purge_days, soft_limit;
 	int no_engine, smtputf8, help;
 	char base_url_buf[300];
+	const char *metrics_token_file;
+	char metrics_token_buf[256];
 };
 
 #define CLI_SERVE_OPTIONS(o)								\
@@ -161,7 +163,9 @@ struct serve_opts {
 	{ "purge-unconfirmed-after", CONFIG_INT, &(o)->purge_days, "DAYS", "forget signups unconfirmed this long; 0 = never (7)" }, \
 	{ "purge-interval", CONFIG_INT, &(o)->web.purge_interval, "SECONDS", "how often to look for them (3600)" }, \
 	{ "soft-bounce-limit", CONFIG_INT, &(o)->soft_limit, "N", "POST /api/inbound: soft bounces in a row before suppression (3)" }, \
-	{ "signin-delay", CONFIG_INT, &(o)->web.signin_delay, "SECONDS", "newsroom: first wait after repeated failed sign-ins, doubling (1)" }
+	{ "signin-delay", CONFIG_INT, &(o)->web.signin_delay, "SECONDS", "newsroom: first wait after repeated failed sign-ins, doubling (1)" }, \
+	{ "metrics-token-file", CONFIG_STRING, &(o)->metrics_token_file, "FILE", "GET /metrics wants Authorization: Bearer TOKEN (the file's first line)" }, \
+	{ "metrics-listen", CONFIG_STRING, &(o)->web.metrics_listen, "HOST:PORT", "serve /metrics there only, not on --listen" }
 
 void cli_serve_defaults(struct serve_opts *o);
 

@@ -79,6 +79,29 @@ cli_check_store(const char *cmd, const char *url)
 	return 0;
 }
 
+/* the metrics token: the first line of its file, 16 to 255 characters */
+static int
+metrics_token(struct serve_opts *o)
+{
+	FILE *f;
+	size_t n;
+
+	if (o->metrics_token_file == NULL)
+		return 0;
+	if ((f = fopen(o->metrics_token_file, "r")) == NULL)
+		return cli_fail("serve", "cannot read --metrics-token-file %s", o->metrics_token_file);
+	if (fgets(o->metrics_token_buf, sizeof(o->metrics_token_buf), f) == NULL)
+		o->metrics_token_buf[0] = '\0';
+	fclose(f);
+	n = strcspn(o->metrics_token_buf, "\r\n");
+	o->metrics_token_buf[n] = '\0';
+	if (n < 16 || n >= sizeof(o->metrics_token_buf) - 1 ||
+	    strspn(o->metrics_token_buf, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/=") != n)
+		return cli_fail("serve", "--metrics-token-file: one line of 16-254 token characters is needed");
+	o->web.metrics_token = o->metrics_token_buf;
+	return 0;
+}
+
 static int
 serve_run(struct serve_opts *o)
 {
@@ -87,6 +110,8 @@ serve_run(struct serve_opts *o)
 	struct web *w;
 	int rc, sig;
 
+	if ((rc = metrics_token(o)) != 0)
+		return rc;
 	if ((rc = cli_sender_build("serve", &o->sender, o->web.base_url)) != 0)
 		return rc;
 	if ((rc = cli_engine_config("serve", &o->engine, &o->sender, &dc)) != 0)
@@ -156,5 +181,6 @@ cmd_serve(int argc, char **argv)
 	}
 	cli_engine_free(&o.engine);
 	cli_sender_free(&o.sender);
+	memset(o.metrics_token_buf, 0, sizeof(o.metrics_token_buf));
 	return rc;
 }

@@ -47,6 +47,8 @@ struct web_config {
 	long purge_interval;		/* seconds between purges (3600) */
 	int soft_bounce_limit;		/* POST /api/inbound: soft bounces in a row before suppression */
 	long signin_delay;		/* newsroom: the first wait after failed sign-ins, seconds */
+	const char *metrics_token;	/* GET /metrics wants "Authorization: Bearer" this; NULL = open */
+	const char *metrics_listen;	/* host:port of its own for /metrics (then not on listen) */
 };
 
 struct web;

@@ -71,6 +71,7 @@ struct http_request {
 	const char *cookie;		/* the raw Cookie header, NULL when absent */
 	const char *authorization;	/* NULL when absent */
 	int https;			/* base URL is https: cookies get Secure */
+	int metrics_listener;		/* came in on --metrics-listen */
 	struct arena *arena;		/* freed when the request ends */
 	void *conn;			/* struct MHD_Connection, for header lookups */
 	http_finish_fn finish;		/* set by http_suspend: the answer comes later */
@@ -97,6 +98,7 @@ struct web {
 	struct web_config cfg;
 	char origin[256];		/* scheme://host[:port] of base_url */
 	struct MHD_Daemon *daemon;
+	struct MHD_Daemon *metrics_daemon;	/* --metrics-listen, or NULL */
 	http_dispatch_fn dispatch;	/* given to http_listen */
 	http_log_path_fn log_path;
 	struct tmpl *error_page;	/* templates.c */

@@ -185,6 +185,11 @@ request_begin(struct web *w, struct MHD_Connection *conn, const char *url,
 	req->cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Cookie");
 	req->authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
 	req->https = strncmp(w->cfg.base_url, "https:", 6) == 0;
+	if (w->metrics_daemon) {
+		const union MHD_ConnectionInfo *d = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON);
+
+		req->metrics_listener = d && d->daemon == w->metrics_daemon;
+	}
 	return st;
 }
 
@@ -492,6 +497,33 @@ http_free(struct web *w)
 	http_connlimit_free(w->conns);
 }
 
+/* a listener of its own for /metrics: a scraper's port, kept off the public one */
+static int
+metrics_listen(struct web *w)
+{
+	struct sockaddr_storage ss;
+
+	if (web_listen_parse(w->cfg.metrics_listen, &ss) != NF_OK) {
+		log_error("invalid --metrics-listen address: %s", w->cfg.metrics_listen);
+		return NF_ERR_USAGE;
+	}
+	w->metrics_daemon = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+		0, NULL, NULL, access_handler, w,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_CONNECTION_LIMIT, 64u,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)w->cfg.idle_timeout,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+		MHD_OPTION_NOTIFY_COMPLETED, request_completed, w,
+		MHD_OPTION_END);
+	if (w->metrics_daemon == NULL) {
+		log_error("cannot listen on %s", w->cfg.metrics_listen);
+		return NF_ERR_IO;
+	}
+	log_event(LOG_INFO, "web.metrics_listening", "listen", w->cfg.metrics_listen, NULL);
+	return NF_OK;
+}
+
 int
 http_listen(struct web *w, http_dispatch_fn dispatch, http_log_path_fn log_path)
 {
@@ -521,7 +553,7 @@ http_listen(struct web *w, http_dispatch_fn dispatch, http_log_path_fn log_path)
 		return NF_ERR_IO;
 	}
 	log_event(LOG_INFO, "web.listening", "listen", w->cfg.listen, "base_url", w->cfg.base_url, NULL);
-	return NF_OK;
+	return w->cfg.metrics_listen ? metrics_listen(w) : NF_OK;
 }
 
 /* stop accepting; requests in progress go on */
@@ -543,4 +575,7 @@ http_unlisten(struct web *w)
 	deferred_wait(w, 10000);
 	MHD_stop_daemon(w->daemon);
 	w->daemon = NULL;
+	if (w->metrics_daemon)
+		MHD_stop_daemon(w->metrics_daemon);
+	w->metrics_daemon = NULL;
 }
