@@ -30,6 +30,8 @@ struct cli_command {
 extern const struct cli_command cli_commands[];
 
 void cli_usage(FILE *to);
+/* exits.c: what cmd's exit statuses mean, after its --help */
+void cli_exits_usage(FILE *to, const char *cmd);
 /* print "newsflash: CMD: message" on stderr and return EXIT_USAGE */
 int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
