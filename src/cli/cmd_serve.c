@@ -171,6 +171,8 @@ cmd_serve(int argc, char **argv)
 		rc = cli_fail("serve", "takes no arguments");
 	else if (o.purge_days < 0 || o.web.purge_interval < 1 || o.soft_limit < 1)
 		rc = cli_fail("serve", "--purge-unconfirmed-after >= 0, --purge-interval >= 1, --soft-bounce-limit >= 1");
+	else if (o.web.trusted_proxies < 0 || o.web.trusted_proxies > 16 || o.web.body_timeout < 0)
+		rc = cli_fail("serve", "--trusted-proxies 0-16, --body-timeout >= 0");
 	else if ((rc = cli_logging("serve", &o.engine)) == 0) {
 		if (o.sender.base_url == NULL) {
 			snprintf(o.base_url_buf, sizeof(o.base_url_buf), "http://%s", o.web.listen);
