@@ -37,6 +37,7 @@ struct request_state {
 	size_t bytes;			/* body bytes of the response */
 	int deferred;			/* was suspended: counted in w->deferred until it ends */
 	int answered;			/* refused before the body was read: the rest is dropped */
+	int too_large;			/* a chunked body past the cap: dropped, then 413 */
 };
 
 /*
@@ -318,16 +319,21 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		 * it cannot (0.9.75), MHD_NO closes the connection: the bound holds */
 		if (w->cfg.body_timeout > 0 && time_mono_us() - st->start_us > (int64_t)w->cfg.body_timeout * 1000000)
 			return answer_now(w, conn, st, 408, "The request took too long to arrive.");
-		/* chunked, without a Content-Length: refused once past the cap */
-		if (buf_append(&st->req.body, upload_data, n) != NF_OK)
-			return answer_now(w, conn, st, 413, "The request is too large.");
+		/* chunked, without a Content-Length: past the cap the bytes are
+		 * dropped (MHD cannot answer mid-body) and 413 answers the end,
+		 * which the bound above keeps near */
+		if (!st->too_large && buf_append(&st->req.body, upload_data, n) != NF_OK)
+			st->too_large = 1;
 		return MHD_YES;
 	}
 	memset(&res, 0, sizeof(res));
 	buf_init(&res.body, 0);
 	res.status = 500;
 	res.content_type = "text/plain; charset=utf-8";
-	w->dispatch(w, &st->req, &res);
+	if (st->too_large)
+		http_reply_error(w, &st->req, &res, 413, "The request is too large.");
+	else
+		w->dispatch(w, &st->req, &res);
 	if (st->req.finish) {
 		buf_free(&res.body);
 		return MHD_YES;		/* suspended: answered when resumed */
