@@ -227,6 +227,8 @@ struct http_throttle *http_throttle_new(size_t max_keys, const struct http_throt
 /* seconds key must still wait (0: it may try now) */
 int64_t http_throttle_wait(struct http_throttle *t, const char *key, int64_t now);
 void http_throttle_fail(struct http_throttle *t, const char *key, int64_t now);
+/* key's failures forgotten (a good sign-in) */
+void http_throttle_forget(struct http_throttle *t, const char *key, int64_t now);
 /* failures key has made that are not yet forgotten */
 int64_t http_throttle_count(struct http_throttle *t, const char *key, int64_t now);
 void http_throttle_free(struct http_throttle *t);

@@ -151,6 +151,19 @@ http_throttle_count(struct http_throttle *t, const char *key, int64_t now)
 }
 
 void
+http_throttle_forget(struct http_throttle *t, const char *key, int64_t now)
+{
+	unsigned char k[32];
+	struct throttle_entry *e;
+
+	sha256(key, strlen(key), k);
+	pthread_mutex_lock(&t->lock);
+	if ((e = find(t, k, now, 0)) != NULL)
+		e->last = 0;	/* empty */
+	pthread_mutex_unlock(&t->lock);
+}
+
+void
 http_throttle_fail(struct http_throttle *t, const char *key, int64_t now)
 {
 	unsigned char k[32];

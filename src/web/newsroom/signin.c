@@ -158,24 +158,30 @@ signin_with(struct web *w, struct http_request *req, struct http_response *res,
 	struct signin_view v = { NULL, typed, 0 };
 	struct store_editor *ed = NULL;
 	char name[STORE_EDITOR_NAME_MAX + 1], key[STORE_EDITOR_NAME_MAX + 8];
-	char pair[STORE_EDITOR_NAME_MAX + HTTP_IP_MAX + 8];
+	char pair[STORE_EDITOR_NAME_MAX + HTTP_IP_MAX + PASSWORD_HASH_MAX + 8];
 	int64_t now = time(NULL);
 	int ok = 0;
 
 	fold_name(typed, typed_len, name);
 	snprintf(key, sizeof(key), "name:%s", name[0] ? name : "?");
-	snprintf(pair, sizeof(pair), "%s@%s", key, req->client_key);
 	if (name[0] && store_editor_get(s, name, &ed) != NF_OK)
 		ed = NULL;
+	/* a new password (editor passwd) starts every client's count on it again */
+	snprintf(pair, sizeof(pair), "%s@%s#%s", key, req->client_key,
+		 ed && ed->password_hash ? ed->password_hash : "");
 	if ((v.wait = wait_for(w, req, ed, key, pair, now)) > 0) {
 		v.error = "Too many failed sign-ins. Please wait before trying again";
 		render(w, req, res, 429, &v);
 	} else if ((ok = password_check(ed ? ed->password_hash : NULL, pw ? pw : "", pw ? pw_len : 0)) ==
 		   PASSWORD_BUSY) {
+		/* counted against the client: a flood of tries that keeps every
+		 * check busy soon waits at the door instead of holding them */
+		http_throttle_fail(w->nr->signin_ip, req->client_key, now);
 		v.wait = 1;
 		v.error = "The newsroom is busy. Please try again in a moment";
 		render(w, req, res, 429, &v);
 	} else if (ok && ed) {
+		http_throttle_forget(w->nr->signin_pair, pair, now);
 		signed_in(w, req, res, s, ed, &v, now);
 	} else {
 		v.wait = record_failure(w, s, req, ed, key, pair, now);
