@@ -131,10 +131,11 @@ http_client_key(const char *ip, char out[HTTP_IP_MAX])
  * Connections per client key. MHD's own per-IP limit compares whole
  * addresses, so an IPv6 client could open max_per_client connections from
  * each of 2^64 addresses. The table counts open connections per /64: the
- * accept policy refuses a new one at the limit, the connection's start
- * counts it and its close uncounts it. Between the policy and the start
- * another thread of the pool may accept one more from the same client, so
- * the limit may be passed by at most the number of HTTP threads, briefly.
+ * accept policy refuses a new one at the limit (cheaply, before MHD sets
+ * it up), the connection's start counts it, checking the limit again under
+ * the lock (two threads of the pool may both have passed the policy), and
+ * its close uncounts it; a start over the limit is not counted and the
+ * server shuts the socket at once.
  * Open addressing with tombstones over twice the connection limit: there
  * are never more keys than connections, so a probe always ends.
  */
@@ -238,15 +239,21 @@ http_connlimit_allowed(struct http_connlimit *c, const unsigned char key[16])
 	return ok;
 }
 
-void
+/* count one more connection for key: 1, or 0 (nothing counted) when at the limit */
+int
 http_connlimit_opened(struct http_connlimit *c, const unsigned char key[16])
 {
 	struct conn_slot *e;
+	int ok = 0;
 
 	pthread_mutex_lock(&c->lock);
-	if ((e = conn_find(c, key, 1)) != NULL)
+	if ((e = conn_find(c, key, 1)) != NULL &&
+	    (c->max_per_client == 0 || e->count < c->max_per_client)) {
 		e->count++;
+		ok = 1;
+	}
 	pthread_mutex_unlock(&c->lock);
+	return ok;
 }
 
 void

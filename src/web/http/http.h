@@ -185,7 +185,7 @@ struct http_connlimit *http_connlimit_new(size_t max_connections, unsigned max_p
 void http_connlimit_free(struct http_connlimit *c);
 int http_connlimit_key(const struct sockaddr *sa, unsigned char key[16]);
 int http_connlimit_allowed(struct http_connlimit *c, const unsigned char key[16]);
-void http_connlimit_opened(struct http_connlimit *c, const unsigned char key[16]);
+int http_connlimit_opened(struct http_connlimit *c, const unsigned char key[16]);
 void http_connlimit_closed(struct http_connlimit *c, const unsigned char key[16]);
 
 /* ---- ratelimit.c: token buckets keyed by client (an IPv6 address by its /64) ---- */

@@ -432,7 +432,15 @@ connection_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
 			free(key);
 			return;
 		}
-		http_connlimit_opened(w->conns, key);
+		if (!http_connlimit_opened(w->conns, key)) {
+			/* passed the accept policy beside another of the same client's:
+			 * over the limit after all, so MHD sees the socket end at once */
+			free(key);
+			info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+			if (info)
+				shutdown(info->connect_fd, SHUT_RDWR);
+			return;
+		}
 		*socket_context = key;
 	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
 		http_connlimit_closed(w->conns, *socket_context);

@@ -108,9 +108,10 @@ TEST(connlimit_by_64)
 	inet_pton(AF_INET, "192.0.2.1", &s4.sin_addr);
 	CHECK_INT(http_connlimit_key((struct sockaddr *)&s4, k4), NF_OK);
 	CHECK(http_connlimit_allowed(c, k1));
-	http_connlimit_opened(c, k1);
+	CHECK(http_connlimit_opened(c, k1));
 	CHECK(http_connlimit_allowed(c, k2));
-	http_connlimit_opened(c, k2);
+	CHECK(http_connlimit_opened(c, k2));
+	CHECK(!http_connlimit_opened(c, k1));	/* past the policy beside another: not counted */
 	CHECK(!http_connlimit_allowed(c, k1));	/* two from the same /64 */
 	CHECK(!http_connlimit_allowed(c, k2));
 	CHECK(http_connlimit_allowed(c, k3));	/* the next /64 is another client */
@@ -134,7 +135,7 @@ TEST(connlimit_churn)
 		s4.sin_addr.s_addr = htonl(0xc0000200u + (unsigned)i);
 		http_connlimit_key((struct sockaddr *)&s4, k);
 		CHECK(http_connlimit_allowed(c, k));
-		http_connlimit_opened(c, k);
+		CHECK(http_connlimit_opened(c, k));
 		CHECK(!http_connlimit_allowed(c, k));
 		http_connlimit_closed(c, k);
 	}
