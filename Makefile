@@ -167,7 +167,9 @@ install: $(BIN)
 	chmod 0644 $(DESTDIR)$(UNITDIR)/newsflash.service
 	install -m 0644 dist/newsflash.conf $(DESTDIR)$(DATADIR)/newsflash.conf.example
 	test -e $(DESTDIR)$(SYSCONFDIR)/newsflash/newsflash.conf || \
-		install -m 0644 dist/newsflash.conf $(DESTDIR)$(SYSCONFDIR)/newsflash/newsflash.conf
+		install -m 0640 dist/newsflash.conf $(DESTDIR)$(SYSCONFDIR)/newsflash/newsflash.conf
+	# readable by the service's group only: it may name keys and the relay's user
+	-getent group newsflash >/dev/null && chgrp newsflash $(DESTDIR)$(SYSCONFDIR)/newsflash/newsflash.conf
 
 clean:
 	rm -rf build

@@ -30,6 +30,8 @@ struct cli_command {
 extern const struct cli_command cli_commands[];
 
 void cli_usage(FILE *to);
+/* exits.c: what cmd's exit statuses mean, after its --help */
+void cli_exits_usage(FILE *to, const char *cmd);
 /* print "newsflash: CMD: message" on stderr and return EXIT_USAGE */
 int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -107,13 +109,15 @@ int cli_log_setup(const char *cmd, const struct cli_log *l);
 #include "store/store.h"
 
 struct cli_engine {
-	const char *db, *transport, *log_level, *log_format;
+	const char *db, *transport, *log_level, *log_format, *smtp_password_file;
 	long workers, connections, shards, batch, lease, poll_ms, smtp_timeout_ms, retry_base;
+	char *transport_buf;		/* the transport with the password file's password in it */
 };
 
 #define CLI_ENGINE_OPTIONS(e)								\
 	{ "db", CONFIG_STRING, &(e)->db, "URL", "sqlite:PATH or postgresql://... (" STORE_DEFAULT_URL ")" }, \
 	{ "transport", CONFIG_STRING, &(e)->transport, "URL", "maildir:PATH, smtp://user:pass@host:port or smtps://... (" SMTP_DEFAULT_TRANSPORT ")" }, \
+	{ "smtp-password-file", CONFIG_STRING, &(e)->smtp_password_file, "FILE", "the relay password for smtp://user@host (its first line; systemd: %d/NAME with LoadCredential)" }, \
 	{ "workers", CONFIG_INT, &(e)->workers, "N", "delivery engine threads (1)" }, \
 	{ "connections", CONFIG_INT, &(e)->connections, "N", "SMTP connections per engine thread (16)" }, \
 	{ "shards", CONFIG_INT, &(e)->shards, "N", "shards each alert is split into (" NF_STR(STORE_DEFAULT_SHARDS) ")" }, \
@@ -128,8 +132,10 @@ struct cli_engine {
 void cli_engine_defaults(struct cli_engine *e);
 int cli_logging(const char *cmd, const struct cli_engine *e);
 const char *cli_engine_check(const struct cli_engine *e);
-int cli_engine_config(const char *cmd, const struct cli_engine *e, struct cli_sender *s,
+int cli_engine_config(const char *cmd, struct cli_engine *e, struct cli_sender *s,
 		      struct deliver_config *out);
+/* what cli_engine_config made (the transport with its password, wiped) */
+void cli_engine_free(struct cli_engine *e);
 
 /* cmd_serve.c: serve's options, which config check reads too */
 #include "web/web.h"
@@ -142,13 +148,17 @@ struct serve_opts {
 	const char *confirm_cap;	/* "N/DAYS" */
 	int no_engine, smtputf8, help;
 	char base_url_buf[300];
+	const char *metrics_token_file;
+	char metrics_token_buf[256];
 };
 
 #define CLI_SERVE_OPTIONS(o)								\
 	{ "listen", CONFIG_STRING, &(o)->web.listen, "HOST:PORT", "where HTTP listens (" WEB_DEFAULT_LISTEN ")" }, \
 	CLI_SENDER_OPTIONS(&(o)->sender),						\
 	CLI_ENGINE_OPTIONS(&(o)->engine),						\
-	{ "trust-proxy", CONFIG_BOOL, &(o)->web.trust_proxy, NULL, "take the client address from X-Forwarded-For" }, \
+	{ "trust-proxy", CONFIG_BOOL, &(o)->web.trust_proxy, NULL, "take the client address from X-Forwarded-For: its right-most value (one proxy)" }, \
+	{ "trusted-proxies", CONFIG_INT, &(o)->web.trusted_proxies, "N", "N proxies of ours in front: the Nth X-Forwarded-For value from the right (0)" }, \
+	{ "body-timeout", CONFIG_INT, &(o)->web.body_timeout, "SECONDS", "a request body must arrive within this; 0 = no bound (30)" }, \
 	{ "signup-rate", CONFIG_INT, &(o)->signup_rate, "N", "signups per second per client after a burst of 20; 0 = no limit (1)" }, \
 	{ "single-opt-in", CONFIG_BOOL, &(o)->web.single_opt_in, NULL, "signups are active at once, no confirmation email" }, \
 	{ "confirm-cap", CONFIG_STRING, &(o)->confirm_cap, "N/DAYS", "confirmation emails to one mailbox (+tags folded) at most, in DAYS (3/30)" }, \
@@ -159,7 +169,9 @@ struct serve_opts {
 	{ "purge-unconfirmed-after", CONFIG_INT, &(o)->purge_days, "DAYS", "forget signups unconfirmed this long; 0 = never (7)" }, \
 	{ "purge-interval", CONFIG_INT, &(o)->web.purge_interval, "SECONDS", "how often to look for them (3600)" }, \
 	{ "soft-bounce-limit", CONFIG_INT, &(o)->soft_limit, "N", "POST /api/inbound: soft bounces in a row before suppression (3)" }, \
-	{ "signin-delay", CONFIG_INT, &(o)->web.signin_delay, "SECONDS", "newsroom: first wait after repeated failed sign-ins, doubling (1)" }
+	{ "signin-delay", CONFIG_INT, &(o)->web.signin_delay, "SECONDS", "newsroom: first wait after repeated failed sign-ins, doubling (1)" }, \
+	{ "metrics-token-file", CONFIG_STRING, &(o)->metrics_token_file, "FILE", "GET /metrics wants Authorization: Bearer TOKEN (the file's first line)" }, \
+	{ "metrics-listen", CONFIG_STRING, &(o)->web.metrics_listen, "HOST:PORT", "serve /metrics there only, not on --listen" }
 
 void cli_serve_defaults(struct serve_opts *o);
 /* --confirm-cap N/DAYS into the web config (N 1-1000, DAYS 1-3650); NULL, or what is wrong */

@@ -86,30 +86,58 @@ cmd_alert(int argc, char **argv)
 	return rc;
 }
 
+static void
+print_key(void *arg, const char *name, int64_t created_at)
+{
+	char when[TIME_RFC3339_MAX];
+
+	NF_UNUSED(arg);
+	time_rfc3339((time_t)created_at, when);
+	printf("%-32s %s\n", name, when);
+}
+
+#define APIKEY_USAGE "newsflash apikey create NAME | list | revoke NAME [--db URL]"
+
 int
 cmd_apikey(int argc, char **argv)
 {
 	const char *db = STORE_DEFAULT_URL;
 	char key[STORE_APIKEY_MAX], **pos;
 	struct store *s;
-	int npos, rc;
+	int npos, rc, named;
 
-	if ((rc = cli_db_option("apikey", "newsflash apikey create NAME [--db URL]", argc - 1, argv + 1,
-			    &db, &pos, &npos)) != 0)
+	if ((rc = cli_db_option("apikey", APIKEY_USAGE, argc - 1, argv + 1, &db, &pos, &npos)) != 0)
 		return rc < 0 ? 0 : rc;
-	if (npos != 2 || strcmp(pos[0], "create") != 0 || !store_list_name_ok(pos[1])) {
+	named = npos == 2 && (strcmp(pos[0], "create") == 0 || strcmp(pos[0], "revoke") == 0) &&
+		store_list_name_ok(pos[1]);
+	if (!named && !(npos == 1 && strcmp(pos[0], "list") == 0)) {
 		free(pos);
-		return cli_fail("apikey", "usage: newsflash apikey create NAME [--db URL] (NAME: a-z 0-9 - _)");
+		return cli_fail("apikey", "usage: " APIKEY_USAGE " (NAME: a-z 0-9 - _)");
 	}
 	if (store_open(db, &s) != NF_OK) {
 		free(pos);
 		return cli_fail("apikey", "cannot open the database %s", db);
 	}
-	rc = store_apikey_create(s, pos[1], key);
-	if (rc == NF_OK)
-		printf("%s\n", key);	/* shown once: only its hash is stored */
-	else
-		rc = cli_fail("apikey", "%s", store_errmsg(s));
+	if (strcmp(pos[0], "list") == 0) {
+		printf("%-32s %s\n", "name", "created");
+		if (store_apikey_list(s, print_key, NULL) != NF_OK) {
+			fprintf(stderr, "newsflash: apikey list: %s\n", store_errmsg(s));
+			rc = EXIT_PROBLEM;
+		}
+	} else if (strcmp(pos[0], "revoke") == 0) {
+		rc = store_apikey_revoke(s, pos[1]);
+		if (rc == NF_OK)
+			printf("API key %s revoked\n", pos[1]);
+		else
+			fprintf(stderr, "newsflash: apikey revoke: %s\n", store_errmsg(s));
+		rc = rc == NF_OK ? 0 : EXIT_PROBLEM;
+	} else {
+		rc = store_apikey_create(s, pos[1], key);
+		if (rc == NF_OK)
+			printf("%s\n", key);	/* shown once: only its hash is stored */
+		else
+			rc = cli_fail("apikey", "%s", store_errmsg(s));
+	}
 	store_close(s);
 	free(pos);
 	return rc;

@@ -1,8 +1,8 @@
 /*
- * cli/cmd_editor.c - newsflash editor add|passwd|list: the newsroom's accounts
+ * cli/cmd_editor.c - newsflash editor add|passwd|list|remove: the newsroom's accounts
  *
  * Owns: making editors who can sign in at /newsroom, giving one a new
- * password, and listing them. The password is read from the terminal with
+ * password, listing them, and removing one (their sessions end with them). The password is read from the terminal with
  * echo off (asked twice), or as one line from standard input when that is
  * not a terminal (for scripts: `printf '%s\n' "$pw" | newsflash editor add
  * jane`). It is hashed with Argon2id (password_hash) and only the hash
@@ -29,7 +29,8 @@ usage(const struct config_opt *opts, FILE *to, int rc)
 {
 	fprintf(to, "usage: newsflash editor add NAME [--email ADDR] [--db URL]\n"
 		    "       newsflash editor passwd NAME [--db URL]\n"
-		    "       newsflash editor list [--db URL]\n\n"
+		    "       newsflash editor list [--db URL]\n"
+		    "       newsflash editor remove NAME [--db URL]\n\n"
 		    "Editors sign in to the newsroom at /newsroom. NAME is 1-%d of a-z 0-9 - _;\n"
 		    "the password (%d-%d characters) is read from the terminal without echo,\n"
 		    "or as one line from standard input. Test alerts go to --email.\n\n",
@@ -180,6 +181,18 @@ list(struct store *s)
 	return 0;
 }
 
+/* the editor and their sessions gone: a signed-in browser is signed out at its next request */
+static int
+remove_editor(struct store *s, const char *name)
+{
+	if (store_editor_remove(s, name) != NF_OK) {
+		fprintf(stderr, "newsflash: editor remove: %s\n", store_errmsg(s));
+		return EXIT_PROBLEM;
+	}
+	printf("editor %s removed; their sessions have ended\n", name);
+	return 0;
+}
+
 /* NAME folded to lower case; NULL when it cannot be a name */
 static char *
 fold(const char *name)
@@ -213,6 +226,8 @@ run(struct editor_opts *o, char **pos, int npos)
 		rc = add(s, name, o->email);
 	else if (strcmp(pos[0], "passwd") == 0)
 		rc = passwd(s, name);
+	else if (strcmp(pos[0], "remove") == 0)
+		rc = remove_editor(s, name);
 	else
 		rc = list(s);
 	store_close(s);
@@ -239,7 +254,8 @@ cmd_editor(int argc, char **argv)
 	}
 	if (o.help)
 		rc = usage(opts, stdout, 0);
-	else if (npos < 1 || (strcmp(pos[0], "add") && strcmp(pos[0], "passwd") && strcmp(pos[0], "list")) ||
+	else if (npos < 1 || (strcmp(pos[0], "add") && strcmp(pos[0], "passwd") && strcmp(pos[0], "list") &&
+			      strcmp(pos[0], "remove")) ||
 		 (strcmp(pos[0], "list") == 0 && npos != 1))
 		rc = usage(opts, stderr, EXIT_USAGE);
 	else

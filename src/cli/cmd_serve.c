@@ -117,6 +117,29 @@ cli_check_store(const char *cmd, const char *url)
 	return 0;
 }
 
+/* the metrics token: the first line of its file, 16 to 255 characters */
+static int
+metrics_token(struct serve_opts *o)
+{
+	FILE *f;
+	size_t n;
+
+	if (o->metrics_token_file == NULL)
+		return 0;
+	if ((f = fopen(o->metrics_token_file, "r")) == NULL)
+		return cli_fail("serve", "cannot read --metrics-token-file %s", o->metrics_token_file);
+	if (fgets(o->metrics_token_buf, sizeof(o->metrics_token_buf), f) == NULL)
+		o->metrics_token_buf[0] = '\0';
+	fclose(f);
+	n = strcspn(o->metrics_token_buf, "\r\n");
+	o->metrics_token_buf[n] = '\0';
+	if (n < 16 || n >= sizeof(o->metrics_token_buf) - 1 ||
+	    strspn(o->metrics_token_buf, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/=") != n)
+		return cli_fail("serve", "--metrics-token-file: one line of 16-254 token characters is needed");
+	o->web.metrics_token = o->metrics_token_buf;
+	return 0;
+}
+
 static int
 serve_run(struct serve_opts *o)
 {
@@ -125,6 +148,8 @@ serve_run(struct serve_opts *o)
 	struct web *w;
 	int rc, sig;
 
+	if ((rc = metrics_token(o)) != 0)
+		return rc;
 	if ((rc = cli_sender_build("serve", &o->sender, o->web.base_url)) != 0)
 		return rc;
 	if ((rc = cli_engine_config("serve", &o->engine, &o->sender, &dc)) != 0)
@@ -187,6 +212,8 @@ cmd_serve(int argc, char **argv)
 		rc = cli_fail("serve", "--purge-unconfirmed-after >= 0, --purge-interval >= 1, --soft-bounce-limit >= 1");
 	else if ((why = cli_confirm_cap(o.confirm_cap, &o.web)) != NULL)
 		rc = cli_fail("serve", "%s", why);
+	else if (o.web.trusted_proxies < 0 || o.web.trusted_proxies > 16 || o.web.body_timeout < 0)
+		rc = cli_fail("serve", "--trusted-proxies 0-16, --body-timeout >= 0");
 	else if ((rc = cli_logging("serve", &o.engine)) == 0) {
 		if (o.sender.base_url == NULL) {
 			snprintf(o.base_url_buf, sizeof(o.base_url_buf), "http://%s", o.web.listen);
@@ -195,6 +222,8 @@ cmd_serve(int argc, char **argv)
 		o.web.base_url = o.sender.base_url;
 		rc = serve_run(&o);
 	}
+	cli_engine_free(&o.engine);
 	cli_sender_free(&o.sender);
+	memset(o.metrics_token_buf, 0, sizeof(o.metrics_token_buf));
 	return rc;
 }

@@ -53,6 +53,7 @@ cmd_worker(int argc, char **argv)
 			deliver_stop(d);
 		}
 	}
+	cli_engine_free(&engine);
 	cli_sender_free(&sender);
 	return rc;
 }

@@ -20,10 +20,10 @@ const struct cli_command cli_commands[] = {
 	{ "alerts", cmd_alerts, "list recent alerts with their state, counts and lists" },
 	{ "lists", cmd_lists, "lists [create NAME]: the lists (topics) with member counts; make one" },
 	{ "alert", cmd_alert, "alert cancel ID: stop an alert mid-way" },
-	{ "apikey", cmd_apikey, "apikey create NAME: a key for the JSON API (shown once)" },
+	{ "apikey", cmd_apikey, "apikey create NAME|list|revoke NAME: keys for the JSON API (shown once)" },
 	{ "version", cmd_version, "print the version" },
 	{ "address", cmd_address, "check email addresses as signup does" },
-	{ "editor", cmd_editor, "editor add|passwd|list: accounts for the newsroom at /newsroom" },
+	{ "editor", cmd_editor, "editor add|passwd|list|remove: accounts for the newsroom at /newsroom" },
 	{ "inbound", cmd_inbound, "inbound process MAILDIR: act on bounces, complaints, mailto unsubscribes" },
 	{ "config", cmd_config, "config check: report every problem in serve's configuration" },
 	{ 0, 0, 0 }

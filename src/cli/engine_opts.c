@@ -3,6 +3,7 @@
  * and the logging options every command that logs takes
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -69,9 +70,94 @@ cli_engine_check(const struct cli_engine *e)
 	return NULL;
 }
 
+/* the first line of the password file, without its line break */
+static int
+read_password_file(const char *cmd, const char *path, struct buf *pw)
+{
+	char line[1024];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (f == NULL)
+		return cli_fail(cmd, "cannot read --smtp-password-file %s", path);
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	n = strlen(line);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	if (n == 0 || n == sizeof(line) - 1) {
+		memset(line, 0, sizeof(line));
+		return cli_fail(cmd, "--smtp-password-file %s: one line of 1-1022 characters is needed", path);
+	}
+	buf_puts(pw, line);
+	memset(line, 0, sizeof(line));
+	return 0;
+}
+
+/*
+ * with_password - the transport with the password (percent-encoded, RFC 3986
+ * section 3.2.1) put after the user of every smtp:// or smtps:// relay. A
+ * relay without a user, or with a password already in the URL, is a usage
+ * error: two sources for one secret would leave the reader guessing.
+ */
+static int
+with_password(const char *cmd, const char *url, const struct buf *pw, struct buf *out)
+{
+	const char *p = url, *end, *at, *auth;
+	size_t i;
+
+	while (*p) {
+		end = p + strcspn(p, ", \t");
+		if ((strncmp(p, "smtp://", 7) == 0 || strncmp(p, "smtps://", 8) == 0)) {
+			size_t alen;
+
+			auth = strstr(p, "://") + 3;
+			alen = strcspn(auth, "/?");
+			if (auth + alen > end)
+				alen = (size_t)(end - auth);
+			for (at = NULL, i = 0; i < alen; i++)	/* the last '@' of the authority */
+				if (auth[i] == '@')
+					at = auth + i;
+			if (at == NULL || at == auth)
+				return cli_fail(cmd, "--smtp-password-file needs a user in --transport (smtp://USER@host)");
+			if (memchr(auth, ':', (size_t)(at - auth)))
+				return cli_fail(cmd, "--smtp-password-file and a password in --transport: give one");
+			buf_append(out, p, (size_t)(at - p));
+			buf_putc(out, ':');
+			for (i = 0; i < pw->len; i++) {
+				unsigned char c = (unsigned char)pw->data[i];
+
+				if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+				    c == '-' || c == '.' || c == '_' || c == '~')
+					buf_putc(out, (char)c);
+				else
+					buf_printf(out, "%%%02X", c);
+			}
+			buf_append(out, at, (size_t)(end - at));
+		} else {
+			buf_append(out, p, (size_t)(end - p));
+		}
+		p = end;
+		while (*p == ',' || *p == ' ' || *p == '\t')
+			buf_putc(out, *p++);
+	}
+	return 0;
+}
+
+void
+cli_engine_free(struct cli_engine *e)
+{
+	if (e->transport_buf) {
+		memset(e->transport_buf, 0, strlen(e->transport_buf));
+		free(e->transport_buf);
+		e->transport_buf = NULL;
+	}
+}
+
 /* the engine configuration from the options; s must be built already */
 int
-cli_engine_config(const char *cmd, const struct cli_engine *e, struct cli_sender *s,
+cli_engine_config(const char *cmd, struct cli_engine *e, struct cli_sender *s,
 		  struct deliver_config *out)
 {
 	const char *why = cli_engine_check(e);
@@ -79,6 +165,29 @@ cli_engine_config(const char *cmd, const struct cli_engine *e, struct cli_sender
 	deliver_config_defaults(out);
 	if (why)
 		return cli_fail(cmd, "%s", why);
+	if (e->smtp_password_file) {
+		struct buf pw, url;
+		int rc;
+
+		buf_init(&pw, 0);
+		buf_init(&url, 0);
+		rc = read_password_file(cmd, e->smtp_password_file, &pw);
+		if (rc == 0)
+			rc = with_password(cmd, e->transport, &pw, &url);
+		if (pw.data)
+			memset(pw.data, 0, pw.len);
+		buf_free(&pw);
+		if (rc == 0) {
+			cli_engine_free(e);
+			e->transport_buf = xstrdup(url.data ? url.data : "");
+			e->transport = e->transport_buf;
+		}
+		if (url.data)
+			memset(url.data, 0, url.len);
+		buf_free(&url);
+		if (rc)
+			return rc;
+	}
 	out->db_url = e->db;
 	out->transport_url = e->transport;
 	out->sender = s->sender;

@@ -1,8 +1,9 @@
 /*
  * cli/main.c - newsflash: entry point and subcommand dispatch
  *
- * Owns: argv[1] lookup, the top-level usage, and turning a bad command line
- * into one line on stderr plus the usage, exit 2.
+ * Owns: argv[1] lookup, the top-level usage, turning a bad command line
+ * into one line on stderr plus the usage, exit 2, and after a command's
+ * --help, what its exit statuses mean (exits.c).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -50,7 +51,10 @@ cmd_help(int argc, char **argv)
 int
 cmd_version(int argc, char **argv)
 {
-	NF_UNUSED(argv);
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		printf("usage: newsflash version\n\nPrints the version.\n");
+		return 0;
+	}
 	if (argc > 1)
 		return cli_fail("version", "takes no arguments");
 	printf("newsflash %s\n", NEWSFLASH_VERSION);
@@ -73,8 +77,16 @@ main(int argc, char **argv)
 	if (!strcmp(name, "--version"))
 		return cmd_version(1, argv + 1);
 	for (c = cli_commands; c->name; c++)
-		if (strcmp(c->name, name) == 0)
-			return c->run(argc - 1, argv + 1);
+		if (strcmp(c->name, name) == 0) {
+			int rc = c->run(argc - 1, argv + 1), i;
+
+			for (i = 2; rc == 0 && i < argc && strcmp(argv[i], "--") != 0; i++)
+				if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+					cli_exits_usage(stdout, name);
+					break;
+				}
+			return rc;
+		}
 	fprintf(stderr, "newsflash: unknown command '%s'\n", name);
 	cli_usage(stderr);
 	return EXIT_USAGE;

@@ -6,7 +6,9 @@
  * database gives no usable key. Checking hashes the presented key and
  * compares it with every stored hash in constant time, without stopping at
  * a match: how long it takes depends on how many keys exist, never on how
- * close a guess came.
+ * close a guess came. Listing shows names and dates only (there is nothing
+ * else to show); revoking deletes the row, and the key stops working at
+ * its next request.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -101,4 +103,40 @@ store_apikey_verify(struct store *s, const char *key, size_t len, char **name)
 	else
 		free(v.name);
 	return NF_OK;
+}
+
+struct list_cb {
+	store_apikey_fn fn;
+	void *arg;
+};
+
+static int
+list_row(void *arg, const struct store_row *r)
+{
+	struct list_cb *l = arg;
+
+	l->fn(l->arg, r->val[0] ? r->val[0] : "", store_col_int(r, 1));
+	return NF_OK;
+}
+
+int
+store_apikey_list(struct store *s, store_apikey_fn fn, void *arg)
+{
+	struct list_cb l = { fn, arg };
+
+	return store_exec(s, Q_APIKEY_LIST, NULL, 0, list_row, &l, NULL);
+}
+
+int
+store_apikey_revoke(struct store *s, const char *name)
+{
+	struct store_param p = SP_TEXT(name);
+	int64_t n = 0;
+	int rc = store_exec(s, Q_APIKEY_DEL, &p, 1, NULL, NULL, &n);
+
+	if (rc == NF_OK && n == 0) {
+		store_set_err(s, "no API key named '%s'", name);
+		rc = NF_ERR_NOTFOUND;
+	}
+	return rc;
 }

@@ -138,6 +138,8 @@ store_backup(struct store *s, const char *path, int overwrite)
 	buf_init(&tmp, 0);
 	buf_printf(&tmp, "%s.tmp", path);
 	unlink(tmp.data);
+	if ((rc = store_sqlite_create_private(s, tmp.data)) != NF_OK)
+		goto out;
 	if (sqlite3_open_v2(tmp.data, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
 		store_set_err(s, "%s: %s", tmp.data, dst ? sqlite3_errmsg(dst) : "out of memory");
 		rc = NF_ERR_IO;

@@ -143,6 +143,36 @@ store_editor_set_password(struct store *s, const char *name, const char *passwor
 	return store_tx_end(s, set_password_locked(s, name, password_hash));
 }
 
+static int
+remove_locked(struct store *s, const char *name)
+{
+	struct store_editor *e = NULL;
+	struct store_param p;
+	int rc;
+
+	if ((rc = store_editor_get(s, name, &e)) != NF_OK) {
+		if (rc == NF_ERR_NOTFOUND)
+			store_set_err(s, "no editor named '%s'", name);
+		return rc;
+	}
+	p = SP_INT(e->id);
+	store_editor_free(e);
+	if ((rc = store_exec(s, Q_SESSION_DEL_EDITOR, &p, 1, NULL, NULL, NULL)) != NF_OK)
+		return rc;
+	return store_exec(s, Q_EDITOR_DEL, &p, 1, NULL, NULL, NULL);
+}
+
+/* store_editor_remove - the editor and every session of theirs, in one transaction */
+int
+store_editor_remove(struct store *s, const char *name)
+{
+	int rc;
+
+	if ((rc = store_tx_begin(s)) != NF_OK)
+		return rc;
+	return store_tx_end(s, remove_locked(s, name));
+}
+
 int
 store_editor_signin_failed(struct store *s, int64_t id, int64_t now, int64_t *failures)
 {

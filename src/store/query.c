@@ -390,6 +390,10 @@ const struct store_query store_queries[Q_COUNT] = {
 		"INSERT INTO api_keys (name, hash, created_at) VALUES ($1, $2, $3)"
 		" ON CONFLICT (name) DO NOTHING", NULL, NULL },
 	[Q_APIKEY_ALL] = { "apikey_all", "SELECT name, hash FROM api_keys ORDER BY id", NULL, NULL },
+	[Q_APIKEY_LIST] = { "apikey_list", "SELECT name, created_at FROM api_keys ORDER BY name",
+		NULL, NULL },
+	[Q_APIKEY_DEL] = { "apikey_del", "DELETE FROM api_keys WHERE name = $1", NULL, NULL },
+	[Q_EDITOR_DEL] = { "editor_del", "DELETE FROM editors WHERE id = $1", NULL, NULL },
 
 	[Q_EDITOR_ADD] = { "editor_add", EDITOR_ADD " RETURNING id", NULL, EDITOR_ADD },
 	[Q_EDITOR_GET] = { "editor_get", "SELECT " EDITOR_COLS " FROM editors WHERE name = $1",

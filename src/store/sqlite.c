@@ -35,11 +35,13 @@
  * costs. The shared SQL uses $N placeholders; SQLite reads them as ?N.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "store_internal.h"
 
@@ -130,6 +132,31 @@ set_wal(struct store *s)
 	return NF_OK;
 }
 
+/*
+ * store_sqlite_create_private - a database file that does not exist yet is
+ * made 0600 whatever the umask (it holds addresses, IP history and keys);
+ * SQLite then gives its -wal and -shm the database's own mode. A file that
+ * exists keeps the mode its operator chose.
+ */
+int
+store_sqlite_create_private(struct store *s, const char *path)
+{
+	int fd;
+
+	if (strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0)
+		return NF_OK;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno == EEXIST ? NF_OK : (store_set_err(s, "%s: %s", path, strerror(errno)), NF_ERR_IO);
+	if (fchmod(fd, 0600) != 0) {
+		store_set_err(s, "%s: %s", path, strerror(errno));
+		close(fd);
+		return NF_ERR_IO;
+	}
+	close(fd);
+	return NF_OK;
+}
+
 static int
 sq_open(struct store *s, const struct store_url *u)
 {
@@ -139,6 +166,8 @@ sq_open(struct store *s, const struct store_url *u)
 	s->impl = im;
 	im->path = xstrdup(u->path);
 	if ((rc = make_parent(s, u->path)) != NF_OK)
+		return rc;
+	if ((rc = store_sqlite_create_private(s, u->path)) != NF_OK)
 		return rc;
 	rc = sqlite3_open_v2(u->path, &im->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);

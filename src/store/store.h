@@ -596,6 +596,11 @@ int store_suppression_check(struct store *s, const char *email_key, char **reaso
 int store_apikey_create(struct store *s, const char *name, char key[STORE_APIKEY_MAX]);
 /* NF_OK when key is valid (*name, may be NULL, is the caller's); NF_ERR_NOTFOUND else */
 int store_apikey_verify(struct store *s, const char *key, size_t len, char **name);
+/* every key's name and creation time (never the key: only its hash is kept), by name */
+typedef void (*store_apikey_fn)(void *arg, const char *name, int64_t created_at);
+int store_apikey_list(struct store *s, store_apikey_fn fn, void *arg);
+/* the key stops working; NF_ERR_NOTFOUND when no key has that name */
+int store_apikey_revoke(struct store *s, const char *name);
 
 /* ---- editors and their sessions (the newsroom's sign-in) ---- */
 
@@ -624,6 +629,8 @@ int store_editor_get(struct store *s, const char *name, struct store_editor **ou
 int store_editor_list(struct store *s, struct store_editor ***out, size_t *n);
 /* a new password hash: the failure count is cleared and every session ends */
 int store_editor_set_password(struct store *s, const char *name, const char *password_hash);
+/* the editor and their sessions; NF_ERR_NOTFOUND when no editor has that name */
+int store_editor_remove(struct store *s, const char *name);
 /* count a failed sign-in at now; *failures is the count after it */
 int store_editor_signin_failed(struct store *s, int64_t id, int64_t now, int64_t *failures);
 /* a good sign-in: the failure count goes back to 0 */

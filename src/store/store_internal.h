@@ -59,7 +59,7 @@ enum store_q {
 	Q_ALERT_START, Q_ALERT_DONE_IF, Q_ALERT_RETRY_SENT, Q_ALERT_OF_SHARD,
 	Q_SHARD_ADD, Q_SHARD_CLAIM, Q_SHARD_RENEW, Q_SHARD_PROGRESS, Q_SHARD_FINISH,
 	Q_DELIV_TEMP, Q_DELIV_PERM, Q_DELIV_DEL, Q_RETRIES_CLAIM,
-	Q_APIKEY_ADD, Q_APIKEY_ALL,
+	Q_APIKEY_ADD, Q_APIKEY_ALL, Q_APIKEY_LIST, Q_APIKEY_DEL, Q_EDITOR_DEL,
 	Q_IMPORT_EXISTING, Q_IMPORT_SUPPRESSED, Q_IMPORT_IDS,	/* PostgreSQL's import */
 	Q_IMPORT_MEMBERS, Q_IMPORT_CONSENT,	/* the plain-statement import */
 	/* leaving and privacy */
@@ -251,5 +251,8 @@ const struct store_table *store_schema_tables(size_t *n);
 int store_schema_apply(struct store *s, int *version, int *applied);
 int store_schema_latest(void);
 const char *store_schema_sql(enum store_dialect d, int version);
+
+/* sqlite.c: a database file not yet there made 0600 whatever the umask */
+int store_sqlite_create_private(struct store *s, const char *path);
 
 #endif

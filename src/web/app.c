@@ -39,6 +39,7 @@ web_config_defaults(struct web_config *cfg)
 	cfg->max_connections = 4096;
 	cfg->max_connections_per_ip = 256;
 	cfg->idle_timeout = 15;
+	cfg->body_timeout = 30;
 	cfg->signup_queue = 4096;
 	cfg->db_url = STORE_DEFAULT_URL;
 	cfg->alert_shards = STORE_DEFAULT_SHARDS;

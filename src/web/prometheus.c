@@ -4,8 +4,12 @@
  * Owns: the figures a scraper reads (text format 0.0.4): the delivery
  * engine's counters and latency histogram, and the signup writer's. It sits
  * on top with app.c and routes.c because it reads more than one wing.
+ * With --metrics-token-file the scraper must send "Authorization: Bearer
+ * TOKEN" (compared in constant time); with --metrics-listen it is served on
+ * that address only (routes.c), which a firewall can keep private.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "deliver/deliver.h"
 #include "web/public/public.h"
@@ -17,6 +21,20 @@ metric(struct buf *b, const char *name, const char *type, const char *help, unsi
 	buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name, v);
 }
 
+/* "Bearer TOKEN" with our token; the token's length is no secret, its bytes are */
+static int
+bearer_ok(const char *token, const char *authorization)
+{
+	size_t n = strlen(token);
+
+	if (authorization == NULL || strncasecmp(authorization, "Bearer ", 7) != 0)
+		return 0;
+	authorization += 7;
+	while (*authorization == ' ')
+		authorization++;
+	return strlen(authorization) == n && ct_equal(authorization, token, n);
+}
+
 void
 web_metrics_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
@@ -24,8 +42,12 @@ web_metrics_get(struct web *w, struct http_request *req, struct http_response *r
 	struct buf *b = &res->body;
 	uint64_t batches, signups, retries;
 
-	NF_UNUSED(req);
 	NF_UNUSED(arg);
+	if (w->cfg.metrics_token && !bearer_ok(w->cfg.metrics_token, req->authorization)) {
+		http_reply_header(req, res, "WWW-Authenticate", "Bearer realm=\"metrics\"");
+		http_reply_text(res, 401, "A bearer token is needed for /metrics\n");
+		return;
+	}
 	memset(&st, 0, sizeof(st));
 	if (w->cfg.engine)
 		deliver_stats(w->cfg.engine, &st);

@@ -100,6 +100,13 @@ web_dispatch(struct web *w, struct http_request *req, struct http_response *res)
 	const struct route *r;
 	int path_known = 0;
 
+	/* with --metrics-listen, /metrics is there only, and nothing else is */
+	if (w->cfg.metrics_listen &&
+	    (strcmp(req->path, "/metrics") == 0) != (req->metrics_listener != 0) &&
+	    strcmp(req->path, "/healthz") != 0) {
+		http_reply_error(w, req, res, 404, "Not found");
+		return;
+	}
 	for (r = routes; r->method; r++) {
 		size_t n = strlen(r->path);
 		const char *arg = NULL;
@@ -118,7 +125,7 @@ web_dispatch(struct web *w, struct http_request *req, struct http_response *res)
 		}
 	}
 	if (path_known)
-		http_reply_text(res, 405, "Method not allowed\n");
+		http_reply_error(w, req, res, 405, "Method not allowed");
 	else
-		http_reply_text(res, 404, "Not found\n");
+		http_reply_error(w, req, res, 404, "Not found");
 }

@@ -25,6 +25,7 @@ struct web_config {
 	const char *publication;	/* the name shown on pages and in mail */
 	const char *templates_dir;
 	int trust_proxy;		/* client address from X-Forwarded-For */
+	long trusted_proxies;		/* hops of our own proxies in front (1 with trust_proxy) */
 	double signup_burst;		/* per-IP token bucket on signups */
 	double signup_rate;		/* per second; 0 turns the limit off */
 	int single_opt_in;		/* a signup is active at once */
@@ -36,6 +37,7 @@ struct web_config {
 	long max_connections;
 	long max_connections_per_ip;
 	long idle_timeout;		/* seconds */
+	long body_timeout;		/* seconds a request body may take to arrive; 0 = no bound */
 	long signup_queue;		/* signups waiting for the writer at most; then 503 (4096) */
 	struct token_key key;		/* the server secret */
 	/* services */
@@ -49,6 +51,8 @@ struct web_config {
 	long purge_interval;		/* seconds between purges (3600) */
 	int soft_bounce_limit;		/* POST /api/inbound: soft bounces in a row before suppression */
 	long signin_delay;		/* newsroom: the first wait after failed sign-ins, seconds */
+	const char *metrics_token;	/* GET /metrics wants "Authorization: Bearer" this; NULL = open */
+	const char *metrics_listen;	/* host:port of its own for /metrics (then not on listen) */
 };
 
 struct web;

@@ -31,6 +31,7 @@
 #define HTTP_NEWSROOM_MAX (512 * 1024)	/* the compose form carries a story */
 #define HTTP_FIELDS_MAX 64
 #define HTTP_HEADERS_MAX 8
+#define HTTP_IP_MAX 64		/* an address as text, or a /64 key */
 
 struct http_field {
 	const char *name;
@@ -62,14 +63,15 @@ struct http_request {
 	const char *path;		/* without the query string */
 	const char *query;		/* after '?', or "" */
 	struct buf body;
-	int body_too_large;
-	char ip[64];			/* client address (X-Forwarded-For when trusted) */
+	char ip[HTTP_IP_MAX];		/* client address (X-Forwarded-For when trusted) */
+	char client_key[HTTP_IP_MAX];	/* what limits count it under: ip, or its /64 */
 	const char *user_agent;		/* "" when absent */
 	const char *content_type;	/* "" when absent */
 	const char *origin;		/* NULL when absent */
 	const char *cookie;		/* the raw Cookie header, NULL when absent */
 	const char *authorization;	/* NULL when absent */
 	int https;			/* base URL is https: cookies get Secure */
+	int metrics_listener;		/* came in on --metrics-listen */
 	struct arena *arena;		/* freed when the request ends */
 	void *conn;			/* struct MHD_Connection, for header lookups */
 	http_finish_fn finish;		/* set by http_suspend: the answer comes later */
@@ -96,9 +98,11 @@ struct web {
 	struct web_config cfg;
 	char origin[256];		/* scheme://host[:port] of base_url */
 	struct MHD_Daemon *daemon;
+	struct MHD_Daemon *metrics_daemon;	/* --metrics-listen, or NULL */
 	http_dispatch_fn dispatch;	/* given to http_listen */
 	http_log_path_fn log_path;
 	struct tmpl *error_page;	/* templates.c */
+	struct http_connlimit *conns;	/* client_addr.c: open connections per client key */
 	pthread_mutex_t defer_lock;	/* server.c: requests suspended, not yet ended */
 	pthread_cond_t defer_cond;
 	int deferred;
@@ -155,6 +159,9 @@ void http_page_render(struct web *w, struct http_response *res, int status,
 		      const struct tmpl *page, json_t *ctx);
 /* the error page: message NULL gives the generic apology */
 void http_page_error(struct web *w, struct http_response *res, int status, const char *message);
+/* an error for whoever asked: JSON under /api/, the error page for Accept: text/html, else text */
+void http_reply_error(struct web *w, struct http_request *req, struct http_response *res, int status,
+		      const char *message);
 
 /* ---- store_conn.c: this thread's store connection, opened on first use; NULL if it cannot ---- */
 struct store *http_store(struct web *w);
@@ -169,7 +176,19 @@ struct store *http_store(struct web *w);
 void http_suspend(struct web *w, struct http_request *req, http_finish_fn finish, void *arg);
 void http_resume(struct http_request *req);
 
-/* ---- ratelimit.c: token buckets keyed by client address ---- */
+/* ---- client_addr.c: X-Forwarded-For, client keys, connections per client ---- */
+int http_forwarded_client(const char *xff, size_t len, int hops, char out[HTTP_IP_MAX]);
+void http_client_key(const char *ip, char out[HTTP_IP_MAX]);
+struct sockaddr;
+struct http_connlimit;
+struct http_connlimit *http_connlimit_new(size_t max_connections, unsigned max_per_client);
+void http_connlimit_free(struct http_connlimit *c);
+int http_connlimit_key(const struct sockaddr *sa, unsigned char key[16]);
+int http_connlimit_allowed(struct http_connlimit *c, const unsigned char key[16]);
+int http_connlimit_opened(struct http_connlimit *c, const unsigned char key[16]);
+void http_connlimit_closed(struct http_connlimit *c, const unsigned char key[16]);
+
+/* ---- ratelimit.c: token buckets keyed by client (an IPv6 address by its /64) ---- */
 struct http_ratelimit;
 struct http_ratelimit *http_ratelimit_new(double burst, double per_second, size_t max_clients);
 /* 1 when the client may go ahead now; rate 0 means no limit */
@@ -208,6 +227,10 @@ struct http_throttle *http_throttle_new(size_t max_keys, const struct http_throt
 /* seconds key must still wait (0: it may try now) */
 int64_t http_throttle_wait(struct http_throttle *t, const char *key, int64_t now);
 void http_throttle_fail(struct http_throttle *t, const char *key, int64_t now);
+/* key's failures forgotten (a good sign-in) */
+void http_throttle_forget(struct http_throttle *t, const char *key, int64_t now);
+/* failures key has made that are not yet forgotten */
+int64_t http_throttle_count(struct http_throttle *t, const char *key, int64_t now);
 void http_throttle_free(struct http_throttle *t);
 /* the wait after n failures: 0 while n < free_tries, then first, 2 first ... cap */
 int64_t http_throttle_delay(const struct http_throttle_curve *c, int64_t failures);

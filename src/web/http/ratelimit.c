@@ -1,8 +1,9 @@
 /*
  * web/http/ratelimit.c - per-client token buckets
  *
- * Owns: deciding whether a client may sign up now. Each client address has
- * a bucket of `burst` tokens refilled at `per_second`; a request takes one.
+ * Owns: deciding whether a client may sign up now. Each client address (an
+ * IPv6 one by its /64, client_addr.c: the interface half is the client's
+ * own to rotate) has a bucket of `burst` tokens refilled at `per_second`; a request takes one.
  * The table is bounded (max_clients): when full, the bucket that was idle
  * longest is reused, so a flood of spoofed sources costs memory only up to
  * the bound (and an evicted client merely starts again with a full bucket).
@@ -77,13 +78,15 @@ find_bucket(struct http_ratelimit *rl, const char *client, int64_t now_us)
 int
 http_ratelimit_take(struct http_ratelimit *rl, const char *client, int64_t now_us)
 {
+	char key[HTTP_IP_MAX];
 	struct bucket *b;
 	int allowed;
 
 	if (rl == NULL || rl->rate <= 0)
 		return 1;
+	http_client_key(client, key);
 	pthread_mutex_lock(&rl->lock);
-	b = find_bucket(rl, client, now_us);
+	b = find_bucket(rl, key, now_us);
 	b->tokens += (double)(now_us - b->last_us) / 1e6 * rl->rate;
 	if (b->tokens > rl->burst)
 		b->tokens = rl->burst;

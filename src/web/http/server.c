@@ -2,8 +2,11 @@
  * web/http/server.c - the HTTP server: libmicrohttpd glue and request lifecycle
  *
  * Owns: starting and stopping the daemon, the limits every connection lives
- * under (count, per-IP count, memory, idle timeout, body size), collecting a
- * request body into a capped buffer, finding the client address, sending
+ * under (count, count per client key (client_addr.c: an IPv6 client by its
+ * /64), memory, idle timeout, body size, the time a body may take),
+ * collecting a request body into a capped buffer (a body whose
+ * Content-Length is over the cap is refused with 413 before a byte of it
+ * is read), finding the client address, sending
  * a handler's response with the security headers every page carries, and
  * answering later (http_suspend / http_resume: a request waits, suspended,
  * for another thread, and http_unlisten waits for every such answer), and
@@ -33,6 +36,8 @@ struct request_state {
 	int status;			/* 0 until a response is queued */
 	size_t bytes;			/* body bytes of the response */
 	int deferred;			/* was suspended: counted in w->deferred until it ends */
+	int answered;			/* refused before the body was read: the rest is dropped */
+	int too_large;			/* a chunked body past the cap: dropped, then 413 */
 };
 
 /*
@@ -102,36 +107,50 @@ http_query_arg(const struct http_request *req, const char *name)
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+/* collects every X-Forwarded-For line, in order, joined with ',' */
+static enum MHD_Result
+collect_xff(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct buf *all = cls;
+
+	NF_UNUSED(kind);
+	if (key == NULL || value == NULL || strcasecmp(key, "X-Forwarded-For") != 0)
+		return MHD_YES;
+	if ((all->len > 0 && buf_putc(all, ',') != NF_OK) || buf_puts(all, value) != NF_OK)
+		return MHD_NO;	/* past the cap: the value is not believed */
+	return MHD_YES;
+}
+
 /*
- * The client address: the peer, or with --trust-proxy the last address in
- * X-Forwarded-For, which is the one our own proxy appended (earlier ones
- * are whatever the client claimed).
+ * The client address: the peer, or with --trust-proxy / --trusted-proxies N
+ * the Nth X-Forwarded-For value from the right over all its lines
+ * (client_addr.c says why), when it is an IP address.
  */
 static void
-client_address(struct web *w, struct MHD_Connection *conn, char out[64])
+client_address(struct web *w, struct MHD_Connection *conn, char out[HTTP_IP_MAX])
 {
 	const union MHD_ConnectionInfo *info;
-	const char *xff, *last;
+	int hops = w->cfg.trusted_proxies > 0 ? (int)w->cfg.trusted_proxies : w->cfg.trust_proxy ? 1 : 0;
 
 	out[0] = '\0';
-	if (w->cfg.trust_proxy &&
-	    (xff = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"))) {
-		last = strrchr(xff, ',');
-		last = last ? last + 1 : xff;
-		while (*last == ' ')
-			last++;
-		if (strlen(last) < 64 && *last) {
-			snprintf(out, 64, "%s", last);
+	if (hops > 0) {
+		struct buf all;
+		int rc;
+
+		buf_init(&all, 8192);
+		MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_xff, &all);
+		rc = all.len > 0 && all.len < 8192 ? http_forwarded_client(all.data, all.len, hops, out) : NF_ERR_INVALID;
+		buf_free(&all);
+		if (rc == NF_OK)
 			return;
-		}
 	}
 	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (info == NULL || info->client_addr == NULL)
 		return;
 	if (info->client_addr->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)info->client_addr)->sin_addr, out, 64);
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)info->client_addr)->sin_addr, out, HTTP_IP_MAX);
 	else if (info->client_addr->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)info->client_addr)->sin6_addr, out, 64);
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)info->client_addr)->sin6_addr, out, HTTP_IP_MAX);
 }
 
 static const char *
@@ -160,12 +179,18 @@ request_begin(struct web *w, struct MHD_Connection *conn, const char *url,
 	buf_init(&req->body, strncmp(req->path, "/api/", 5) == 0 ? HTTP_API_MAX :
 			     strncmp(req->path, "/newsroom/", 10) == 0 ? HTTP_NEWSROOM_MAX : HTTP_FORM_MAX);
 	client_address(w, conn, req->ip);
+	http_client_key(req->ip, req->client_key);
 	req->user_agent = header_or_empty(conn, "User-Agent");
 	req->content_type = header_or_empty(conn, "Content-Type");
 	req->origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
 	req->cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Cookie");
 	req->authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
 	req->https = strncmp(w->cfg.base_url, "https:", 6) == 0;
+	if (w->metrics_daemon) {
+		const union MHD_ConnectionInfo *d = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON);
+
+		req->metrics_listener = d && d->daemon == w->metrics_daemon;
+	}
 	return st;
 }
 
@@ -214,6 +239,42 @@ send_response(struct MHD_Connection *conn, struct request_state *st, struct http
 	return ret;
 }
 
+/* an answer made here, before or instead of the route's (413, 408) */
+static enum MHD_Result
+answer_now(struct web *w, struct MHD_Connection *conn, struct request_state *st, int status,
+	   const char *message)
+{
+	struct http_response res;
+	enum MHD_Result ret;
+
+	memset(&res, 0, sizeof(res));
+	buf_init(&res.body, 0);
+	http_reply_error(w, &st->req, &res, status, message);
+	http_reply_header(&st->req, &res, "Connection", "close");
+	ret = send_response(conn, st, &res);
+	buf_free(&res.body);
+	st->answered = 1;
+	return ret;
+}
+
+/* the body announced is larger than the route takes: no reason to read it */
+static int
+announced_too_large(struct MHD_Connection *conn, const struct request_state *st)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+	unsigned long long n = 0;
+	const char *p;
+
+	if (cl == NULL || *cl == '\0' || st->req.body.max == 0)
+		return 0;
+	for (p = cl; *p >= '0' && *p <= '9'; p++) {
+		if (n > st->req.body.max)
+			return 1;
+		n = n * 10 + (unsigned long long)(*p - '0');
+	}
+	return n > st->req.body.max;
+}
+
 static enum MHD_Result
 access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 	       const char *method, const char *version, const char *upload_data,
@@ -226,7 +287,13 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 
 	NF_UNUSED(version);
 	if (st == NULL) {
-		*con_cls = request_begin(w, conn, url, method);
+		*con_cls = st = request_begin(w, conn, url, method);
+		if (announced_too_large(conn, st))
+			return answer_now(w, conn, st, 413, "The request is too large.");
+		return MHD_YES;
+	}
+	if (st->answered) {
+		*upload_data_size = 0;	/* the rest of a refused body */
 		return MHD_YES;
 	}
 	if (st->req.finish) {
@@ -244,19 +311,27 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		return ret;
 	}
 	if (*upload_data_size > 0) {
-		/* past the cap we keep reading but drop the bytes, then answer 413 */
-		if (!st->req.body_too_large &&
-		    buf_append(&st->req.body, upload_data, *upload_data_size) != NF_OK)
-			st->req.body_too_large = 1;
+		size_t n = *upload_data_size;
+
 		*upload_data_size = 0;
+		/* a body trickled in to hold the connection: the idle timeout never
+		 * fires. The 408 goes out when MHD can still answer mid-body; when
+		 * it cannot (0.9.75), MHD_NO closes the connection: the bound holds */
+		if (w->cfg.body_timeout > 0 && time_mono_us() - st->start_us > (int64_t)w->cfg.body_timeout * 1000000)
+			return answer_now(w, conn, st, 408, "The request took too long to arrive.");
+		/* chunked, without a Content-Length: past the cap the bytes are
+		 * dropped (MHD cannot answer mid-body) and 413 answers the end,
+		 * which the bound above keeps near */
+		if (!st->too_large && buf_append(&st->req.body, upload_data, n) != NF_OK)
+			st->too_large = 1;
 		return MHD_YES;
 	}
 	memset(&res, 0, sizeof(res));
 	buf_init(&res.body, 0);
 	res.status = 500;
 	res.content_type = "text/plain; charset=utf-8";
-	if (st->req.body_too_large)
-		http_reply_text(&res, 413, "Request body too large\n");
+	if (st->too_large)
+		http_reply_error(w, &st->req, &res, 413, "The request is too large.");
 	else
 		w->dispatch(w, &st->req, &res);
 	if (st->req.finish) {
@@ -327,6 +402,53 @@ request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* accept policy: the client's key is under its connection limit */
+static enum MHD_Result
+accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct web *w = cls;
+	unsigned char key[16];
+
+	NF_UNUSED(addrlen);
+	if (http_connlimit_key(addr, key) != NF_OK || http_connlimit_allowed(w->conns, key))
+		return MHD_YES;
+	log_event(LOG_WARN, "http.connection_limit", NULL);
+	return MHD_NO;
+}
+
+/* count a connection under its client's key from start to close */
+static void
+connection_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+		  enum MHD_ConnectionNotificationCode toe)
+{
+	struct web *w = cls;
+	const union MHD_ConnectionInfo *info;
+	unsigned char *key;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		key = xmalloc(16);
+		if (info == NULL || http_connlimit_key(info->client_addr, key) != NF_OK) {
+			free(key);
+			return;
+		}
+		if (!http_connlimit_opened(w->conns, key)) {
+			/* passed the accept policy beside another of the same client's:
+			 * over the limit after all, so MHD sees the socket end at once */
+			free(key);
+			info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+			if (info)
+				shutdown(info->connect_fd, SHUT_RDWR);
+			return;
+		}
+		*socket_context = key;
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+		http_connlimit_closed(w->conns, *socket_context);
+		free(*socket_context);
+		*socket_context = NULL;
+	}
+}
+
 /* web_listen_parse - "host:port" (IPv4 or [IPv6]:port) into a socket address */
 int
 web_listen_parse(const char *listen, struct sockaddr_storage *ss)
@@ -378,6 +500,7 @@ http_init(struct web *w, const struct web_config *cfg)
 	origin_of(cfg->base_url, w->origin, sizeof(w->origin));
 	pthread_mutex_init(&w->defer_lock, NULL);
 	pthread_cond_init(&w->defer_cond, NULL);
+	w->conns = http_connlimit_new((size_t)cfg->max_connections, (unsigned)cfg->max_connections_per_ip);
 }
 
 void
@@ -385,6 +508,34 @@ http_free(struct web *w)
 {
 	pthread_mutex_destroy(&w->defer_lock);
 	pthread_cond_destroy(&w->defer_cond);
+	http_connlimit_free(w->conns);
+}
+
+/* a listener of its own for /metrics: a scraper's port, kept off the public one */
+static int
+metrics_listen(struct web *w)
+{
+	struct sockaddr_storage ss;
+
+	if (web_listen_parse(w->cfg.metrics_listen, &ss) != NF_OK) {
+		log_error("invalid --metrics-listen address: %s", w->cfg.metrics_listen);
+		return NF_ERR_USAGE;
+	}
+	w->metrics_daemon = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+		0, NULL, NULL, access_handler, w,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_CONNECTION_LIMIT, 64u,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)w->cfg.idle_timeout,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+		MHD_OPTION_NOTIFY_COMPLETED, request_completed, w,
+		MHD_OPTION_END);
+	if (w->metrics_daemon == NULL) {
+		log_error("cannot listen on %s", w->cfg.metrics_listen);
+		return NF_ERR_IO;
+	}
+	log_event(LOG_INFO, "web.metrics_listening", "listen", w->cfg.metrics_listen, NULL);
+	return NF_OK;
 }
 
 int
@@ -401,11 +552,11 @@ http_listen(struct web *w, http_dispatch_fn dispatch, http_log_path_fn log_path)
 	w->daemon = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
 		MHD_USE_TURBO | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME,
-		0, NULL, NULL, access_handler, w,
+		0, accept_policy, w, access_handler, w,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)w->cfg.threads,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)w->cfg.max_connections,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)w->cfg.max_connections_per_ip,
+		MHD_OPTION_NOTIFY_CONNECTION, connection_notify, w,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)w->cfg.idle_timeout,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
@@ -416,7 +567,7 @@ http_listen(struct web *w, http_dispatch_fn dispatch, http_log_path_fn log_path)
 		return NF_ERR_IO;
 	}
 	log_event(LOG_INFO, "web.listening", "listen", w->cfg.listen, "base_url", w->cfg.base_url, NULL);
-	return NF_OK;
+	return w->cfg.metrics_listen ? metrics_listen(w) : NF_OK;
 }
 
 /* stop accepting; requests in progress go on */
@@ -438,4 +589,7 @@ http_unlisten(struct web *w)
 	deferred_wait(w, 10000);
 	MHD_stop_daemon(w->daemon);
 	w->daemon = NULL;
+	if (w->metrics_daemon)
+		MHD_stop_daemon(w->metrics_daemon);
+	w->metrics_daemon = NULL;
 }

@@ -135,6 +135,34 @@ http_throttle_wait(struct http_throttle *t, const char *key, int64_t now)
 	return left;
 }
 
+int64_t
+http_throttle_count(struct http_throttle *t, const char *key, int64_t now)
+{
+	unsigned char k[32];
+	struct throttle_entry *e;
+	int64_t n = 0;
+
+	sha256(key, strlen(key), k);
+	pthread_mutex_lock(&t->lock);
+	if ((e = find(t, k, now, 0)) != NULL)
+		n = e->failures;
+	pthread_mutex_unlock(&t->lock);
+	return n;
+}
+
+void
+http_throttle_forget(struct http_throttle *t, const char *key, int64_t now)
+{
+	unsigned char k[32];
+	struct throttle_entry *e;
+
+	sha256(key, strlen(key), k);
+	pthread_mutex_lock(&t->lock);
+	if ((e = find(t, k, now, 0)) != NULL)
+		e->last = 0;	/* empty */
+	pthread_mutex_unlock(&t->lock);
+}
+
 void
 http_throttle_fail(struct http_throttle *t, const char *key, int64_t now)
 {

@@ -213,9 +213,9 @@ newsroom_alert_page(struct web *w, struct http_request *req, struct http_respons
 	if (strcmp(rest, "events") == 0) {
 		/* an EventSource cannot follow a redirect to a page: refuse plainly */
 		if (!newsroom_session_find(w, req, &ss))
-			http_reply_text(res, 403, "Please sign in to the newsroom first\n");
+			http_reply_error(w, req, res, 403, "Please sign in to the newsroom first");
 		else if (id == 0)
-			http_reply_text(res, 404, "Not found\n");
+			http_reply_error(w, req, res, 404, "Not found");
 		else
 			newsroom_sse_stream(w, req, res, id);
 		return;

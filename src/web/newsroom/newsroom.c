@@ -46,6 +46,7 @@ newsroom_init(struct web *w)
 	nr->ip_curve = (struct http_throttle_curve){ 10, w->cfg.signin_delay, 900 };
 	nr->signin_name = http_throttle_new(4096, &nr->name_curve, 3600);
 	nr->signin_ip = http_throttle_new(65536, &nr->ip_curve, 3600);
+	nr->signin_pair = http_throttle_new(65536, &nr->name_curve, 3600);
 	nr->sse = newsroom_sse_new(w);
 	nr->published = newsroom_publish_memo_new();
 	for (i = 0; i < NEWSROOM_PAGE_COUNT; i++)
@@ -71,6 +72,7 @@ newsroom_free(struct web *w)
 		return;
 	http_throttle_free(nr->signin_name);
 	http_throttle_free(nr->signin_ip);
+	http_throttle_free(nr->signin_pair);
 	newsroom_sse_free(nr->sse);
 	newsroom_publish_memo_free(nr->published);
 	for (i = 0; i < NEWSROOM_PAGE_COUNT; i++)
@@ -157,7 +159,7 @@ newsroom_guard_post(struct web *w, struct http_request *req, struct http_respons
 
 	if (!newsroom_session_find(w, req, ss)) {
 		/* a post without a session is never acted on; say so plainly */
-		http_reply_text(res, 403, "Please sign in to the newsroom first\n");
+		http_reply_error(w, req, res, 403, "Please sign in to the newsroom first");
 		return 0;
 	}
 	if (http_form_parse(req->arena, req->body.data ? req->body.data : "", req->body.len,

@@ -37,6 +37,7 @@ struct newsroom_state {
 	struct http_throttle_curve ip_curve;	/* and from one client address */
 	struct http_throttle *signin_ip;	/* failed sign-ins per client address */
 	struct http_throttle *signin_name;	/* failed sign-ins per name that is no editor's */
+	struct http_throttle *signin_pair;	/* failed sign-ins per (name, client) */
 	struct newsroom_sse *sse;		/* sse.c: live progress streams */
 	struct newsroom_publish_memo *published;	/* compose.c: publish confirmations already used */
 };

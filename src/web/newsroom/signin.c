@@ -8,14 +8,22 @@
  * decoy hash, and every failure gets the same words, so neither the answer
  * nor its timing says which names exist.
  *
- * Growing delays: after 3 failures for one name the next try must wait
- * a second (--signin-delay), after a 4th two, then four ... up to 15
- * minutes; after 10 failures from one client address, the same. An editor's count is in the database (it survives restarts and
- * is shared by every node), an unknown name's and an address's in memory
- * (http/throttle.c), with the same curve so the two look alike. A try that
- * comes too early is answered 429 with Retry-After at once, without
- * checking the password and without holding the thread: a guesser gains
- * nothing by trying faster. A good sign-in clears the editor's count.
+ * Growing delays: after 3 failures on one name from one client (an IPv6
+ * client by its /64) the next try from it must wait a second
+ * (--signin-delay), after a 4th two, then four ... up to 15 minutes; after
+ * 10 failures from one client on any names, the same. Each name also has a
+ * budget over all clients on the same curve: an editor's count is in the
+ * database (it survives restarts and is shared by every node), an unknown
+ * name's in memory (http/throttle.c), so the two look alike. The budget
+ * holds back only clients that have failed recently: a client with no
+ * recent failure always has its password checked, so an attacker who
+ * spends an editor's budget cannot lock the editor out, and gains one
+ * guess per fresh client before the budget holds it too. A try that comes
+ * too early is answered 429 with Retry-After at once, without checking the
+ * password and without holding the thread. A "busy" answer (every Argon2id
+ * check in use) counts as a failure of its client, so a flood from one
+ * client cannot keep the checks busy for everyone else. A good sign-in
+ * clears the editor's count.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -84,37 +92,49 @@ fold_name(const char *in, size_t len, char out[STORE_EDITOR_NAME_MAX + 1])
 		out[0] = '\0';
 }
 
-/* seconds this try must still wait, by address and by name */
+/*
+ * Seconds this try must still wait: the client's own (failures from its
+ * address, and on this name from its address), and the account's budget,
+ * which a client with no recent failures is not held to: an attacker who
+ * spends an editor's budget from elsewhere cannot keep the editor out.
+ */
 static int64_t
 wait_for(struct web *w, struct http_request *req, const struct store_editor *ed,
-	 const char *name_key, int64_t now)
+	 const char *name_key, const char *pair_key, int64_t now)
 {
-	int64_t ip = http_throttle_wait(w->nr->signin_ip, req->ip, now), name;
+	int64_t wait = http_throttle_wait(w->nr->signin_ip, req->client_key, now), t;
 
+	if ((t = http_throttle_wait(w->nr->signin_pair, pair_key, now)) > wait)
+		wait = t;
+	if (http_throttle_count(w->nr->signin_ip, req->client_key, now) == 0)
+		return wait;		/* a fresh client: the password is heard */
 	if (ed)
-		name = http_throttle_left(ed->last_failed_at, http_throttle_delay(&w->nr->name_curve, ed->failed_signins), now);
+		t = http_throttle_left(ed->last_failed_at, http_throttle_delay(&w->nr->name_curve, ed->failed_signins), now);
 	else
-		name = http_throttle_wait(w->nr->signin_name, name_key, now);
-	return ip > name ? ip : name;
+		t = http_throttle_wait(w->nr->signin_name, name_key, now);
+	return t > wait ? t : wait;
 }
 
 /* count the failure everywhere it counts; the wait it earns the next try */
 static int64_t
 record_failure(struct web *w, struct store *s, struct http_request *req,
-	       const struct store_editor *ed, const char *name_key, int64_t now)
+	       const struct store_editor *ed, const char *name_key, const char *pair_key, int64_t now)
 {
-	int64_t failures = 0, name_wait, ip_wait;
+	int64_t failures = 0, name_wait, wait;
 
-	http_throttle_fail(w->nr->signin_ip, req->ip, now);
+	http_throttle_fail(w->nr->signin_ip, req->client_key, now);
+	http_throttle_fail(w->nr->signin_pair, pair_key, now);
 	if (ed && store_editor_signin_failed(s, ed->id, now, &failures) == NF_OK) {
 		name_wait = http_throttle_left(now, http_throttle_delay(&w->nr->name_curve, failures), now);
 	} else {
 		http_throttle_fail(w->nr->signin_name, name_key, now);
 		name_wait = http_throttle_wait(w->nr->signin_name, name_key, now);
 	}
-	ip_wait = http_throttle_wait(w->nr->signin_ip, req->ip, now);
+	wait = http_throttle_wait(w->nr->signin_ip, req->client_key, now);
+	if ((failures = http_throttle_wait(w->nr->signin_pair, pair_key, now)) > wait)
+		wait = failures;
 	log_event(LOG_WARN, "newsroom.signin_failed", "ip", req->ip, NULL);
-	return ip_wait > name_wait ? ip_wait : name_wait;
+	return name_wait > wait ? name_wait : wait;
 }
 
 /* the editor is signed in: a session, and the failures forgotten */
@@ -138,6 +158,7 @@ signin_with(struct web *w, struct http_request *req, struct http_response *res,
 	struct signin_view v = { NULL, typed, 0 };
 	struct store_editor *ed = NULL;
 	char name[STORE_EDITOR_NAME_MAX + 1], key[STORE_EDITOR_NAME_MAX + 8];
+	char pair[STORE_EDITOR_NAME_MAX + HTTP_IP_MAX + PASSWORD_HASH_MAX + 8];
 	int64_t now = time(NULL);
 	int ok = 0;
 
@@ -145,18 +166,25 @@ signin_with(struct web *w, struct http_request *req, struct http_response *res,
 	snprintf(key, sizeof(key), "name:%s", name[0] ? name : "?");
 	if (name[0] && store_editor_get(s, name, &ed) != NF_OK)
 		ed = NULL;
-	if ((v.wait = wait_for(w, req, ed, key, now)) > 0) {
+	/* a new password (editor passwd) starts every client's count on it again */
+	snprintf(pair, sizeof(pair), "%s@%s#%s", key, req->client_key,
+		 ed && ed->password_hash ? ed->password_hash : "");
+	if ((v.wait = wait_for(w, req, ed, key, pair, now)) > 0) {
 		v.error = "Too many failed sign-ins. Please wait before trying again";
 		render(w, req, res, 429, &v);
 	} else if ((ok = password_check(ed ? ed->password_hash : NULL, pw ? pw : "", pw ? pw_len : 0)) ==
 		   PASSWORD_BUSY) {
+		/* counted against the client: a flood of tries that keeps every
+		 * check busy soon waits at the door instead of holding them */
+		http_throttle_fail(w->nr->signin_ip, req->client_key, now);
 		v.wait = 1;
 		v.error = "The newsroom is busy. Please try again in a moment";
 		render(w, req, res, 429, &v);
 	} else if (ok && ed) {
+		http_throttle_forget(w->nr->signin_pair, pair, now);
 		signed_in(w, req, res, s, ed, &v, now);
 	} else {
-		v.wait = record_failure(w, s, req, ed, key, now);
+		v.wait = record_failure(w, s, req, ed, key, pair, now);
 		v.error = WRONG;
 		render(w, req, res, 401, &v);
 	}

@@ -181,7 +181,7 @@ public_signup_row(struct web *w, struct store *s, struct public_signup_job *job)
 {
 	struct store_subscriber *sub = NULL;
 	enum store_sub_status status;
-	int rc, paced;
+	int rc, paced, returning = 0;
 
 	rc = store_suppression_check(s, job->su.email_key, NULL);
 	if (rc == NF_OK) {
@@ -192,11 +192,13 @@ public_signup_row(struct web *w, struct store *s, struct public_signup_job *job)
 		return rc;
 	rc = store_subscriber_create(s, &job->su, &job->id, &status, &job->created);
 	if (rc == NF_OK && !job->created && status == STORE_UNSUBSCRIBED) {
-		/* someone who left signs up again: pending (or active) once more */
-		status = job->pending ? STORE_PENDING : STORE_CONFIRMED;
+		/* someone who left signs up again: pending, and asked by mail even
+		 * with --single-opt-in, since anyone can type an address that left */
+		status = STORE_PENDING;
+		returning = 1;
 		rc = store_subscriber_set_status(s, job->id, status, &job->su.consent, NULL);
 	}
-	if (rc != NF_OK || !job->pending || status != STORE_PENDING)
+	if (rc != NF_OK || (!job->pending && !returning) || status != STORE_PENDING)
 		return rc;
 	if ((rc = store_subscriber_get(s, job->id, &sub)) != NF_OK)
 		return rc;
