@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/core.h"
 #include "news/news.h"
@@ -35,8 +36,8 @@ attrs_ok(const char *s)
 		if ((gt = strchr(p, '>')) == NULL)
 			return 0;
 		for (q = strchr(p, ' '); q && q < gt; q = strchr(q, ' ')) {
-			if (strncmp(q, " href=\"https://", 15) && strncmp(q, " href=\"http://", 14) &&
-			    strncmp(q, " href=\"mailto:", 14) && strncmp(q, " title=\"", 8) &&
+			if (strncasecmp(q, " href=\"https://", 15) && strncasecmp(q, " href=\"http://", 14) &&
+			    strncasecmp(q, " href=\"mailto:", 14) && strncmp(q, " title=\"", 8) &&
 			    strncmp(q, " start=\"", 8))
 				return 0;
 			q = strchr(strchr(q, '"') + 1, '"');	/* values hold no '"' or '>' */

@@ -9,6 +9,8 @@
 #  - shown in headless Chromium at 320 px, where nothing may be wider than
 #    the screen, and under forced dark mode, where the button must keep its
 #    background (tests/browser/mail.mjs); both carry the masthead.
+# And an article carrying known XSS vectors, published through the API,
+# reaches a subscriber's Maildir with none of them.
 # No digest or correction mail exists yet; when they do, score them here too.
 source tests/lib.sh
 source tests/lib/serve.sh
@@ -37,6 +39,11 @@ headers() { sed '/^\r$/q' "$1" | tr -d '\r'; }
 	--from "The Daily Example <breaking@news.example>" --publication "The Daily Example" \
 	--article "$D/basic.json" --to reader@example.org "${KEY[@]}" >"$WORK/alert.eml"
 expect_eq "alert composed" "$?" 0
+mkdir -p "$WORK/app"
+db="sqlite:$WORK/app/newsflash.db"
+echo "fan@example.org" >"$WORK/subs.csv"
+"$NF" subscribers import "$WORK/subs.csv" --list breaking-news --consent-source "test fixture" --db "$db" >/dev/null 2>&1
+key=$("$NF" apikey create newsroom --db "$db")
 port=$(free_port)
 serve_start "$port" --signup-rate 0 --base-url https://news.example --publication "The Daily Example" \
 	--from "The Daily Example <alerts@news.example>" "${KEY[@]}" || { fail "serve starts"; finish; }
@@ -45,9 +52,35 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json
 expect_eq "signup answered 200" "$code" 200
 for _ in $(seq 1 100); do [ -n "$(outbox_files | head -1)" ] && break; sleep 0.1; done
 confirm=$(outbox_files | head -1)
-serve_stop
 if [ -z "$confirm" ]; then fail "a confirmation was mailed"; finish; fi
 cp "$confirm" "$WORK/confirm.eml"
+
+# -- an article with known XSS vectors through the API: the subscriber's mail holds none
+cat >"$WORK/xss.json" <<'JSON'
+{"headline": "Markup test", "url": "https://news.example/x", "published_at": "2026-11-29T03:00:00Z",
+ "breaking": true,
+ "body_html": "<p>Kept <b>bold</b> and <a href=\"https://news.example/more\">a link</a>.</p><script>alert(1)</script><a href=\"java&#9;script:alert(2)\">js</a><form action=\"https://evil.example/\"><input name=\"pw\"></form><base href=\"https://evil.example/\"><img src=\"https://tracker.example/p.gif\" width=\"1\"><p onclick=\"alert(3)\" style=\"x:expression(alert(4))\">styled</p><svg onload=\"alert(5)\"></svg><math><mtext><table><mglyph><style><img src=x onerror=alert(6)>"}
+JSON
+code=$(curl -s -o "$WORK/pub.out" -w '%{http_code}' -H "Authorization: Bearer $key" \
+	-H 'Content-Type: application/json' --data @"$WORK/xss.json" "http://127.0.0.1:$port/api/articles")
+check "the article is published ($code)" test "${code:0:1}" = 2
+for _ in $(seq 1 100); do
+	xm=$(grep -l '^To: fan@example.org' $(outbox_files) 2>/dev/null | head -1)
+	[ -n "$xm" ] && break
+	sleep 0.1
+done
+serve_stop
+if [ -z "$xm" ]; then
+	fail "the alert reached the subscriber"
+else
+	body=$(part "$xm" html | sed -n '/<main/,/<\/main>/p')
+	expect_contains "sanitised alert: the story's markup is kept" "$body" \
+		'<p>Kept <b>bold</b> and <a href="https://news.example/more">a link</a>.</p>'
+	for bad in '<script' 'javascript:' 'java' '<form' '<input' '<base' 'tracker.example' 'onclick' \
+		'expression(' '<svg' '<math' 'onerror' 'alert('; do
+		check "sanitised alert: no ${bad}" bash -c '! grep -qiF -- "$1" <<<"$2"' _ "$bad" "$body"
+	done
+fi
 
 # -- headers: automatic mail, with help
 for m in alert confirm; do

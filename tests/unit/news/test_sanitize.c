@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <stdlib.h>
+#include <strings.h>
 
 #include "core/core.h"
 #include "news/news.h"
@@ -56,8 +57,8 @@ inert(const char *out)
 		for (q = p + len; q < gt; q++) {
 			if (*q != ' ')
 				continue;
-			if (strncmp(q, " href=\"https://", 15) && strncmp(q, " href=\"http://", 14) &&
-			    strncmp(q, " href=\"mailto:", 14) && strncmp(q, " title=\"", 8) &&
+			if (strncasecmp(q, " href=\"https://", 15) && strncasecmp(q, " href=\"http://", 14) &&
+			    strncasecmp(q, " href=\"mailto:", 14) && strncmp(q, " title=\"", 8) &&
 			    strncmp(q, " start=\"", 8))
 				return 0;
 			q = strchr(strchr(q, '"') + 1, '"');	/* past the value: it has no '"' */
