@@ -36,7 +36,7 @@ trap 'rm -rf "$work"' EXIT
 
 make -s "$BUILD/libnewsflash.a"
 cc -O2 -std=c11 -D_GNU_SOURCE -Isrc $(pkg-config --cflags jansson openssl) -o "$work/mail_bench" \
-	bench/mail_bench.c "$BUILD/libnewsflash.a" $(pkg-config --libs openssl jansson) -pthread -lm
+	bench/mail_bench.c "$BUILD/libnewsflash.a" $(pkg-config --libs openssl jansson sqlite3 libpq gumbo) -pthread -lm
 
 # BENCH_TEMPLATES: another folder of alert.*.mustache, to measure a layout
 templates=${BENCH_TEMPLATES:-templates}

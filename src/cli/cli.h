@@ -76,6 +76,12 @@ int cli_sender_build(const char *cmd, struct cli_sender *s, const char *fallback
 void cli_sender_free(struct cli_sender *s);
 /* every problem with the sender options, one line each into problems (config check) */
 void cli_sender_check(const struct cli_sender *s, struct buf *problems);
+/*
+ * what works but will hurt delivery, one line each into warnings (config
+ * check): an http base URL (no RFC 8058 one-click), a From domain that no
+ * DKIM key's d= aligns with (DMARC, RFC 7489 3.1.1 relaxed)
+ */
+void cli_sender_warn(const struct cli_sender *s, struct buf *warnings);
 
 /*
  * NEWSFLASH_TEMPLATES_DIR, where templates are when --templates is not

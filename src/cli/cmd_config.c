@@ -9,7 +9,9 @@
  * transport URL parses, the secret is readable or can be made. Every
  * problem is printed, one a line, with where it came from (FILE:LINE for
  * the file); exit 0 when there is none, 1 when there is any, 2 for a
- * command line that is not even a check.
+ * command line that is not even a check. Warnings (cli_sender_warn) come
+ * first and do not change the exit status: what serve would run with, but
+ * what receivers will hold against the mail.
  *
  * Problems never echo a URL: --db and --transport may carry passwords.
  */
@@ -102,8 +104,11 @@ check_usage(const struct config_opt *opts, FILE *to, int rc)
 		    "Reads the configuration as 'newsflash serve' would (flags, then NEWSFLASH_*\n"
 		    "variables, then the file) and reports every problem at once: unknown keys\n"
 		    "and bad values with their line numbers, keys, templates, the database,\n"
-		    "the transport and the secret that cannot be used. Exit 0 when all is\n"
-		    "well, 1 when anything is not.\n\n");
+		    "the transport and the secret that cannot be used. Warnings, which do not\n"
+		    "change the exit status, name what works but hurts delivery: an http\n"
+		    "--base-url (no one-click unsubscribe) and a --from whose domain no\n"
+		    "--dkim-domain aligns with (DMARC fails). Exit 0 when all is well, 1 when\n"
+		    "anything is not.\n\n");
 	config_usage(opts, to);
 	return rc;
 }
@@ -117,13 +122,14 @@ check(int argc, char **argv)
 		{ "help", CONFIG_BOOL, &o.help, NULL, "show this help" },
 		{ 0, 0, 0, 0, 0 }
 	};
-	struct buf problems;
+	struct buf problems, warnings;
 	char **pos = NULL;
 	const char *p, *nl;
 	int npos = 0, count = 0, rc;
 
 	cli_serve_defaults(&o);
 	buf_init(&problems, 0);
+	buf_init(&warnings, 0);
 	config_parse_ex(opts, argc - 1, argv + 1, &pos, &npos,
 			CONFIG_KEEP_GOING | CONFIG_STRICT_KEYS, &problems);
 	free(pos);
@@ -134,6 +140,11 @@ check(int argc, char **argv)
 	if (npos > 0)
 		buf_puts(&problems, "config check: takes no arguments\n");
 	check_serve(&o, &problems);
+	cli_sender_warn(&o.sender, &warnings);
+	for (p = warnings.data; p && *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		printf("warning: %.*s\n", (int)(nl - p), p);
+	}
 	for (p = problems.data; p && *p; p = nl + 1) {
 		nl = strchr(p, '\n');
 		printf("problem: %.*s\n", (int)(nl - p), p);
@@ -147,6 +158,7 @@ check(int argc, char **argv)
 	rc = count ? EXIT_PROBLEM : 0;
 out:
 	buf_free(&problems);
+	buf_free(&warnings);
 	cli_sender_free(&o.sender);
 	return rc;
 }

@@ -7,10 +7,12 @@
  * publish and message compose all take these, so they read them one way.
  */
 #include <errno.h>
+#include <libpsl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "mail/mail.h"
@@ -189,4 +191,47 @@ cli_sender_check(const struct cli_sender *s, struct buf *problems)
 		problem(problems, "--templates", "no template folder found (see the line above)");
 	else
 		check_templates(s->templates ? s->templates : dir, problems);
+}
+
+/*
+ * org_domain - DMARC's organizational domain (RFC 7489 3.2): the
+ * registrable domain by the Public Suffix List (libpsl: Debian's list in
+ * /usr/share/publicsuffix when newer than its own); the domain itself
+ * when the list knows no such thing (localhost, a bare suffix).
+ */
+static const char *
+org_domain(const psl_ctx_t *psl, const char *domain)
+{
+	const char *r = psl ? psl_registrable_domain(psl, domain) : NULL;
+
+	return r ? r : domain;
+}
+
+void
+cli_sender_warn(const struct cli_sender *s, struct buf *warnings)
+{
+	struct cli_sender copy = *s;
+	const char *from_domain, *from_org;
+	psl_ctx_t *psl;
+	size_t i;
+	int aligned = 0;
+
+	/* unset, it is http://LISTEN: a trial on one machine, not worth a warning */
+	if (s->base_url && strncasecmp(s->base_url, "http://", 7) == 0)
+		buf_puts(warnings, "--base-url: is http: mail clients offer one-click unsubscribe "
+			 "(RFC 8058) only for an https link\n");
+	if (s->dkim_domains.count == 0 || split_from(&copy) != NF_OK ||
+	    (from_domain = mail_addr_domain(copy.from_addr_buf)) == NULL)
+		return;
+	psl = psl_latest(NULL);
+	from_org = org_domain(psl ? psl : psl_builtin(), from_domain);
+	for (i = 0; i < s->dkim_domains.count; i++)
+		aligned |= strcasecmp(org_domain(psl ? psl : psl_builtin(), s->dkim_domains.items[i]),
+				      from_org) == 0;
+	if (!aligned)
+		buf_printf(warnings, "--from: its domain %s is not aligned with any --dkim-domain "
+			   "(relaxed alignment: the same organizational domain, %s): DMARC fails, and "
+			   "receivers with p=reject or p=quarantine refuse or bin the mail\n",
+			   from_domain, from_org);
+	psl_free(psl);
 }

@@ -51,7 +51,7 @@
 #include "mail.h"
 
 #define MESSAGE_MAX (8u << 20)
-#define SHARED_SIGNED 7		/* mail_dkim_signed_headers before "to" */
+#define SHARED_SIGNED MAIL_DKIM_SHARED	/* mail_dkim_signed_headers before "to" */
 
 struct sigslot {
 	struct mail_dkim_signer *signer;
@@ -97,7 +97,7 @@ struct draft {
 	int hashed;		/* hash is final (the full-render path hashes at once) */
 };
 
-/* the shared fields: From | Subject Date | MIME-Version Content-Type List-Id | Post Feedback-ID */
+/* the shared fields: From | Subject Date | MIME-Version Content-Type List-Id | Post Auto List-Help Feedback-ID */
 static int
 fixed_headers(struct mail_alert *p, const struct mail_sender *s, const char *subject, time_t date)
 {
@@ -123,10 +123,15 @@ fixed_headers(struct mail_alert *p, const struct mail_sender *s, const char *sub
 		rc = buf_printf(&id, "%s.%s", label, p->domain);
 	if (rc == NF_OK)
 		rc = mail_hdr_phrase_id(&p->fixed[2], "List-Id", pub, strlen(pub), id.data, id.len);
+	/*
+	 * RFC 3834 5: Auto-Submitted, so that vacation responders stay quiet
+	 * (X-Auto-Response-Suppress for Exchange's); RFC 2369 3.1 List-Help.
+	 */
 	if (rc == NF_OK)
 		rc = buf_printf(&p->fixed[3], "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+					      "%s<%s/privacy>\r\n"
 					      "Feedback-ID: %llu:%s:alert:newsflash\r\n\r\n",
-				(unsigned long long)p->id, label);
+				MAIL_AUTO_HEADERS, p->base_url, (unsigned long long)p->id, label);
 	buf_free(&id);
 	return rc;
 }

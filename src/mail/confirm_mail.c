@@ -3,7 +3,8 @@
  *
  * Owns: the double opt-in email (templates confirm.txt.mustache and
  * confirm.html.mustache, with {{confirm_url}}, {{never_url}} (the "never
- * email me" page, purpose "never"), {{publication}} and {{email}}). Sent once per signup, so it takes the simple road: render,
+ * email me" page, purpose "never"), {{publication}}, {{site_url}} and
+ * {{email}}). Sent once per signup, so it takes the simple road: render,
  * encode, then the general signer (dkim.c) over the finished message. It
  * has no List-Unsubscribe: nobody is on a list yet (RFC 2369 is for list
  * mail); the list fields are still in h=, so none can be added in transit.
@@ -16,6 +17,15 @@
 #include "mail.h"
 
 #define CONFIRM_MAX (1u << 20)
+
+/* the base URL's length without a final '/' */
+static size_t
+base_len(const char *base)
+{
+	size_t n = strlen(base);
+
+	return n && base[n - 1] == '/' ? n - 1 : n;
+}
 
 static int
 confirm_headers(struct buf *m, const struct mail_sender *s, const struct mail_subscriber *sub,
@@ -45,8 +55,9 @@ confirm_headers(struct buf *m, const struct mail_sender *s, const struct mail_su
 		rc = buf_puts(m, "\r\nMIME-Version: 1.0\r\n");
 	if (rc == NF_OK)
 		rc = mail_mime_content_type(m, boundary);
-	if (rc == NF_OK)
-		rc = buf_append(m, "\r\n", 2);
+	if (rc == NF_OK)	/* RFC 3834 5, RFC 2369 3.1: as alerts do */
+		rc = buf_printf(m, "%s<%.*s/privacy>\r\n\r\n", MAIL_AUTO_HEADERS, (int)base_len(s->base_url),
+				s->base_url);
 	buf_free(&subject);
 	return rc;
 }
@@ -77,6 +88,8 @@ confirm_body(struct buf *m, const struct mail_sender *s, const struct mail_subsc
 	json_object_set_new(ctx, "never_url", json_stringn(url.data, url.len));
 	json_object_set_new(ctx, "publication", json_string(s->publication ? s->publication : ""));
 	json_object_set_new(ctx, "email", json_string(sub->email));
+	/* the masthead links to the site, as the alert's does */
+	json_object_set_new(ctx, "site_url", json_stringn(s->base_url, base_len(s->base_url)));
 	buf_init(&t, CONFIRM_MAX);
 	buf_init(&h, CONFIRM_MAX);
 	rc = mail_template_get(s->templates_dir, "confirm.txt", 0, &txt);

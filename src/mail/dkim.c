@@ -31,13 +31,26 @@
 #define FOLD_AT 76
 
 /*
- * h= order: the fields every subscriber of an alert shares come first, so
- * the fast path hashes them once per alert; From is listed twice to
- * over-sign it.
+ * h= order: the fields every subscriber of an alert shares come first
+ * (MAIL_DKIM_SHARED of them), so the fast path hashes them once per alert;
+ * then the three that differ per subscriber. Then every one a reader or a
+ * filter relies on is listed again: our messages carry each at most once,
+ * so the second listing signs that there is no other, and a second
+ * Subject, To or List-Unsubscribe put above ours breaks the signature
+ * (RFC 6376 8.15). Reply-To, Cc, Sender, In-Reply-To and References we
+ * never send: listed once, their absence is signed, so none can be added.
+ * The listings that sign an absence add nothing to the hashed data, so
+ * the fast path's hash is unchanged by them.
  */
 const char *const mail_dkim_signed_headers[] = {
 	"from", "subject", "date", "mime-version", "content-type", "list-id",
-	"list-unsubscribe-post", "to", "message-id", "list-unsubscribe", "from",
+	"list-unsubscribe-post", "feedback-id", "auto-submitted", "x-auto-response-suppress",
+	"list-help",
+	"to", "message-id", "list-unsubscribe",
+	"from", "subject", "date", "mime-version", "content-type", "list-id",
+	"list-unsubscribe-post", "feedback-id", "auto-submitted", "x-auto-response-suppress",
+	"list-help", "to", "message-id", "list-unsubscribe",
+	"reply-to", "cc", "sender", "in-reply-to", "references",
 };
 const size_t mail_dkim_signed_count = NF_ARRAY_LEN(mail_dkim_signed_headers);
 

@@ -48,6 +48,15 @@ mail_buf_undo(struct buf *b, size_t mark)
 		b->data[mark] = '\0';
 }
 
+/*
+ * The fields that mark a message as sent by a program (RFC 3834 5,
+ * Exchange's X-Auto-Response-Suppress), then List-Help's name: alerts and
+ * confirmations carry them, List-Help pointing to BASE/privacy.
+ */
+#define MAIL_AUTO_HEADERS "Auto-Submitted: auto-generated\r\n" \
+			  "X-Auto-Response-Suppress: All\r\n" \
+			  "List-Help: "
+
 /* ---- hdr.c: header values from outside, RFC 2047 encoding, folding ---- */
 
 /*
@@ -191,7 +200,12 @@ int mail_dkim_signer_append(struct mail_dkim_signer *s, const unsigned char hash
 int mail_dkim_prefix(struct buf *out, const struct mail_dkim_key *k, int64_t t,
 		     const char *const *names, size_t nnames, const unsigned char bh[32]);
 
-/* the header fields our messages sign, in h= order; From is over-signed */
+/*
+ * the header fields our messages sign, in h= order: the MAIL_DKIM_SHARED
+ * an alert's subscribers share, To, Message-ID, List-Unsubscribe, then
+ * every one of them again (over-signed) and the ones we never send
+ */
+#define MAIL_DKIM_SHARED 11
 extern const char *const mail_dkim_signed_headers[];
 extern const size_t mail_dkim_signed_count;
 

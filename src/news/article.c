@@ -4,8 +4,9 @@
  * Owns: what a valid article is. The headline becomes a Subject header and
  * the byline and captions become text in emails, so every one-line field
  * refuses control characters (CR/LF above all); URLs must be absolute
- * http(s); every field has a length limit. Errors name the field so the API
- * can answer 422 with each of them.
+ * http(s); every field has a length limit; body_html is reduced to an
+ * allow-list (sanitize.c). Errors name the field so the API can answer 422
+ * with each of them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -204,6 +205,25 @@ news_article_slug(const char *headline)
 	return buf_steal(&b, NULL);
 }
 
+/* body_html as news_html_sanitize leaves it; NULL when nothing is left */
+int
+news_article_sanitize(struct news_article *a)
+{
+	char *clean;
+	int rc;
+
+	if (a->body_html == NULL)
+		return NF_OK;
+	clean = news_html_sanitize_dup(a->body_html, strlen(a->body_html), &rc);
+	if (clean == NULL)
+		return rc;
+	free(a->body_html);
+	a->body_html = clean[0] ? clean : NULL;
+	if (clean[0] == '\0')
+		free(clean);
+	return NF_OK;
+}
+
 static void
 take_fields(json_t *root, struct news_article *a, struct news_errors *errs)
 {
@@ -245,6 +265,8 @@ news_article_parse(const char *json, size_t len, struct news_article *out,
 	}
 	take_fields(root, out, errs);
 	json_decref(root);
+	if (out->body_html && news_article_sanitize(out) != NF_OK)
+		add_error(errs, "body_html", "is nested too deeply");
 	if (errs->count) {
 		news_article_free(out);
 		return NF_ERR_INVALID;

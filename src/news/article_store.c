@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/core.h"
 #include "store/store.h"
@@ -165,6 +166,11 @@ news_article_load(struct store *s, int64_t id, struct news_article *out)
 		news_article_free(out);
 		return rc;
 	}
+	/* rows written before bodies were sanitised on the way in are, here */
+	if ((rc = news_article_sanitize(out)) != NF_OK) {
+		news_article_free(out);
+		return rc;
+	}
 	/* as news_article_parse does for an article that came without them */
 	if (out->body_text == NULL && out->body_html)
 		out->body_text = news_html_to_text(out->body_html, strlen(out->body_html));
@@ -175,12 +181,53 @@ news_article_load(struct store *s, int64_t id, struct news_article *out)
 
 /* ---- to templates ---- */
 
+/*
+ * credit_bare - a credit without the word the templates put before it:
+ * newsrooms often write "Photo: A. Snapper", and the templates say
+ * "Photograph: {{credit}}". NULL when the credit is only that word.
+ */
+static const char *
+credit_bare(const char *credit)
+{
+	static const char *const words[] = { "photograph", "photo", "picture", "pic" };
+	size_t i, n;
+
+	for (i = 0; i < NF_ARRAY_LEN(words); i++) {
+		n = strlen(words[i]);
+		if (strncasecmp(credit, words[i], n) == 0 && (credit[n] == ':' || credit[n] == ' ')) {
+			credit += n;
+			while (*credit == ':' || *credit == ' ')
+				credit++;
+			return *credit ? credit : NULL;
+		}
+	}
+	return credit;
+}
+
+/* the images' credits as credit_bare has them */
+static void
+context_credits(json_t *o)
+{
+	json_t *imgs = json_object_get(o, "images"), *im;
+	const char *credit, *bare;
+	size_t i;
+
+	json_array_foreach(imgs, i, im) {
+		credit = json_string_value(json_object_get(im, "credit"));
+		if (credit == NULL || (bare = credit_bare(credit)) == credit)
+			continue;
+		json_object_set_new(im, "credit", bare ? json_string(bare) : json_null());
+	}
+}
+
 json_t *
 news_article_context(const struct news_article *a)
 {
 	json_t *o = news_article_json(a);
 	char label[64];
 	struct tm tm;
+
+	context_credits(o);
 
 	if (gmtime_r(&a->published_at, &tm) &&
 	    strftime(label, sizeof(label), "%e %B %Y, %H:%M UTC", &tm) > 0)

@@ -61,6 +61,8 @@ struct news_errors {
 int news_article_parse(const char *json, size_t len, struct news_article *out,
 		       struct news_errors *errs);
 void news_article_free(struct news_article *a);
+/* a's body_html through news_html_sanitize, in place (NULL if nothing is left) */
+int news_article_sanitize(struct news_article *a);
 /* the article as a JSON object (the caller owns the reference) */
 json_t *news_article_json(const struct news_article *a);
 /* a URL-friendly slug of a headline: lower-case ASCII words joined by '-'; the caller frees */
@@ -82,6 +84,18 @@ int news_article_insert(struct store *s, const struct news_article *a, int64_t *
  * between but the images and topics columns. NF_ERR_NOTFOUND when absent.
  */
 int news_article_load(struct store *s, int64_t id, struct news_article *out);
+/*
+ * news_html_sanitize - append html reduced to the allow-list (sanitize.c):
+ * running-text elements, links to http(s) and mailto, text escaped;
+ * scripts, styles, forms, embedded content, SVG and MathML dropped with
+ * what they hold. NF_ERR_LIMIT when it nests deeper than
+ * NEWS_HTML_DEPTH_MAX (out is then unchanged).
+ */
+#define NEWS_HTML_DEPTH_MAX 512
+struct buf;
+int news_html_sanitize(const char *html, size_t len, struct buf *out);
+/* the same into a new string the caller frees; NULL and *rc on failure */
+char *news_html_sanitize_dup(const char *html, size_t len, int *rc);
 /* readable plain text from HTML: paragraphs and breaks kept, tags dropped,
  * entities decoded; the caller frees */
 char *news_html_to_text(const char *html, size_t len);

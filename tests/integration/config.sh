@@ -113,8 +113,28 @@ printf 'x' >short-secret
 out=$("$NF" config check --secret-file short-secret --templates "$TEMPLATES" --db "sqlite:$WORK/app/nf.db" 2>/dev/null)
 expect_contains "config check: an unusable secret" "$out" "--secret-file: short-secret holds fewer than 16 bytes"
 out=$("$NF" config check --config keys.conf --templates "$TEMPLATES" --db "sqlite:$WORK/app/nf.db" \
-	--transport "maildir:$WORK/app/outbox" 2>&1); rc=$?
+	--transport "maildir:$WORK/app/outbox" --from "Desk <alerts@example.com>" \
+	--base-url https://news.example.com 2>&1); rc=$?
 expect_eq "config check: a good configuration is ok, exit 0" "$rc $out" "0 ok: keys.conf"
+# warnings: what works but hurts delivery; the exit status stays 0
+good=(--config keys.conf --templates "$TEMPLATES" --db "sqlite:$WORK/app/nf.db" --transport "maildir:$WORK/app/outbox")
+out=$("$NF" config check "${good[@]}" --from "Desk <alerts@news.example.com>" --base-url https://news.example.com 2>&1); rc=$?
+expect_eq "config check: From in a subdomain of d= is aligned (relaxed)" "$rc $out" "0 ok: keys.conf"
+out=$("$NF" config check "${good[@]}" --from "Desk <alerts@mail.example.com>" --base-url https://example.com \
+	--dkim-key "$WORK/rsa.pem" --dkim-domain news.example.com --dkim-selector rsa1 2>&1); rc=$?
+expect_eq "config check: sibling subdomains share the organizational domain" "$rc $out" "0 ok: keys.conf"
+out=$("$NF" config check "${good[@]}" --from "Desk <alerts@other.example>" --base-url https://news.example.com 2>&1); rc=$?
+expect_eq "config check: a misaligned From is a warning, not a problem (exit 0)" "$rc" 0
+expect_contains "config check: warns that DMARC fails" "$out" \
+	"warning: --from: its domain other.example is not aligned with any --dkim-domain"
+out=$("$NF" config check "${good[@]}" --from "Desk <alerts@example.co.uk>" --base-url https://news.example.com \
+	--dkim-key "$WORK/rsa.pem" --dkim-domain other.co.uk --dkim-selector rsa1 2>&1)
+expect_contains "config check: a public suffix is no organization (co.uk)" "$out" \
+	"warning: --from: its domain example.co.uk is not aligned"
+out=$("$NF" config check "${good[@]}" --from "Desk <alerts@example.com>" --base-url http://news.example.com 2>&1); rc=$?
+expect_eq "config check: an http base URL is a warning (exit 0)" "$rc" 0
+expect_contains "config check: warns that http loses one-click" "$out" \
+	"warning: --base-url: is http: mail clients offer one-click unsubscribe (RFC 8058) only for an https link"
 before=$(ls "$WORK/app")
 "$NF" config check --db "sqlite:$WORK/new/x.db" --secret-file "$WORK/new/secret" >/dev/null 2>&1
 expect_eq "config check creates nothing" "$(ls "$WORK/app"; test -e "$WORK/new" && echo created)" "$before"

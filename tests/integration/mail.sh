@@ -75,6 +75,27 @@ sed 's/List-Unsubscribe=One-Click/List-Unsubscribe=Two-Clicks/' "$WORK/m.eml" >"
 mail_verify "$WORK/t3.eml" "${RECS[@]}" >/dev/null; expect_eq "dkimpy fails an altered List-Unsubscribe-Post" "$?" 1
 sed 's/cargo ship/cargo boat/' "$WORK/m.eml" >"$WORK/t4.eml"
 mail_verify "$WORK/t4.eml" "${RECS[@]}" >/dev/null; expect_eq "dkimpy fails an altered body" "$?" 1
+# a second copy of a field put above ours (where a reader sees it first): every
+# field a reader or a filter relies on is over-signed, so dkimpy fails each
+for field in 'Subject: Your account is locked' 'To: victim@example.org' \
+	'Date: Mon, 1 Jan 2024 00:00:00 +0000' 'Content-Type: text/html' \
+	'List-Unsubscribe: <https://evil.example/u/x>' 'List-Unsubscribe-Post: List-Unsubscribe=One-Click' \
+	'Message-ID: <forged@evil.example>' 'Feedback-ID: 1:evil:alert:newsflash' \
+	'From: Impostor <ceo@news.example>' 'MIME-Version: 1.0' 'List-Id: <evil.news.example>' \
+	'Auto-Submitted: no' 'List-Help: <https://evil.example/>' 'Reply-To: thief@evil.example' \
+	'Cc: everyone@example.org' 'Sender: thief@evil.example'; do
+	{ printf '%s\r\n' "$field"; cat "$WORK/m.eml"; } >"$WORK/t5.eml"
+	mail_verify "$WORK/t5.eml" "${RECS[@]}" >/dev/null
+	expect_eq "dkimpy fails a second ${field%%:*} above ours" "$?" 1
+done
+check "Feedback-ID is signed" grep -q 'feedback-id' <(tr -d '\r\n ' <"$WORK/m.eml" | grep -o 'h=[^;]*')
+# and a sane check that the untampered message still passes with the longer h=
+mail_verify "$WORK/m.eml" "${RECS[@]}" >/dev/null; expect_eq "dkimpy passes the message itself" "$?" 0
+# RFC 3834 5 and List-Help: auto-replies stay quiet, readers find help
+hdrs=$(sed '/^\r$/q' "$WORK/m.eml" | tr -d '\r')
+expect_contains "alert: Auto-Submitted" "$hdrs" $'\nAuto-Submitted: auto-generated\n'
+expect_contains "alert: X-Auto-Response-Suppress" "$hdrs" $'\nX-Auto-Response-Suppress: All\n'
+expect_contains "alert: List-Help" "$hdrs" $'\nList-Help: <https://news.example/privacy>\n'
 
 # -- golden messages: fixed date, secret, ids and keys give the same bytes every time
 GOLD=(--date 2026-11-29T03:10:00Z --alert-id 42 --subscriber-id 7 --salt golden-salt

@@ -108,7 +108,7 @@ expected(const struct news_article *a, const char *templates, uint64_t alert,
 	char *dir = data_path(templates), tok[TOKEN_MAX], boundary[64];
 	struct tmpl *txt = NULL, *html = NULL;
 	struct buf url;
-	json_t *ctx = news_article_json(a);
+	json_t *ctx = news_article_context(a);	/* news's part: published_label, credits */
 	int rc;
 
 	token_make(&secret, "unsubscribe", sub->id, 0, sub->salt, tok);
@@ -119,14 +119,6 @@ expected(const struct news_article *a, const char *templates, uint64_t alert,
 	json_object_set_new(ctx, "publication", json_string("The Daily Example"));
 	json_object_set_new(ctx, "site_url", json_string("https://news.example"));
 	json_object_set_new(ctx, "privacy_url", json_string("https://news.example/privacy"));
-	{
-		char label[64];
-		struct tm tm;
-
-		gmtime_r(&a->published_at, &tm);
-		strftime(label, sizeof(label), "%e %B %Y, %H:%M UTC", &tm);
-		json_object_set_new(ctx, "published_label", json_string(label + (label[0] == ' ')));
-	}
 	rc = mail_template_load(dir, "alert.txt", 0, &txt);
 	if (rc == NF_OK)
 		rc = mail_template_load(dir, "alert.html", 1, &html);

@@ -256,11 +256,20 @@ TEST(dkim_sign_fresh_keys)
 		CHECK(mt_longest_line(sig.data, sig.len) <= 78);
 		tag_value(sig.data, sig.len, "h", &hv);
 		CHECK_STR(hv.data, "from:subject:date:mime-version:content-type:list-id:"
-				   "list-unsubscribe-post:to:message-id:list-unsubscribe:from");
+				   "list-unsubscribe-post:feedback-id:auto-submitted:"
+				   "x-auto-response-suppress:list-help:to:message-id:list-unsubscribe:"
+				   "from:subject:date:mime-version:content-type:list-id:"
+				   "list-unsubscribe-post:feedback-id:auto-submitted:"
+				   "x-auto-response-suppress:list-help:to:message-id:list-unsubscribe:"
+				   "reply-to:cc:sender:in-reply-to:references");
 		/* the signed data, by hand: present fields in h= order, then the field with b= empty */
 		mail_msg_split(msg, strlen(msg), &hl, &bo);
 		for (j = 0; j < mail_dkim_signed_count; j++) {
-			unsigned nth = j == mail_dkim_signed_count - 1;
+			unsigned nth = 0;
+			size_t e;
+
+			for (e = 0; e < j; e++)
+				nth += strcmp(mail_dkim_signed_headers[e], mail_dkim_signed_headers[j]) == 0;
 
 			if (mail_msg_header_find(msg, hl, mail_dkim_signed_headers[j], nth, &f, &flen) == NF_OK)
 				mail_canon_header(&data, f, flen);
