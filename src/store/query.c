@@ -259,7 +259,7 @@ const struct store_query store_queries[Q_COUNT] = {
 	 */
 	[Q_ALERT_DONE_IF] = { "alert_done_if",
 		"UPDATE alerts SET state = CASE WHEN " TEMP_WAITING("$1") " THEN 'retrying' ELSE 'done' END,"
-		" finished_at = CASE WHEN " TEMP_WAITING("$1") " THEN NULL ELSE $2 END"
+		" finished_at = CASE WHEN " TEMP_WAITING("$1") " THEN NULL ELSE CAST($2 AS BIGINT) END"
 		" WHERE id = $1 AND state IN ('queued', 'sending') AND NOT EXISTS"
 		" (SELECT 1 FROM alert_shards sh WHERE sh.alert_id = $1 AND sh.state <> 'done')",
 		NULL, NULL },
