@@ -26,6 +26,7 @@ retry_settle(struct engine *e, int64_t alert_id)
 {
 	struct store_alert *al = NULL;
 	int64_t n = 0;
+	uint64_t ms;
 	char id[24], sent[24], secs[24];
 
 	if (store_alert_settle(e->store, alert_id, deliver_now(), &n) != NF_OK) {
@@ -34,14 +35,21 @@ retry_settle(struct engine *e, int64_t alert_id)
 	}
 	if (n == 0)
 		return;
-	pthread_mutex_lock(&e->d->lock);
-	e->d->stats.alerts_done += (uint64_t)n;
-	pthread_mutex_unlock(&e->d->lock);
 	if (alert_id == 0 || store_alert_get(e->store, alert_id, &al) != NF_OK) {
+		pthread_mutex_lock(&e->d->lock);
+		e->d->stats.alerts_done += (uint64_t)n;
+		pthread_mutex_unlock(&e->d->lock);
 		snprintf(id, sizeof(id), "%lld", (long long)n);
 		log_event(LOG_INFO, "alert.done", "alerts", id, "after", "retries", NULL);
 		return;
 	}
+	/* its last message was this retry: publish to last message, as shard.c records it */
+	ms = (uint64_t)(time_now_ms() - al->created_at * 1000);
+	pthread_mutex_lock(&e->d->lock);
+	e->d->stats.alerts_done++;
+	e->d->stats.publish_to_last_ms = ms;
+	pthread_mutex_unlock(&e->d->lock);
+	deliver_latency_record(e->d, (double)ms / 1000.0);
 	snprintf(id, sizeof(id), "%lld", (long long)al->id);
 	snprintf(sent, sizeof(sent), "%lld", (long long)al->sent);
 	snprintf(secs, sizeof(secs), "%lld", (long long)(al->finished_at - al->created_at));
