@@ -7,7 +7,9 @@
  * in the file, or topics that someone follows), which finds it within
  * its poll interval (or at once through NOTIFY on PostgreSQL). --wait
  * follows the alert to the end with a progress line: sent of total, rate,
- * ETA; exit 0 when it is done, 1 when it was cancelled.
+ * ETA; exit 0 when it is done, 1 when it was cancelled. Done means every
+ * recipient has a final outcome: a retrying alert (recipients waiting for
+ * a retry) is followed on, its line counting them instead of an ETA.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -47,12 +49,17 @@ progress_line(const struct store_alert *a, double secs)
 	for (i = 0; i < width; i++)
 		bar[i] = i < filled ? '#' : '.';
 	bar[width] = '\0';
-	fprintf(stderr, "\r[%s] %lld/%lld sent, %lld failed, %.0f/s, ETA %.0fs   ", bar,
-		(long long)a->sent, (long long)a->total, (long long)a->failed, rate,
-		rate > 0 ? (double)(a->total - done) / rate : 0.0);
+	if (a->state == STORE_RETRYING)	/* no ETA: retries come due by backoff */
+		fprintf(stderr, "\r[%s] %lld/%lld sent, %lld failed, %lld retrying   ", bar,
+			(long long)a->sent, (long long)a->total, (long long)a->failed,
+			(long long)a->retrying);
+	else
+		fprintf(stderr, "\r[%s] %lld/%lld sent, %lld failed, %.0f/s, ETA %.0fs   ", bar,
+			(long long)a->sent, (long long)a->total, (long long)a->failed, rate,
+			rate > 0 ? (double)(a->total - done) / rate : 0.0);
 }
 
-/* follow the alert until it is done or cancelled */
+/* follow the alert until it is done or cancelled: a retrying alert is neither yet */
 static int
 wait_alert(struct store *s, int64_t id)
 {

@@ -9,7 +9,9 @@
  * A template error prints "FILE:LINE:COL: message" on stderr (FILE is the
  * partial's file when the error is in a partial) and exits 2; so does a
  * missing or invalid data file, naming it. Without a data file the context
- * is empty.
+ * is empty. The data may be any JSON value, as in the Mustache spec: an
+ * object or an array, but also a string, a number, true, false or null
+ * ({{.}} then renders it).
  */
 #include <errno.h>
 #include <jansson.h>
@@ -65,7 +67,7 @@ read_template(const char *path, struct buf *src)
 	return 0;
 }
 
-/* the data: a JSON file, "-" for standard input, or nothing (an empty context) */
+/* the data: a JSON file, "-" for standard input, or nothing (an empty context); any JSON value */
 static int
 read_data(const char *path, json_t **out)
 {
@@ -75,7 +77,7 @@ read_data(const char *path, json_t **out)
 	if (path == NULL)
 		return 0;
 	if (strcmp(path, "-") == 0) {
-		*out = json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerr);
+		*out = json_loadf(stdin, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 		path = "(stdin)";
 	} else {
 		FILE *f = fopen(path, "rb");
@@ -83,7 +85,7 @@ read_data(const char *path, json_t **out)
 		if (f == NULL)
 			return cli_fail("template", "cannot read data file %s: %s", path,
 					strerror(errno));
-		*out = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
+		*out = json_loadf(f, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 		fclose(f);
 	}
 	if (*out == NULL) {
@@ -153,7 +155,8 @@ usage(FILE *to, const struct config_opt *opts)
 {
 	fprintf(to, "usage: newsflash template render TEMPLATE_FILE [DATA_JSON_FILE|-] "
 		    "[--partials DIR] [--escape html|none]\n\n"
-		    "Render a Mustache template with JSON data to standard output, exactly.\n"
+		    "Render a Mustache template with JSON data (any JSON value) to standard output,\n"
+		    "exactly. "
 		    "Partial NAME is read from DIR/NAME.mustache.\n\noptions:\n");
 	config_usage(opts, to);
 }

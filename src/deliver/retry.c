@@ -7,7 +7,10 @@
  * record and counts the message as sent; another 4xx sets the next attempt
  * by exponential backoff (1 min doubling to 1 h) until retry_deadline after
  * the alert was created, when it becomes permanent; a 5xx is permanent.
- * A subscriber who left meanwhile is not mailed again.
+ * A subscriber who left meanwhile is not mailed again. When the last
+ * waiting recipient of a retrying alert has its outcome, the alert is done
+ * (store_alert_settle); a sweep with every check catches the alerts whose
+ * waiting records went another way (an erasure removes them).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +19,44 @@
 
 #define RETRY_BATCH 100
 #define RETRY_CHECK_MS 5000
+
+/* alert_id (0: any) done now that a recipient has an outcome? */
+static void
+retry_settle(struct engine *e, int64_t alert_id)
+{
+	struct store_alert *al = NULL;
+	int64_t n = 0;
+	uint64_t ms;
+	char id[24], sent[24], secs[24];
+
+	if (store_alert_settle(e->store, alert_id, deliver_now(), &n) != NF_OK) {
+		deliver_store_warn(e, "deliver.settle_failed");
+		return;
+	}
+	if (n == 0)
+		return;
+	if (alert_id == 0 || store_alert_get(e->store, alert_id, &al) != NF_OK) {
+		pthread_mutex_lock(&e->d->lock);
+		e->d->stats.alerts_done += (uint64_t)n;
+		pthread_mutex_unlock(&e->d->lock);
+		snprintf(id, sizeof(id), "%lld", (long long)n);
+		log_event(LOG_INFO, "alert.done", "alerts", id, "after", "retries", NULL);
+		return;
+	}
+	/* its last message was this retry: publish to last message, as shard.c records it */
+	ms = (uint64_t)(time_now_ms() - al->created_at * 1000);
+	pthread_mutex_lock(&e->d->lock);
+	e->d->stats.alerts_done++;
+	e->d->stats.publish_to_last_ms = ms;
+	pthread_mutex_unlock(&e->d->lock);
+	deliver_latency_record(e->d, (double)ms / 1000.0);
+	snprintf(id, sizeof(id), "%lld", (long long)al->id);
+	snprintf(sent, sizeof(sent), "%lld", (long long)al->sent);
+	snprintf(secs, sizeof(secs), "%lld", (long long)(al->finished_at - al->created_at));
+	log_event(LOG_INFO, "alert.done", "alert", id, "sent", sent, "seconds", secs,
+		  "after", "retries", NULL);
+	store_alert_free(al);
+}
 
 static void
 retry_done(struct msg_ctx *m, const struct deliver_outcome *o)
@@ -41,6 +82,7 @@ retry_done(struct msg_ctx *m, const struct deliver_outcome *o)
 			store_suppression_add(e->store, m->email_key, "bounce");
 	}
 	store_alert_free(al);
+	retry_settle(e, m->alert_id);
 	free(m);
 }
 
@@ -58,6 +100,7 @@ retry_one(struct engine *e, const struct store_delivery *dl)
 		store_delivery_perm(e->store, dl->alert_id, dl->subscriber_id,
 				    "not retried: the subscriber left or is suppressed");
 		store_subscriber_free(sub);
+		retry_settle(e, dl->alert_id);
 		return;
 	}
 	if (deliver_alert_prepare(e, dl->alert_id) != NF_OK) {
@@ -77,8 +120,10 @@ retry_one(struct engine *e, const struct store_delivery *dl)
 	if (rc != DELIVER_SUBMITTED) {
 		e->inflight_other--;
 		/* one that could not be composed comes due again after the claim's lease */
-		if (rc == DELIVER_REFUSED)
+		if (rc == DELIVER_REFUSED) {
 			store_delivery_perm(e->store, dl->alert_id, dl->subscriber_id, "refused by the client");
+			retry_settle(e, dl->alert_id);
+		}
 		free(m);
 	}
 	store_subscriber_free(sub);
@@ -94,6 +139,7 @@ deliver_retry_pump(struct engine *e)
 	if (now_ms < e->next_retry_ms)
 		return 0;
 	e->next_retry_ms = now_ms + RETRY_CHECK_MS;
+	retry_settle(e, 0);
 	if (store_retries_claim(e->store, deliver_now(), e->d->cfg.lease_secs * 4, RETRY_BATCH,
 				&due, &n) != NF_OK)
 		return 0;

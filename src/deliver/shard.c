@@ -241,6 +241,14 @@ shard_finish(struct engine *e, struct shard_run *r)
 		pthread_mutex_unlock(&e->d->lock);
 		deliver_latency_record(e->d, (double)ms / 1000.0);
 		log_event(LOG_INFO, "alert.done", "alert", id, "sent", sent, "seconds", secs, NULL);
+	} else if (al && al->state == STORE_RETRYING) {
+		char id[24], sent[24], waiting[24];
+
+		snprintf(id, sizeof(id), "%lld", (long long)al->id);
+		snprintf(sent, sizeof(sent), "%lld", (long long)al->sent);
+		snprintf(waiting, sizeof(waiting), "%lld", (long long)al->retrying);
+		log_event(LOG_INFO, "alert.retrying", "alert", id, "sent", sent, "retrying", waiting,
+			  NULL);
 	}
 	store_alert_free(al);
 }

@@ -19,6 +19,12 @@
  * another worker claims the shard and resumes after the cursor, so the only
  * messages sent twice are those after the last commit. A worker whose lease
  * was taken over can no longer commit anything (the owner check fails).
+ *
+ * An alert is queued, then sending once a shard is claimed, then done when
+ * every shard is and every recipient has a final outcome. If some wait for
+ * a retry when the last shard ends it is retrying instead, until the retries
+ * end (sent, or failed for good at the deadline) and store_alert_settle
+ * makes it done. Cancelling is possible until then.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -325,6 +331,27 @@ store_alert_finish(struct store *s, int64_t id, int64_t now, int *done)
 	if (done)
 		*done = rc == NF_OK && a->state == STORE_DONE;
 	store_alert_free(a);
+	return rc;
+}
+
+int
+store_alert_settle(struct store *s, int64_t id, int64_t now, int64_t *done)
+{
+	struct store_param p[2];
+	int64_t n = 0;
+	int rc;
+
+	now = store_now(now);
+	if (id) {
+		p[0] = SP_INT(id);
+		p[1] = SP_INT(now);
+		rc = store_exec(s, Q_ALERT_SETTLE, p, 2, NULL, NULL, &n);
+	} else {
+		p[0] = SP_INT(now);
+		rc = store_exec(s, Q_ALERTS_SETTLE, p, 1, NULL, NULL, &n);
+	}
+	if (done)
+		*done = rc == NF_OK ? n : 0;
 	return rc;
 }
 

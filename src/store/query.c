@@ -84,6 +84,9 @@
 	" AND NOT EXISTS (SELECT 1 FROM alerts n WHERE n.list_id = a.list_id" \
 	"  AND n.id > a.id AND n.created_at <= ce.at)"
 
+/* some recipient of alert ID still waits for a retry */
+#define TEMP_WAITING(id) \
+	"EXISTS (SELECT 1 FROM deliveries d WHERE d.alert_id = " id " AND d.kind = 'temp')"
 #define ALERT_GET(dialect) "SELECT " ALERT_COLS(dialect) " FROM alerts a WHERE a.id = $1"
 #define ALERT_LIST(dialect) "SELECT " ALERT_COLS(dialect) " FROM alerts a ORDER BY a.id DESC LIMIT $1"
 /*
@@ -256,15 +259,27 @@ const struct store_query store_queries[Q_COUNT] = {
 	[Q_ALERT_LIST] = { "alert_list", ALERT_LIST(SQLITE), ALERT_LIST(PG), NULL },
 	[Q_ALERT_CANCEL] = { "alert_cancel",
 		"UPDATE alerts SET state = 'cancelled', finished_at = $2"
-		" WHERE id = $1 AND state IN ('queued', 'sending')", NULL, NULL },
+		" WHERE id = $1 AND state IN ('queued', 'sending', 'retrying')", NULL, NULL },
 	[Q_ALERT_START] = { "alert_start",
 		"UPDATE alerts SET state = 'sending', started_at = $2"
 		" WHERE id = $1 AND state = 'queued'", NULL, NULL },
+	/*
+	 * Every shard worked: done if every recipient has a final outcome,
+	 * retrying while temporary failures wait (ALERT_SETTLE ends that).
+	 */
 	[Q_ALERT_DONE_IF] = { "alert_done_if",
-		"UPDATE alerts SET state = 'done', finished_at = $2"
+		"UPDATE alerts SET state = CASE WHEN " TEMP_WAITING("$1") " THEN 'retrying' ELSE 'done' END,"
+		" finished_at = CASE WHEN " TEMP_WAITING("$1") " THEN NULL ELSE CAST($2 AS BIGINT) END"
 		" WHERE id = $1 AND state IN ('queued', 'sending') AND NOT EXISTS"
 		" (SELECT 1 FROM alert_shards sh WHERE sh.alert_id = $1 AND sh.state <> 'done')",
 		NULL, NULL },
+	/* a retrying alert whose last waiting recipient has an outcome is done: one ($1), or all */
+	[Q_ALERT_SETTLE] = { "alert_settle",
+		"UPDATE alerts SET state = 'done', finished_at = $2"
+		" WHERE id = $1 AND state = 'retrying' AND NOT " TEMP_WAITING("$1"), NULL, NULL },
+	[Q_ALERTS_SETTLE] = { "alerts_settle",
+		"UPDATE alerts SET state = 'done', finished_at = $1"
+		" WHERE state = 'retrying' AND NOT " TEMP_WAITING("alerts.id"), NULL, NULL },
 	[Q_ALERT_RETRY_SENT] = { "alert_retry_sent",
 		"UPDATE alerts SET retry_sent = retry_sent + 1 WHERE id = $1", NULL, NULL },
 	[Q_ALERT_OF_SHARD] = { "alert_of_shard",

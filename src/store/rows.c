@@ -248,7 +248,8 @@ store_article_free(struct store_article *a)
 
 /* ---- alerts: ALERT_COLS ---- */
 
-static const char *const alert_states[] = { "queued", "sending", "done", "cancelled" };
+static const char *const alert_states[] = { "queued", "sending", "done", "cancelled",
+					    "retrying" };
 
 struct store_alert *
 store_alert_from_row(const struct store_row *r)

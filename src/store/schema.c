@@ -346,6 +346,41 @@ static const char pg_v6[] =
 	" created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,\n"
 	" PRIMARY KEY (subscriber_id, purpose));\n";
 
+/*
+ * Version 7: an alert whose shards are all worked but some of whose
+ * recipients still wait for a retry is 'retrying', not 'done': done means
+ * every recipient has a final outcome. SQLite cannot change a CHECK in
+ * place, so the table is rebuilt as its documentation describes (a copy
+ * under the new definition, the old one dropped, the copy renamed);
+ * store_schema_apply turns the foreign keys off around the transaction for
+ * that, as the procedure requires. The columns are those of version 1.
+ * Alerts already called done while retries wait become retrying.
+ */
+#define RETRYING_V7 \
+	"UPDATE alerts SET state = 'retrying', finished_at = NULL WHERE state = 'done'" \
+	" AND EXISTS (SELECT 1 FROM deliveries d WHERE d.alert_id = alerts.id AND d.kind = 'temp');\n"
+static const char sqlite_v7[] =
+	"CREATE TABLE alerts_v7 (\n"
+	" id INTEGER PRIMARY KEY,\n"
+	" article_id INTEGER NOT NULL REFERENCES articles (id),\n"
+	" list_id INTEGER NOT NULL REFERENCES lists (id),\n"
+	" state TEXT NOT NULL CHECK (state = 'queued' OR state = 'sending' OR state = 'done'"
+	"  OR state = 'cancelled' OR state = 'retrying'),\n"
+	" total INTEGER NOT NULL DEFAULT 0, retry_sent INTEGER NOT NULL DEFAULT 0,\n"
+	" created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER);\n"
+	"INSERT INTO alerts_v7 (id, article_id, list_id, state, total, retry_sent, created_at,"
+	" started_at, finished_at) SELECT id, article_id, list_id, state, total, retry_sent,"
+	" created_at, started_at, finished_at FROM alerts;\n"
+	"DROP TABLE alerts;\n"
+	"ALTER TABLE alerts_v7 RENAME TO alerts;\n"
+	RETRYING_V7;
+
+static const char pg_v7[] =
+	"ALTER TABLE alerts DROP CONSTRAINT alerts_state_check;\n"
+	"ALTER TABLE alerts ADD CONSTRAINT alerts_state_check CHECK (state = 'queued'"
+	" OR state = 'sending' OR state = 'done' OR state = 'cancelled' OR state = 'retrying');\n"
+	RETRYING_V7;
+
 /* migrations[v - 1] brings the schema from v - 1 to v */
 static const struct {
 	const char *sqlite, *pg;
@@ -356,6 +391,7 @@ static const struct {
 	{ sqlite_v4, pg_v4 },
 	{ sqlite_v5, pg_v5 },
 	{ sqlite_v6, pg_v6 },
+	{ sqlite_v7, pg_v7 },
 };
 
 /*
@@ -527,12 +563,23 @@ apply_locked(struct store *s, int *version, int *applied)
 int
 store_schema_apply(struct store *s, int *version, int *applied)
 {
-	int rc, n = 0, v = 0;
+	int rc, n = 0, v = 0, fk_off = 0;
 
-	if ((rc = store_tx_begin(s)) != NF_OK)
-		return rc;
-	rc = apply_locked(s, &v, &n);
-	rc = store_tx_end(s, rc);
+	/*
+	 * SQLite rebuilds a table to change its CHECK (version 7), which its
+	 * foreign keys forbid; they can only be switched outside a transaction.
+	 */
+	if (s->ops->dialect == STORE_SQLITE && s->depth == 0) {
+		if ((rc = s->ops->script(s, "PRAGMA foreign_keys=OFF")) != NF_OK)
+			return rc;
+		fk_off = 1;
+	}
+	if ((rc = store_tx_begin(s)) == NF_OK) {
+		rc = apply_locked(s, &v, &n);
+		rc = store_tx_end(s, rc);
+	}
+	if (fk_off && s->ops->script(s, "PRAGMA foreign_keys=ON") != NF_OK && rc == NF_OK)
+		rc = NF_ERR_IO;
 	if (version)
 		*version = rc == NF_OK ? v : 0;
 	if (applied)

@@ -399,7 +399,11 @@ int store_import_batch(struct store *s, const struct store_import *imp,
 
 /* ---- articles and alerts ---- */
 
-enum store_alert_state { STORE_QUEUED, STORE_SENDING, STORE_DONE, STORE_CANCELLED };
+/*
+ * RETRYING: every shard is worked but some recipients wait for a retry; DONE
+ * only once every recipient has a final outcome (sent, or failed for good).
+ */
+enum store_alert_state { STORE_QUEUED, STORE_SENDING, STORE_DONE, STORE_CANCELLED, STORE_RETRYING };
 const char *store_alert_state_name(enum store_alert_state st);
 
 struct store_article {
@@ -458,8 +462,17 @@ int store_alert_get(struct store *s, int64_t id, struct store_alert **out);
 int store_alert_list(struct store *s, size_t limit, struct store_alert ***out, size_t *n);
 /* cancelled alerts hand out no more shards; progress already sent still counts */
 int store_alert_cancel(struct store *s, int64_t id, int64_t now);
-/* mark the alert done if every shard is; *done says whether it is */
+/*
+ * store_alert_finish - once every shard is done, the alert is done, or
+ * retrying while recipients wait for a retry; *done says whether it is done
+ */
 int store_alert_finish(struct store *s, int64_t id, int64_t now, int *done);
+/*
+ * store_alert_settle - a retrying alert none of whose recipients waits any
+ * more becomes done. Alert id, or every such alert when id is 0; *done
+ * (may be NULL) counts the alerts that became done now.
+ */
+int store_alert_settle(struct store *s, int64_t id, int64_t now, int64_t *done);
 
 enum store_shard_state { STORE_SHARD_QUEUED, STORE_SHARD_RUNNING, STORE_SHARD_DONE };
 

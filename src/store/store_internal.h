@@ -24,6 +24,9 @@
 
 enum store_dialect { STORE_SQLITE, STORE_PG };
 
+/* the schema version that brought the alert state 'retrying' (tests replay it) */
+#define STORE_SCHEMA_RETRYING 7
+
 /* one statement parameter; text is borrowed */
 struct store_param {
 	enum { STORE_P_NULL, STORE_P_INT, STORE_P_TEXT } type;
@@ -57,6 +60,7 @@ enum store_q {
 	Q_ARTICLE_ADD, Q_ARTICLE_GET,
 	Q_ALERT_SPAN, Q_ALERT_ADD, Q_ALERT_GET, Q_ALERT_LIST, Q_ALERT_CANCEL,
 	Q_ALERT_START, Q_ALERT_DONE_IF, Q_ALERT_RETRY_SENT, Q_ALERT_OF_SHARD,
+	Q_ALERT_SETTLE, Q_ALERTS_SETTLE,
 	Q_SHARD_ADD, Q_SHARD_CLAIM, Q_SHARD_RENEW, Q_SHARD_PROGRESS, Q_SHARD_FINISH,
 	Q_DELIV_TEMP, Q_DELIV_PERM, Q_DELIV_DEL, Q_RETRIES_CLAIM,
 	Q_APIKEY_ADD, Q_APIKEY_ALL, Q_APIKEY_LIST, Q_APIKEY_DEL, Q_EDITOR_DEL,

@@ -18,7 +18,8 @@
 
 #define NONE "\xe2\x80\x93"	/* an en dash: no figure yet */
 
-static const char *const state_labels[] = { "Queued", "Sending", "Sent", "Stopped" };
+/* by enum store_alert_state */
+static const char *const state_labels[] = { "Queued", "Sending", "Sent", "Stopped", "Retrying" };
 
 static void
 put_count(json_t *o, const char *key, int64_t n)
@@ -58,7 +59,9 @@ newsroom_alert_progress_json(const struct store_alert *a, int64_t now)
 	json_t *o = json_object();
 	int64_t done = a->sent + a->failed, left = a->total > done ? a->total - done : 0;
 	int64_t end = a->finished_at ? a->finished_at : now, elapsed = end - a->started_at;
-	int running = a->state == STORE_QUEUED || a->state == STORE_SENDING;
+	/* a retrying alert is still under way: recipients wait for a retry */
+	int running = a->state == STORE_QUEUED || a->state == STORE_SENDING ||
+		      a->state == STORE_RETRYING;
 	double rate = 0;
 	int percent;
 	char count[32], label[48];

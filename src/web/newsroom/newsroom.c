@@ -311,7 +311,7 @@ add_audience(struct store *s, json_t *ctx, size_t n, int width, int height, int 
 	return rc;
 }
 
-/* alerts still queued or sending, newest first, with their progress */
+/* alerts still queued, sending or retrying, newest first, with their progress */
 static json_t *
 running_alerts(struct store *s)
 {
@@ -322,7 +322,8 @@ running_alerts(struct store *s)
 	if (store_alert_list(s, 20, &list, &n) != NF_OK)
 		return arr;
 	for (i = 0; i < n; i++)
-		if (list[i]->state == STORE_QUEUED || list[i]->state == STORE_SENDING)
+		if (list[i]->state == STORE_QUEUED || list[i]->state == STORE_SENDING ||
+		    list[i]->state == STORE_RETRYING)
 			json_array_append_new(arr, newsroom_alert_progress_json(list[i], time(NULL)));
 	store_alert_list_free(list, n);
 	return arr;

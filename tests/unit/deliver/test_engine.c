@@ -129,7 +129,10 @@ sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* wait up to secs for the alert to be done (and, with settled, nothing left to retry) */
+/*
+ * wait up to secs for the alert's shards to be worked: done, or retrying
+ * while recipients wait for a retry; with settled, done (nothing left to retry)
+ */
 static int
 wait_alert(struct store *s, int64_t id, int settled, int secs, struct store_alert **out)
 {
@@ -140,7 +143,8 @@ wait_alert(struct store *s, int64_t id, int settled, int secs, struct store_aler
 
 		if (store_alert_get(s, id, &al) != NF_OK)
 			continue;
-		if (al->state == STORE_DONE && (!settled || al->retrying == 0)) {
+		if ((al->state == STORE_DONE && al->retrying == 0) ||
+		    (!settled && al->state == STORE_RETRYING)) {
 			*out = al;
 			return 1;
 		}
@@ -250,8 +254,9 @@ TEST(deliver_4xx_retried_5xx_permanent_unknown_user_suppressed)
 	CHECK(d != NULL);
 	/* the first pass: the shards are done, the 4xx waits for its retry */
 	ok = wait_alert(w.s, alert, 0, 20, &al);
-	if (ok)
-		ok = al->sent + al->failed + al->retrying == 23;
+	if (ok)	/* not done while the 4xx waits: retrying, not yet finished */
+		ok = al->sent + al->failed + al->retrying == 23 && al->retrying == 1 &&
+		     al->state == STORE_RETRYING && al->finished_at == 0;
 	store_alert_free(al);
 	al = NULL;
 	if (ok)
@@ -267,6 +272,8 @@ TEST(deliver_4xx_retried_5xx_permanent_unknown_user_suppressed)
 		ok = wait_alert(w.s, alert, 1, 20, &al);
 	deliver_stop(d);
 	CHECK(ok);
+	CHECK_INT(al->state, STORE_DONE);	/* the retry's outcome ended it */
+	CHECK(al->finished_at > 0);
 	CHECK_INT(al->sent, 21);
 	CHECK_INT(al->failed, 2);
 	store_alert_free(al);
@@ -306,6 +313,8 @@ TEST(deliver_4xx_is_recorded_for_later)
 	deliver_stop(d);
 	CHECK(ok);
 	CHECK_INT(al->retrying, 1);
+	CHECK_INT(al->state, STORE_RETRYING);	/* every recipient but one has an outcome: not done */
+	CHECK_INT(al->finished_at, 0);
 	store_alert_free(al);
 	CHECK(strstr(reply, "451") != NULL);
 	CHECK(next >= before + 1);

@@ -274,6 +274,7 @@ STORE_TEST(progress_is_group_committed_and_finishing_ends_the_alert)
 	struct store_alert *al = NULL;
 	int64_t ids[8], alert = 0;
 	struct store_delivery_rec recs[2];
+	int64_t n = -1;
 	int done = -1;
 
 	CHECK(members(s, 8, ids));
@@ -293,14 +294,142 @@ STORE_TEST(progress_is_group_committed_and_finishing_ends_the_alert)
 	CHECK_INT(done, 0);
 	CHECK_INT(store_shard_progress(s, sh[1].id, "w", ids[7], 4, NULL, 0, 1530, 60, NULL), NF_OK);
 	CHECK_INT(store_shard_finish(s, sh[1].id, "w", 1540), NF_OK);
+	/* every shard is worked, but one recipient waits for a retry: not done yet */
 	CHECK_INT(store_alert_get(s, alert, &al), NF_OK);
-	CHECK_INT(al->state, STORE_DONE);
-	CHECK_INT(al->finished_at, 1540);
+	CHECK_INT(al->state, STORE_RETRYING);
+	CHECK_INT(al->finished_at, 0);
 	CHECK_INT(al->sent, 6);
+	CHECK_INT(al->retrying, 1);
 	CHECK_INT(al->shards_done, 2);
 	store_alert_free(al);
 	CHECK_INT(store_alert_finish(s, alert, 1600, &done), NF_OK);
+	CHECK_INT(done, 0);
+	CHECK_INT(store_alert_settle(s, alert, 1600, &n), NF_OK);
+	CHECK_INT(n, 0);
+	/* the retry goes through: the last outcome, so the alert is done */
+	CHECK_INT(store_delivery_sent(s, alert, ids[1]), NF_OK);
+	CHECK_INT(store_alert_settle(s, alert, 1700, &n), NF_OK);
+	CHECK_INT(n, 1);
+	CHECK_INT(store_alert_get(s, alert, &al), NF_OK);
+	CHECK_INT(al->state, STORE_DONE);
+	CHECK_INT(al->finished_at, 1700);
+	CHECK_INT(al->sent, 7);
+	CHECK_INT(al->retrying, 0);
+	store_alert_free(al);
+	CHECK_INT(store_alert_finish(s, alert, 1800, &done), NF_OK);
 	CHECK_INT(done, 1);
+	CHECK_INT(store_alert_settle(s, alert, 1800, &n), NF_OK);
+	CHECK_INT(n, 0);
+}
+
+/* every recipient waits for a retry (a relay that is down): retrying, never done with 0 sent */
+STORE_TEST(alert_whose_recipients_all_wait_is_retrying_until_they_end)
+{
+	struct store_delivery_rec recs[3];
+	struct store_alert *al = NULL;
+	struct store_shard sh;
+	int64_t ids[3], alert = 0, other = 0, n = -1;
+	int i;
+
+	CHECK(members(s, 3, ids));
+	for (i = 0; i < 3; i++)
+		recs[i] = (struct store_delivery_rec){ ids[i], STORE_TEMP, 2100, "421 4.3.2 not now" };
+	CHECK_INT(store_alert_create(s, article(s), s->default_list, 1, 2000, &alert), NF_OK);
+	CHECK_INT(store_shard_claim(s, "w", 2000, 60, &sh), NF_OK);
+	CHECK_INT(store_shard_progress(s, sh.id, "w", ids[2], 0, recs, 3, 2010, 60, NULL), NF_OK);
+	CHECK_INT(store_shard_finish(s, sh.id, "w", 2020), NF_OK);
+	CHECK_INT(store_alert_get(s, alert, &al), NF_OK);
+	CHECK_INT(al->state, STORE_RETRYING);
+	CHECK_STR(store_alert_state_name(al->state), "retrying");
+	CHECK_INT(al->sent, 0);
+	CHECK_INT(al->retrying, 3);
+	CHECK_INT(al->finished_at, 0);
+	store_alert_free(al);
+	/* one is sent, one fails for good at the deadline: still one waiting */
+	CHECK_INT(store_delivery_sent(s, alert, ids[0]), NF_OK);
+	CHECK_INT(store_delivery_perm(s, alert, ids[1], "421 4.3.2 not now (gave up)"), NF_OK);
+	CHECK_INT(store_alert_settle(s, 0, 2200, &n), NF_OK);
+	CHECK_INT(n, 0);
+	CHECK_INT(store_alert_get(s, alert, &al), NF_OK);
+	CHECK_INT(al->state, STORE_RETRYING);
+	store_alert_free(al);
+	/* the last one goes some other way (an erasure drops its record): the sweep ends it */
+	CHECK_INT(fixture_sql(s, "DELETE FROM deliveries WHERE kind = 'temp'"), NF_OK);
+	CHECK_INT(store_alert_settle(s, 0, 2300, &n), NF_OK);
+	CHECK_INT(n, 1);
+	CHECK_INT(store_alert_get(s, alert, &al), NF_OK);
+	CHECK_INT(al->state, STORE_DONE);
+	CHECK_INT(al->finished_at, 2300);
+	CHECK_INT(al->sent, 1);
+	CHECK_INT(al->failed, 1);
+	store_alert_free(al);
+	/* a retrying alert can still be stopped: its retries are not claimed any more */
+	CHECK_INT(store_alert_create(s, article(s), s->default_list, 1, 3000, &other), NF_OK);
+	CHECK_INT(store_shard_claim(s, "w", 3000, 60, &sh), NF_OK);
+	CHECK_INT(store_shard_progress(s, sh.id, "w", ids[2], 2, recs + 2, 1, 3010, 60, NULL), NF_OK);
+	CHECK_INT(store_shard_finish(s, sh.id, "w", 3020), NF_OK);
+	CHECK_INT(store_alert_get(s, other, &al), NF_OK);
+	CHECK_INT(al->state, STORE_RETRYING);
+	store_alert_free(al);
+	CHECK_INT(store_alert_cancel(s, other, 3030), NF_OK);
+	CHECK_INT(store_alert_get(s, other, &al), NF_OK);
+	CHECK_INT(al->state, STORE_CANCELLED);
+	CHECK_INT(al->finished_at, 3030);
+	store_alert_free(al);
+	{
+		struct store_delivery **due = NULL;
+		size_t ndue = 9;
+
+		CHECK_INT(store_retries_claim(s, 9999, 60, 10, &due, &ndue), NF_OK);
+		store_delivery_list_free(due, ndue);
+		CHECK_INT((int64_t)ndue, 0);
+	}
+}
+
+/*
+ * The migration that brought 'retrying': an alert called done while a
+ * retry waited becomes retrying, the rebuilt table keeps its rows, its
+ * children's references and the foreign keys, and accepts the new state.
+ */
+STORE_TEST(migration_makes_done_alerts_with_waiting_retries_retrying)
+{
+	struct store_delivery_rec rec;
+	struct store_alert *al = NULL;
+	struct store_shard sh;
+	int64_t ids[2], waiting = 0, clean = 0;
+	int sqlite = fixture_dialect() == STORE_SQLITE, rc;
+
+	CHECK(members(s, 2, ids));
+	rec = (struct store_delivery_rec){ ids[0], STORE_TEMP, 4100, "451 4.7.0 later" };
+	CHECK_INT(store_alert_create(s, article(s), s->default_list, 1, 4000, &waiting), NF_OK);
+	CHECK_INT(store_shard_claim(s, "w", 4000, 60, &sh), NF_OK);
+	CHECK_INT(store_shard_progress(s, sh.id, "w", ids[1], 1, &rec, 1, 4010, 60, NULL), NF_OK);
+	CHECK_INT(store_shard_finish(s, sh.id, "w", 4020), NF_OK);
+	CHECK_INT(store_alert_create(s, article(s), s->default_list, 1, 4000, &clean), NF_OK);
+	/* as the old code left them: both done */
+	CHECK_INT(fixture_sql(s, "UPDATE alerts SET state = 'done', finished_at = 4020"), NF_OK);
+	/* the migration's script again, as store_schema_apply runs it */
+	if (sqlite)
+		CHECK_INT(fixture_sql(s, "PRAGMA foreign_keys=OFF"), NF_OK);
+	CHECK_INT(store_tx_begin(s), NF_OK);
+	rc = fixture_sql(s, store_schema_sql(fixture_dialect(), STORE_SCHEMA_RETRYING));
+	CHECK_INT(store_tx_end(s, rc), NF_OK);
+	if (sqlite)
+		CHECK_INT(fixture_sql(s, "PRAGMA foreign_keys=ON"), NF_OK);
+	CHECK_INT(store_alert_get(s, waiting, &al), NF_OK);
+	CHECK_INT(al->state, STORE_RETRYING);
+	CHECK_INT(al->finished_at, 0);
+	CHECK_INT(al->sent, 1);
+	CHECK_INT(al->retrying, 1);
+	CHECK_INT(al->shards_done, 1);
+	CHECK_STR(al->lists, "breaking-news");
+	store_alert_free(al);
+	CHECK_INT(store_alert_get(s, clean, &al), NF_OK);
+	CHECK_INT(al->state, STORE_DONE);
+	CHECK_INT(al->finished_at, 4020);
+	store_alert_free(al);
+	CHECK(fixture_sql(s, "INSERT INTO alert_lists (alert_id, list_id) VALUES (99999, 1)") != NF_OK);
+	CHECK(fixture_sql(s, "UPDATE alerts SET state = 'finished'") != NF_OK);
 }
 
 STORE_TEST(cancelled_alert_hands_out_nothing_more)

@@ -85,14 +85,18 @@ STORE_TEST(migration_to_6_fills_key_hash_of_older_rows)
 	CHECK(keep > 0);
 	CHECK_INT(store_subscriber_erase(s, gone, "asked"), NF_OK);
 	CHECK_INT(store_subscriber_create(s, &in, &again, &st, &created), NF_OK);
-	/* back to version 5, as a database made by the previous release would be */
+	/*
+	 * back to version 5, as a database made by the previous release would
+	 * be; version 7 (the alerts' retrying state) rebuilds its table the same
+	 * way whether or not it ran before, so it is simply forgotten
+	 */
 	CHECK_INT(fixture_sql(s, "DROP TABLE action_links; DROP TABLE confirm_sends;"
 			      " ALTER TABLE subscribers DROP COLUMN key_hash;"
-			      " DELETE FROM schema_version WHERE version = 6"), NF_OK);
+			      " DELETE FROM schema_version WHERE version >= 6"), NF_OK);
 	CHECK_INT(store_open(fixture_url(), &t), NF_OK);
 	CHECK_INT(store_migrate(t, &version, &applied), NF_OK);
-	CHECK_INT(version, 6);
-	CHECK_INT(applied, 1);
+	CHECK_INT(version, store_schema_latest());
+	CHECK_INT(applied, store_schema_latest() - 5);
 	CHECK_INT(members(t), 1);	/* without the filled key_hash the re-made row would be 2 */
 	store_close(t);
 }
