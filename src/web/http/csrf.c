@@ -215,9 +215,9 @@ web_embed_origin_check(const char *origin)
 	return NULL;
 }
 
-/* origin_of_url - scheme://host[:port] of an http(s) URL (a Referer) into out; 0 when not one */
-static int
-origin_of_url(const char *url, char *out, size_t size)
+/* http_origin_of_url - scheme://host[:port] of an http(s) URL (a Referer) into out; 0 when not one */
+int
+http_origin_of_url(const char *url, char *out, size_t size)
 {
 	const char *host, *end;
 
@@ -265,7 +265,7 @@ http_request_site(struct web *w, const struct http_request *req, const char **em
 
 	*embed = NULL;
 	if (o == NULL && referer && *referer) {
-		if (!origin_of_url(referer, from_referer, sizeof(from_referer)))
+		if (!http_origin_of_url(referer, from_referer, sizeof(from_referer)))
 			return HTTP_SITE_FOREIGN;
 		o = from_referer;
 	}

@@ -202,6 +202,8 @@ enum http_site {
 	HTTP_SITE_UNKNOWN,	/* neither Origin nor Referer: not a browser's cross-site post */
 	HTTP_SITE_FOREIGN	/* anywhere else, or headers that disagree */
 };
+/* scheme://host[:port] of an http(s) URL (a Referer) into out; 0 when it is not one or too long */
+int http_origin_of_url(const char *url, char *out, size_t size);
 enum http_site http_request_site(struct web *w, const struct http_request *req, const char **embed);
 /* Access-Control-Allow-Origin: origin (and Vary: Origin); never with credentials */
 void http_cors_allow(struct http_request *req, struct http_response *res, const char *origin);
