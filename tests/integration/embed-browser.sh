@@ -16,6 +16,9 @@ fi
 pport=$(free_port)
 port=$(free_port)
 bport=$(free_port)
+while [ "$port" = "$pport" ] || [ "$bport" = "$pport" ] || [ "$bport" = "$port" ]; do
+	port=$(free_port); bport=$(free_port)
+done
 pub="http://127.0.0.1:$pport"
 shots="${BUILD:-build}/screenshots"
 mkdir -p "$shots"
@@ -36,6 +39,7 @@ while read -r line; do
 	case "$line" in
 	ok\ *) ok "${line#ok }" ;;
 	FAIL\ *) fail "${line#FAIL }" ;;
+	*) echo "$line" ;;
 	esac
 done < <(cd tests/browser && timeout 180 node embed.mjs "http://localhost:$port" "http://localhost:$bport" \
 	"$pport" "$WORK/snippet.html" "$WORK/broken.html" "$OLDPWD/$shots" 2>&1)

@@ -119,6 +119,16 @@ code=$(api "$pub" '{"email":"bot@example.com","website":"http://spam.example"}')
 expect_eq "honeypot from the box: the same 200" "$code" 200
 expect_eq "honeypot: nothing stored" "$(count)" "$n"
 
+# --- --list: the box's signups join that list; a made-up list is refused ---
+"$NF" lists create politics --db "sqlite:$db" >/dev/null
+code=$(api "$pub" '{"email":"politics.fan@example.com","list":"politics"}')
+expect_eq "a signup for a list: 200" "$code" 200
+expect_eq "the member is on that list" \
+	"$(sqlite3 "$db" "select l.name from memberships m join lists l on l.id=m.list_id join subscribers s on s.id=m.subscriber_id where s.email='politics.fan@example.com'")" politics
+n=$(count)
+expect_eq "a list that does not exist: 400" "$(api "$pub" '{"email":"nolist@example.com","list":"nope"}')" 400
+expect_eq "a list that does not exist: nothing stored" "$(count)" "$n"
+
 # --- the form without JavaScript, no cookie ---
 form() {	# form DATA [curl args] -> status; body $WORK/body
 	local d=$1; shift

@@ -417,14 +417,21 @@ embed_from(struct http_request *req, struct signup_in *in, const char *origin, c
 	in->return_to = src + 7;
 }
 
-/* the list a signup names: NULL (breaking-news) when none; *bad when it is not a list's name */
+/*
+ * the list a signup names: NULL (breaking-news) when none; *bad when it is
+ * no list of ours (checked here, so a made-up name never reaches the
+ * writer's batch)
+ */
 static const char *
-signup_list(const char *list, int *bad)
+signup_list(struct web *w, const char *list, int *bad)
 {
+	struct store *s;
+	int64_t id;
+
 	*bad = 0;
 	if (list == NULL || *list == '\0')
 		return NULL;
-	if (!store_list_name_ok(list))
+	if (!store_list_name_ok(list) || (s = http_store(w)) == NULL || store_list_get(s, list, &id) != NF_OK)
 		*bad = 1;
 	return list;
 }
@@ -464,7 +471,7 @@ public_signup_form(struct web *w, struct http_request *req, struct http_response
 	c->in.source = "form";
 	if (site == HTTP_SITE_EMBED)
 		embed_from(req, &c->in, embed, http_form_get(&form, "return_to", NULL));
-	c->in.list = signup_list(http_form_get(&form, "list", NULL), &bad_list);
+	c->in.list = signup_list(w, http_form_get(&form, "list", NULL), &bad_list);
 	if (honeypot && *honeypot) {
 		render_thanks(w, res, 1, c->in.return_to);	/* a bot: it learns nothing */
 		return;
@@ -560,7 +567,7 @@ public_signup_api(struct web *w, struct http_request *req, struct http_response 
 	c->cors = embed;
 	if (site == HTTP_SITE_EMBED)
 		embed_from(req, &c->in, embed, body.page);
-	c->in.list = signup_list(body.list, &bad_list);
+	c->in.list = signup_list(w, body.list, &bad_list);
 	if (body.honeypot) {
 		c->job.pending = !w->cfg.single_opt_in;
 		api_answer(res, c, SIGNUP_OK);	/* a bot: it learns nothing */
