@@ -160,7 +160,7 @@ install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/newsflash
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/newsflash
-	install -m 0644 templates/*.mustache $(DESTDIR)$(DATADIR)/templates/
+	install -m 0644 templates/*.mustache templates/embed.js $(DESTDIR)$(DATADIR)/templates/
 	install -m 0644 docs/newsflash.1 $(DESTDIR)$(MANDIR)/man1/newsflash.1
 	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		dist/newsflash.service.in >$(DESTDIR)$(UNITDIR)/newsflash.service

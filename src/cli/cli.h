@@ -152,6 +152,7 @@ struct serve_opts {
 	struct cli_engine engine;
 	long signup_rate, purge_days, soft_limit;
 	const char *confirm_cap;	/* "N/DAYS" */
+	struct config_list embed_origins;	/* --embed-origin, each checked by web_embed_origin_check */
 	int no_engine, smtputf8, help;
 	char base_url_buf[300];
 	const char *metrics_token_file;
@@ -177,11 +178,14 @@ struct serve_opts {
 	{ "soft-bounce-limit", CONFIG_INT, &(o)->soft_limit, "N", "POST /api/inbound: soft bounces in a row before suppression (3)" }, \
 	{ "signin-delay", CONFIG_INT, &(o)->web.signin_delay, "SECONDS", "newsroom: first wait after repeated failed sign-ins, doubling (1)" }, \
 	{ "metrics-token-file", CONFIG_STRING, &(o)->metrics_token_file, "FILE", "GET /metrics wants Authorization: Bearer TOKEN (the file's first line)" }, \
-	{ "metrics-listen", CONFIG_STRING, &(o)->web.metrics_listen, "HOST:PORT", "serve /metrics there only, not on --listen" }
+	{ "metrics-listen", CONFIG_STRING, &(o)->web.metrics_listen, "HOST:PORT", "serve /metrics there only, not on --listen" }, \
+	{ "embed-origin", CONFIG_LIST, &(o)->embed_origins, "ORIGIN", "a publisher's site (https://www.example.com) whose pages may carry the signup box; repeatable" }
 
 void cli_serve_defaults(struct serve_opts *o);
 /* --confirm-cap N/DAYS into the web config (N 1-1000, DAYS 1-3650); NULL, or what is wrong */
 const char *cli_confirm_cap(const char *v, struct web_config *web);
+/* each --embed-origin into the web config; 0, or 1 with each problem appended to problems */
+int cli_embed_origins(const struct config_list *l, struct web_config *web, struct buf *problems);
 
 /* cmd_serve.c: what serve and worker share */
 void cli_block_stop_signals(void);
@@ -221,5 +225,6 @@ int cli_subscribers_show(int argc, char **argv);
 int cli_subscribers_erase(int argc, char **argv);
 int cli_subscribers_purge(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_embed(int argc, char **argv);
 
 #endif

@@ -69,6 +69,23 @@ cli_confirm_cap(const char *v, struct web_config *web)
 	return NULL;
 }
 
+int
+cli_embed_origins(const struct config_list *l, struct web_config *web, struct buf *problems)
+{
+	const char *why;
+	size_t i;
+	int bad = 0;
+
+	for (i = 0; i < l->count; i++)
+		if ((why = web_embed_origin_check(l->items[i])) != NULL) {
+			buf_printf(problems, "--embed-origin %.100s: %s\n", l->items[i], why);
+			bad = 1;
+		}
+	web->embed_origins = l->items;
+	web->embed_origin_count = l->count;
+	return bad;
+}
+
 static int
 serve_usage(const struct config_opt *opts, FILE *to, int rc)
 {
@@ -193,14 +210,18 @@ cmd_serve(int argc, char **argv)
 		{ 0, 0, 0, 0, 0 }
 	};
 	const char *why;
+	struct buf problems;
 	char **pos;
 	int npos, rc;
 
 	cli_serve_defaults(&o);
+	buf_init(&problems, 0);
 	/* the service refuses a key it does not know: a typo must not pass unseen */
 	if (config_parse_ex(opts, argc - 1, argv + 1, &pos, &npos, CONFIG_STRICT_KEYS, NULL) != NF_OK) {
 		free(pos);
 		cli_sender_free(&o.sender);
+		config_list_free(&o.embed_origins);
+		buf_free(&problems);
 		return serve_usage(opts, stderr, EXIT_USAGE);
 	}
 	free(pos);
@@ -214,6 +235,8 @@ cmd_serve(int argc, char **argv)
 		rc = cli_fail("serve", "%s", why);
 	else if (o.web.trusted_proxies < 0 || o.web.trusted_proxies > 16 || o.web.body_timeout < 0)
 		rc = cli_fail("serve", "--trusted-proxies 0-16, --body-timeout >= 0");
+	else if (cli_embed_origins(&o.embed_origins, &o.web, &problems))
+		rc = cli_fail("serve", "%.*s", (int)(problems.len ? problems.len - 1 : 0), problems.data);
 	else if ((rc = cli_logging("serve", &o.engine)) == 0) {
 		if (o.sender.base_url == NULL) {
 			snprintf(o.base_url_buf, sizeof(o.base_url_buf), "http://%s", o.web.listen);
@@ -225,5 +248,7 @@ cmd_serve(int argc, char **argv)
 	cli_engine_free(&o.engine);
 	cli_sender_free(&o.sender);
 	memset(o.metrics_token_buf, 0, sizeof(o.metrics_token_buf));
+	config_list_free(&o.embed_origins);
+	buf_free(&problems);
 	return rc;
 }

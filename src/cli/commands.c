@@ -25,6 +25,7 @@ const struct cli_command cli_commands[] = {
 	{ "address", cmd_address, "check email addresses as signup does" },
 	{ "editor", cmd_editor, "editor add|passwd|list|remove: accounts for the newsroom at /newsroom" },
 	{ "inbound", cmd_inbound, "inbound process MAILDIR: act on bounces, complaints, mailto unsubscribes" },
+	{ "embed", cmd_embed, "embed snippet: the signup box's HTML for a publisher's article pages" },
 	{ "config", cmd_config, "config check: report every problem in serve's configuration" },
 	{ 0, 0, 0 }
 };

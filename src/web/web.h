@@ -53,6 +53,9 @@ struct web_config {
 	long signin_delay;		/* newsroom: the first wait after failed sign-ins, seconds */
 	const char *metrics_token;	/* GET /metrics wants "Authorization: Bearer" this; NULL = open */
 	const char *metrics_listen;	/* host:port of its own for /metrics (then not on listen) */
+	/* publishers' sites allowed to put the signup box on their pages (scheme://host[:port]) */
+	const char *const *embed_origins;
+	size_t embed_origin_count;
 };
 
 struct web;
@@ -67,6 +70,28 @@ void web_config_defaults(struct web_config *cfg);
  */
 struct web *web_start(const struct web_config *cfg);
 void web_stop(struct web *w);
+
+/* an --embed-origin value: scheme://host[:port], http or https, nothing after; NULL or what is wrong */
+const char *web_embed_origin_check(const char *origin);
+
+/*
+ * The signup box on publishers' pages (public/embed.c): the script
+ * TEMPLATES/embed.js with the version its URL carries and its Subresource
+ * Integrity value, and the HTML to paste, rendered from
+ * TEMPLATES/embed-snippet.html.mustache.
+ */
+#define WEB_EMBED_VERSION_MAX 20
+#define WEB_EMBED_SRI_MAX 64
+struct buf;
+int web_embed_script(const char *templates_dir, struct buf *js, char version[WEB_EMBED_VERSION_MAX],
+		     char integrity[WEB_EMBED_SRI_MAX]);
+struct web_embed_in {
+	const char *templates_dir;
+	const char *base_url;		/* newsflash's, without a trailing / */
+	const char *publication;
+	const char *list;		/* the list signups join, NULL for breaking-news */
+};
+int web_embed_snippet(const struct web_embed_in *in, struct buf *out);
 
 /* "host:port" (IPv4, or [IPv6]:port) as --listen takes it; NF_ERR_INVALID else */
 struct sockaddr_storage;

@@ -27,7 +27,7 @@ for f in bin/newsflash share/newsflash/templates/signup.html.mustache share/man/
 done
 expect_eq "nothing outside the DESTDIR" "$(ls "$WORK" | grep -c '^prefix$')" 0
 expect_eq "every template installed" "$(ls "$WORK/stage$PREFIX/share/newsflash/templates" | wc -l)" \
-	"$(ls "$SRC"/templates/*.mustache | wc -l)"
+	"$(ls "$SRC"/templates/*.mustache "$SRC"/templates/embed.js | wc -l)"
 mkdir -p "$PREFIX"
 cp -a "$WORK/stage$PREFIX/." "$PREFIX/"
 NFI=$PREFIX/bin/newsflash

@@ -11,7 +11,7 @@ source tests/lib/serve.sh
 SRC=${NEWSFLASH_SRC:-$PWD}
 
 port=$(free_port)
-serve_start "$port" || { fail "serve starts"; finish; }
+serve_start "$port" --embed-origin https://pub.example || { fail "serve starts"; finish; }
 key=$("$NF" apikey create openapi --db "sqlite:$WORK/app/newsflash.db")
 
 # the broken one: a database that stops being one after start-up
@@ -85,6 +85,8 @@ recipes = [
     (("/api/subscribe", "post", "422"), lambda: request("POST", "/api/subscribe", {"email": "not-an-address"})),
     (("/api/subscribe", "post", "503"), lambda: request("POST", "/api/subscribe", {"email": "b@example.com"}, server=bport)),
     (("/api/subscribe", "post", "429"), until_429),
+    (("/api/subscribe", "options", "204"), lambda: request("OPTIONS", "/api/subscribe", headers={"Origin": "https://pub.example", "Access-Control-Request-Method": "POST"})),
+    (("/api/subscribe", "options", "403"), lambda: request("OPTIONS", "/api/subscribe", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})),
     (("/api/articles", "post", "201"), lambda: request("POST", "/api/articles", example("/api/articles", "post"), auth)),
     (("/api/articles", "post", "401"), lambda: request("POST", "/api/articles", example("/api/articles", "post"))),
     (("/api/articles", "post", "413"), lambda: announce("POST", "/api/articles", len(big), dict(auth, **{"Content-Type": "application/json"}))),

@@ -10,9 +10,22 @@
  * http_form_guard: the token, and an Origin that is ours when one is sent.
  * The one exception is the RFC 8058 one-click POST, which a mail provider
  * sends without any cookie: its token in the URL is its authority.
+ *
+ * One token per browser: a valid cookie is kept, not replaced, so a form
+ * rendered in another tab or before a reload still posts.
+ *
+ * Also owns where a request comes from (http_request_site): our own pages,
+ * a publisher's site on the --embed-origin list (the signup box pasted into
+ * its articles), or elsewhere. Posts from a listed publisher carry no
+ * cookie of ours (browsers block third-party cookies), so there the guard
+ * is the Origin header (the Referer's origin when a browser sends none)
+ * and Sec-Fetch-Site, which a page cannot forge; and the CORS answer
+ * (Fetch standard, CORS protocol) names that origin alone, never with
+ * credentials.
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "http.h"
 
@@ -114,13 +127,23 @@ http_csrf_bound_check(const struct token_key *key, const char *binding, const ch
 	return len == strlen(want) && ct_equal(token, want, len);
 }
 
-/* http_csrf_cookie - a fresh token in the nf_csrf cookie; the form's hidden field gets token */
+/*
+ * http_csrf_cookie - the browser's token for the form's hidden field: the
+ * nf_csrf cookie it already holds when that is valid (other tabs' forms
+ * keep working), else a fresh one set in the cookie
+ */
 void
 http_csrf_cookie(struct web *w, struct http_request *req, struct http_response *res,
 		 char token[HTTP_CSRF_TOKEN_MAX])
 {
 	char cookie[HTTP_CSRF_TOKEN_MAX + 96];
+	const char *have = http_cookie_get(req->arena, req->cookie, "nf_csrf");
 
+	if (have && strlen(have) < HTTP_CSRF_TOKEN_MAX &&
+	    http_csrf_check(&w->cfg.key, have, strlen(have), have)) {
+		memcpy(token, have, strlen(have) + 1);
+		return;
+	}
 	http_csrf_make(&w->cfg.key, token);
 	snprintf(cookie, sizeof(cookie), "nf_csrf=%s; Path=/; HttpOnly; SameSite=Strict%s",
 		 token, req->https ? "; Secure" : "");
@@ -144,4 +167,122 @@ http_form_guard(struct web *w, struct http_request *req, const struct http_form 
 	csrf = http_form_get(form, "csrf", &len);
 	cookie = http_cookie_get(req->arena, req->cookie, "nf_csrf");
 	return http_origin_ok(w, req) && http_csrf_check(&w->cfg.key, csrf, len, cookie);
+}
+
+/*
+ * web_embed_origin_check - an --embed-origin value as a browser sends it in
+ * Origin (RFC 6454 section 6.1): http or https, a host, an optional port,
+ * nothing after
+ */
+const char *
+web_embed_origin_check(const char *origin)
+{
+	const char *host, *p;
+	int port_digits = -1;
+
+	if (strncmp(origin, "https://", 8) == 0)
+		host = origin + 8;
+	else if (strncmp(origin, "http://", 7) == 0)
+		host = origin + 7;
+	else
+		return "expected http://HOST or https://HOST[:PORT]";
+	if (strlen(origin) >= HTTP_ORIGIN_MAX)
+		return "too long";
+	if (*host == '\0' || *host == ':')
+		return "no host";
+	p = host;
+	if (*p == '[') {	/* an IPv6 literal */
+		p += strspn(p + 1, "0123456789abcdef:.") + 1;
+		if (*p != ']' || p == host + 1)
+			return "a bad IPv6 literal";
+		p++;
+	}
+	for (; *p; p++) {
+		if (port_digits >= 0) {
+			if (*p < '0' || *p > '9')
+				return "the port must be digits";
+			port_digits++;
+		} else if (*p == ':') {
+			port_digits = 0;
+		} else if (*p == '/') {
+			return "an origin has no path (not even a trailing /)";
+		} else if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '.')) {
+			return "the host must be lower-case letters, digits, '-' and '.'";
+		}
+	}
+	if (port_digits == 0 || port_digits > 5)
+		return "the port must be 1 to 5 digits";
+	return NULL;
+}
+
+/* http_origin_of_url - scheme://host[:port] of an http(s) URL (a Referer) into out; 0 when not one */
+int
+http_origin_of_url(const char *url, char *out, size_t size)
+{
+	const char *host, *end;
+
+	if (strncmp(url, "https://", 8) == 0)
+		host = url + 8;
+	else if (strncmp(url, "http://", 7) == 0)
+		host = url + 7;
+	else
+		return 0;
+	end = host + strcspn(host, "/?#");
+	if (end == host || (size_t)(end - url) >= size)
+		return 0;
+	memcpy(out, url, (size_t)(end - url));
+	out[end - url] = '\0';
+	return 1;
+}
+
+/* the listed publisher origin equal to o, NULL when none */
+static const char *
+embed_listed(const struct web *w, const char *o)
+{
+	size_t i;
+
+	for (i = 0; i < w->cfg.embed_origin_count; i++)
+		if (strcasecmp(o, w->cfg.embed_origins[i]) == 0)
+			return w->cfg.embed_origins[i];
+	return NULL;
+}
+
+/*
+ * http_request_site - where a request comes from. The Origin header, else
+ * the Referer's origin; Sec-Fetch-Site (set by the browser, not the page)
+ * must agree: a listed publisher is another site or a sibling, never
+ * "same-origin"; our own origin is never "cross-site". *embed gets the
+ * listed origin for HTTP_SITE_EMBED.
+ */
+enum http_site
+http_request_site(struct web *w, const struct http_request *req, const char **embed)
+{
+	const char *sfs = http_header(req, "Sec-Fetch-Site");
+	const char *referer = http_header(req, "Referer");
+	const char *o = req->origin;
+	char from_referer[HTTP_ORIGIN_MAX];
+	int cross = sfs && (strcmp(sfs, "cross-site") == 0 || strcmp(sfs, "same-site") == 0);
+
+	*embed = NULL;
+	if (o == NULL && referer && *referer) {
+		if (!http_origin_of_url(referer, from_referer, sizeof(from_referer)))
+			return HTTP_SITE_FOREIGN;
+		o = from_referer;
+	}
+	if (o == NULL)
+		return sfs && strcmp(sfs, "cross-site") == 0 ? HTTP_SITE_FOREIGN : HTTP_SITE_UNKNOWN;
+	if (strcasecmp(o, w->origin) == 0)
+		return sfs && strcmp(sfs, "cross-site") == 0 ? HTTP_SITE_FOREIGN : HTTP_SITE_OURS;
+	if ((*embed = embed_listed(w, o)) != NULL && (sfs == NULL || cross))
+		return HTTP_SITE_EMBED;
+	*embed = NULL;
+	return HTTP_SITE_FOREIGN;
+}
+
+/* http_cors_allow - the CORS answer for a listed origin: that origin alone, no credentials */
+void
+http_cors_allow(struct http_request *req, struct http_response *res, const char *origin)
+{
+	http_reply_header(req, res, "Access-Control-Allow-Origin", origin);
+	http_reply_header(req, res, "Vary", "Origin");
 }

@@ -206,13 +206,26 @@ void http_csrf_bound_make(const struct token_key *key, const char *binding,
 			  char out[HTTP_CSRF_TOKEN_MAX]);
 int http_csrf_bound_check(const struct token_key *key, const char *binding, const char *token,
 			  size_t len);
-/* a fresh token in the nf_csrf cookie; the form's hidden field gets token */
+/* the browser's valid nf_csrf token, else a fresh one set in the cookie; the form's field gets token */
 void http_csrf_cookie(struct web *w, struct http_request *req, struct http_response *res,
 		      char token[HTTP_CSRF_TOKEN_MAX]);
 /* the Origin header, when present, is ours */
 int http_origin_ok(struct web *w, struct http_request *req);
 /* a form post carries our Origin (or none) and the cookie's CSRF token (not the RFC 8058 POST) */
 int http_form_guard(struct web *w, struct http_request *req, const struct http_form *form);
+/* where a request comes from: Origin (else Referer) and Sec-Fetch-Site against ours and --embed-origin */
+#define HTTP_ORIGIN_MAX 256
+enum http_site {
+	HTTP_SITE_OURS,		/* our own origin */
+	HTTP_SITE_EMBED,	/* a publisher on the --embed-origin list (*embed names it) */
+	HTTP_SITE_UNKNOWN,	/* neither Origin nor Referer: not a browser's cross-site post */
+	HTTP_SITE_FOREIGN	/* anywhere else, or headers that disagree */
+};
+/* scheme://host[:port] of an http(s) URL (a Referer) into out; 0 when it is not one or too long */
+int http_origin_of_url(const char *url, char *out, size_t size);
+enum http_site http_request_site(struct web *w, const struct http_request *req, const char **embed);
+/* Access-Control-Allow-Origin: origin (and Vary: Origin); never with credentials */
+void http_cors_allow(struct http_request *req, struct http_response *res, const char *origin);
 
 /* ---- throttle.c: growing delays after failed sign-ins, per key ---- */
 struct http_throttle;

@@ -194,15 +194,17 @@ request_begin(struct web *w, struct MHD_Connection *conn, const char *url,
 	return st;
 }
 
-/* csp_set: the handler chose its own Content-Security-Policy (the newsroom's nonce) */
+/* csp_set: the handler chose its own Content-Security-Policy (the newsroom's nonce);
+ * cache_set: its own Cache-Control (the versioned /embed/ script) */
 static void
-add_security_headers(struct MHD_Response *r, const char *content_type, int csp_set)
+add_security_headers(struct MHD_Response *r, const char *content_type, int csp_set, int cache_set)
 {
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	/* links carry tokens: never leak them to another site through Referer
 	 * (not no-referrer: with it Chromium sends "Origin: null" on our own forms) */
 	MHD_add_response_header(r, "Referrer-Policy", "same-origin");
-	MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (!cache_set)
+		MHD_add_response_header(r, "Cache-Control", "no-store");
 	if (strncmp(content_type, "text/html", 9) == 0) {
 		if (!csp_set)
 			MHD_add_response_header(r, "Content-Security-Policy",
@@ -218,7 +220,7 @@ send_response(struct MHD_Connection *conn, struct request_state *st, struct http
 	struct MHD_Response *r = res->stream;
 	enum MHD_Result ret;
 	size_t len;
-	int i, csp_set = 0;
+	int i, csp_set = 0, cache_set = 0;
 
 	st->status = res->status;
 	st->bytes = 0;		/* a stream's length is not known here */
@@ -228,10 +230,12 @@ send_response(struct MHD_Connection *conn, struct request_state *st, struct http
 		st->bytes = strcmp(st->req.method, "HEAD") == 0 ? 0 : len;
 		r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	}
-	for (i = 0; i < res->nheaders; i++)
+	for (i = 0; i < res->nheaders; i++) {
 		csp_set |= strcasecmp(res->headers[i][0], "Content-Security-Policy") == 0;
+		cache_set |= strcasecmp(res->headers[i][0], "Cache-Control") == 0;
+	}
 	MHD_add_response_header(r, "Content-Type", res->content_type);
-	add_security_headers(r, res->content_type, csp_set);
+	add_security_headers(r, res->content_type, csp_set, cache_set);
 	for (i = 0; i < res->nheaders; i++)
 		MHD_add_response_header(r, res->headers[i][0], res->headers[i][1]);
 	ret = MHD_queue_response(conn, (unsigned)res->status, r);

@@ -79,6 +79,12 @@ wording(const unsigned char digest[32], const char *page, char version[32], char
 }
 
 void
+public_wording_from(const unsigned char digest[32], const char *page, char version[32], char hash[65])
+{
+	wording(digest, page, version, hash);
+}
+
+void
 public_wording(const struct web *w, char version[32], char hash[65])
 {
 	wording(w->pub->signup_hash, "signup", version, hash);

@@ -18,7 +18,7 @@ public_start(struct web *w)
 
 	w->pub = pub;
 	pub->signup_limit = http_ratelimit_new(w->cfg.signup_burst, w->cfg.signup_rate, 65536);
-	if (public_pages_load(w) != NF_OK || (pub->writer = public_writer_start(w)) == NULL)
+	if (public_pages_load(w) != NF_OK || public_embed_load(w) != NF_OK || (pub->writer = public_writer_start(w)) == NULL)
 		return NF_ERR;
 	return NF_OK;
 }
@@ -40,6 +40,7 @@ public_free(struct web *w)
 		return;
 	public_writer_free(pub->writer);	/* after the daemon: no thread can submit now */
 	public_pages_free(w);
+	public_embed_free(w);
 	http_ratelimit_free(pub->signup_limit);
 	free(pub);
 	w->pub = NULL;

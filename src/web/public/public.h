@@ -33,6 +33,11 @@ struct public_state {
 	unsigned char prefs_hash[32];		/* the preference centre's wording */
 	struct public_writer *writer;		/* signup_writer.c: the group commit of signups */
 	struct public_purge *purge;		/* purge.c: the unconfirmed-signup timer */
+	/* embed.c: the script for publishers' pages, its URL version and integrity value */
+	struct buf embed_js;
+	char embed_version[WEB_EMBED_VERSION_MAX];
+	char embed_integrity[WEB_EMBED_SRI_MAX];
+	unsigned char embed_hash[32];		/* the pasted box's wording */
 };
 
 /* ---- public.c: the wing's life (app.c calls these) ---- */
@@ -53,17 +58,30 @@ void public_page_render(struct web *w, struct http_response *res, int status, en
 void public_wording(const struct web *w, char version[32], char hash[65]);
 /* the same for the preference centre's page (marketing ticked or unticked there) */
 void public_wording_prefs(const struct web *w, char version[32], char hash[65]);
+/* version ("PAGE-" and 12 hex digits) and hash of a template's digest */
+void public_wording_from(const unsigned char digest[32], const char *page, char version[32], char hash[65]);
+
+/* ---- embed.c: GET /embed.js and /embed/VERSION.js; the pasted box's wording ---- */
+int public_embed_load(struct web *w);
+void public_embed_free(struct web *w);
+void public_embed_js(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
+void public_wording_embed(const struct web *w, char version[32], char hash[65]);
 
 /* ---- signup.c: GET /, POST /subscribe, POST /api/subscribe, GET /privacy ---- */
 void public_signup_page(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 void public_signup_form(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 void public_signup_api(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
+/* OPTIONS /api/subscribe: the CORS preflight, answered for --embed-origin origins only */
+void public_signup_preflight(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 void public_privacy_page(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
-/* the JSON signup body, {"email": string, "marketing": true|false} */
+/* the JSON signup body, {"email": string, "marketing": true|false}; the box adds website, page, list */
 struct public_signup_json {
 	const char *email;	/* in the arena; may hold NUL bytes (\u0000) */
 	size_t email_len;
 	int marketing;
+	int honeypot;		/* "website" was filled in: a bot */
+	const char *page;	/* the article the box is on, NULL when not sent */
+	const char *list;	/* the list to join, NULL for breaking-news */
 };
 int public_signup_json_parse(struct arena *a, const char *body, size_t len, struct public_signup_json *out);
 

@@ -13,9 +13,20 @@
  * (confirm_cap in confirm_window: nobody can bomb an inbox through us).
  * Abuse resistance lives here too: per-IP rate limit, CSRF double-submit
  * plus Origin check on the form, a honeypot field.
+ *
+ * The box pasted into a publisher's articles (embed.c) posts here too, from
+ * an origin on the --embed-origin list: the form without JavaScript, the
+ * API with it (CORS, answered for that origin alone). Such a post carries
+ * no cookie of ours, so http_request_site's Origin/Referer and
+ * Sec-Fetch-Site checks stand in for the CSRF token; any other origin is
+ * refused before anything is read. Everything after that is the same path
+ * (rate limit, honeypot, the cap on confirmations); the ledger's source is
+ * "embed: " and the article's URL, and its wording the snippet's.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "addr/addr.h"
 #include "deliver/deliver.h"
@@ -32,14 +43,18 @@ struct signup_in {
 	const char *email;
 	size_t len;
 	int marketing;
-	const char *source;		/* "form" or "api" */
+	const char *source;		/* "form", "api" or "embed: ARTICLE-URL" */
+	const char *return_to;		/* the article, on a listed origin: a link back from our pages */
+	const char *list;		/* the list to join, NULL for breaking-news */
 };
+
+#define EMBED_PAGE_MAX 1024
 
 /* the signup page, with errors, the typed address and a hint when given */
 static void
 render_signup(struct web *w, struct http_request *req, struct http_response *res, int status,
 	      const char *error, const char *detail, const char *typed, const char *suggestion,
-	      int marketing)
+	      int marketing, const char *return_to)
 {
 	char token[HTTP_CSRF_TOKEN_MAX];
 	json_t *ctx = json_object(), *errs = json_array();
@@ -62,6 +77,8 @@ render_signup(struct web *w, struct http_request *req, struct http_response *res
 			json_object_set_new(ctx, "typo_ok", json_string(typed));
 	}
 	json_object_set_new(ctx, "marketing", json_boolean(marketing));
+	if (return_to)
+		json_object_set_new(ctx, "return_to", json_string(return_to));
 	public_page_render(w, res, status, PUBLIC_PAGE_SIGNUP, ctx);
 	json_decref(ctx);
 }
@@ -70,7 +87,7 @@ void
 public_signup_page(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
 	NF_UNUSED(arg);
-	render_signup(w, req, res, 200, NULL, NULL, NULL, NULL, 0);
+	render_signup(w, req, res, 200, NULL, NULL, NULL, NULL, 0, NULL);
 }
 
 void
@@ -88,7 +105,10 @@ static void
 consent_from_request(struct web *w, struct http_request *req, const char *source,
 		     struct store_consent_in *ev, char version[32], char hash[65])
 {
-	public_wording(w, version, hash);
+	if (strncmp(source, "embed:", 6) == 0)
+		public_wording_embed(w, version, hash);
+	else
+		public_wording(w, version, hash);
 	memset(ev, 0, sizeof(*ev));
 	ev->source = source;
 	ev->ip = req->ip;
@@ -108,6 +128,7 @@ struct signup_call {
 	struct addr_result ar;
 	char version[32], hash[65];
 	int api;			/* answer in JSON (POST /api/subscribe) */
+	const char *cors;		/* the listed origin the answer is for, or NULL */
 };
 
 static struct signup_call *
@@ -253,6 +274,7 @@ signup_do(struct web *w, struct http_request *req, struct signup_call *c)
 	job->su.email_display = ar->display;
 	job->su.confirmed = !job->pending;
 	job->su.marketing = c->in.marketing;
+	job->su.list = c->in.list;
 	consent_from_request(w, req, c->in.source, &job->su.consent, c->version, c->hash);
 	if (public_writer_submit(w->pub->writer, job, signup_finish, c) != NF_OK)
 		return SIGNUP_UNAVAILABLE;	/* the queue is full: at once */
@@ -260,11 +282,13 @@ signup_do(struct web *w, struct http_request *req, struct signup_call *c)
 }
 
 static void
-render_thanks(struct web *w, struct http_response *res, int pending)
+render_thanks(struct web *w, struct http_response *res, int pending, const char *return_to)
 {
 	json_t *ctx = json_object();
 
 	json_object_set_new(ctx, "pending", json_boolean(pending));
+	if (return_to)
+		json_object_set_new(ctx, "return_to", json_string(return_to));
 	public_page_render(w, res, 200, PUBLIC_PAGE_THANKS, ctx);
 	json_decref(ctx);
 }
@@ -293,18 +317,20 @@ form_answer(struct web *w, struct http_request *req, struct http_response *res,
 	case SIGNUP_QUEUED:
 		break;
 	case SIGNUP_OK:
-		render_thanks(w, res, c->job.pending);
+		render_thanks(w, res, c->job.pending, in->return_to);
 		break;
 	case SIGNUP_INVALID:
 		/* the reason helps, except for an empty field where it only repeats */
 		render_signup(w, req, res, 422, INVALID_EMAIL, ar->reason == ADDR_EMPTY ? NULL : ar->message,
-			      strlen(in->email) == in->len ? in->email : "", ar->suggestion, in->marketing);
+			      strlen(in->email) == in->len ? in->email : "", ar->suggestion, in->marketing,
+			      in->return_to);
 		break;
 	case SIGNUP_LIMITED:
-		render_signup(w, req, res, 429, RATE_LIMITED, NULL, in->email, NULL, in->marketing);
+		render_signup(w, req, res, 429, RATE_LIMITED, NULL, in->email, NULL, in->marketing,
+			      in->return_to);
 		break;
 	case SIGNUP_UNAVAILABLE:
-		render_signup(w, req, res, 503, NULL, NULL, in->email, NULL, in->marketing);
+		render_signup(w, req, res, 503, NULL, NULL, in->email, NULL, in->marketing, in->return_to);
 		break;
 	}
 }
@@ -323,12 +349,15 @@ api_answer(struct http_response *res, struct signup_call *c, enum signup_outcome
 			    c->job.pending, "suggestion", ar->suggestion[0] ? ar->suggestion : NULL));
 		break;
 	case SIGNUP_INVALID:
-		http_reply_json(res, 422, json_pack("{s:s,s:s,s:s,s:s*}", "error", INVALID_EMAIL,
+		/* verifyErrors: the data the box's Mustache template renders */
+		http_reply_json(res, 422, json_pack("{s:s,s:s,s:s,s:s*,s:[{s:s}]}", "error", INVALID_EMAIL,
 			    "code", ar->code, "detail", ar->message,
-			    "suggestion", ar->suggestion[0] ? ar->suggestion : NULL));
+			    "suggestion", ar->suggestion[0] ? ar->suggestion : NULL,
+			    "verifyErrors", "message", INVALID_EMAIL));
 		break;
 	case SIGNUP_LIMITED:
-		http_reply_json_error(res, 429, RATE_LIMITED);
+		http_reply_json(res, 429, json_pack("{s:s,s:[{s:s}]}", "error", RATE_LIMITED,
+			    "verifyErrors", "message", RATE_LIMITED));
 		break;
 	case SIGNUP_UNAVAILABLE:
 		http_reply_json_error(res, 503, "Something went wrong. Please try again later");
@@ -343,10 +372,70 @@ signup_finish(struct web *w, struct http_request *req, struct http_response *res
 	struct signup_call *c = req->finish_arg;
 	enum signup_outcome outcome = c->job.rc == NF_OK ? SIGNUP_OK : SIGNUP_UNAVAILABLE;
 
+	if (c->cors)
+		http_cors_allow(req, res, c->cors);
 	if (c->api)
 		api_answer(res, c, outcome);
 	else
 		form_answer(w, req, res, c, outcome);
+}
+
+/* url is on origin: origin itself or origin followed by /, ? or #; printable ASCII, not too long */
+static int
+url_on_origin(const char *url, const char *origin)
+{
+	size_t n = strlen(origin);
+	const char *p;
+
+	if (url == NULL || strlen(url) > EMBED_PAGE_MAX || strncasecmp(url, origin, n) != 0 ||
+	    (url[n] != '\0' && url[n] != '/' && url[n] != '?' && url[n] != '#'))
+		return 0;
+	for (p = url; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
+ * embed_from - an embedded signup from the listed origin: the article it
+ * came from (the page the box says, when it is on that origin, else the
+ * Referer when it is, else the origin alone) as the consent's source and
+ * the link back
+ */
+static void
+embed_from(struct http_request *req, struct signup_in *in, const char *origin, const char *page)
+{
+	const char *referer = http_header(req, "Referer");
+	const char *url = url_on_origin(page, origin) ? page : url_on_origin(referer, origin) ? referer : origin;
+	size_t n = strlen(url) + 8;
+	char *src = arena_alloc(req->arena, n);
+
+	if (src == NULL) {
+		in->source = "embed";
+		return;
+	}
+	snprintf(src, n, "embed: %s", url);
+	in->source = src;
+	in->return_to = src + 7;
+}
+
+/*
+ * the list a signup names: NULL (breaking-news) when none; *bad when it is
+ * no list of ours (checked here, so a made-up name never reaches the
+ * writer's batch)
+ */
+static const char *
+signup_list(struct web *w, const char *list, int *bad)
+{
+	struct store *s;
+	int64_t id;
+
+	*bad = 0;
+	if (list == NULL || *list == '\0')
+		return NULL;
+	if (!store_list_name_ok(list) || (s = http_store(w)) == NULL || store_list_get(s, list, &id) != NF_OK)
+		*bad = 1;
+	return list;
 }
 
 void
@@ -354,36 +443,53 @@ public_signup_form(struct web *w, struct http_request *req, struct http_response
 {
 	struct http_form form;
 	struct signup_call *c;
-	const char *honeypot, *typo_ok;
+	const char *honeypot, *typo_ok, *embed = NULL;
+	enum http_site site;
+	int bad_list;
 
 	NF_UNUSED(arg);
+	site = http_request_site(w, req, &embed);
+	if (site == HTTP_SITE_FOREIGN) {
+		/* another site's form: refused before anything is read, nothing stored */
+		http_page_error(w, res, 403, "This form cannot be sent from that site");
+		return;
+	}
 	if (http_form_parse(req->arena, req->body.data ? req->body.data : "", req->body.len, &form) != NF_OK) {
 		http_page_error(w, res, 400, "The form could not be read. Please try again");
 		return;
 	}
-	if (!http_form_guard(w, req, &form)) {
+	if (site != HTTP_SITE_EMBED && !http_form_guard(w, req, &form)) {
 		render_signup(w, req, res, 403, "Your session expired. Please try again",
-			      NULL, NULL, NULL, 0);
+			      NULL, NULL, NULL, 0, NULL);
 		return;
 	}
 	if ((c = signup_call_new(req, 0)) == NULL) {
-		render_signup(w, req, res, 503, NULL, NULL, NULL, NULL, 0);
+		render_signup(w, req, res, 503, NULL, NULL, NULL, NULL, 0, NULL);
 		return;
 	}
 	honeypot = http_form_get(&form, "website", NULL);
 	c->in.email = http_form_get(&form, "email", &c->in.len);
 	c->in.marketing = http_form_get(&form, "marketing", NULL) != NULL;
 	c->in.source = "form";
+	if (site == HTTP_SITE_EMBED)
+		embed_from(req, &c->in, embed, http_form_get(&form, "return_to", NULL));
+	c->in.list = signup_list(w, http_form_get(&form, "list", NULL), &bad_list);
 	if (honeypot && *honeypot) {
-		render_thanks(w, res, 1);	/* a bot: it learns nothing */
+		render_thanks(w, res, 1, c->in.return_to);	/* a bot: it learns nothing */
+		return;
+	}
+	if (bad_list) {
+		http_page_error(w, res, 400, "The form names no list of ours");
 		return;
 	}
 	if (c->in.email == NULL)
 		c->in.email = "", c->in.len = 0;
 	typo_ok = http_form_get(&form, "typo_ok", NULL);
-	if (likely_typo(w, &c->in, typo_ok, &c->ar)) {
+	/* the pasted box has no second round for a hint: it goes through as typed */
+	if (site != HTTP_SITE_EMBED && likely_typo(w, &c->in, typo_ok, &c->ar)) {
 		/* a hint, not an error: the same address sent again is taken as meant */
-		render_signup(w, req, res, 200, NULL, NULL, c->in.email, c->ar.suggestion, c->in.marketing);
+		render_signup(w, req, res, 200, NULL, NULL, c->in.email, c->ar.suggestion, c->in.marketing,
+			      NULL);
 		return;
 	}
 	form_answer(w, req, res, c, signup_do(w, req, c));
@@ -398,17 +504,28 @@ int
 public_signup_json_parse(struct arena *a, const char *body, size_t len, struct public_signup_json *out)
 {
 	json_error_t jerr;
-	json_t *root, *email, *marketing;
+	json_t *root, *email, *marketing, *website, *page, *list;
 	int rc = NF_ERR_INVALID;
 
 	memset(out, 0, sizeof(*out));
 	root = json_loadb(body, len, JSON_ALLOW_NUL, &jerr);
 	email = json_is_object(root) ? json_object_get(root, "email") : NULL;
 	marketing = json_is_object(root) ? json_object_get(root, "marketing") : NULL;
-	if (json_is_string(email) && (marketing == NULL || json_is_boolean(marketing))) {
+	website = json_is_object(root) ? json_object_get(root, "website") : NULL;
+	page = json_is_object(root) ? json_object_get(root, "page") : NULL;
+	list = json_is_object(root) ? json_object_get(root, "list") : NULL;
+	if (json_is_string(email) && (marketing == NULL || json_is_boolean(marketing)) &&
+	    (website == NULL || json_is_string(website)) && (page == NULL || json_is_string(page)) &&
+	    (list == NULL || json_is_string(list))) {
 		out->email_len = json_string_length(email);
 		out->email = arena_strndup(a, json_string_value(email), out->email_len);
 		out->marketing = marketing && json_is_true(marketing);
+		out->honeypot = website && json_string_length(website) > 0;
+		/* page and list are names and URLs: one with a NUL byte is simply not one */
+		if (page && strlen(json_string_value(page)) == json_string_length(page))
+			out->page = arena_strdup(a, json_string_value(page));
+		if (list && strlen(json_string_value(list)) == json_string_length(list))
+			out->list = arena_strdup(a, json_string_value(list));
 		rc = out->email ? NF_OK : NF_ERR_LIMIT;
 	}
 	json_decref(root);
@@ -420,14 +537,21 @@ public_signup_api(struct web *w, struct http_request *req, struct http_response 
 {
 	struct public_signup_json body;
 	struct signup_call *c;
+	const char *embed = NULL;
+	enum http_site site;
+	int bad_list;
 
 	NF_UNUSED(arg);
-	if (strncmp(req->content_type, "application/json", 16) != 0) {
-		http_reply_json_error(res, 415, "Content-Type must be application/json");
+	site = http_request_site(w, req, &embed);
+	if (site == HTTP_SITE_FOREIGN) {
+		/* no CORS headers: the page that sent it cannot even read this */
+		http_reply_json_error(res, 403, "cross-origin requests are not accepted");
 		return;
 	}
-	if (!http_origin_ok(w, req)) {
-		http_reply_json_error(res, 403, "cross-origin requests are not accepted");
+	if (site == HTTP_SITE_EMBED)
+		http_cors_allow(req, res, embed);
+	if (strncmp(req->content_type, "application/json", 16) != 0) {
+		http_reply_json_error(res, 415, "Content-Type must be application/json");
 		return;
 	}
 	if (public_signup_json_parse(req->arena, req->body.data ? req->body.data : "", req->body.len, &body) != NF_OK) {
@@ -442,5 +566,58 @@ public_signup_api(struct web *w, struct http_request *req, struct http_response 
 	c->in.len = body.email_len;
 	c->in.marketing = body.marketing;
 	c->in.source = "api";
+	c->cors = embed;
+	if (site == HTTP_SITE_EMBED)
+		embed_from(req, &c->in, embed, body.page);
+	c->in.list = signup_list(w, body.list, &bad_list);
+	if (body.honeypot) {
+		c->job.pending = !w->cfg.single_opt_in;
+		api_answer(res, c, SIGNUP_OK);	/* a bot: it learns nothing */
+		return;
+	}
+	if (bad_list) {
+		http_reply_json_error(res, 400, "list: not the name of a list");
+		return;
+	}
 	api_answer(res, c, signup_do(w, req, c));
+}
+
+/* only the request headers a JSON post needs: Content-Type */
+static int
+preflight_headers_ok(const char *h)
+{
+	const char *p = h, *end;
+
+	while (*p) {
+		p += strspn(p, " \t,");
+		end = p + strcspn(p, " \t,");
+		if (end > p && !(end - p == 12 && strncasecmp(p, "content-type", 12) == 0))
+			return 0;
+		p = end;
+	}
+	return 1;
+}
+
+/*
+ * public_signup_preflight - OPTIONS /api/subscribe (Fetch standard, CORS
+ * preflight): a POST with Content-Type from a listed origin may go ahead;
+ * no credentials are allowed, so no cookie of ours ever rides along
+ */
+void
+public_signup_preflight(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
+{
+	const char *embed = NULL, *method = http_header(req, "Access-Control-Request-Method");
+	const char *headers = http_header(req, "Access-Control-Request-Headers");
+
+	NF_UNUSED(arg);
+	if (req->origin == NULL || http_request_site(w, req, &embed) != HTTP_SITE_EMBED ||
+	    method == NULL || strcmp(method, "POST") != 0 || (headers && !preflight_headers_ok(headers))) {
+		http_reply_text(res, 403, "Cross-origin signups are accepted only from the sites set with --embed-origin\n");
+		return;
+	}
+	http_cors_allow(req, res, embed);
+	http_reply_header(req, res, "Access-Control-Allow-Methods", "POST");
+	http_reply_header(req, res, "Access-Control-Allow-Headers", "Content-Type");
+	http_reply_header(req, res, "Access-Control-Max-Age", "7200");
+	http_reply_text(res, 204, "");
 }
