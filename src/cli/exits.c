@@ -33,6 +33,8 @@ static const struct cli_exits exits[] = {
 		    "1  the key could not be made or written", "2  a usage error" } },
 	{ "editor", { "0  done", "1  list or remove: no editor has that name, or the database failed",
 		      "2  a usage error: a bad or taken name, a bad password, no such editor to passwd" } },
+	{ "embed", { "0  the snippet is printed", "1  no templates found, or they could not be read or rendered",
+		     "2  a usage error: a bad --base-url or --list" } },
 	{ "help", { "0  always" } },
 	{ "inbound", { "0  every message was acted on",
 		       "1  a message could not be processed (it stays for the next run)",
