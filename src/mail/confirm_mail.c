@@ -67,8 +67,7 @@ confirm_body(struct buf *m, const struct mail_sender *s, const struct mail_subsc
 	     time_t date, const char *boundary)
 {
 	char tok[TOKEN_MAX];
-	const struct tmpl *txt = NULL, *html = NULL;
-	struct buf url, t, h;
+	struct buf url;
 	json_t *ctx;
 	size_t n;
 	int rc;
@@ -90,19 +89,9 @@ confirm_body(struct buf *m, const struct mail_sender *s, const struct mail_subsc
 	json_object_set_new(ctx, "email", json_string(sub->email));
 	/* the masthead links to the site, as the alert's does */
 	json_object_set_new(ctx, "site_url", json_stringn(s->base_url, base_len(s->base_url)));
-	buf_init(&t, CONFIRM_MAX);
-	buf_init(&h, CONFIRM_MAX);
-	rc = mail_template_get(s->templates_dir, "confirm.txt", 0, &txt);
-	if (rc == NF_OK)
-		rc = mail_template_get(s->templates_dir, "confirm.html", 1, &html);
-	if (rc == NF_OK)
-		rc = mail_render(txt, ctx, &t);
-	if (rc == NF_OK)
-		rc = mail_render(html, ctx, &h);
-	if (rc == NF_OK)
-		rc = mail_mime_body(m, boundary, t.data ? t.data : "", t.len, h.data ? h.data : "", h.len);
+	rc = mail_render_pair(m, boundary, s->templates_dir, "confirm", ctx, CONFIRM_MAX);
 	json_decref(ctx);
-	buf_free(&url), buf_free(&t), buf_free(&h);
+	buf_free(&url);
 	return rc;
 }
 

@@ -299,6 +299,12 @@ int mail_template_load(const char *dir, const char *name, int html, struct tmpl 
  * until mail_template_cache_clear). A changed file is not read again.
  */
 int mail_template_get(const char *dir, const char *name, int html, const struct tmpl **out);
+/*
+ * mail_render_pair - DIR/NAME.txt and DIR/NAME.html against ctx (each at
+ * most max bytes) as a multipart/alternative body (mail_mime_body)
+ */
+int mail_render_pair(struct buf *body, const char *boundary, const char *dir, const char *name,
+		     const struct json_t *ctx, size_t max);
 /* free every cached template; none of them may be in use */
 void mail_template_cache_clear(void);
 

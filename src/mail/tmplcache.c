@@ -87,3 +87,36 @@ mail_template_cache_clear(void)
 	cache = NULL;
 	pthread_mutex_unlock(&cache_lock);
 }
+
+/*
+ * mail_render_pair - NAME.txt and NAME.html rendered against ctx, each
+ * within max bytes, into a multipart/alternative body: what every one-off
+ * message (a confirmation, a mailed link) is made of
+ */
+int
+mail_render_pair(struct buf *body, const char *boundary, const char *dir, const char *name,
+		 const struct json_t *ctx, size_t max)
+{
+	const struct tmpl *txt = NULL, *html = NULL;
+	char tname[128], hname[128];
+	struct buf t, h;
+	int rc = NF_ERR_INVALID;
+
+	if (snprintf(tname, sizeof(tname), "%s.txt", name) >= (int)sizeof(tname) ||
+	    snprintf(hname, sizeof(hname), "%s.html", name) >= (int)sizeof(hname))
+		return rc;
+	buf_init(&t, max);
+	buf_init(&h, max);
+	rc = mail_template_get(dir, tname, 0, &txt);
+	if (rc == NF_OK)
+		rc = mail_template_get(dir, hname, 1, &html);
+	if (rc == NF_OK)
+		rc = mail_render(txt, ctx, &t);
+	if (rc == NF_OK)
+		rc = mail_render(html, ctx, &h);
+	if (rc == NF_OK)
+		rc = mail_mime_body(body, boundary, t.data ? t.data : "", t.len, h.data ? h.data : "", h.len);
+	buf_free(&t);
+	buf_free(&h);
+	return rc;
+}

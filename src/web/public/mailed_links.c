@@ -107,8 +107,6 @@ static int
 link_body(struct buf *m, const struct mail_sender *s, const char *to, const struct link_kind *k,
 	  const char *url, const char *boundary)
 {
-	const struct tmpl *txt = NULL, *html = NULL;
-	struct buf t, h;
 	json_t *ctx = json_object();
 	int rc;
 
@@ -117,20 +115,8 @@ link_body(struct buf *m, const struct mail_sender *s, const char *to, const stru
 	json_object_set_new(ctx, "minutes", json_integer(PUBLIC_LINK_TTL / 60));
 	json_object_set_new(ctx, "publication", json_string(s->publication ? s->publication : ""));
 	json_object_set_new(ctx, "email", json_string(to));
-	buf_init(&t, LINK_MAIL_MAX);
-	buf_init(&h, LINK_MAIL_MAX);
-	rc = mail_template_get(s->templates_dir, "link.txt", 0, &txt);
-	if (rc == NF_OK)
-		rc = mail_template_get(s->templates_dir, "link.html", 1, &html);
-	if (rc == NF_OK)
-		rc = mail_render(txt, ctx, &t);
-	if (rc == NF_OK)
-		rc = mail_render(html, ctx, &h);
-	if (rc == NF_OK)
-		rc = mail_mime_body(m, boundary, t.data ? t.data : "", t.len, h.data ? h.data : "", h.len);
+	rc = mail_render_pair(m, boundary, s->templates_dir, "link", ctx, LINK_MAIL_MAX);
 	json_decref(ctx);
-	buf_free(&t);
-	buf_free(&h);
 	return rc;
 }
 
