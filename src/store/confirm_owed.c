@@ -26,7 +26,6 @@ store_confirm_unsent(struct store *s, int64_t since, int64_t settled, int64_t *c
 		     size_t max, struct store_batch *b)
 {
 	struct store_param p[4];
-	int rc;
 
 	if (max == 0 || max > UNSENT_MAX)
 		max = UNSENT_MAX;
@@ -34,15 +33,7 @@ store_confirm_unsent(struct store *s, int64_t since, int64_t settled, int64_t *c
 	p[1] = SP_INT(*cursor);
 	p[2] = SP_INT((int64_t)max);
 	p[3] = SP_INT(settled);
-	store_batch_reset(b, max);
-	rc = store_exec(s, Q_CONFIRM_UNSENT, p, 4, store_batch_add, b, NULL);
-	if (rc != NF_OK) {
-		b->count = 0;
-		return rc;
-	}
-	if (b->count > 0)
-		*cursor = b->rows[b->count - 1].id;
-	return NF_OK;
+	return store_batch_fetch(s, Q_CONFIRM_UNSENT, p, 4, max, cursor, b);
 }
 
 int

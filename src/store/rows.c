@@ -180,6 +180,28 @@ store_batch_add(void *arg, const struct store_row *r)
 	return NF_OK;
 }
 
+/*
+ * store_batch_fetch - run q (its parameters ready, the row limit max among
+ * them) into b, and move *cursor to the last id fetched; on an error b is
+ * empty and *cursor stays
+ */
+int
+store_batch_fetch(struct store *s, enum store_q q, const struct store_param *p, size_t np,
+		  size_t max, int64_t *cursor, struct store_batch *b)
+{
+	int rc;
+
+	store_batch_reset(b, max);
+	rc = store_exec(s, q, p, np, store_batch_add, b, NULL);
+	if (rc != NF_OK) {
+		b->count = 0;
+		return rc;
+	}
+	if (b->count > 0)
+		*cursor = b->rows[b->count - 1].id;
+	return NF_OK;
+}
+
 /* ---- consent events ---- */
 
 #define EV(field) offsetof(struct store_consent, field)

@@ -208,6 +208,9 @@ int store_audience_merged(struct store *s, int64_t alert_id, int64_t *cursor, in
 /* a batch emptied for up to max rows; store_batch_add is a store_row_fn */
 void store_batch_reset(struct store_batch *b, size_t max);
 int store_batch_add(void *arg, const struct store_row *r);
+/* a page of rows after *cursor into b (rows.c); *cursor moves to its last id */
+int store_batch_fetch(struct store *s, enum store_q q, const struct store_param *p, size_t np,
+		      size_t max, int64_t *cursor, struct store_batch *b);
 /* a growable array of row pointers */
 struct store_ptrs {
 	void **items;

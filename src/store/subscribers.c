@@ -430,19 +430,9 @@ static int
 next_batch(struct store *s, enum store_q q, struct store_param *p, size_t np, int64_t *cursor,
 	   size_t max, struct store_batch *b)
 {
-	int rc;
-
 	max = batch_max(max);
-	store_batch_reset(b, max);
 	p[np - 1] = SP_INT(max);
-	rc = store_exec(s, q, p, np, store_batch_add, b, NULL);
-	if (rc != NF_OK) {
-		b->count = 0;
-		return rc;
-	}
-	if (b->count > 0)
-		*cursor = b->rows[b->count - 1].id;
-	return NF_OK;
+	return store_batch_fetch(s, q, p, np, max, cursor, b);
 }
 
 int
