@@ -29,7 +29,7 @@
 
 struct deliver_config {
 	const char *db_url;
-	const char *transport_url;	/* maildir:PATH, smtp://..., smtps://... */
+	const char *transport_url;	/* maildir:PATH, smtp://..., smtps://..., direct */
 	struct mail_sender sender;	/* From, base URL, templates, secret, DKIM keys */
 	const char *bounce_domain;	/* VERP: MAIL FROM bounce+TOKEN@DOMAIN; NULL = From's */
 	int threads;			/* engine threads, each with its own connections (1) */
@@ -45,6 +45,13 @@ struct deliver_config {
 	int priority_max;		/* one-off messages queued at most (10000) */
 	long smtp_timeout_ms;		/* 0 = the RFC 5321 defaults */
 	int confirm_recover;		/* serve: queue confirmations never sent (deliver_confirm) */
+	/* direct delivery (transport_url "direct", or routes): see smtp.h's smtp_options */
+	const char *dns_server;
+	int direct_port;
+	const char *const *routes;
+	size_t nroutes;
+	const char *const *shapes;
+	size_t nshapes;
 };
 
 void deliver_config_defaults(struct deliver_config *cfg);
