@@ -80,7 +80,7 @@ read_message(const char *path, struct buf *out)
 
 struct send_opts {
 	const char *transport, *from, *file;
-	struct config_list to;
+	struct config_list to, routes, shapes;
 	long count, connections, max_per_conn, queue, retries, timeout;
 	const char *ca, *helo, *dns_server;
 	long direct_port;
@@ -154,6 +154,10 @@ run_send(struct send_opts *o)
 	opt.threaded = o->threaded;
 	opt.dns_server = o->dns_server;
 	opt.direct_port = (int)o->direct_port;
+	opt.routes = o->routes.items;
+	opt.nroutes = o->routes.count;
+	opt.shapes = o->shapes.items;
+	opt.nshapes = o->shapes.count;
 	if (o->timeout > 0)
 		smtp_timeouts_all(&opt.timeouts, o->timeout * 1000);
 	if ((rc = smtp_transport_open(&t, o->transport, &opt, err, sizeof(err))) != NF_OK) {
@@ -215,6 +219,8 @@ cmd_smtp_send(int argc, char **argv)
 		{ "threaded", CONFIG_BOOL, &o.threaded, NULL, "run the SMTP pool on its own thread" },
 		{ "dns-server", CONFIG_STRING, &o.dns_server, "IP:PORT", "direct: the resolver to ask for MX records (the system's)" },
 		{ "direct-port", CONFIG_INT, &o.direct_port, "PORT", "direct: the MX hosts' port (25)" },
+		{ "route", CONFIG_LIST, &o.routes, "DOMAINS=URL", "direct: these domains go direct or to this relay (repeatable)" },
+		{ "shape", CONFIG_LIST, &o.shapes, "MATCH LIMITS", "direct: limits per destination, as serve's --shape (repeatable)" },
 		{ "summary", CONFIG_BOOL, &o.summary, NULL, "print only the counts of each outcome" },
 		CLI_LOG_OPTIONS(&log),
 		{ "help", CONFIG_BOOL, &help, NULL, "show this help" },
@@ -229,6 +235,8 @@ cmd_smtp_send(int argc, char **argv)
 	if (config_parse(opts, argc - 1, argv + 1, &pos, &npos) != NF_OK) {
 		free(pos);
 		config_list_free(&o.to);
+		config_list_free(&o.routes);
+		config_list_free(&o.shapes);
 		return send_usage(opts, stderr);
 	}
 	if (help)
@@ -246,6 +254,8 @@ cmd_smtp_send(int argc, char **argv)
 	}
 	free(pos);
 	config_list_free(&o.to);
+	config_list_free(&o.routes);
+	config_list_free(&o.shapes);
 	return status;
 }
 

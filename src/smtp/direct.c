@@ -82,6 +82,7 @@ struct dest {
 	struct smtp_job *wait_head, *wait_tail;
 	size_t nwait;
 	int64_t paused_until, last_throttle, last_raise;
+	uint64_t sent_at_throttle;	/* sent, when it said slow down last */
 	long pause_ms;
 	int code;			/* the last slow-down, for what is deferred */
 	char enhanced[16];
@@ -429,6 +430,7 @@ throttle(struct dest *t, int code, const char *enhanced, const char *text, int64
 		t->pause_ms = DIRECT_PAUSE_MAX_MS;
 	t->paused_until = now + t->pause_ms;
 	t->last_throttle = now;
+	t->sent_at_throttle = t->st.sent;
 	t->code = code;
 	snprintf(t->enhanced, sizeof(t->enhanced), "%s", enhanced ? enhanced : "");
 	smtp_text_redact(text ? text : "", why, sizeof(why));
@@ -439,12 +441,17 @@ throttle(struct dest *t, int code, const char *enhanced, const char *text, int64
 		  "pause_ms", ms, NULL);
 }
 
-/* recover - an accepted message: after a quiet spell, the limits climb a step */
+/*
+ * recover - after a quiet spell in which the destination took mail again,
+ * the limits climb a step a second (on an accepted message, or from the
+ * sweep while its connections are open): connections by one, the rate by
+ * a quarter (or half, back towards no limit)
+ */
 static void
 recover(struct dest *t, int64_t now)
 {
 	if (t->last_throttle == 0 || now - t->last_throttle < DIRECT_RECOVER_MS ||
-	    now - t->last_raise < DIRECT_RAISE_EVERY_MS)
+	    now - t->last_raise < DIRECT_RAISE_EVERY_MS || t->st.sent == t->sent_at_throttle)
 		return;
 	t->last_raise = now;
 	if (t->conc < t->shape.connections)
@@ -459,6 +466,7 @@ recover(struct dest *t, int64_t now)
 		t->last_throttle = 0;	/* fully back */
 		t->pause_ms = 0;
 		t->code = 0;
+		log_event(LOG_INFO, "smtp.direct.recovered", "destination", t->label, NULL);
 	}
 }
 
@@ -875,6 +883,7 @@ smtp_direct_sweep(struct smtp_direct *d, int64_t now)
 		if (now >= t->paused_until && t->pool->opt.connections == 0)
 			t->pool->opt.connections = t->conc;	/* the pause is over: try again */
 		defer_waiting(t, now, 0);
+		recover(t, now);
 		release(t, now);
 		smtp_pool_child_sweep(t->pool, now);
 	}

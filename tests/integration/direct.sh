@@ -73,6 +73,31 @@ while read -r name addr; do
 	esac
 done <<<"$servers"
 
+# shaping per destination, through smtp send: messages per connection ...
+printf 'Subject: shaped\r\n\r\nhello\r\n' >"$WORK/m.eml"
+SEND=("$NF" smtp send --transport direct --dns-server "$DNS" --direct-port "$MXPORT" --from s@news.example --threaded)
+out=$("${SEND[@]}" --to shape@d3.test --count 20 --summary --shape "d3.test connections=1 per-connection=5 per-minute=0" "$WORK/m.eml")
+expect_eq "shaped: every message accepted" "$out" "20 accepted, 0 temporary, 0 permanent"
+expect_eq "shaped: 5 messages per connection make 4 connections" "$(grep -c '^ehlo' "$WORK/mx-d3/log")" 4
+# ... and messages per minute: what the rate cannot take within the hold is deferred, not queued
+: >"$WORK/mx-d3/log"
+out=$("${SEND[@]}" --to rate@d3.test --count 30 --shape "d3.test connections=2 per-minute=60" "$WORK/m.eml")
+took=$(grep -c '^accepted' "$WORK/mx-d3/log")
+check "shaped: 60 a minute lets a few through ($took of 30)" test "$took" -ge 1 -a "$took" -le 6
+expect_eq "shaped: the rest deferred, temporary" "$(echo "$out" | grep -c '^temporary .*deferred: mx.d3.test ')" $((30 - took))
+check "shaped: deferred at once for the rate" grep -q 'deferred: mx.d3.test is at its rate' <<<"$out"
+# a relay for every domain but one: --route DOMAIN=direct
+: >"$WORK/mx-d3/log"
+MIXED=("$NF" smtp send --transport "smtp://127.0.0.18:$MXPORT?tls=none" --route "d3.test=direct"
+	--dns-server "$DNS" --direct-port "$MXPORT" --from s@news.example)
+out=$("${MIXED[@]}" --to mixed@d3.test --to mixed@d1.test "$WORK/m.eml")
+expect_contains "one message for two domains is refused by direct routing" "$out" "permanent"
+"${MIXED[@]}" --to mixed@d3.test "$WORK/m.eml" >/dev/null
+"${MIXED[@]}" --to mixed@d1.test "$WORK/m.eml" >/dev/null
+expect_eq "mixed: the routed domain went direct" "$(accepted d3)" "mixed@d3.test"
+expect_eq "mixed: the others through the relay" "$(accepted relayed)" "mixed@d1.test"
+: >"$WORK/mx-d3/log"; : >"$WORK/mx-relayed/log"
+
 # the audience: readers at every domain
 declare -A COUNT=([d1]=40 [d2]=40 [d3]=30 [bare]=10 [null]=5 [down]=10 [slow]=30 [relayed]=10)
 for name in "${!COUNT[@]}"; do
@@ -141,6 +166,8 @@ expect_eq "d2.test's backup MX (no server) was never needed" "$(accepted d2 | wc
 expect_eq "relayed.test went through its route" "$(accepted relayed | sort -u | wc -l)" "${COUNT[relayed]}"
 expect_eq "relayed.test's MX (the d1 server) saw none of it" "$(accepted d1 | grep -c relayed)" 0
 check "slow.test was retried after its back-off" test "$(grep -c '^throttled' "$WORK/mx-slow/log")" -ge 1
+for i in $(seq 1 150); do grep -q 'smtp.direct.recovered.*mx.slow.test' "$WORK/serve.log" && break; sleep 0.2; done
+check "slow.test's limits climbed back once it took mail again" grep -q 'smtp.direct.recovered.*mx.slow.test' "$WORK/serve.log"
 expect_eq "null.test: no connection at all (RFC 7505)" "$(cat "$WORK/mx-null/log" 2>/dev/null | wc -l)" 0
 expect_eq "null.test: every reader failed permanently" \
 	"$(q "select count(*) from deliveries d join subscribers s on s.id=d.subscriber_id where s.email like '%@null.test' and d.kind='perm' and d.reply like '556 5.1.10%'")" "${COUNT[null]}"
