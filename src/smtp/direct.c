@@ -14,7 +14,9 @@
  * hosts, best preference first): domains served by the same hosts share
  * it, and so share its limits. Each destination is a child smtp_pool on
  * the same loop, whose relays are the MX addresses (the best preference
- * takes the connections, the others are backups). In front of it, this
+ * takes the connections, the others are backups), with opportunistic
+ * STARTTLS (tls=may: encrypted when offered, certificate not checked;
+ * after a failed handshake that address is used in clear). In front of it, this
  * file shapes: at most `connections` open, `per-connection` messages each,
  * `per-minute` messages (a token bucket). A message waits here at most
  * DIRECT_HOLD_MS; what a destination cannot take in that time is deferred
@@ -676,7 +678,7 @@ dest_url(const struct smtp_direct *d, const struct dom *dom, struct buf *url)
 		if (h->naddr > 0 && best < 0)
 			best = h->pref;
 		for (k = 0; k < h->naddr; k++)
-			buf_printf(url, "%ssmtp://%s:%s?tls=none&weight=%d", url->len ? "," : "",
+			buf_printf(url, "%ssmtp://%s:%s?tls=may&weight=%d", url->len ? "," : "",
 				   h->addr[k], d->port, h->pref == best ? 1 : 0);
 	}
 }

@@ -516,7 +516,7 @@ pool_make(struct smtp_pool **out, struct smtp_loop *loop, const char *url,
 
 		if (r->url.tls != SMTP_TLS_NONE &&
 		    (r->tls = smtp_tls_ctx(r->url.ca_file ? r->url.ca_file : p->opt.ca_file,
-					   r->url.verify, err, errlen)) == NULL) {
+					   r->url.verify && r->url.tls != SMTP_TLS_MAY, err, errlen)) == NULL) {
 			relays_free(p->relays, p->nrelays);
 			free(p);
 			return NF_ERR_INVALID;

@@ -127,7 +127,8 @@ int64_t smtp_loop_now(const struct smtp_loop *loop);	/* monotonic ms, this round
 
 /* ---- url.c: relay URLs ---- */
 
-enum smtp_tls { SMTP_TLS_NONE, SMTP_TLS_STARTTLS, SMTP_TLS_IMPLICIT };
+/* SMTP_TLS_MAY: STARTTLS when offered, unverified, clear otherwise (RFC 7435; MX hosts) */
+enum smtp_tls { SMTP_TLS_NONE, SMTP_TLS_STARTTLS, SMTP_TLS_IMPLICIT, SMTP_TLS_MAY };
 
 struct smtp_relay_url {
 	char *host;			/* without brackets for IPv6 literals */
@@ -140,7 +141,7 @@ struct smtp_relay_url {
 };
 
 /*
- * smtp_url_parse - "smtp://[user[:pass]@]host[:port][?tls=none|starttls|tls
+ * smtp_url_parse - "smtp://[user[:pass]@]host[:port][?tls=none|may|starttls|tls
  * &ca=FILE&verify=0&weight=N]" or "smtps://..." (implicit TLS, port 465).
  * smtp:// defaults to tls=starttls on port 25: credentials never travel in
  * clear unless tls=none says so. Several relays are separated by commas or

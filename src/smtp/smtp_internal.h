@@ -103,6 +103,7 @@ struct pool_relay {
 	struct addrinfo *addrs;		/* resolved on first use */
 	struct addrinfo *next_addr;	/* rotates over the addresses */
 	SSL_CTX *tls;			/* when url.tls != NONE */
+	int tls_broken;			/* tls=may: a handshake failed here, go on in clear */
 	int nconn;			/* connections open to it */
 	int fails;			/* setup failures in a row */
 	int downs;			/* times marked down in a row (backoff) */

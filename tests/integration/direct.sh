@@ -65,9 +65,12 @@ accepted() {	# accepted NAME: the recipients its server took, one a line
 }
 
 touch "$WORK/throttle"
+smtp_make_cert "$WORK"
 while read -r name addr; do
 	case $name in
 	down) ;;	# comes up later
+	d3) mx_start "$name" "$addr" --starttls "$WORK/cert.pem" "$WORK/key.pem" --require-tls ||
+		fail "server for $name.test starts" ;;	# takes mail only under STARTTLS
 	slow) mx_start "$name" "$addr" --throttle-while "$WORK/throttle" || fail "server for $name.test starts" ;;
 	*) mx_start "$name" "$addr" || fail "server for $name.test starts" ;;
 	esac
@@ -76,9 +79,10 @@ done <<<"$servers"
 # shaping per destination, through smtp send: messages per connection ...
 printf 'Subject: shaped\r\n\r\nhello\r\n' >"$WORK/m.eml"
 SEND=("$NF" smtp send --transport direct --dns-server "$DNS" --direct-port "$MXPORT" --from s@news.example --threaded)
-out=$("${SEND[@]}" --to shape@d3.test --count 20 --summary --shape "d3.test connections=1 per-connection=5 per-minute=0" "$WORK/m.eml")
+out=$("${SEND[@]}" --to shape@d1.test --count 20 --summary --shape "d1.test connections=1 per-connection=5 per-minute=0" "$WORK/m.eml")
 expect_eq "shaped: every message accepted" "$out" "20 accepted, 0 temporary, 0 permanent"
-expect_eq "shaped: 5 messages per connection make 4 connections" "$(grep -c '^ehlo' "$WORK/mx-d3/log")" 4
+expect_eq "shaped: 5 messages per connection make 4 connections" "$(grep -c '^ehlo' "$WORK/mx-d1/log")" 4
+: >"$WORK/mx-d1/log"
 # ... and messages per minute: what the rate cannot take within the hold is deferred, not queued
 : >"$WORK/mx-d3/log"
 out=$("${SEND[@]}" --to rate@d3.test --count 30 --shape "d3.test connections=2 per-minute=60" "$WORK/m.eml")
@@ -162,6 +166,7 @@ for name in d1 d2 d3 bare slow down; do
 		"${COUNT[$name]} ${COUNT[$name]}"
 	expect_eq "$name.test: only its own readers" "$(accepted "$name" | grep -vc "@$name\.test$")" 0
 done
+check "d3.test (STARTTLS required) got its mail: opportunistic TLS to MX hosts" test "$(accepted d3 | wc -l)" -gt 0
 expect_eq "d2.test's backup MX (no server) was never needed" "$(accepted d2 | wc -l)" "${COUNT[d2]}"
 expect_eq "relayed.test went through its route" "$(accepted relayed | sort -u | wc -l)" "${COUNT[relayed]}"
 expect_eq "relayed.test's MX (the d1 server) saw none of it" "$(accepted d1 | grep -c relayed)" 0
