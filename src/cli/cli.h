@@ -149,6 +149,7 @@ int cli_engine_config(const char *cmd, struct cli_engine *e, struct cli_sender *
 		      struct deliver_config *out);
 /* what cli_engine_config made (the transport with its password, wiped) */
 void cli_engine_free(struct cli_engine *e);
+void cli_engine_direct(const struct cli_engine *e, struct smtp_direct_options *out);
 
 /* cmd_serve.c: serve's options, which config check reads too */
 #include "web/web.h"

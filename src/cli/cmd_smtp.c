@@ -152,12 +152,8 @@ run_send(struct send_opts *o)
 	opt.ca_file = o->ca;
 	opt.helo_name = o->helo;
 	opt.threaded = o->threaded;
-	opt.dns_server = o->dns_server;
-	opt.direct_port = (int)o->direct_port;
-	opt.routes = o->routes.items;
-	opt.nroutes = o->routes.count;
-	opt.shapes = o->shapes.items;
-	opt.nshapes = o->shapes.count;
+	opt.direct = (struct smtp_direct_options){ o->dns_server, (int)o->direct_port, o->routes.items,
+						   o->routes.count, o->shapes.items, o->shapes.count };
 	if (o->timeout > 0)
 		smtp_timeouts_all(&opt.timeouts, o->timeout * 1000);
 	if ((rc = smtp_transport_open(&t, o->transport, &opt, err, sizeof(err))) != NF_OK) {

@@ -163,6 +163,14 @@ transport_buf_free(struct cli_engine *e)
 	}
 }
 
+/* cli_engine_direct - direct delivery's options, borrowing e's strings */
+void
+cli_engine_direct(const struct cli_engine *e, struct smtp_direct_options *out)
+{
+	*out = (struct smtp_direct_options){ e->dns_server, (int)e->direct_port, e->routes.items,
+					     e->routes.count, e->shapes.items, e->shapes.count };
+}
+
 void
 cli_engine_free(struct cli_engine *e)
 {
@@ -215,11 +223,6 @@ cli_engine_config(const char *cmd, struct cli_engine *e, struct cli_sender *s,
 	out->poll_ms = e->poll_ms;
 	out->smtp_timeout_ms = e->smtp_timeout_ms;
 	out->retry_base = e->retry_base;
-	out->dns_server = e->dns_server;
-	out->direct_port = (int)e->direct_port;
-	out->routes = e->routes.items;
-	out->nroutes = e->routes.count;
-	out->shapes = e->shapes.items;
-	out->nshapes = e->shapes.count;
+	cli_engine_direct(e, &out->direct);
 	return 0;
 }

@@ -144,12 +144,7 @@ email_open(struct deliver_channel **out, const struct deliver_config *cfg)
 	opt.queue_max = (int)(cfg->batch * (size_t)cfg->batches_in_flight + 1000);
 	if (cfg->smtp_timeout_ms > 0)
 		smtp_timeouts_all(&opt.timeouts, cfg->smtp_timeout_ms);
-	opt.dns_server = cfg->dns_server;
-	opt.direct_port = cfg->direct_port;
-	opt.routes = cfg->routes;
-	opt.nroutes = cfg->nroutes;
-	opt.shapes = cfg->shapes;
-	opt.nshapes = cfg->nshapes;
+	opt.direct = cfg->direct;
 	if (smtp_transport_open(&c->t, cfg->transport_url, &opt, err, sizeof(err)) != NF_OK) {
 		log_error("delivery engine: cannot open transport: %s", err);
 		return NF_ERR;

@@ -23,6 +23,7 @@
 
 #include "core/core.h"
 #include "mail/mail.h"
+#include "smtp/smtp.h"
 
 /* a dead process's shards and owed confirmations are taken over after this many seconds */
 #define DELIVER_DEFAULT_LEASE 30
@@ -45,13 +46,7 @@ struct deliver_config {
 	int priority_max;		/* one-off messages queued at most (10000) */
 	long smtp_timeout_ms;		/* 0 = the RFC 5321 defaults */
 	int confirm_recover;		/* serve: queue confirmations never sent (deliver_confirm) */
-	/* direct delivery (transport_url "direct", or routes): see smtp.h's smtp_options */
-	const char *dns_server;
-	int direct_port;
-	const char *const *routes;
-	size_t nroutes;
-	const char *const *shapes;
-	size_t nshapes;
+	struct smtp_direct_options direct;	/* transport_url "direct", or routes */
 };
 
 void deliver_config_defaults(struct deliver_config *cfg);

@@ -926,8 +926,8 @@ routes_parse(struct smtp_direct *d, const struct smtp_options *opt, char *err, s
 {
 	size_t i;
 
-	for (i = 0; i < opt->nroutes; i++) {
-		const char *s = opt->routes[i], *eq = strchr(s, '='), *p;
+	for (i = 0; i < opt->direct.nroutes; i++) {
+		const char *s = opt->direct.routes[i], *eq = strchr(s, '='), *p;
 		struct dest *t = NULL;
 
 		if (eq == NULL || eq == s || eq[1] == '\0') {
@@ -982,7 +982,8 @@ dns_open(struct smtp_direct *d, const struct smtp_options *opt, char *err, size_
 		return NF_ERR;
 	}
 	d->have_ch = 1;
-	if (opt->dns_server && (rc = ares_set_servers_ports_csv(d->ch, opt->dns_server)) != ARES_SUCCESS) {
+	if (opt->direct.dns_server &&
+	    (rc = ares_set_servers_ports_csv(d->ch, opt->direct.dns_server)) != ARES_SUCCESS) {
 		snprintf(err, errlen, "--dns-server: %s", ares_strerror(rc));
 		return NF_ERR_INVALID;
 	}
@@ -992,7 +993,7 @@ dns_open(struct smtp_direct *d, const struct smtp_options *opt, char *err, size_
 int
 smtp_direct_wanted(const char *url, const struct smtp_options *opt)
 {
-	return strcasecmp(url, "direct") == 0 || (opt && opt->nroutes > 0);
+	return strcasecmp(url, "direct") == 0 || (opt && opt->direct.nroutes > 0);
 }
 
 int
@@ -1006,15 +1007,15 @@ smtp_direct_new(struct smtp_direct **out, struct smtp_pool *parent, const char *
 
 	d->parent = parent;
 	d->loop = parent->loop;
-	textf(d->port, sizeof(d->port), "%d", opt->direct_port > 0 ? opt->direct_port : 25);
+	textf(d->port, sizeof(d->port), "%d", opt->direct.port > 0 ? opt->direct.port : 25);
 	d->def = (struct direct_shape){ "default", SMTP_DIRECT_CONNECTIONS, SMTP_DIRECT_PER_CONN,
 					SMTP_DIRECT_PER_MINUTE };
 	d->relay_def = (struct direct_shape){ "relay", opt->connections, opt->max_per_conn, 0 };
-	d->shapes = xcalloc(opt->nshapes + 1, sizeof(*d->shapes));
-	for (i = 0; i < opt->nshapes; i++) {
+	d->shapes = xcalloc(opt->direct.nshapes + 1, sizeof(*d->shapes));
+	for (i = 0; i < opt->direct.nshapes; i++) {
 		struct direct_shape s = { "", 0, 0, 0 };
 
-		if ((rc = shape_parse(opt->shapes[i], &s, err, errlen)) != NF_OK)
+		if ((rc = shape_parse(opt->direct.shapes[i], &s, err, errlen)) != NF_OK)
 			goto fail;
 		if (strcmp(s.match, "default") == 0)
 			d->def = s;

@@ -199,6 +199,16 @@ enum smtp_msg_own {
 	SMTP_MSG_TAKE,			/* the transport free()s them after done */
 };
 
+/* direct delivery (direct.c): borrowed strings, alive while the transport is */
+struct smtp_direct_options {
+	const char *dns_server;		/* "IPv4:PORT" asked instead of /etc/resolv.conf's */
+	int port;			/* the MX hosts' port (0: 25) */
+	const char *const *routes;	/* "DOMAIN[,DOMAIN...]=direct|smtp://...": by domain */
+	size_t nroutes;
+	const char *const *shapes;	/* "default|HOST-SUFFIX connections=N per-connection=N per-minute=N" */
+	size_t nshapes;
+};
+
 /* RFC 5321 4.5.3.2 client timeouts, in milliseconds */
 struct smtp_timeouts {
 	long connect;			/* TCP connect + TLS handshake (not in the RFC): 30 s */
@@ -223,13 +233,7 @@ struct smtp_options {
 	const char *ca_file;		/* default CA file for relays that name none */
 	int threaded;			/* run the pool on its own thread (see below) */
 	struct smtp_timeouts timeouts;
-	/* direct delivery (direct.c) */
-	const char *dns_server;		/* "IPv4:PORT" asked instead of /etc/resolv.conf's */
-	int direct_port;		/* the MX hosts' port (0: 25) */
-	const char *const *routes;	/* "DOMAIN[,DOMAIN...]=direct|smtp://...": by domain */
-	size_t nroutes;
-	const char *const *shapes;	/* "default|HOST-SUFFIX connections=N per-connection=N per-minute=N" */
-	size_t nshapes;
+	struct smtp_direct_options direct;
 };
 
 /* direct delivery's limits per destination when no --shape says otherwise: safe for a new sender */

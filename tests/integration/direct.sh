@@ -117,6 +117,13 @@ err=$("$NF" serve --transport direct --dns-server localhost:53 --listen 127.0.0.
 expect_eq "bad --dns-server exits 2" "$rc" 2
 expect_contains "... and says why" "$err" "IPv4[:PORT]"
 
+# config check: direct is a transport, its limits are checked, its DNS needs said
+out=$("$NF" config check --transport direct --db "sqlite:$WORK/app/newsflash.db" --secret-file "$WORK/app/secret" \
+	--from "News <alerts@news.example>" --shape "default connections=two" 2>&1); rc=$?
+expect_eq "config check: a bad --shape is a problem" "$rc" 1
+expect_contains "... named" "$out" "problem: --transport direct: --shape wants"
+expect_contains "config check: direct delivery's DNS needs (PTR, SPF) are said" "$out" "warning: direct delivery: the address mail leaves from needs a PTR"
+
 # relayed.test goes through a "relay": the d1 server under another name
 port=$(free_port); base="http://127.0.0.1:$port"
 DIRECT=(--transport direct --dns-server "$DNS" --direct-port "$MXPORT" --retry-base 1 --shards 2 --batch 20
