@@ -1,7 +1,10 @@
 /*
  * bench/fastsink.c - a pipelined epoll SMTP sink, to measure clients when smtp-sink is the bottleneck
  *
- * usage: fastsink PORT     (listens on 127.0.0.1:PORT; SIGTERM prints the count and exits)
+ * usage: fastsink PORT [ADDRESS [THROTTLE-FILE]]
+ *     listens on ADDRESS (127.0.0.1):PORT; SIGTERM prints the counts and
+ *     exits. While THROTTLE-FILE exists, MAIL is answered 421 4.7.28 and the
+ *     connection closed (Gmail's "slow down"; bench/direct.sh).
  *
  * Postfix's smtp-sink costs ~25 us + 5.5 ns/byte of a core per message, so
  * with 20 KB messages it saturates near 7,000 msg/s whatever the client:
@@ -36,7 +39,8 @@ struct conn {
 };
 
 static volatile sig_atomic_t stop;
-static unsigned long messages;
+static unsigned long messages, throttled;
+static const char *throttle_file;
 
 static void
 on_term(int sig)
@@ -60,7 +64,11 @@ reply(struct conn *c, const char *s)
 static int
 command(struct conn *c, const char *l, size_t n)
 {
-	if (n >= 4 && strncasecmp(l, "EHLO", 4) == 0)
+	if (n >= 4 && strncasecmp(l, "MAIL", 4) == 0 && throttle_file && access(throttle_file, F_OK) == 0) {
+		reply(c, "421 4.7.28 Our system has detected an unusual rate of mail\r\n");
+		throttled++;
+		c->quit = 1;
+	} else if (n >= 4 && strncasecmp(l, "EHLO", 4) == 0)
 		reply(c, "250-fastsink\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SIZE 100000000\r\n");
 	else if (n >= 4 && strncasecmp(l, "DATA", 4) == 0) {
 		reply(c, "354 End data with <CR><LF>.<CR><LF>\r\n");
@@ -145,8 +153,9 @@ main(int argc, char **argv)
 	struct epoll_event ev, fired[256];
 	int lfd, ep, one = 1;
 
-	if (argc != 2)
-		return fprintf(stderr, "usage: fastsink PORT\n"), 2;
+	if (argc < 2 || argc > 4)
+		return fprintf(stderr, "usage: fastsink PORT [ADDRESS [THROTTLE-FILE]]\n"), 2;
+	throttle_file = argc == 4 ? argv[3] : NULL;
 	signal(SIGTERM, on_term);
 	signal(SIGPIPE, SIG_IGN);
 	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -154,6 +163,8 @@ main(int argc, char **argv)
 	a.sin_family = AF_INET;
 	a.sin_port = htons((unsigned short)atoi(argv[1]));
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (argc >= 3 && inet_pton(AF_INET, argv[2], &a.sin_addr) != 1)
+		return fprintf(stderr, "fastsink: bad address %s\n", argv[2]), 2;
 	if (bind(lfd, (struct sockaddr *)&a, sizeof(a)) || listen(lfd, 1024))
 		return perror("fastsink"), 1;
 	ep = epoll_create1(0);
@@ -187,6 +198,6 @@ main(int argc, char **argv)
 			}
 		}
 	}
-	printf("%lu messages\n", messages);
+	printf("%lu messages, %lu throttled\n", messages, throttled);
 	return 0;
 }

@@ -118,6 +118,9 @@ struct cli_engine {
 	const char *db, *transport, *log_level, *log_format, *smtp_password_file;
 	long workers, connections, shards, batch, lease, poll_ms, smtp_timeout_ms, retry_base;
 	char *transport_buf;		/* the transport with the password file's password in it */
+	const char *dns_server;		/* direct delivery: IPv4[:PORT] */
+	long direct_port;
+	struct config_list routes, shapes;
 };
 
 #define CLI_ENGINE_OPTIONS(e)								\
@@ -132,6 +135,10 @@ struct cli_engine {
 	{ "poll-ms", CONFIG_INT, &(e)->poll_ms, "MS", "longest sleep before looking for work (1000)" }, \
 	{ "retry-base", CONFIG_INT, &(e)->retry_base, "SECONDS", "first retry of a 4xx after, doubling to an hour (60)" }, \
 	{ "smtp-timeout-ms", CONFIG_INT, &(e)->smtp_timeout_ms, "MS", "every SMTP timeout (RFC 5321 defaults)" }, \
+	{ "route", CONFIG_LIST, &(e)->routes, "DOMAINS=URL", "send these domains (comma-separated; .example.com: its subdomains) direct or through a relay: gmail.com,googlemail.com=direct or example.org=smtp://relay:25 (repeatable)" }, \
+	{ "shape", CONFIG_LIST, &(e)->shapes, "MATCH LIMITS", "direct delivery's limits per destination: 'default' or an MX host suffix, then connections=N per-connection=N per-minute=N (" NF_STR(SMTP_DIRECT_CONNECTIONS) ", " NF_STR(SMTP_DIRECT_PER_CONN) ", " NF_STR(SMTP_DIRECT_PER_MINUTE) "; 0 per minute: no limit; repeatable)" }, \
+	{ "dns-server", CONFIG_STRING, &(e)->dns_server, "IP:PORT", "direct delivery asks this resolver for MX records (the system's)" }, \
+	{ "direct-port", CONFIG_INT, &(e)->direct_port, "PORT", "direct delivery connects to the MX hosts on this port (25)" }, \
 	{ "log-level", CONFIG_STRING, &(e)->log_level, "LEVEL", "debug, info, warn or error (" CLI_DEFAULT_LOG_LEVEL ")" }, \
 	{ "log-format", CONFIG_STRING, &(e)->log_format, "FORMAT", "text or json (" CLI_DEFAULT_LOG_FORMAT ")" }
 
@@ -142,6 +149,7 @@ int cli_engine_config(const char *cmd, struct cli_engine *e, struct cli_sender *
 		      struct deliver_config *out);
 /* what cli_engine_config made (the transport with its password, wiped) */
 void cli_engine_free(struct cli_engine *e);
+void cli_engine_direct(const struct cli_engine *e, struct smtp_direct_options *out);
 
 /* cmd_serve.c: serve's options, which config check reads too */
 #include "web/web.h"

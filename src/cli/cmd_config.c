@@ -65,6 +65,32 @@ check_transport(const char *url, struct buf *problems)
 	smtp_url_free(relays, n);
 }
 
+/* direct delivery: the routes, shapes and resolver, by opening the transport (no mail is sent) */
+static void
+check_direct(const struct cli_engine *e, struct buf *problems)
+{
+	struct smtp_transport *t = NULL;
+	struct smtp_options opt;
+	char err[256];
+
+	smtp_options_init(&opt);
+	cli_engine_direct(e, &opt.direct);
+	if (smtp_transport_open(&t, e->transport, &opt, err, sizeof(err)) != NF_OK)
+		buf_printf(problems, "--transport direct: %s\n", err);
+	smtp_transport_free(t);
+}
+
+/* what direct delivery needs in DNS, which no relay provides any more */
+static void
+warn_direct(const struct cli_engine *e, struct buf *warnings)
+{
+	if (strcmp(e->transport, "direct") != 0 && e->routes.count == 0)
+		return;
+	buf_puts(warnings, "direct delivery: the address mail leaves from needs a PTR record naming a "
+			   "host that resolves back to it (the EHLO name), the bounce domain's SPF record must "
+			   "include it, and port 25 outbound must be open (docs/operations.md)\n");
+}
+
 static void
 check_serve(struct serve_opts *o, struct buf *problems)
 {
@@ -95,7 +121,10 @@ check_serve(struct serve_opts *o, struct buf *problems)
 				*c = ' ';
 		buf_printf(problems, "--db: %s\n", err);
 	}
-	check_transport(o->engine.transport, problems);
+	if (strcmp(o->engine.transport, "direct") == 0 || o->engine.routes.count > 0)
+		check_direct(&o->engine, problems);
+	else
+		check_transport(o->engine.transport, problems);
 }
 
 static int
@@ -142,6 +171,7 @@ check(int argc, char **argv)
 		buf_puts(&problems, "config check: takes no arguments\n");
 	check_serve(&o, &problems);
 	cli_sender_warn(&o.sender, &warnings);
+	warn_direct(&o.engine, &warnings);
 	for (p = warnings.data; p && *p; p = nl + 1) {
 		nl = strchr(p, '\n');
 		printf("warning: %.*s\n", (int)(nl - p), p);
@@ -162,6 +192,8 @@ out:
 	buf_free(&warnings);
 	cli_sender_free(&o.sender);
 	config_list_free(&o.embed_origins);
+	config_list_free(&o.engine.routes);
+	config_list_free(&o.engine.shapes);
 	return rc;
 }
 

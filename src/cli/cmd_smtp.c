@@ -80,9 +80,10 @@ read_message(const char *path, struct buf *out)
 
 struct send_opts {
 	const char *transport, *from, *file;
-	struct config_list to;
+	struct config_list to, routes, shapes;
 	long count, connections, max_per_conn, queue, retries, timeout;
-	const char *ca, *helo;
+	const char *ca, *helo, *dns_server;
+	long direct_port;
 	int threaded, summary;
 };
 
@@ -151,6 +152,8 @@ run_send(struct send_opts *o)
 	opt.ca_file = o->ca;
 	opt.helo_name = o->helo;
 	opt.threaded = o->threaded;
+	opt.direct = (struct smtp_direct_options){ o->dns_server, (int)o->direct_port, o->routes.items,
+						   o->routes.count, o->shapes.items, o->shapes.count };
 	if (o->timeout > 0)
 		smtp_timeouts_all(&opt.timeouts, o->timeout * 1000);
 	if ((rc = smtp_transport_open(&t, o->transport, &opt, err, sizeof(err))) != NF_OK) {
@@ -182,7 +185,7 @@ send_usage(const struct config_opt *opts, FILE *to)
 		    "[FILE|-]\n\nSends the message in FILE (or stdin) and prints each message's "
 		    "outcome:\naccepted, temporary CODE TEXT or permanent CODE TEXT.\n"
 		    "URL: smtp://[user:pass@]host[:port][?tls=none|starttls|tls&ca=FILE&verify=0"
-		    "&weight=N],...\n     smtps://... or maildir:PATH\n\n");
+		    "&weight=N],...\n     smtps://..., direct (each domain's MX hosts) or maildir:PATH\n\n");
 	config_usage(opts, to);
 	return to == stdout ? 0 : EXIT_USAGE;
 }
@@ -210,6 +213,10 @@ cmd_smtp_send(int argc, char **argv)
 		{ "ca", CONFIG_STRING, &o.ca, "FILE", "CA certificates for the relay's certificate" },
 		{ "helo", CONFIG_STRING, &o.helo, "NAME", "name to give in EHLO (this host's)" },
 		{ "threaded", CONFIG_BOOL, &o.threaded, NULL, "run the SMTP pool on its own thread" },
+		{ "dns-server", CONFIG_STRING, &o.dns_server, "IP:PORT", "direct: the resolver to ask for MX records (the system's)" },
+		{ "direct-port", CONFIG_INT, &o.direct_port, "PORT", "direct: the MX hosts' port (25)" },
+		{ "route", CONFIG_LIST, &o.routes, "DOMAINS=URL", "direct: these domains go direct or to this relay (repeatable)" },
+		{ "shape", CONFIG_LIST, &o.shapes, "MATCH LIMITS", "direct: limits per destination, as serve's --shape (repeatable)" },
 		{ "summary", CONFIG_BOOL, &o.summary, NULL, "print only the counts of each outcome" },
 		CLI_LOG_OPTIONS(&log),
 		{ "help", CONFIG_BOOL, &help, NULL, "show this help" },
@@ -224,6 +231,8 @@ cmd_smtp_send(int argc, char **argv)
 	if (config_parse(opts, argc - 1, argv + 1, &pos, &npos) != NF_OK) {
 		free(pos);
 		config_list_free(&o.to);
+		config_list_free(&o.routes);
+		config_list_free(&o.shapes);
 		return send_usage(opts, stderr);
 	}
 	if (help)
@@ -241,6 +250,8 @@ cmd_smtp_send(int argc, char **argv)
 	}
 	free(pos);
 	config_list_free(&o.to);
+	config_list_free(&o.routes);
+	config_list_free(&o.shapes);
 	return status;
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr/addr.h"
 #include "cli.h"
 
 /* the engine's own defaults are the one source: the flags start from them */
@@ -62,11 +63,18 @@ cli_logging(const char *cmd, const struct cli_engine *e)
 const char *
 cli_engine_check(const struct cli_engine *e)
 {
+	unsigned char ip[4];
+	unsigned port;
+
 	if (e->workers < 1 || e->workers > 64 || e->connections < 1 || e->connections > 10000 ||
 	    e->shards < 1 || e->shards > 10000 || e->batch < 1 || e->batch > 100000 || e->lease < 3 ||
 	    e->retry_base < 1 || e->poll_ms < 0 || e->smtp_timeout_ms < 0)
 		return "engine options out of range (--workers 1-64, --connections 1-10000, "
 		       "--shards 1-10000, --batch 1-100000, --lease >= 3, --retry-base >= 1)";
+	if (e->direct_port < 0 || e->direct_port > 65535)
+		return "--direct-port wants 1-65535";
+	if (e->dns_server && addr_dns_server_parse(e->dns_server, strlen(e->dns_server), ip, &port) != NF_OK)
+		return "--dns-server wants IPv4[:PORT]";
 	return NULL;
 }
 
@@ -145,14 +153,30 @@ with_password(const char *cmd, const char *url, const struct buf *pw, struct buf
 	return 0;
 }
 
-void
-cli_engine_free(struct cli_engine *e)
+static void
+transport_buf_free(struct cli_engine *e)
 {
 	if (e->transport_buf) {
 		memset(e->transport_buf, 0, strlen(e->transport_buf));
 		free(e->transport_buf);
 		e->transport_buf = NULL;
 	}
+}
+
+/* cli_engine_direct - direct delivery's options, borrowing e's strings */
+void
+cli_engine_direct(const struct cli_engine *e, struct smtp_direct_options *out)
+{
+	*out = (struct smtp_direct_options){ e->dns_server, (int)e->direct_port, e->routes.items,
+					     e->routes.count, e->shapes.items, e->shapes.count };
+}
+
+void
+cli_engine_free(struct cli_engine *e)
+{
+	transport_buf_free(e);
+	config_list_free(&e->routes);
+	config_list_free(&e->shapes);
 }
 
 /* the engine configuration from the options; s must be built already */
@@ -178,7 +202,7 @@ cli_engine_config(const char *cmd, struct cli_engine *e, struct cli_sender *s,
 			memset(pw.data, 0, pw.len);
 		buf_free(&pw);
 		if (rc == 0) {
-			cli_engine_free(e);
+			transport_buf_free(e);
 			e->transport_buf = xstrdup(url.data ? url.data : "");
 			e->transport = e->transport_buf;
 		}
@@ -199,5 +223,6 @@ cli_engine_config(const char *cmd, struct cli_engine *e, struct cli_sender *s,
 	out->poll_ms = e->poll_ms;
 	out->smtp_timeout_ms = e->smtp_timeout_ms;
 	out->retry_base = e->retry_base;
+	cli_engine_direct(e, &out->direct);
 	return 0;
 }

@@ -144,6 +144,7 @@ email_open(struct deliver_channel **out, const struct deliver_config *cfg)
 	opt.queue_max = (int)(cfg->batch * (size_t)cfg->batches_in_flight + 1000);
 	if (cfg->smtp_timeout_ms > 0)
 		smtp_timeouts_all(&opt.timeouts, cfg->smtp_timeout_ms);
+	opt.direct = cfg->direct;
 	if (smtp_transport_open(&c->t, cfg->transport_url, &opt, err, sizeof(err)) != NF_OK) {
 		log_error("delivery engine: cannot open transport: %s", err);
 		return NF_ERR;

@@ -23,13 +23,14 @@
 
 #include "core/core.h"
 #include "mail/mail.h"
+#include "smtp/smtp.h"
 
 /* a dead process's shards and owed confirmations are taken over after this many seconds */
 #define DELIVER_DEFAULT_LEASE 30
 
 struct deliver_config {
 	const char *db_url;
-	const char *transport_url;	/* maildir:PATH, smtp://..., smtps://... */
+	const char *transport_url;	/* maildir:PATH, smtp://..., smtps://..., direct */
 	struct mail_sender sender;	/* From, base URL, templates, secret, DKIM keys */
 	const char *bounce_domain;	/* VERP: MAIL FROM bounce+TOKEN@DOMAIN; NULL = From's */
 	int threads;			/* engine threads, each with its own connections (1) */
@@ -45,6 +46,7 @@ struct deliver_config {
 	int priority_max;		/* one-off messages queued at most (10000) */
 	long smtp_timeout_ms;		/* 0 = the RFC 5321 defaults */
 	int confirm_recover;		/* serve: queue confirmations never sent (deliver_confirm) */
+	struct smtp_direct_options direct;	/* transport_url "direct", or routes */
 };
 
 void deliver_config_defaults(struct deliver_config *cfg);

@@ -17,6 +17,11 @@
  * callback once, from the loop's after-round hook (never from inside a
  * connection's handler or from submit), so a callback may submit again.
  * Does not own: the conversation (smtp/session.c).
+ *
+ * Direct delivery (smtp/direct.c) makes a parent pool with no relays of
+ * its own: it routes each message to a child pool per destination. The
+ * children have no hook or timer; the parent's round and sweep drive them,
+ * so every message finished in a round is reported in that round.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -134,6 +139,8 @@ smtp_pool_requeue(struct smtp_pool *p, struct smtp_job *job)
 		smtp_pool_finish(p, job);
 		return;
 	}
+	if (p->parent && job->lost_code)
+		smtp_direct_signal(p, job->lost_code, job->lost_enhanced, job->texts.data + job->lost_off);
 	p->stats.retried++;
 	enqueue(p, job, 1);
 }
@@ -196,6 +203,8 @@ smtp_pool_conn_failed(struct smtp_pool *p, struct smtp_conn *c, int code,
 	snprintf(r->last_text, sizeof(r->last_text), "%s", text);
 	smtp_text_redact(text, why, sizeof(why));
 	log_event(LOG_WARN, "smtp.conn.failed", "relay", r->url.host, "why", why, NULL);
+	if (p->parent)
+		smtp_direct_signal(p, code, enhanced, text);
 	/* connections opened together fail together: one outage, one step of back-off */
 	if (!relay_up(r, smtp_loop_now(p->loop)))
 		return;
@@ -275,7 +284,8 @@ grow(struct smtp_pool *p)
 			break;
 		open_conn(p, r);
 	}
-	if (p->nqueued && p->nconn == 0)
+	/* a child paused by direct.c (no connections allowed) keeps its queue */
+	if (p->nqueued && p->nconn == 0 && p->opt.connections > 0)
 		fail_queue(p);
 }
 
@@ -359,6 +369,8 @@ pool_round(struct smtp_loop *loop, void *arg)
 	NF_UNUSED(loop);
 	reap(p);
 	dispatch(p);
+	if (p->direct)
+		smtp_direct_round(p->direct);
 	run_done(p);
 	if (p->after_round)
 		p->after_round(p->after_arg);
@@ -374,7 +386,42 @@ pool_sweep(struct smtp_loop *loop, void *arg)
 
 	for (c = p->conns; c; c = c->next)
 		smtp_conn_check_deadline(c, now);
+	if (p->direct)
+		smtp_direct_sweep(p->direct, now);
 	return p->sweep_ms;
+}
+
+/* ---- a destination's pool under direct delivery ---- */
+
+void
+smtp_pool_child_round(struct smtp_pool *p)
+{
+	reap(p);
+	dispatch(p);
+	run_done(p);
+}
+
+void
+smtp_pool_child_sweep(struct smtp_pool *p, int64_t now)
+{
+	struct smtp_conn *c;
+
+	for (c = p->conns; c; c = c->next)
+		smtp_conn_check_deadline(c, now);
+}
+
+void
+smtp_pool_defer_queue(struct smtp_pool *p, int code, const char *enhanced, const char *text)
+{
+	struct smtp_job *job;
+
+	while ((job = p->qhead) != NULL) {
+		p->qhead = job->next;
+		p->nqueued--;
+		smtp_job_fail_open(job, SMTP_TEMPORARY, code, enhanced, text, strlen(text));
+		smtp_pool_finish(p, job);
+	}
+	p->qtail = NULL;
 }
 
 /* ---- the public face ---- */
@@ -437,9 +484,10 @@ ignore_sigpipe(void)
 		signal(SIGPIPE, SIG_IGN);
 }
 
-int
-smtp_pool_new(struct smtp_pool **out, struct smtp_loop *loop, const char *url,
-	      const struct smtp_options *opt, char *err, size_t errlen)
+/* pool_make - a pool for the relays in url, not yet on the loop's hook and timer */
+static int
+pool_make(struct smtp_pool **out, struct smtp_loop *loop, const char *url,
+	  const struct smtp_options *opt, char *err, size_t errlen)
 {
 	struct smtp_relay_url *urls;
 	struct smtp_pool *p;
@@ -448,13 +496,9 @@ smtp_pool_new(struct smtp_pool **out, struct smtp_loop *loop, const char *url,
 
 	if ((rc = smtp_url_parse(url, &urls, &n, err, errlen)) != NF_OK)
 		return rc;
-	ignore_sigpipe();
 	p = xcalloc(1, sizeof(*p));
 	p->loop = loop;
-	if (opt)
-		p->opt = *opt;
-	else
-		smtp_options_init(&p->opt);
+	p->opt = *opt;
 	if (p->opt.connections < 1)
 		p->opt.connections = 1;
 	if (p->opt.queue_max < 1)
@@ -472,12 +516,57 @@ smtp_pool_new(struct smtp_pool **out, struct smtp_loop *loop, const char *url,
 
 		if (r->url.tls != SMTP_TLS_NONE &&
 		    (r->tls = smtp_tls_ctx(r->url.ca_file ? r->url.ca_file : p->opt.ca_file,
-					   r->url.verify, err, errlen)) == NULL) {
+					   r->url.verify && r->url.tls != SMTP_TLS_MAY, err, errlen)) == NULL) {
 			relays_free(p->relays, p->nrelays);
 			free(p);
 			return NF_ERR_INVALID;
 		}
 	}
+	*out = p;
+	return NF_OK;
+}
+
+int
+smtp_pool_new_child(struct smtp_pool **out, struct smtp_pool *parent, const char *url,
+		    int connections, int per_conn, char *err, size_t errlen)
+{
+	struct smtp_options opt = parent->opt;
+	int rc;
+
+	opt.connections = connections;
+	opt.max_per_conn = per_conn;
+	if ((rc = pool_make(out, parent->loop, url, &opt, err, errlen)) != NF_OK)
+		return rc;
+	(*out)->parent = parent;
+	return NF_OK;
+}
+
+int
+smtp_pool_new(struct smtp_pool **out, struct smtp_loop *loop, const char *url,
+	      const struct smtp_options *opt, char *err, size_t errlen)
+{
+	struct smtp_options defaults;
+	struct smtp_pool *p;
+	int rc;
+
+	if (opt == NULL) {
+		smtp_options_init(&defaults);
+		opt = &defaults;
+	}
+	ignore_sigpipe();
+	if (smtp_direct_wanted(url, opt)) {
+		p = xcalloc(1, sizeof(*p));
+		p->loop = loop;
+		p->opt = *opt;
+		if (p->opt.queue_max < 1)
+			p->opt.queue_max = 1;
+		pick_helo(p, p->opt.helo_name);
+		if ((rc = smtp_direct_new(&p->direct, p, url, err, errlen)) != NF_OK) {
+			free(p);
+			return rc;
+		}
+	} else if ((rc = pool_make(&p, loop, url, opt, err, errlen)) != NF_OK)
+		return rc;
 	p->sweep_ms = min_timeout(&p->opt.timeouts) / 4;
 	if (p->sweep_ms > 250)
 		p->sweep_ms = 250;
@@ -510,9 +599,13 @@ smtp_pool_submit(struct smtp_pool *p, const struct smtp_envelope *env, const cha
 void
 smtp_pool_enqueue(struct smtp_pool *p, struct smtp_job *job)
 {
-	enqueue(p, job, 0);
 	p->pending++;
 	p->stats.submitted++;
+	if (p->direct) {
+		smtp_direct_route(p->direct, job);
+		return;
+	}
+	enqueue(p, job, 0);
 	dispatch(p);
 }
 
@@ -536,6 +629,7 @@ smtp_pool_free(struct smtp_pool *p)
 	if (p == NULL)
 		return;
 	p->closing = 1;
+	smtp_direct_free(p->direct);	/* the children report what they held */
 	for (c = p->conns; c; c = c->next) {
 		if (c->phase == CONN_READY && c->exp_len == 0 && c->jobs == NULL)
 			smtp_conn_quit(c);	/* say goodbye, then close below */
@@ -558,8 +652,10 @@ smtp_pool_free(struct smtp_pool *p)
 		p->conns = c->next;
 		smtp_conn_free(c);
 	}
-	smtp_loop_unhook(p->loop, pool_round, p);
-	smtp_loop_timer_cancel(p->loop, p->timer);
+	if (p->parent == NULL) {
+		smtp_loop_unhook(p->loop, pool_round, p);
+		smtp_loop_timer_cancel(p->loop, p->timer);
+	}
 	relays_free(p->relays, p->nrelays);
 	free(p);
 }

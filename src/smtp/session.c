@@ -623,6 +623,11 @@ setup_next(struct smtp_conn *c)
 {
 	const struct smtp_relay_url *u = &c->relay->url;
 
+	if (u->tls == SMTP_TLS_MAY && !c->tls_on && (c->ext & EXT_STARTTLS) && !c->relay->tls_broken) {
+		send_line(c, "STARTTLS", NULL);	/* opportunistic (RFC 7435): better than clear */
+		c->phase = CONN_STARTTLS;
+		return;
+	}
 	if (u->tls == SMTP_TLS_STARTTLS && !c->tls_on) {
 		if (!(c->ext & EXT_STARTTLS)) {
 			abortf(c, "%s:%s does not offer STARTTLS (use tls=none to send in clear)%s", "");
@@ -691,11 +696,13 @@ tls_step(struct smtp_conn *c, int rc, const char *err)
 	if (rc == SMTP_NEED_MORE)
 		return;
 	if (rc != NF_OK) {
+		if (c->relay->url.tls == SMTP_TLS_MAY)
+			c->relay->tls_broken = 1;	/* the next connection goes in clear */
 		smtp_conn_abort(c, 0, "", err);
 		return;
 	}
 	smtp_io_watch(c, SMTP_EV_READ);
-	if (c->relay->url.tls == SMTP_TLS_STARTTLS)
+	if (c->relay->url.tls == SMTP_TLS_STARTTLS || c->relay->url.tls == SMTP_TLS_MAY)
 		send_ehlo(c);	/* RFC 3207 4.2: forget what was said in clear */
 	else
 		c->phase = CONN_GREETING;

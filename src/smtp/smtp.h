@@ -55,6 +55,39 @@ struct smtp_reply {
  */
 int smtp_reply_parse(const char *in, size_t len, struct smtp_reply *out, size_t *used);
 
+/* ---- dns_answer.c: DNS answers for direct delivery (RFC 1035 4.1, RFC 7505) ---- */
+
+#define SMTP_DNS_A 1
+#define SMTP_DNS_MX 15
+#define SMTP_DNS_AAAA 28
+#define SMTP_DNS_NAME_MAX 255		/* RFC 1035 2.3.4, dotted */
+#define SMTP_DNS_RR_MAX 32		/* records kept per answer; more are passed over */
+
+struct smtp_dns_rr {
+	uint16_t type;			/* SMTP_DNS_A, _AAAA or _MX */
+	uint16_t pref;			/* MX preference */
+	uint32_t ttl;
+	unsigned char addr[16];		/* A: 4 bytes, AAAA: 16 */
+	char name[SMTP_DNS_NAME_MAX + 1];	/* MX exchange, no final dot; "" for the root */
+};
+
+struct smtp_dns_answer {
+	int rcode;			/* 0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN ... */
+	int truncated;
+	int null_mx;			/* an MX of exchange "." (RFC 7505) */
+	size_t nrr;			/* records of the type asked for */
+	uint32_t ttl;			/* the smallest of theirs */
+	struct smtp_dns_rr rr[SMTP_DNS_RR_MAX];
+};
+
+/*
+ * smtp_dns_parse - the records of type qtype in the DNS message
+ * msg[0..len). NF_OK (an answer with no such record has nrr 0);
+ * NF_ERR_INVALID for a message that is not a well-formed response. MX
+ * records whose exchange is not a host name are left out.
+ */
+int smtp_dns_parse(const unsigned char *msg, size_t len, unsigned qtype, struct smtp_dns_answer *out);
+
 /* ---- redact.c: relay text for log lines ---- */
 
 /*
@@ -94,7 +127,8 @@ int64_t smtp_loop_now(const struct smtp_loop *loop);	/* monotonic ms, this round
 
 /* ---- url.c: relay URLs ---- */
 
-enum smtp_tls { SMTP_TLS_NONE, SMTP_TLS_STARTTLS, SMTP_TLS_IMPLICIT };
+/* SMTP_TLS_MAY: STARTTLS when offered, unverified, clear otherwise (RFC 7435; MX hosts) */
+enum smtp_tls { SMTP_TLS_NONE, SMTP_TLS_STARTTLS, SMTP_TLS_IMPLICIT, SMTP_TLS_MAY };
 
 struct smtp_relay_url {
 	char *host;			/* without brackets for IPv6 literals */
@@ -107,7 +141,7 @@ struct smtp_relay_url {
 };
 
 /*
- * smtp_url_parse - "smtp://[user[:pass]@]host[:port][?tls=none|starttls|tls
+ * smtp_url_parse - "smtp://[user[:pass]@]host[:port][?tls=none|may|starttls|tls
  * &ca=FILE&verify=0&weight=N]" or "smtps://..." (implicit TLS, port 465).
  * smtp:// defaults to tls=starttls on port 25: credentials never travel in
  * clear unless tls=none says so. Several relays are separated by commas or
@@ -165,6 +199,16 @@ enum smtp_msg_own {
 	SMTP_MSG_TAKE,			/* the transport free()s them after done */
 };
 
+/* direct delivery (direct.c): borrowed strings, alive while the transport is */
+struct smtp_direct_options {
+	const char *dns_server;		/* "IPv4:PORT" asked instead of /etc/resolv.conf's */
+	int port;			/* the MX hosts' port (0: 25) */
+	const char *const *routes;	/* "DOMAIN[,DOMAIN...]=direct|smtp://...": by domain */
+	size_t nroutes;
+	const char *const *shapes;	/* "default|HOST-SUFFIX connections=N per-connection=N per-minute=N" */
+	size_t nshapes;
+};
+
 /* RFC 5321 4.5.3.2 client timeouts, in milliseconds */
 struct smtp_timeouts {
 	long connect;			/* TCP connect + TLS handshake (not in the RFC): 30 s */
@@ -189,7 +233,13 @@ struct smtp_options {
 	const char *ca_file;		/* default CA file for relays that name none */
 	int threaded;			/* run the pool on its own thread (see below) */
 	struct smtp_timeouts timeouts;
+	struct smtp_direct_options direct;
 };
+
+/* direct delivery's limits per destination when no --shape says otherwise: safe for a new sender */
+#define SMTP_DIRECT_CONNECTIONS 5
+#define SMTP_DIRECT_PER_CONN 100
+#define SMTP_DIRECT_PER_MINUTE 600
 
 /* smtp_options_init - the defaults above */
 void smtp_options_init(struct smtp_options *opt);
@@ -236,8 +286,10 @@ void smtp_pool_free(struct smtp_pool *pool);
 struct smtp_transport;
 
 /*
- * smtp_transport_open - by URL: "smtp://...", "smtps://..." (smtp_url_parse)
- * or "maildir:PATH" (created with cur/ new/ tmp/ when missing). opt may be
+ * smtp_transport_open - by URL: "smtp://...", "smtps://..." (smtp_url_parse),
+ * "direct" (each domain's MX hosts, smtp/direct.c; with opt->routes some
+ * domains may go elsewhere, and a relay URL with routes sends the other
+ * domains through it) or "maildir:PATH" (created with cur/ new/ tmp/ when missing). opt may be
  * NULL for the defaults. With opt->threaded the SMTP pool runs on a thread
  * of its own: submit, wait and drain may then be called from one other
  * thread; done callbacks still run in that thread, inside wait and drain.

@@ -60,6 +60,7 @@ struct smtp_job {
 	unsigned replied : 1;		/* the relay answered something for it */
 	int rcpt_ok;
 	int attempts;
+	int64_t queued_at;		/* direct.c: when it began to wait for its destination */
 	/* why the last connection failed it (kept for when retries run out) */
 	int lost_code;
 	char lost_enhanced[16];
@@ -102,6 +103,7 @@ struct pool_relay {
 	struct addrinfo *addrs;		/* resolved on first use */
 	struct addrinfo *next_addr;	/* rotates over the addresses */
 	SSL_CTX *tls;			/* when url.tls != NONE */
+	int tls_broken;			/* tls=may: a handshake failed here, go on in clear */
 	int nconn;			/* connections open to it */
 	int fails;			/* setup failures in a row */
 	int downs;			/* times marked down in a row (backoff) */
@@ -201,10 +203,41 @@ struct smtp_pool {
 	void *after_arg;
 	/* the threaded transport: finished jobs are handed to it, unreported */
 	void (*hand_done)(void *arg, struct smtp_job *job);
+	/* direct delivery: the parent routes to child pools, one per destination */
+	struct smtp_direct *direct;	/* the parent's router */
+	struct smtp_pool *parent;	/* a child's: it has no hook or timer of its own */
 };
 
 /* pool.c: run a finished job's done callback, count its outcome, free it */
 void smtp_pool_report(struct smtp_stats *stats, struct smtp_job *job);
+
+/* pool.c, for direct.c: a destination's pool, driven by its parent's round and sweep */
+int smtp_pool_new_child(struct smtp_pool **out, struct smtp_pool *parent, const char *url,
+			int connections, int per_conn, char *err, size_t errlen);
+void smtp_pool_child_round(struct smtp_pool *child);
+void smtp_pool_child_sweep(struct smtp_pool *child, int64_t now);
+/* every message waiting for a connection: temporary, with this reply */
+void smtp_pool_defer_queue(struct smtp_pool *p, int code, const char *enhanced, const char *text);
+
+/* direct.c: routing by domain, DNS, shaping and back-off per destination */
+struct smtp_direct;
+struct smtp_direct_stats {
+	uint64_t sent, deferred, bounced, throttles;
+	uint64_t connections, per_minute;	/* the limits now */
+};
+int smtp_direct_wanted(const char *url, const struct smtp_options *opt);
+int smtp_direct_new(struct smtp_direct **out, struct smtp_pool *parent, const char *url,
+		    char *err, size_t errlen);
+void smtp_direct_route(struct smtp_direct *d, struct smtp_job *job);
+void smtp_direct_round(struct smtp_direct *d);
+void smtp_direct_sweep(struct smtp_direct *d, int64_t now);
+void smtp_direct_free(struct smtp_direct *d);
+/* a child's connection failed or was dropped with this reply: a slow-down? */
+void smtp_direct_signal(struct smtp_pool *child, int code, const char *enhanced, const char *text);
+int smtp_direct_is_throttle(int code, const char *enhanced, const char *text);
+void smtp_direct_stats_each(const struct smtp_direct *d,
+			    void (*fn)(void *arg, const char *label, const struct smtp_direct_stats *st),
+			    void *arg);
 
 /* url.c */
 void smtp_url_clear(struct smtp_relay_url *r);
@@ -251,6 +284,7 @@ int smtp_tls_handshake(struct smtp_conn *c, char *err, size_t errlen);
 
 extern const struct smtp_transport_ops smtp_relay_ops;	/* transport_smtp.c */
 extern const struct smtp_transport_ops smtp_maildir_ops;	/* maildir.c */
+extern const struct smtp_transport_ops smtp_direct_ops;	/* transport_smtp.c */
 int smtp_relay_open(void **impl, const char *url, const struct smtp_options *opt,
 		    char *err, size_t errlen);
 int smtp_maildir_open(void **impl, const char *path, char *err, size_t errlen);

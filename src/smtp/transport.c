@@ -3,6 +3,7 @@
  *
  * Owns: smtp_transport_*: picking the implementation from the URL
  * ("smtp://" and "smtps://": a relay pool, smtp/transport_smtp.c;
+ * "direct": the same pool routing to each domain's MX hosts, smtp/direct.c;
  * "maildir:PATH": files, smtp/transport_maildir.c; a prefix given to
  * smtp_transport_register: the caller's own kind) and calling it through
  * its table of operations, as OpenSMTPD's queue backends are called.
@@ -66,11 +67,14 @@ smtp_transport_open(struct smtp_transport **out, const char *url,
 	} else if (strncasecmp(url, "maildir:", 8) == 0) {
 		ops = &smtp_maildir_ops;
 		rc = smtp_maildir_open(&impl, url + 8, err, errlen);
+	} else if (strcasecmp(url, "direct") == 0) {
+		ops = &smtp_direct_ops;
+		rc = smtp_relay_open(&impl, url, opt, err, errlen);
 	} else if (strncasecmp(url, "smtp://", 7) == 0 || strncasecmp(url, "smtps://", 8) == 0) {
 		ops = &smtp_relay_ops;
 		rc = smtp_relay_open(&impl, url, opt, err, errlen);
 	} else {
-		snprintf(err, errlen, "unknown transport: expected smtp://, smtps:// or maildir:PATH");
+		snprintf(err, errlen, "unknown transport: expected smtp://, smtps://, direct or maildir:PATH");
 		return NF_ERR_INVALID;
 	}
 	if (rc != NF_OK)

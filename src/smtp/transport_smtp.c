@@ -182,8 +182,9 @@ after_round(void *arg)
 	pthread_mutex_lock(&t->mu);
 	t->stats = t->pool->stats;
 	t->pool_busy = t->pool->pending > 0;
-	/* submitted while the inbox was being taken: go round again */
-	if (t->inbox_head && !t->woken)
+	/* submitted while the inbox was being taken, or finished while it was
+	   routed (direct delivery defers some at once): go round again */
+	if ((t->inbox_head || t->pool->done_head) && !t->woken)
 		wake_again = t->woken = 1;
 	pthread_mutex_unlock(&t->mu);
 	if (wake_again)
@@ -420,6 +421,11 @@ op_free(void *impl)
 
 const struct smtp_transport_ops smtp_relay_ops = {
 	"smtp", op_submit, op_wait, op_drain, op_pending, op_stats, op_free,
+};
+
+/* the same pool and thread, routing by domain (smtp/direct.c) */
+const struct smtp_transport_ops smtp_direct_ops = {
+	"direct", op_submit, op_wait, op_drain, op_pending, op_stats, op_free,
 };
 
 int

@@ -135,8 +135,10 @@ query_param(struct smtp_relay_url *r, const char *k, size_t kn, const char *v, s
 			r->tls = SMTP_TLS_STARTTLS;
 		else if (eq(v, vn, "tls"))
 			r->tls = SMTP_TLS_IMPLICIT;
+		else if (eq(v, vn, "may"))
+			r->tls = SMTP_TLS_MAY;
 		else
-			return url_error(err, errlen, "tls= takes none, starttls or tls");
+			return url_error(err, errlen, "tls= takes none, may, starttls or tls");
 	} else if (eq(k, kn, "verify")) {
 		if (!eq(v, vn, "0") && !eq(v, vn, "1"))
 			return url_error(err, errlen, "verify= takes 0 or 1");

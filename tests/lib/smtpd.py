@@ -27,6 +27,9 @@ Faults for the whole relay, whatever the recipient (tests/fault):
   --drop-after-data N     the first N times a recipient's message comes, it is
                           taken (written, logged "accepted") and the connection
                           is closed before the 250: the client cannot know
+  --throttle-while FILE   while FILE exists, MAIL is answered 421 4.7.28 (Gmail's
+                          "unusual rate"): a server asking its sender to slow down
+  --host ADDR             listen on ADDR rather than 127.0.0.1 (an MX per 127.0.0.x)
 Options: --starttls CERT KEY (offered; --require-tls makes it required),
 --implicit-tls CERT KEY (smtps), --auth USER:PASS (AUTH PLAIN/LOGIN, over
 TLS only when TLS is configured), --pipelining (announce RFC 2920).
@@ -76,6 +79,9 @@ class Relay:
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         await self.slow()
+        if self.faults and self.faults.throttle_while and os.path.exists(self.faults.throttle_while):
+            self.log('throttled ' + address)
+            return '421 4.7.28 Our system has detected an unusual rate of unsolicited mail'
         if address.split('@')[0].startswith('mail550'):
             return '550 5.7.1 <%s>: sender refused' % address
         envelope.mail_from = address
@@ -188,6 +194,8 @@ def main():
     ap.add_argument('--tempfail-while', metavar='FILE')
     ap.add_argument('--drop-mid-data', type=int, default=0, metavar='N')
     ap.add_argument('--drop-after-data', type=int, default=0, metavar='N')
+    ap.add_argument('--throttle-while', metavar='FILE')
+    ap.add_argument('--host', default='127.0.0.1')
     a = ap.parse_args()
 
     relay = Relay(a.spool, a.pipelining, a)
@@ -210,9 +218,9 @@ def main():
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     server = loop.run_until_complete(loop.create_server(
-        lambda: RelaySMTP(relay, loop=loop, **kwargs), host='127.0.0.1', port=a.port, ssl=ssl_ctx))
+        lambda: RelaySMTP(relay, loop=loop, **kwargs), host=a.host, port=a.port, ssl=ssl_ctx))
     loop.add_signal_handler(signal.SIGTERM, loop.stop)
-    print('listening on 127.0.0.1:%d' % a.port, flush=True)
+    print('listening on %s:%d' % (a.host, a.port), flush=True)
     try:
         loop.run_forever()
     finally:
