@@ -56,7 +56,7 @@ TEST(chart_draws_three_series_as_svg)
 	struct buf svg;
 
 	buf_init(&svg, 0);
-	CHECK_INT(newsroom_chart_audience_svg(days, 3, 600, 200, &svg), NF_OK);
+	CHECK_INT(newsroom_chart_audience_svg(days, 3, 600, 200, "chart", &svg), NF_OK);
 	CHECK(strncmp(svg.data, "<svg xmlns=\"http://www.w3.org/2000/svg\"", 39) == 0);
 	CHECK(strstr(svg.data, "<title id=\"chart-title\">Audience over the last 3 days</title>") != NULL);
 	CHECK(strstr(svg.data, "Per day: 13 signups, 6 confirmations and 7 unsubscribes in all.") != NULL);
@@ -69,8 +69,8 @@ TEST(chart_draws_three_series_as_svg)
 	CHECK(strstr(svg.data, "<script") == NULL && strstr(svg.data, "href") == NULL);
 	CHECK(strcmp(svg.data + svg.len - 6, "</svg>") == 0);
 	buf_reset(&svg);
-	CHECK_INT(newsroom_chart_audience_svg(days, 0, 600, 200, &svg), NF_ERR_INVALID);
-	CHECK_INT(newsroom_chart_audience_svg(days, 3, 20, 200, &svg), NF_ERR_INVALID);
+	CHECK_INT(newsroom_chart_audience_svg(days, 0, 600, 200, "chart", &svg), NF_ERR_INVALID);
+	CHECK_INT(newsroom_chart_audience_svg(days, 3, 20, 200, "chart", &svg), NF_ERR_INVALID);
 	buf_free(&svg);
 }
 
@@ -85,7 +85,7 @@ TEST(chart_of_nothing_is_flat)
 	for (i = 0; i < 30; i++)
 		days[i].day = 1700006400 + i * 86400;
 	buf_init(&svg, 0);
-	CHECK_INT(newsroom_chart_audience_svg(days, 30, 720, 240, &svg), NF_OK);
+	CHECK_INT(newsroom_chart_audience_svg(days, 30, 720, 240, "chart", &svg), NF_OK);
 	CHECK(strstr(svg.data, "<circle") == NULL);
 	CHECK(strstr(svg.data, ">4</text>") != NULL);
 	buf_free(&svg);
