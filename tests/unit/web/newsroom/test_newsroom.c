@@ -118,3 +118,26 @@ TEST(labels_for_people)
 	newsroom_duration_label(7800, d);
 	CHECK_STR(d, "2 h 10 min");
 }
+
+/* a test's desk addresses: separated by commas, semicolons or blanks, each checked, each once */
+TEST(desk_addresses_are_split_checked_and_kept_once)
+{
+	static const char several[] = "desk@news.example, Chief@News.example;desk@news.example\n night@news.example";
+	struct newsroom_desk desk;
+	char why[256], many[512];
+	int i, n = 0;
+
+	CHECK_INT(newsroom_desk_parse(several, sizeof(several) - 1, &desk, why, sizeof(why)), NF_OK);
+	CHECK_INT(desk.n, 3);
+	CHECK_STR(desk.addr[0], "desk@news.example");
+	CHECK_STR(desk.addr[1], "Chief@news.example");
+	CHECK_STR(desk.addr[2], "night@news.example");
+	CHECK_INT(newsroom_desk_parse("desk@news.example, nope", 23, &desk, why, sizeof(why)), NF_ERR_INVALID);
+	CHECK(strncmp(why, "\"nope\" is not an email address: ", 32) == 0);
+	CHECK_INT(newsroom_desk_parse(" , ;", 4, &desk, why, sizeof(why)), NF_ERR_INVALID);
+	CHECK_STR(why, "Please give at least one desk address for the test");
+	for (i = 0; i <= NEWSROOM_DESK_MAX; i++)
+		n += snprintf(many + n, sizeof(many) - (size_t)n, "d%d@news.example ", i);
+	CHECK_INT(newsroom_desk_parse(many, (size_t)n, &desk, why, sizeof(why)), NF_ERR_LIMIT);
+	CHECK_STR(why, "A test goes to at most 10 desk addresses");
+}
