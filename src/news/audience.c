@@ -80,6 +80,22 @@ news_audience(struct store *s, const struct news_article *a,
 }
 
 int
+news_topic_readers(struct store *s, const char *topic, char list[NEWS_TOPIC_MAX + 1], int64_t *readers)
+{
+	int64_t id;
+	int rc;
+
+	*readers = 0;
+	if (!news_topic_list(topic, list))
+		return NF_ERR_NOTFOUND;
+	if (strcmp(list, STORE_LIST_DEFAULT) == 0)
+		return NF_OK;	/* only the breaking flag reaches that list */
+	if ((rc = store_list_get(s, list, &id)) != NF_OK)
+		return rc;
+	return store_audience_count(s, &id, 1, readers);
+}
+
+int
 news_audience_count(struct store *s, const struct news_article *a, int64_t *count)
 {
 	int64_t lists[1 + NEWS_TOPICS_MAX];

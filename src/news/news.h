@@ -126,6 +126,13 @@ int news_topic_list(const char *topic, char out[NEWS_TOPIC_MAX + 1]);
 /* news_audience - the lists of a's alert (breaking-news first), *n of them; 0 means no alert */
 int news_audience(struct store *s, const struct news_article *a,
 		  int64_t lists[1 + NEWS_TOPICS_MAX], size_t *n);
+/*
+ * news_topic_readers - the list topic names (in list) and how many its
+ * alert would reach now on its own; NF_ERR_NOTFOUND when that list does
+ * not exist. A topic naming breaking-news reaches nobody by itself.
+ */
+int news_topic_readers(struct store *s, const char *topic, char list[NEWS_TOPIC_MAX + 1],
+		       int64_t *readers);
 /* news_audience_count - how many people a's alert would reach now (0: it would make none) */
 int news_audience_count(struct store *s, const struct news_article *a, int64_t *count);
 /*

@@ -140,17 +140,19 @@ import_row(struct store *s, const struct store_import *imp, struct store_import_
 	return NF_OK;
 }
 
-/* "given" for one purpose, for every id in the JSON array */
+/* a ledger row of action for one purpose, for every id in the JSON array */
 static int
-ledger(struct store *s, const char *ids, enum store_purpose p, int64_t at, const char *source)
+ledger(struct store *s, const char *ids, enum store_purpose p, const char *action, int64_t at,
+       const char *source)
 {
-	struct store_param prm[4];
+	struct store_param prm[5];
 
 	prm[0] = SP_TEXT(ids);
 	prm[1] = SP_TEXT(store_purpose_name(p));
 	prm[2] = SP_INT(at);
 	prm[3] = SP_TEXT(source);
-	return store_exec(s, Q_IMPORT_CONSENT, prm, 4, NULL, NULL, NULL);
+	prm[4] = SP_TEXT(action);
+	return store_exec(s, Q_IMPORT_CONSENT, prm, 5, NULL, NULL, NULL);
 }
 
 /*
@@ -172,10 +174,13 @@ write_children(struct store *s, const struct store_import *imp, struct new_ids *
 	p[1] = SP_TEXT(ids->all.data);
 	rc = store_exec(s, Q_IMPORT_MEMBERS, p, 2, NULL, NULL, NULL);
 	if (rc == NF_OK)
-		rc = ledger(s, ids->all.data, STORE_ALERTS, at, imp->source);
+		rc = ledger(s, ids->all.data, STORE_ALERTS, store_action_name(STORE_GIVEN), at, imp->source);
+	/* readers imported as confirmed confirmed elsewhere: the ledger says so, as signup's does */
+	if (rc == NF_OK && imp->confirmed)
+		rc = ledger(s, ids->all.data, STORE_ALERTS, store_action_name(STORE_CONFIRMED_ACT), at, imp->source);
 	if (rc == NF_OK && ids->marketing.len > 0) {
 		buf_putc(&ids->marketing, ']');
-		rc = ledger(s, ids->marketing.data, STORE_MARKETING, at, imp->source);
+		rc = ledger(s, ids->marketing.data, STORE_MARKETING, store_action_name(STORE_GIVEN), at, imp->source);
 	}
 	return rc;
 }

@@ -195,12 +195,12 @@ field(struct buf *b, const char *v, int last)
 }
 
 static void
-consent_line(struct buf *ev, const char *id, const char *purpose, const char *at,
-	     const char *source)
+consent_line(struct buf *ev, const char *id, const char *purpose, const char *action,
+	     const char *at, const char *source)
 {
 	field(ev, id, 0);
 	field(ev, purpose, 0);
-	field(ev, "given", 0);
+	field(ev, action, 0);
 	field(ev, at, 0);
 	field(ev, source, 1);
 }
@@ -230,9 +230,11 @@ lines(const struct store *s, struct buf *sub, struct buf *mem, struct buf *ev,
 	field(sub, hash, 1);
 	field(mem, list, 0);
 	field(mem, idtext, 1);
-	consent_line(ev, idtext, "alerts", at, imp->source);
+	consent_line(ev, idtext, "alerts", "given", at, imp->source);
+	if (imp->confirmed)	/* confirmed elsewhere: the ledger says so, as import.c's does */
+		consent_line(ev, idtext, "alerts", "confirmed", at, imp->source);
 	if (r->marketing)
-		consent_line(ev, idtext, "marketing", at, imp->source);
+		consent_line(ev, idtext, "marketing", "given", at, imp->source);
 }
 
 static int

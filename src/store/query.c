@@ -506,9 +506,9 @@ const struct store_query store_queries[Q_COUNT] = {
 		" SELECT $1, e.v::bigint FROM json_array_elements_text($2::json) AS e(v)", NULL },
 	[Q_IMPORT_CONSENT] = { "import_consent",
 		"INSERT INTO consent_events (subscriber_id, purpose, action, at, source)"
-		" SELECT value, $2, 'given', $3, $4 FROM json_each($1)",
+		" SELECT value, $2, $5, $3, $4 FROM json_each($1)",
 		"INSERT INTO consent_events (subscriber_id, purpose, action, at, source)"
-		" SELECT e.v::bigint, $2, 'given', $3, $4 FROM json_array_elements_text($1::json) AS e(v)",
+		" SELECT e.v::bigint, $2, $5, $3, $4 FROM json_array_elements_text($1::json) AS e(v)",
 		NULL },
 
 	/* ---- leaving and privacy: lists.c, bounces.c, deliveries.c, suppress.c, privacy.c ---- */

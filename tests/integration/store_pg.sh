@@ -35,7 +35,9 @@ expect_eq "pg: import summary" "$out" "imported 2, skipped 1, duplicates 1"
 expect_eq "pg: import with a bad row exits 1" "$rc" 1
 expect_contains "pg: bad row reported with its line" "$(cat err)" "line 4: invalid address (no_at)"
 expect_eq "pg: count" "$("$NF" subscribers count --db "$DB")" 2
-expect_eq "pg: consent rows" "$(psql -Atc "select count(*) from consent_events where source = 'fair'" "$DB")" 3
+expect_eq "pg: consent rows (given, confirmed, marketing given)" "$(psql -Atc "select count(*) from consent_events where source = 'fair'" "$DB")" 5
+expect_eq "pg: an import of confirmed readers records their confirmation" \
+	"$(psql -Atc "select count(*) from consent_events where source = 'fair' and purpose = 'alerts' and action = 'confirmed'" "$DB")" 2
 csv=$("$NF" subscribers export --db "$DB")
 expect_contains "pg: export" "$csv" "Bob@example.org,confirmed,"
 expect_eq "pg: re-run imports nothing new" "$("$NF" subscribers import a.csv --list breaking-news --consent-source fair --db "$DB" 2>/dev/null)" "imported 0, skipped 1, duplicates 3"
@@ -63,7 +65,7 @@ fi
 i1=$(sed -nE 's/^imported ([0-9]+),.*/\1/p' r1) i2=$(sed -nE 's/^imported ([0-9]+),.*/\1/p' r2)
 expect_eq "pg: between them every row imported once" "$((${i1:-0} + ${i2:-0}))" "$N"
 expect_eq "pg: no key twice" "$(psql -Atc 'select count(*), count(distinct email_key) from subscribers' "$DB")" "$N|$N"
-expect_eq "pg: one membership and one consent row each" "$(psql -Atc "select (select count(*) from memberships), (select count(*) from consent_events)" "$DB")" "$N|$N"
+expect_eq "pg: one membership and one consent row each" "$(psql -Atc "select (select count(*) from memberships), (select count(*) from consent_events where action = 'given')" "$DB")" "$N|$N"
 
 # ---- one import storing batches on several connections at once ----
 # every key twice, the second time in reverse, so batches in flight meet
@@ -72,7 +74,7 @@ for i in list(range(2000)) + list(range(1999, -1, -1)): print('twice%d@example.n
 DB=$(mkdb jobs)
 out=$("$NF" subscribers import twice.csv --list breaking-news --consent-source jobs --batch 500 --jobs 3 --db "$DB" 2>&1); rc=$?
 expect_eq "pg: --jobs 3 import with keys repeated across batches" "$rc $(tail -n 1 <<<"$out")" "0 imported 2000, skipped 0, duplicates 2000"
-expect_eq "pg: --jobs 3: each key once, with its membership and consent" "$(psql -Atc "select count(distinct email_key), (select count(*) from memberships), (select count(*) from consent_events) from subscribers" "$DB")" "2000|2000|2000"
+expect_eq "pg: --jobs 3: each key once, with its membership and consent" "$(psql -Atc "select count(distinct email_key), (select count(*) from memberships), (select count(*) from consent_events where action = 'given') from subscribers" "$DB")" "2000|2000|2000"
 "$NF" subscribers import twice.csv --list breaking-news --consent-source jobs --jobs 9 --db "$DB" >/dev/null 2>&1
 expect_eq "pg: --jobs 9 (over 8) is a usage error" "$?" 2
 
@@ -93,7 +95,7 @@ kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 got=$(psql -Atc 'select count(*) from subscribers' "$DB")
 if [ "$got" -gt 0 ] && [ "$got" -lt "$N" ]; then ok "pg: killed mid-way ($got of $N)"; else fail "pg: killed mid-way" "stored $got of $N"; fi
 expect_eq "pg: only whole batches" "$((got % 1000))" 0
-expect_eq "pg: nothing half-written" "$(psql -Atc 'select (select count(*) from memberships), (select count(*) from consent_events)' "$DB")" "$got|$got"
+expect_eq "pg: nothing half-written" "$(psql -Atc "select (select count(*) from memberships), (select count(*) from consent_events where action = 'given'), (select count(*) from consent_events where action = 'confirmed')" "$DB")" "$got|$got|$got"
 out=$("$NF" subscribers import big.csv --list breaking-news --consent-source kill --batch 1000 --db "$DB" 2>&1)
 expect_eq "pg: re-running completes the import" "$out" "imported $((N - got)), skipped 0, duplicates $got"
 expect_eq "pg: the set is complete" "$(psql -Atc 'select count(*), count(distinct email_key) from subscribers' "$DB")" "$N|$N"

@@ -1,8 +1,8 @@
 /*
  * web/api/articles.c - the JSON API for newsrooms: articles and alerts
  *
- * Owns: POST /api/articles (publish; 201 with the ids, 422 naming each bad
- * field) and GET /api/alerts/ID (state, counts and the lists it goes to).
+ * Owns: POST /api/articles (publish; 201 with the ids and the topics
+ * nobody follows, 422 naming each bad field) and GET /api/alerts/ID (state, counts and the lists it goes to).
  * The API routes need "Authorization: Bearer KEY" with a key made by
  * `newsflash apikey create`; only its hash is stored and it is compared in
  * constant time by the store.
@@ -43,6 +43,28 @@ api_store(struct web *w, struct http_request *req, struct http_response *res)
 	return api_authorised(w, req, res, s) ? s : NULL;
 }
 
+/*
+ * unfollowed_topics - the article's topics nobody would get an alert for
+ * now: no list of that name, or nobody mailable on it. A CMS tags stories
+ * freely, so these are accepted and only named in the answer.
+ */
+static json_t *
+unfollowed_topics(struct store *s, const struct news_article *art)
+{
+	char list[NEWS_TOPIC_MAX + 1];
+	json_t *arr = json_array();
+	int64_t readers;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < art->ntopics; i++) {
+		rc = news_topic_readers(s, art->topics[i], list, &readers);
+		if (rc == NF_ERR_NOTFOUND || (rc == NF_OK && readers == 0))
+			json_array_append_new(arr, json_string(art->topics[i]));
+	}
+	return arr;
+}
+
 void
 api_articles_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
@@ -68,7 +90,8 @@ api_articles_post(struct web *w, struct http_request *req, struct http_response 
 		log_event(LOG_ERROR, "api.publish_failed", "reason", store_errmsg(s), NULL);
 		http_reply_json_error(res, 503, "Something went wrong. Please try again later");
 	} else {
-		body = json_pack("{s:I}", "id", (json_int_t)article_id);
+		body = json_pack("{s:I,s:o}", "id", (json_int_t)article_id, "unfollowed_topics",
+				 unfollowed_topics(s, &art));
 		if (alert_id) {
 			json_object_set_new(body, "alert_id", json_integer(alert_id));
 			if (w->cfg.engine)

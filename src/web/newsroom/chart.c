@@ -6,7 +6,10 @@
  * script, no font, no external asset, so it passes the newsroom's
  * Content-Security-Policy and prints. The y axis steps by 1, 2 or 5 times a
  * power of ten, about four steps to the peak; the x axis labels at most
- * eight days, today always.
+ * eight days, today always, and fewer when the chart is narrow (a phone's
+ * is drawn at its own width, its legend over two rows, so that its text is
+ * read at its real size rather than shrunk). The caller names the chart
+ * (id) so that two on one page keep their titles apart.
  * The chart has a title and a description for screen readers, and each
  * point of a month or shorter carries a <title> that browsers show on
  * hover. Everything written is numbers and our own date labels; the
@@ -21,10 +24,12 @@
 
 #define LEFT 52.0
 #define RIGHT 16.0
-#define TOP 34.0
+#define TOP 34.0		/* room for one row of legend */
+#define LEGEND_ROW 20.0		/* each further row a narrow chart's legend needs */
 #define BOTTOM 30.0
 #define GRID_STEPS 4
 #define LABELS_MAX 8
+#define LABEL_ROOM 64.0		/* the width one day label needs, so that none overlap */
 
 struct series {
 	const char *name, *colour;
@@ -38,7 +43,7 @@ static const struct series series[] = {
 };
 
 struct frame {
-	double w, h, plot_w, plot_h;
+	double w, h, top, plot_w, plot_h;
 	int64_t ymax, ystep;
 	size_t n;
 };
@@ -75,7 +80,7 @@ x_of(const struct frame *f, size_t i)
 static double
 y_of(const struct frame *f, int64_t v)
 {
-	return TOP + f->plot_h - f->plot_h * (double)v / (double)f->ymax;
+	return f->top + f->plot_h - f->plot_h * (double)v / (double)f->ymax;
 }
 
 static void
@@ -110,7 +115,8 @@ grid(struct buf *out, const struct frame *f)
 static void
 x_labels(struct buf *out, const struct store_audience_day *days, const struct frame *f)
 {
-	size_t every = (f->n + LABELS_MAX - 1) / LABELS_MAX, i;
+	size_t room = (size_t)(f->plot_w / LABEL_ROOM) + 1, most = room < LABELS_MAX ? room : LABELS_MAX;
+	size_t every = (f->n + most - 1) / most, i;
 	char label[16];
 
 	/* counted back from the last day, which is always labelled: it is today */
@@ -147,22 +153,52 @@ line(struct buf *out, const struct store_audience_day *days, const struct frame 
 	buf_puts(out, "</g>");
 }
 
-static void
-legend(struct buf *out)
+/* the width a legend entry takes: a swatch and its name */
+static double
+entry_width(const struct series *s)
 {
-	size_t i;
+	return 34 + 7.0 * (double)strlen(s->name);
+}
+
+/* the legend's rows: as many as a chart of width w needs (a phone's chart has two) */
+static int
+legend_rows(double w)
+{
 	double x = LEFT;
+	int rows = 1;
+	size_t i;
 
 	for (i = 0; i < NF_ARRAY_LEN(series); i++) {
-		buf_printf(out, "<rect x=\"%.1f\" y=\"8\" width=\"14\" height=\"4\" fill=\"%s\"/>"
-			   "<text x=\"%.1f\" y=\"14\">%s</text>", x, series[i].colour, x + 20, series[i].name);
-		x += 34 + 7.0 * (double)strlen(series[i].name);
+		if (x > LEFT && x + entry_width(&series[i]) > w - RIGHT) {
+			rows++;
+			x = LEFT;
+		}
+		x += entry_width(&series[i]);
+	}
+	return rows;
+}
+
+static void
+legend(struct buf *out, double w)
+{
+	size_t i;
+	double x = LEFT, y = 0;
+
+	for (i = 0; i < NF_ARRAY_LEN(series); i++) {
+		if (x > LEFT && x + entry_width(&series[i]) > w - RIGHT) {
+			x = LEFT;
+			y += LEGEND_ROW;
+		}
+		buf_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"4\" fill=\"%s\"/>"
+			   "<text x=\"%.1f\" y=\"%.1f\">%s</text>", x, y + 8, series[i].colour, x + 20, y + 14,
+			   series[i].name);
+		x += entry_width(&series[i]);
 	}
 }
 
 int
 newsroom_chart_audience_svg(const struct store_audience_day *days, size_t n, int width, int height,
-			    struct buf *out)
+			    const char *id, struct buf *out)
 {
 	struct frame f;
 	int64_t max = 0, step, totals[NF_ARRAY_LEN(series)] = { 0 };
@@ -184,16 +220,17 @@ newsroom_chart_audience_svg(const struct store_audience_day *days, size_t n, int
 	f.n = n;
 	f.w = width;
 	f.h = height;
+	f.top = TOP + LEGEND_ROW * (legend_rows(f.w) - 1);
 	f.plot_w = f.w - LEFT - RIGHT;
-	f.plot_h = f.h - TOP - BOTTOM;
+	f.plot_h = f.h - f.top - BOTTOM;
 	buf_printf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 %d %d\""
-		   " role=\"img\" aria-labelledby=\"chart-title chart-desc\""
+		   " role=\"img\" aria-labelledby=\"%s-title %s-desc\""
 		   " font-family=\"Arial, Helvetica, sans-serif\" font-size=\"12\" fill=\"#545454\">"
-		   "<title id=\"chart-title\">Audience over the last %zu days</title>"
-		   "<desc id=\"chart-desc\">Per day: %lld signups, %lld confirmations and %lld unsubscribes"
-		   " in all.</desc>", width, height, n, (long long)totals[0], (long long)totals[1],
-		   (long long)totals[2]);
-	legend(out);
+		   "<title id=\"%s-title\">Audience over the last %zu days</title>"
+		   "<desc id=\"%s-desc\">Per day: %lld signups, %lld confirmations and %lld unsubscribes"
+		   " in all.</desc>", width, height, id, id, id, n, id, (long long)totals[0],
+		   (long long)totals[1], (long long)totals[2]);
+	legend(out, f.w);
 	grid(out, &f);
 	x_labels(out, days, &f);
 	for (k = 0; k < NF_ARRAY_LEN(series); k++)

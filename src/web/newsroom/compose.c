@@ -4,10 +4,18 @@
  * Owns: the compose form and what its buttons do. GET /newsroom/compose
  * shows an empty form; POST /newsroom/compose shows it filled again (the
  * preview's Edit button); POST /newsroom/preview checks the draft and shows
- * the email; POST /newsroom/test sends that email to the editor's own
- * address through the delivery engine's priority lane; POST
+ * the email with the lists it goes to and how many readers it reaches;
+ * POST /newsroom/test sends that email, its subject marked [TEST], to the
+ * desk addresses typed on the preview through the delivery engine's
+ * priority lane; POST
  * /newsroom/publish asks for confirmation, and with confirm=yes stores the
  * article and queues its alert (news_publish) and wakes the engine.
+ *
+ * Topics are chosen from the lists that exist (ticked, with their
+ * readers) or typed; a typed topic that names no list is an error here,
+ * where an editor can put it right (the API accepts such tags and names
+ * them in its answer). Every audience figure comes from the store's one
+ * audience count (store_audience_count), as the dashboard's does.
  *
  * The draft travels in the form itself (hidden fields on the preview and
  * confirmation pages), so nothing half-written is stored; draft.c turns it
@@ -21,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr/addr.h"
 #include "deliver/deliver.h"
 #include "mail/mail.h"
 #include "news/news.h"
@@ -30,29 +39,101 @@
 #define MEMO_SLOTS 256
 #define TOKEN_BYTES 18
 
-/* the topics an editor can name: every list but breaking-news, with its confirmed readers */
+/* 1 when the JSON array of strings holds name */
+static int
+has_word(const json_t *words, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(words); i++)
+		if (strcmp(json_string_value(json_array_get(words, i)), name) == 0)
+			return 1;
+	return 0;
+}
+
+/* n readers as "1,234 readers" (or "1 reader") */
 static json_t *
-known_topics(struct web *w)
+readers_label(int64_t n)
+{
+	char count[32], text[48];
+
+	newsroom_count_label(n, count);
+	snprintf(text, sizeof(text), "%s reader%s", count, n == 1 ? "" : "s");
+	return json_string(text);
+}
+
+/*
+ * topic_choices - every list but breaking-news, with the readers an alert
+ * to it alone reaches, ticked when the draft names it; ctx's draft.topics
+ * keeps only the typed topics that are no such list
+ */
+static void
+topic_choices(struct web *w, const struct newsroom_draft *d, json_t *ctx)
 {
 	struct store *s = http_store(w);
 	struct store_list **ls = NULL;
-	json_t *arr = json_array();
+	json_t *arr = json_array(), *words = d ? newsroom_draft_topics(d) : json_array(), *draft;
+	struct buf other;
+	size_t i, n = 0;
+	int64_t readers;
+
+	buf_init(&other, HTTP_NEWSROOM_MAX);
+	if (s && store_lists_all(s, &ls, &n) == NF_OK) {
+		for (i = 0; i < n; i++) {
+			if (strcmp(ls[i]->name, STORE_LIST_DEFAULT) == 0 ||
+			    store_audience_count(s, &ls[i]->id, 1, &readers) != NF_OK)
+				continue;
+			json_array_append_new(arr, json_pack("{s:s,s:o,s:b}", "name", ls[i]->name,
+							     "readers", readers_label(readers),
+							     "checked", has_word(words, ls[i]->name)));
+		}
+	}
+	for (i = 0; i < json_array_size(words); i++) {
+		const char *word = json_string_value(json_array_get(words, i));
+		size_t k;
+		int listed = 0;
+
+		for (k = 0; k < n; k++)
+			listed |= strcmp(ls[k]->name, word) == 0 && strcmp(word, STORE_LIST_DEFAULT) != 0;
+		if (!listed)
+			buf_printf(&other, "%s%s", other.len ? ", " : "", word);
+	}
+	if (ls)
+		store_list_list_free(ls, n);
+	if (d && (draft = json_object_get(ctx, "draft")) != NULL)
+		json_object_set_new(draft, "topics", json_string(other.len ? other.data : ""));
+	json_object_set_new(ctx, "has_topics", json_boolean(json_array_size(arr) > 0));
+	json_object_set_new(ctx, "topics", arr);
+	json_decref(words);
+	buf_free(&other);
+}
+
+/* UTF-8 characters in the headline (continuation bytes not counted) */
+static size_t
+headline_chars(const char *h, size_t len)
+{
 	size_t i, n = 0;
 
-	if (s == NULL || store_lists_all(s, &ls, &n) != NF_OK)
-		return arr;	/* the page still works; the hint just lists nothing */
-	for (i = 0; i < n; i++) {
-		json_t *o;
+	for (i = 0; i < len; i++)
+		n += ((unsigned char)h[i] & 0xc0) != 0x80;
+	return n;
+}
 
-		if (strcmp(ls[i]->name, STORE_LIST_DEFAULT) == 0)
-			continue;
-		o = json_object();
-		json_object_set_new(o, "name", json_string(ls[i]->name));
-		json_object_set_new(o, "confirmed", json_integer(ls[i]->confirmed));
-		json_array_append_new(arr, o);
-	}
-	store_list_list_free(ls, n);
-	return arr;
+/* the headline's length and, past what the templates are made for, a warning */
+static void
+headline_context(const struct newsroom_draft *d, json_t *ctx)
+{
+	size_t n = d ? headline_chars(d->value[0], d->len[0]) : 0;
+	char text[256];
+
+	json_object_set_new(ctx, "headline_fits", json_integer(NEWSROOM_HEADLINE_FITS));
+	json_object_set_new(ctx, "headline_chars", json_integer((json_int_t)n));
+	if (n <= NEWSROOM_HEADLINE_FITS)
+		return;
+	snprintf(text, sizeof(text), "The headline has %zu characters; alerts are designed for up to %d."
+		 " Phones cut the subject line short and the email's headline runs over many lines.",
+		 n, NEWSROOM_HEADLINE_FITS);
+	json_object_set_new(ctx, "headline_long", json_string(text));
 }
 
 static void
@@ -63,8 +144,8 @@ render_compose(struct web *w, struct http_request *req, struct http_response *re
 
 	if (d)
 		newsroom_draft_context(d, ctx);
-	json_object_set_new(ctx, "topics", known_topics(w));
-	json_object_set_new(ctx, "has_topics", json_boolean(json_array_size(json_object_get(ctx, "topics")) > 0));
+	topic_choices(w, d, ctx);
+	headline_context(d, ctx);
 	newsroom_render(w, req, res, status, NEWSROOM_PAGE_COMPOSE, ctx, ss, "nav_compose");
 	json_decref(ctx);
 }
@@ -94,24 +175,90 @@ newsroom_compose_edit(struct web *w, struct http_request *req, struct http_respo
 	newsroom_draft_free(&d);
 }
 
-/* the signed-in post's draft; 0 with the form shown again (422) when it is not valid */
+/*
+ * check_topics - every topic of the parsed draft must name a list that
+ * exists: a typo ("politcs") would otherwise reach nobody unnoticed
+ */
 static int
-valid_draft(struct web *w, struct http_request *req, struct http_response *res,
-	    struct newsroom_session *ss, struct newsroom_draft *d)
+check_topics(struct store *s, struct newsroom_draft *d)
 {
-	struct http_form form;
+	char list[NEWS_TOPIC_MAX + 1], text[512];
+	struct buf missing;
+	int64_t readers;
+	size_t i, k = 0;
+	int rc = NF_OK;
+
+	buf_init(&missing, 0);
+	for (i = 0; i < d->art.ntopics && rc == NF_OK; i++) {
+		rc = news_topic_readers(s, d->art.topics[i], list, &readers);
+		if (rc == NF_ERR_NOTFOUND) {
+			buf_printf(&missing, "%s%s", k++ ? ", " : "", d->art.topics[i]);
+			rc = NF_OK;
+		}
+	}
+	if (rc == NF_OK && k) {
+		snprintf(text, sizeof(text), "Topics: no list is called %s. Choose from the lists readers"
+			 " follow (a new list is made with newsflash lists create NAME)", missing.data);
+		newsroom_draft_refuse(d, "topics", text);
+	}
+	buf_free(&missing);
+	return rc;
+}
+
+/*
+ * the signed-in post's draft, its topics checked against the lists, and the
+ * store; NULL with the form shown again (422) when it is not valid, or the
+ * answer written when the store is not there
+ */
+static struct store *
+valid_draft(struct web *w, struct http_request *req, struct http_response *res,
+	    struct newsroom_session *ss, struct newsroom_draft *d, struct http_form *form)
+{
+	struct store *s;
 
 	memset(d, 0, sizeof(*d));
-	if (!newsroom_guard_post(w, req, res, ss, &form))
-		return 0;
-	if (newsroom_draft_parse(d, req->arena, &form))
-		return 1;
+	if (!newsroom_guard_post(w, req, res, ss, form))
+		return NULL;
+	if ((s = http_store(w)) == NULL) {
+		newsroom_message(w, req, res, 503, ss, "The database is not reachable. Please try again");
+		return NULL;
+	}
+	if (newsroom_draft_parse(d, req->arena, form) && check_topics(s, d) == NF_OK && d->parsed)
+		return s;
 	render_compose(w, req, res, 422, ss, d);
 	newsroom_draft_free(d);
-	return 0;
+	return NULL;
 }
 
 /* ---- preview and test ---- */
+
+/*
+ * audience_context - the lists the alert goes to, each with the readers it
+ * alone reaches, and the exact number it reaches in all (each person once)
+ */
+static void
+audience_context(struct store *s, const struct news_article *art, json_t *ctx)
+{
+	char list[NEWS_TOPIC_MAX + 1];
+	json_t *lists = json_array();
+	int64_t n = 0, total = 0;
+	size_t i;
+
+	if (art->breaking && newsroom_breaking_readers(s, &n) == NF_OK)
+		json_array_append_new(lists, json_pack("{s:s,s:o}", "name", STORE_LIST_DEFAULT,
+						       "readers", readers_label(n)));
+	for (i = 0; i < art->ntopics; i++)
+		if (news_topic_readers(s, art->topics[i], list, &n) == NF_OK &&
+		    strcmp(list, STORE_LIST_DEFAULT) != 0)
+			json_array_append_new(lists, json_pack("{s:s,s:o}", "name", list,
+							       "readers", readers_label(n)));
+	news_audience_count(s, art, &total);
+	json_object_set_new(ctx, "lists", lists);
+	json_object_set_new(ctx, "any_lists", json_boolean(json_array_size(lists) > 0));
+	json_object_set_new(ctx, "several_lists", json_boolean(json_array_size(lists) > 1));
+	json_object_set_new(ctx, "readers", readers_label(total));
+	json_object_set_new(ctx, "nobody", json_boolean(total == 0));
+}
 
 static void
 render_preview(struct web *w, struct http_request *req, struct http_response *res, int status,
@@ -119,10 +266,15 @@ render_preview(struct web *w, struct http_request *req, struct http_response *re
 	       const char *notice, const char *problem)
 {
 	const struct mail_sender *snd = w->cfg.sender;
+	struct store *s = http_store(w);
 	json_t *ctx = json_object();
 	char size[48];
 
 	newsroom_draft_context(d, ctx);
+	headline_context(d, ctx);
+	if (s)
+		audience_context(s, &d->art, ctx);
+	json_object_set_new(ctx, "test_to", json_string(d->test_to ? d->test_to : ss->email));
 	snprintf(size, sizeof(size), "%.1f KB", (double)p->size / 1024.0);
 	json_object_set_new(ctx, "preview_html", json_stringn(p->html.data, p->html.len));
 	json_object_set_new(ctx, "preview_text", json_stringn(p->text.data, p->text.len));
@@ -131,7 +283,8 @@ render_preview(struct web *w, struct http_request *req, struct http_response *re
 	json_object_set_new(ctx, "from_addr", json_string(snd && snd->from_addr ? snd->from_addr : ""));
 	json_object_set_new(ctx, "size", json_string(size));
 	json_object_set_new(ctx, "dkim", json_boolean(p->signed_dkim));
-	json_object_set_new(ctx, "can_test", json_boolean(ss->email[0] && w->cfg.engine));
+	json_object_set_new(ctx, "can_test", json_boolean(w->cfg.engine != NULL));
+	json_object_set_new(ctx, "test_tag", json_string(NEWSROOM_TEST_TAG));
 	if (notice)
 		json_object_set_new(ctx, "notice", json_string(notice));
 	if (problem)
@@ -151,7 +304,7 @@ make_preview(struct web *w, const struct newsroom_session *ss, const struct news
 	newsroom_preview_init(p);
 	if (w->cfg.sender == NULL)
 		return NF_ERR;
-	rc = newsroom_preview_make(w->cfg.sender, &d->art, to, p);
+	rc = newsroom_preview_make(w->cfg.sender, &d->art, to, 0, p);
 	if (rc != NF_OK)
 		log_event(LOG_ERROR, "newsroom.preview_failed", "reason", nf_strstatus(rc), NULL);
 	return rc;
@@ -163,9 +316,10 @@ newsroom_compose_preview(struct web *w, struct http_request *req, struct http_re
 	struct newsroom_session ss;
 	struct newsroom_preview p;
 	struct newsroom_draft d;
+	struct http_form form;
 
 	NF_UNUSED(arg);
-	if (!valid_draft(w, req, res, &ss, &d))
+	if (!valid_draft(w, req, res, &ss, &d, &form))
 		return;
 	if (make_preview(w, &ss, &d, &p) == NF_OK)
 		render_preview(w, req, res, 200, &ss, &d, &p, NULL, NULL);
@@ -177,22 +331,74 @@ newsroom_compose_preview(struct web *w, struct http_request *req, struct http_re
 
 #define UNSENDABLE "Mail cannot be sent from here right now. Please try again in a minute"
 
-/* queue the composed email to the editor: NULL, or what stopped it (*status says how) */
-static const char *
-send_test(struct web *w, const struct newsroom_session *ss, struct newsroom_preview *p, int *status)
+int
+newsroom_desk_parse(const char *v, size_t len, struct newsroom_desk *out, char *why, size_t whylen)
 {
-	size_t len;
+	struct addr_result ar;
+	size_t i = 0, start, k;
+
+	out->n = 0;
+	while (i < len) {
+		while (i < len && (v[i] == ',' || v[i] == ';' || v[i] == ' ' || v[i] == '\t' ||
+				   v[i] == '\n' || v[i] == '\r'))
+			i++;
+		for (start = i; i < len && v[i] != ',' && v[i] != ';' && v[i] != ' ' && v[i] != '\t' &&
+		     v[i] != '\n' && v[i] != '\r'; i++)
+			;
+		if (i == start)
+			break;
+		if (out->n == NEWSROOM_DESK_MAX) {
+			snprintf(why, whylen, "A test goes to at most %d desk addresses", NEWSROOM_DESK_MAX);
+			return NF_ERR_LIMIT;
+		}
+		addr_check(v + start, i - start, 0, &ar);
+		if (!ar.valid) {
+			snprintf(why, whylen, "\"%.*s\" is not an email address: %s",
+				 (int)(i - start > 80 ? 80 : i - start), v + start, ar.message);
+			return NF_ERR_INVALID;
+		}
+		for (k = 0; k < out->n && strcmp(out->addr[k], ar.normalized) != 0; k++)
+			;
+		if (k == out->n)	/* the same desk twice gets one test */
+			snprintf(out->addr[out->n++], sizeof(out->addr[0]), "%s", ar.normalized);
+	}
+	if (out->n == 0) {
+		snprintf(why, whylen, "Please give at least one desk address for the test");
+		return NF_ERR_INVALID;
+	}
+	return NF_OK;
+}
+
+/*
+ * send_tests - the draft, its subject marked [TEST], composed for each desk
+ * address and queued on the priority lane: NULL, or what stopped it (*status
+ * says how; *sent how many went before it stopped)
+ */
+static const char *
+send_tests(struct web *w, const struct newsroom_session *ss, const struct newsroom_draft *d,
+	   const struct newsroom_desk *desk, size_t *sent, int *status)
+{
+	struct newsroom_preview t;
+	size_t i, len;
 	char *msg;
 
-	*status = 409;
-	if (!ss->email[0])
-		return "Your account has no email address to send a test to";
-	*status = 503;
-	if (w->cfg.engine == NULL || !deliver_priority_room(w->cfg.engine))
-		return UNSENDABLE;
-	msg = buf_steal(&p->message, &len);
-	if (deliver_priority(w->cfg.engine, ss->email, msg, len, 0) != NF_OK)
-		return UNSENDABLE;	/* the lane filled meanwhile; it freed msg */
+	*sent = 0;
+	for (i = 0; i < desk->n; i++) {
+		*status = 503;
+		if (w->cfg.engine == NULL || !deliver_priority_room(w->cfg.engine))
+			return UNSENDABLE;
+		newsroom_preview_init(&t);
+		if (newsroom_preview_make(w->cfg.sender, &d->art, desk->addr[i], 1, &t) != NF_OK) {
+			newsroom_preview_free(&t);
+			*status = 500;
+			return "The email could not be composed. Please check the templates";
+		}
+		msg = buf_steal(&t.message, &len);
+		newsroom_preview_free(&t);
+		if (deliver_priority(w->cfg.engine, desk->addr[i], msg, len, 0) != NF_OK)
+			return UNSENDABLE;	/* the lane filled meanwhile; it freed msg */
+		(*sent)++;
+	}
 	*status = 200;
 	log_event(LOG_INFO, "newsroom.test_sent", "editor", ss->name, NULL);
 	return NULL;
@@ -204,20 +410,37 @@ newsroom_compose_test(struct web *w, struct http_request *req, struct http_respo
 	struct newsroom_session ss;
 	struct newsroom_preview p;
 	struct newsroom_draft d;
-	char notice[400];
-	const char *problem;
-	int status;
+	struct newsroom_desk desk;
+	struct http_form form;
+	char notice[NEWSROOM_DESK_MAX * (ADDR_MAX + 2) + 128], why[256];
+	const char *problem = NULL, *to;
+	size_t len = 0, sent = 0, i;
+	int status = 422;
 
 	NF_UNUSED(arg);
-	if (!valid_draft(w, req, res, &ss, &d))
+	if (!valid_draft(w, req, res, &ss, &d, &form))
 		return;
+	to = http_form_get(&form, "test_to", &len);
+	d.test_to = arena_strndup(req->arena, to ? to : "", to ? len : 0);
 	if (make_preview(w, &ss, &d, &p) != NF_OK) {
 		newsroom_message(w, req, res, 500, &ss, "The email could not be composed. Please check the templates");
-	} else {
-		problem = send_test(w, &ss, &p, &status);
-		snprintf(notice, sizeof(notice), "A test was sent to %s. It should arrive within a minute", ss.email);
-		render_preview(w, req, res, status, &ss, &d, &p, problem ? NULL : notice, problem);
+		goto out;
 	}
+	if (w->cfg.engine == NULL) {
+		problem = UNSENDABLE;
+		status = 503;
+	} else if (newsroom_desk_parse(to ? to : "", len, &desk, why, sizeof(why)) != NF_OK) {
+		problem = why;
+	} else {
+		problem = send_tests(w, &ss, &d, &desk, &sent, &status);
+	}
+	snprintf(notice, sizeof(notice), "A test, its subject starting %s, was sent to ", NEWSROOM_TEST_TAG);
+	for (i = 0; i < sent; i++)
+		snprintf(notice + strlen(notice), sizeof(notice) - strlen(notice), "%s%s", i ? ", " : "",
+			 desk.addr[i]);
+	snprintf(notice + strlen(notice), sizeof(notice) - strlen(notice), ". It should arrive within a minute");
+	render_preview(w, req, res, status, &ss, &d, &p, sent && !problem ? notice : NULL, problem);
+out:
 	newsroom_preview_free(&p);
 	newsroom_draft_free(&d);
 }
@@ -305,8 +528,10 @@ confirm_page(struct web *w, struct http_request *req, struct http_response *res,
 		log_panic("getrandom failed");
 	buf_init(&token, 0);
 	base64url_encode(&token, raw, sizeof(raw));
-	if (s)
+	if (s) {
 		news_audience_count(s, &d->art, &n);	/* breaking-news and its topics' followers, once each */
+		audience_context(s, &d->art, ctx);
+	}
 	newsroom_count_label(n, count);
 	newsroom_draft_context(d, ctx);
 	json_object_set_new(ctx, "publish_token", json_string(token.data));
@@ -359,14 +584,8 @@ newsroom_compose_publish(struct web *w, struct http_request *req, struct http_re
 	size_t token_len = 0;
 
 	NF_UNUSED(arg);
-	memset(&d, 0, sizeof(d));
-	if (!newsroom_guard_post(w, req, res, &ss, &form))
+	if (!valid_draft(w, req, res, &ss, &d, &form))
 		return;
-	if (!newsroom_draft_parse(&d, req->arena, &form)) {
-		render_compose(w, req, res, 422, &ss, &d);
-		newsroom_draft_free(&d);
-		return;
-	}
 	confirm = http_form_get(&form, "confirm", NULL);
 	token = http_form_get(&form, "publish_token", &token_len);
 	if (confirm && strcmp(confirm, "yes") == 0 && token && token_len >= 16 && token_len < 32 &&

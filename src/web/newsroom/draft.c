@@ -54,6 +54,33 @@ draft_error(struct newsroom_draft *d, const char *field, const char *message)
 	json_object_set_new(d->errors, field, json_string(text));
 }
 
+/*
+ * add_chosen_topics - the lists ticked on the compose form (fields named
+ * "topic") join the typed topics, so the draft carries one topics value
+ */
+static void
+add_chosen_topics(struct newsroom_draft *d, struct arena *a, const struct http_form *form)
+{
+	int t = field_index("topics"), i;
+	struct buf all;
+	char *v;
+
+	buf_init(&all, HTTP_NEWSROOM_MAX);
+	buf_append(&all, d->value[t], d->len[t]);
+	for (i = 0; i < form->count; i++) {
+		if (strcmp(form->fields[i].name, "topic") != 0 || form->fields[i].value_len == 0)
+			continue;
+		if (all.len)
+			buf_puts(&all, ", ");
+		buf_append(&all, form->fields[i].value, form->fields[i].value_len);
+	}
+	if (all.len > d->len[t] && (v = arena_strndup(a, all.data, all.len)) != NULL) {
+		d->value[t] = v;
+		d->len[t] = all.len;
+	}
+	buf_free(&all);
+}
+
 /* the form values with CR LF and lone CR made LF, in the request's arena */
 void
 newsroom_draft_read(struct newsroom_draft *d, struct arena *a, const struct http_form *form)
@@ -78,6 +105,7 @@ newsroom_draft_read(struct newsroom_draft *d, struct arena *a, const struct http
 		d->value[i][n] = '\0';
 		d->len[i] = n;
 	}
+	add_chosen_topics(d, a, form);
 }
 
 static const char *
@@ -255,6 +283,23 @@ newsroom_draft_parse(struct newsroom_draft *d, struct arena *a, const struct htt
 			draft_error(d, form_field_of(errs.items[i].field), errs.items[i].message);
 	free(text);
 	return d->parsed;
+}
+
+json_t *
+newsroom_draft_topics(const struct newsroom_draft *d)
+{
+	size_t len;
+	const char *v = draft_get(d, "topics", &len);
+
+	return topics_json(v, len);
+}
+
+void
+newsroom_draft_refuse(struct newsroom_draft *d, const char *field, const char *message)
+{
+	if (!json_object_get(d->errors, field))
+		json_object_set_new(d->errors, field, json_string(message));
+	d->parsed = 0;
 }
 
 void

@@ -22,6 +22,8 @@
 
 #define NONCE_BYTES 18
 #define CHART_DAYS_HOME 30
+#define CHART_PHONE_WIDTH 340	/* a 360 px screen less the page's margins */
+#define CHART_PHONE_HEIGHT 260
 
 static const char *const page_names[NEWSROOM_PAGE_COUNT] = {
 	[NEWSROOM_PAGE_SIGNIN] = "newsroom-signin.html",
@@ -229,6 +231,41 @@ newsroom_duration_label(int64_t secs, char out[32])
 
 /* ---- the dashboard ---- */
 
+/*
+ * newsroom_breaking_readers - who the next breaking alert reaches: the
+ * store's audience count (confirmed, unsuppressed, each person once), the
+ * same figure the preview and the confirmation give, never a second way
+ * of counting
+ */
+int
+newsroom_breaking_readers(struct store *s, int64_t *n)
+{
+	int64_t list = store_default_list(s);
+
+	return store_audience_count(s, &list, 1, n);
+}
+
+/* newsroom_all_readers - the same count over every list: everyone some alert can reach */
+int
+newsroom_all_readers(struct store *s, int64_t *n)
+{
+	struct store_list **ls = NULL;
+	int64_t *ids;
+	size_t i, k = 0;
+	int rc;
+
+	*n = 0;
+	if ((rc = store_lists_all(s, &ls, &k)) != NF_OK)
+		return rc;
+	ids = xcalloc(k + 1, sizeof(*ids));
+	for (i = 0; i < k; i++)
+		ids[i] = ls[i]->id;
+	rc = store_audience_count(s, ids, k, n);
+	free(ids);
+	store_list_list_free(ls, k);
+	return rc;
+}
+
 static void
 add_count(json_t *ctx, const char *key, int64_t n)
 {
@@ -243,17 +280,19 @@ static json_t *
 audience_figures(struct store *s, const struct store_audience_day *days, size_t n)
 {
 	json_t *o = json_object();
-	int64_t confirmed = 0, pending = 0, signups = 0, confirmations = 0, unsubs = 0;
+	int64_t readers = 0, breaking = 0, pending = 0, signups = 0, confirmations = 0, unsubs = 0;
 	size_t i;
 
-	store_subscriber_count(s, STORE_LIST_DEFAULT, STORE_CONFIRMED, &confirmed);
+	newsroom_all_readers(s, &readers);
+	newsroom_breaking_readers(s, &breaking);
 	store_subscriber_count(s, STORE_LIST_DEFAULT, STORE_PENDING, &pending);
 	for (i = 0; i < n; i++) {
 		signups += days[i].signups;
 		confirmations += days[i].confirmations;
 		unsubs += days[i].unsubscribes;
 	}
-	add_count(o, "confirmed", confirmed);
+	add_count(o, "confirmed", readers);
+	add_count(o, "breaking", breaking);
 	add_count(o, "pending", pending);
 	add_count(o, "signups", signups);
 	add_count(o, "confirmations", confirmations);
@@ -293,20 +332,26 @@ add_audience(struct store *s, json_t *ctx, size_t n, int width, int height, int 
 {
 	struct store_audience_day *days = xcalloc(n, sizeof(*days));
 	int64_t today = time(NULL);
-	struct buf svg;
+	struct buf svg, narrow;
 	int rc;
 
 	buf_init(&svg, 4 << 20);
+	buf_init(&narrow, 4 << 20);
 	rc = store_audience_daily(s, today - (int64_t)(n - 1) * 86400, days, n);
 	if (rc == NF_OK)
-		rc = newsroom_chart_audience_svg(days, n, width, height, &svg);
+		rc = newsroom_chart_audience_svg(days, n, width, height, "chart-wide", &svg);
+	if (rc == NF_OK)	/* a phone's chart, drawn at its width so that its text stays readable */
+		rc = newsroom_chart_audience_svg(days, n, CHART_PHONE_WIDTH, CHART_PHONE_HEIGHT,
+						 "chart-phone", &narrow);
 	if (rc == NF_OK) {
 		json_object_set_new(ctx, "chart", json_stringn(svg.data, svg.len));
+		json_object_set_new(ctx, "chart_phone", json_stringn(narrow.data, narrow.len));
 		json_object_set_new(ctx, "audience", audience_figures(s, days, n));
 		if (table)
 			json_object_set_new(ctx, "daily", daily_rows(days, n));
 	}
 	buf_free(&svg);
+	buf_free(&narrow);
 	free(days);
 	return rc;
 }

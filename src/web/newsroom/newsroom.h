@@ -82,6 +82,10 @@ int newsroom_guard_post(struct web *w, struct http_request *req, struct http_res
 void newsroom_count_label(int64_t n, char out[32]);
 void newsroom_time_label(int64_t t, char out[40]);
 void newsroom_duration_label(int64_t secs, char out[32]);
+/* the readers the next breaking alert reaches (the dashboard's and the audience page's figure) */
+int newsroom_breaking_readers(struct store *s, int64_t *n);
+/* the readers of every list, each once: everyone some alert can reach */
+int newsroom_all_readers(struct store *s, int64_t *n);
 void newsroom_home(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 void newsroom_audience(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 
@@ -108,16 +112,35 @@ struct newsroom_draft {
 	json_t *errors;			/* form field -> message for people */
 	struct news_article art;	/* when parsed */
 	int parsed;
+	const char *test_to;		/* the desk addresses typed for a test, or NULL */
 };
 /* the form's fields, unchecked (newsroom_draft_free after) */
 void newsroom_draft_read(struct newsroom_draft *d, struct arena *a, const struct http_form *form);
 /* read and check them; 1 when d->art is a valid article */
 int newsroom_draft_parse(struct newsroom_draft *d, struct arena *a, const struct http_form *form);
 void newsroom_draft_free(struct newsroom_draft *d);
+/* the draft's topics as typed and ticked, lower-cased words (a new array) */
+json_t *newsroom_draft_topics(const struct newsroom_draft *d);
+/* a problem found outside the article's own rules: message as given, the draft not valid */
+void newsroom_draft_refuse(struct newsroom_draft *d, const char *field, const char *message);
 /* the draft for a page: draft.NAME, errors.NAME, error_list, hidden[] */
 void newsroom_draft_context(const struct newsroom_draft *d, json_t *ctx);
 
 /* compose.c: write, preview, test, publish */
+/* the alert templates are designed for headlines up to this many characters */
+#define NEWSROOM_HEADLINE_FITS 90
+/* what a test's subject starts with, so that nobody takes it for the alert */
+#define NEWSROOM_TEST_TAG "[TEST]"
+#define NEWSROOM_DESK_MAX 10		/* desk addresses one test goes to */
+struct newsroom_desk {
+	char addr[NEWSROOM_DESK_MAX][256];	/* normalised (ADDR_MAX + 1), each once */
+	size_t n;
+};
+/*
+ * newsroom_desk_parse - the desk addresses typed for a test (separated by
+ * commas, semicolons or blanks), each checked; NF_OK, or a message in why
+ */
+int newsroom_desk_parse(const char *v, size_t len, struct newsroom_desk *out, char *why, size_t whylen);
 void newsroom_compose_page(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 void newsroom_compose_edit(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 void newsroom_compose_preview(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
@@ -136,9 +159,9 @@ struct newsroom_preview {
 };
 void newsroom_preview_init(struct newsroom_preview *p);
 void newsroom_preview_free(struct newsroom_preview *p);
-/* compose art for sub (id 0: nobody's links) with the sender and split it */
+/* compose art for sub (id 0: nobody's links) with the sender and split it; test marks the subject */
 int newsroom_preview_make(const struct mail_sender *sender, const struct news_article *art,
-			  const char *to, struct newsroom_preview *out);
+			  const char *to, int test, struct newsroom_preview *out);
 /* split a multipart/alternative message we composed into its decoded parts */
 int newsroom_preview_split(const char *msg, size_t len, struct buf *html, struct buf *text);
 
@@ -162,7 +185,8 @@ void newsroom_sse_stream(struct web *w, struct http_request *req, struct http_re
 			 int64_t alert_id);
 
 /* chart.c: the audience per day as an inline SVG */
+/* its title and description get the ids ID-title and ID-desc */
 int newsroom_chart_audience_svg(const struct store_audience_day *days, size_t n, int width,
-				int height, struct buf *out);
+				int height, const char *id, struct buf *out);
 
 #endif

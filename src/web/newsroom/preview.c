@@ -250,14 +250,17 @@ newsroom_preview_split(const char *msg, size_t len, struct buf *html, struct buf
 
 int
 newsroom_preview_make(const struct mail_sender *sender, const struct news_article *art, const char *to,
-		      struct newsroom_preview *out)
+		      int test, struct newsroom_preview *out)
 {
 	struct mail_subscriber sub = { 0, to, "preview" };
 	struct mail_alert *prepared = NULL;
 	json_t *ctx = news_article_context(art);
-	struct mail_content content = { art->headline, ctx };
+	char subject[NEWS_HEADLINE_MAX + sizeof(NEWSROOM_TEST_TAG) + 1];
+	struct mail_content content = { subject, ctx };
 	size_t hlen = 0, at = 0;
 	int rc;
+
+	snprintf(subject, sizeof(subject), "%s%s", test ? NEWSROOM_TEST_TAG " " : "", art->headline);
 
 	rc = mail_alert_prepare(sender, &content, 0, time(NULL), &prepared);
 	json_decref(ctx);
@@ -266,7 +269,7 @@ newsroom_preview_make(const struct mail_sender *sender, const struct news_articl
 	mail_alert_free(prepared);
 	if (rc != NF_OK)
 		return rc;
-	snprintf(out->subject, sizeof(out->subject), "%s", art->headline);
+	snprintf(out->subject, sizeof(out->subject), "%s", subject);
 	out->size = out->message.len;
 	mail_msg_split(out->message.data, out->message.len, &hlen, &at);
 	out->signed_dkim = memmem(out->message.data, hlen, "DKIM-Signature:", 15) != NULL;

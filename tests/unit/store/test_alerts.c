@@ -67,10 +67,15 @@ STORE_TEST(import_batch_reports_each_row)
 	CHECK_INT(sub->marketing, 1);
 	CHECK_INT(store_consent_list(s, sub->id, &evs, &nev), NF_OK);
 	store_subscriber_free(sub);
-	CHECK_INT(nev, 2);
+	CHECK_INT(nev, 3);
 	CHECK_STR(evs[0]->source, "import: crm export 2024");
 	CHECK_INT(evs[0]->purpose, STORE_ALERTS);
-	CHECK_INT(evs[1]->purpose, STORE_MARKETING);
+	CHECK_INT(evs[0]->action, STORE_GIVEN);
+	/* imported as confirmed: the ledger says they confirmed, as a signup's does */
+	CHECK_INT(evs[1]->purpose, STORE_ALERTS);
+	CHECK_INT(evs[1]->action, STORE_CONFIRMED_ACT);
+	CHECK_STR(evs[1]->source, "import: crm export 2024");
+	CHECK_INT(evs[2]->purpose, STORE_MARKETING);
 	store_consent_list_free(evs, nev);
 	/* the duplicate stayed as it was */
 	CHECK_INT(store_subscriber_get(s, old, &sub), NF_OK);
@@ -78,6 +83,45 @@ STORE_TEST(import_batch_reports_each_row)
 	store_subscriber_free(sub);
 	CHECK_INT(store_subscriber_count(s, "breaking-news", STORE_CONFIRMED, &n), NF_OK);
 	CHECK_INT(n, 2);
+}
+
+#define DAY_NOON (1700006400 + 43200)
+
+/*
+ * the audience figures agree: readers imported as confirmed are counted as
+ * confirmations on their day (the dashboard said 0), and the audience count
+ * (what the preview and the confirmation say) counts them once however many
+ * lists they are on
+ */
+STORE_TEST(imported_confirmed_readers_are_confirmed_readers)
+{
+	struct store_import_row rows[] = {
+		{ "a@example.org", "a@example.org", NULL, NULL, 0, 1, 0 },
+		{ "b@example.org", "b@example.org", NULL, NULL, 0, 2, 0 },
+		{ "c@example.org", "c@example.org", NULL, NULL, 0, 3, 0 },
+	};
+	struct store_import imp = { 0, 1, "import", DAY_NOON };
+	struct store_import pending = { 0, 0, "import", DAY_NOON };
+	struct store_import_row late = { "p@example.org", "p@example.org", NULL, NULL, 0, 4, 0 };
+	struct store_audience_day day;
+	int64_t topic = 0, lists[2], n = 0;
+
+	CHECK_INT(store_list_ensure(s, "politics", &topic), NF_OK);
+	imp.list_id = s->default_list;
+	CHECK_INT(store_import_batch(s, &imp, rows, 2), NF_OK);
+	imp.list_id = topic;
+	CHECK_INT(store_import_batch(s, &imp, rows, 3), NF_OK);	/* a and b again: not added to it */
+	pending.list_id = s->default_list;
+	CHECK_INT(store_import_batch(s, &pending, &late, 1), NF_OK);
+	CHECK_INT(store_audience_daily(s, DAY_NOON, &day, 1), NF_OK);
+	CHECK_INT(day.signups, 4);
+	CHECK_INT(day.confirmations, 3);	/* every confirmed one; p is pending */
+	lists[0] = s->default_list;
+	lists[1] = topic;
+	CHECK_INT(store_audience_count(s, lists, 1, &n), NF_OK);
+	CHECK_INT(n, 2);
+	CHECK_INT(store_audience_count(s, lists, 2, &n), NF_OK);
+	CHECK_INT(n, 3);
 }
 
 /* the number of ledger rows of the subscriber with this key; -1 when none */

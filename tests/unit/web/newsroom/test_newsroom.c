@@ -56,7 +56,7 @@ TEST(chart_draws_three_series_as_svg)
 	struct buf svg;
 
 	buf_init(&svg, 0);
-	CHECK_INT(newsroom_chart_audience_svg(days, 3, 600, 200, &svg), NF_OK);
+	CHECK_INT(newsroom_chart_audience_svg(days, 3, 600, 200, "chart", &svg), NF_OK);
 	CHECK(strncmp(svg.data, "<svg xmlns=\"http://www.w3.org/2000/svg\"", 39) == 0);
 	CHECK(strstr(svg.data, "<title id=\"chart-title\">Audience over the last 3 days</title>") != NULL);
 	CHECK(strstr(svg.data, "Per day: 13 signups, 6 confirmations and 7 unsubscribes in all.") != NULL);
@@ -69,8 +69,8 @@ TEST(chart_draws_three_series_as_svg)
 	CHECK(strstr(svg.data, "<script") == NULL && strstr(svg.data, "href") == NULL);
 	CHECK(strcmp(svg.data + svg.len - 6, "</svg>") == 0);
 	buf_reset(&svg);
-	CHECK_INT(newsroom_chart_audience_svg(days, 0, 600, 200, &svg), NF_ERR_INVALID);
-	CHECK_INT(newsroom_chart_audience_svg(days, 3, 20, 200, &svg), NF_ERR_INVALID);
+	CHECK_INT(newsroom_chart_audience_svg(days, 0, 600, 200, "chart", &svg), NF_ERR_INVALID);
+	CHECK_INT(newsroom_chart_audience_svg(days, 3, 20, 200, "chart", &svg), NF_ERR_INVALID);
 	buf_free(&svg);
 }
 
@@ -85,7 +85,7 @@ TEST(chart_of_nothing_is_flat)
 	for (i = 0; i < 30; i++)
 		days[i].day = 1700006400 + i * 86400;
 	buf_init(&svg, 0);
-	CHECK_INT(newsroom_chart_audience_svg(days, 30, 720, 240, &svg), NF_OK);
+	CHECK_INT(newsroom_chart_audience_svg(days, 30, 720, 240, "chart", &svg), NF_OK);
 	CHECK(strstr(svg.data, "<circle") == NULL);
 	CHECK(strstr(svg.data, ">4</text>") != NULL);
 	buf_free(&svg);
@@ -117,4 +117,27 @@ TEST(labels_for_people)
 	CHECK_STR(d, "3 min 5 s");
 	newsroom_duration_label(7800, d);
 	CHECK_STR(d, "2 h 10 min");
+}
+
+/* a test's desk addresses: separated by commas, semicolons or blanks, each checked, each once */
+TEST(desk_addresses_are_split_checked_and_kept_once)
+{
+	static const char several[] = "desk@news.example, Chief@News.example;desk@news.example\n night@news.example";
+	struct newsroom_desk desk;
+	char why[256], many[512];
+	int i, n = 0;
+
+	CHECK_INT(newsroom_desk_parse(several, sizeof(several) - 1, &desk, why, sizeof(why)), NF_OK);
+	CHECK_INT(desk.n, 3);
+	CHECK_STR(desk.addr[0], "desk@news.example");
+	CHECK_STR(desk.addr[1], "Chief@news.example");
+	CHECK_STR(desk.addr[2], "night@news.example");
+	CHECK_INT(newsroom_desk_parse("desk@news.example, nope", 23, &desk, why, sizeof(why)), NF_ERR_INVALID);
+	CHECK(strncmp(why, "\"nope\" is not an email address: ", 32) == 0);
+	CHECK_INT(newsroom_desk_parse(" , ;", 4, &desk, why, sizeof(why)), NF_ERR_INVALID);
+	CHECK_STR(why, "Please give at least one desk address for the test");
+	for (i = 0; i <= NEWSROOM_DESK_MAX; i++)
+		n += snprintf(many + n, sizeof(many) - (size_t)n, "d%d@news.example ", i);
+	CHECK_INT(newsroom_desk_parse(many, (size_t)n, &desk, why, sizeof(why)), NF_ERR_LIMIT);
+	CHECK_STR(why, "A test goes to at most 10 desk addresses");
 }
