@@ -608,8 +608,9 @@ const struct store_query store_queries[Q_COUNT] = {
 		"UPDATE alert_shards SET lease_owner = NULL, lease_expiry = NULL"
 		" WHERE id = $1 AND lease_owner = $2 AND state = 'running'", NULL, NULL },
 	[Q_ALERT_RESUME] = { "alert_resume",
-		"UPDATE alerts SET state = 'sending', finished_at = NULL"
-		" WHERE id = $1 AND state = 'cancelled'", NULL, NULL },
+		"UPDATE alerts SET state = 'sending', finished_at = NULL,"
+		" started_at = coalesce(started_at, $2) WHERE id = $1 AND state = 'cancelled'",
+		NULL, NULL },
 	[Q_ALERT_EVENT_ADD] = { "alert_event_add",
 		"INSERT INTO alert_events (alert_id, at, action, who) VALUES ($1, $2, $3, $4)",
 		NULL, NULL },
