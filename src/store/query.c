@@ -36,7 +36,9 @@
 	" (SELECT count(*) FROM deliveries d WHERE d.alert_id = a.id AND d.kind = 'temp')," \
 	" (SELECT count(*) FROM alert_shards sh WHERE sh.alert_id = a.id)," \
 	" (SELECT count(*) FROM alert_shards sh WHERE sh.alert_id = a.id AND sh.state = 'done')," \
-	" a.created_at, a.started_at, a.finished_at, " LIST_NAMES_##dialect
+	" a.created_at, a.started_at, a.finished_at, " LIST_NAMES_##dialect "," \
+	" (SELECT count(*) FROM alert_shards sh WHERE sh.alert_id = a.id AND sh.state = 'running'" \
+	"  AND sh.lease_owner IS NOT NULL)"
 /*
  * The names of an alert's lists, space-separated in list id order (so
  * breaking-news, made first, leads): group_concat keeps the order of the

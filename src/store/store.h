@@ -433,6 +433,11 @@ struct store_alert {
 	int64_t retrying;		/* temporary failures waiting */
 	int64_t shards, shards_done;
 	int64_t created_at, started_at, finished_at;
+	/*
+	 * shards an engine holds right now: a stopped alert with some is still
+	 * finishing the messages already handed to the relay (they count)
+	 */
+	int64_t leased;
 };
 void store_alert_free(struct store_alert *a);
 void store_alert_list_free(struct store_alert **as, size_t n);
