@@ -368,7 +368,7 @@ deliver_shard_claim(struct engine *e)
 		free(r);
 		return 0;
 	}
-	r->last_commit_ms = time_now_ms();
+	r->last_commit_ms = 0;	/* the first accepted message shows at once, then every second */
 	r->fetch_cursor = r->shard.cursor;
 	r->last_renew = deliver_now();
 	store_batch_init(&r->rows);
