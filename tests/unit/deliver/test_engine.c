@@ -398,6 +398,21 @@ reached_agrees(struct store *s, int64_t alert, const int64_t *ids, int n, int64_
 	return ok;
 }
 
+/* confirmed readers reader0 .. reader(n - 1), their ids in ids */
+static int
+readers_add(struct store *s, int64_t *ids, int n)
+{
+	char name[32];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "reader%d", i);
+		if ((ids[i] = sub_add(s, name, 1)) <= 0)
+			return 0;
+	}
+	return 1;
+}
+
 /* wait up to secs for the alert's sent count to reach at least n */
 static int
 wait_sent(struct store *s, int64_t alert, int64_t n, int secs)
@@ -427,15 +442,10 @@ TEST(deliver_accepted_committed_before_the_batch_is_complete)
 	struct world w;
 	struct deliver *d;
 	int64_t ids[200], alert, sent = 0;
-	char name[32];
-	int i, ok, accepted;
+	int ok, accepted;
 
 	CHECK(world_open(&w));
-	for (i = 0; i < 200; i++) {
-		snprintf(name, sizeof(name), "reader%d", i);
-		ids[i] = sub_add(w.s, name, 1);
-		CHECK(ids[i] > 0);
-	}
+	CHECK(readers_add(w.s, ids, 200));
 	alert = publish(w.s, 1);
 	CHECK(alert > 0);
 	relay_pace(40);
@@ -470,11 +480,7 @@ TEST(deliver_stop_counts_the_accepted_and_resume_sends_the_rest_once)
 	int i, ok;
 
 	CHECK(world_open(&w));
-	for (i = 0; i < 300; i++) {
-		snprintf(name, sizeof(name), "reader%d", i);
-		ids[i] = sub_add(w.s, name, 1);
-		CHECK(ids[i] > 0);
-	}
+	CHECK(readers_add(w.s, ids, 300));
 	alert = publish(w.s, 2);
 	CHECK(alert > 0);
 	relay_pace(200);
