@@ -38,7 +38,10 @@
 	" (SELECT count(*) FROM alert_shards sh WHERE sh.alert_id = a.id AND sh.state = 'done')," \
 	" a.created_at, a.started_at, a.finished_at, " LIST_NAMES_##dialect "," \
 	" (SELECT count(*) FROM alert_shards sh WHERE sh.alert_id = a.id AND sh.state = 'running'" \
-	"  AND sh.lease_owner IS NOT NULL)"
+	"  AND sh.lease_owner IS NOT NULL AND sh.lease_expiry > " NOW_##dialect ")"
+/* the clock, for leases still running (a dead engine's expire) */
+#define NOW_SQLITE "CAST(strftime('%s', 'now') AS INTEGER)"
+#define NOW_PG "CAST(extract(epoch FROM now()) AS BIGINT)"
 /*
  * The names of an alert's lists, space-separated in list id order (so
  * breaking-news, made first, leads): group_concat keeps the order of the
