@@ -59,7 +59,8 @@ ifneq ($(FUZZ),)
   LDFLAGS += -fsanitize=fuzzer,address,undefined
 endif
 CPPFLAGS += -MMD -MP -Isrc -I$(BUILD)
-LDLIBS += $(PKG_LIBS) -lunistring -lresolv -pthread -lm
+# CRoaring (libroaring-dev): Debian 12 ships it without a pkg-config file
+LDLIBS += $(PKG_LIBS) -lroaring -lunistring -lresolv -pthread -lm
 
 LIB_SRCS := $(filter-out src/cli/%,$(wildcard src/*/*.c src/*/*/*.c))
 CLI_SRCS := $(wildcard src/cli/*.c)

@@ -1,10 +1,13 @@
 /*
- * cli/cmd_alerts.c - newsflash alerts; newsflash alert cancel ID
+ * cli/cmd_alerts.c - newsflash alerts; newsflash alert cancel|resume ID
  *
  * Owns: the newsroom's view of alerts from a shell: a table of recent
  * alerts with their state, counts and audience (the lists they went to),
- * and the kill switch. A cancelled
- * alert hands out no more shards and workers stop at their next commit.
+ * and the kill switch. A cancelled (stopped) alert hands out no more shards
+ * and workers stop at their next commit (within a second while the relay
+ * accepts); what the relay had accepted counts as reached. Resuming sends
+ * the rest, skipping everyone in the reached record. Both are kept in the
+ * alert's audit as done by "cli:$USER".
  */
 #include <stdlib.h>
 #include <string.h>
@@ -51,22 +54,33 @@ cmd_alerts(int argc, char **argv)
 	return 0;
 }
 
+#define ALERT_USAGE "newsflash alert cancel ID | resume ID [--db URL]"
+
+/* who acts from a shell, for the alert's audit: "cli:USER" */
+static void
+shell_user(char *out, size_t len)
+{
+	const char *user = getenv("USER");
+
+	snprintf(out, len, "cli:%s", user && *user ? user : "unknown");
+}
+
 int
 cmd_alert(int argc, char **argv)
 {
 	const char *db = STORE_DEFAULT_URL;
 	struct store *s;
-	char **pos, *end;
+	char **pos, *end, who[80];
 	long long id;
-	int npos, rc;
+	int npos, rc, resume;
 
-	if ((rc = cli_db_option("alert", "newsflash alert cancel ID [--db URL]", argc - 1, argv + 1,
-			    &db, &pos, &npos)) != 0)
+	if ((rc = cli_db_option("alert", ALERT_USAGE, argc - 1, argv + 1, &db, &pos, &npos)) != 0)
 		return rc < 0 ? 0 : rc;
-	if (npos != 2 || strcmp(pos[0], "cancel") != 0) {
+	if (npos != 2 || (strcmp(pos[0], "cancel") != 0 && strcmp(pos[0], "resume") != 0)) {
 		free(pos);
-		return cli_fail("alert", "usage: newsflash alert cancel ID [--db URL]");
+		return cli_fail("alert", "usage: " ALERT_USAGE);
 	}
+	resume = strcmp(pos[0], "resume") == 0;
 	id = strtoll(pos[1], &end, 10);
 	if (*end || id <= 0) {
 		free(pos);
@@ -75,13 +89,26 @@ cmd_alert(int argc, char **argv)
 	free(pos);
 	if (store_open(db, &s) != NF_OK)
 		return cli_fail("alert", "cannot open the database %s", db);
-	rc = store_alert_cancel(s, id, time(NULL));
-	if (rc == NF_ERR_NOTFOUND)
-		rc = cli_fail("alert", "no alert %lld", id);
-	else if (rc != NF_OK)
-		rc = cli_fail("alert", "%s", store_errmsg(s));
-	else
-		printf("alert %lld cancelled\n", id);
+	shell_user(who, sizeof(who));
+	rc = resume ? store_alert_resume(s, id, who, time(NULL)) : store_alert_stop(s, id, who, time(NULL));
+	if (rc == NF_ERR_NOTFOUND) {
+		fprintf(stderr, "newsflash: alert: no alert %lld\n", id);
+		rc = EXIT_PROBLEM;
+	} else if (rc == NF_ERR_INVALID) {
+		fprintf(stderr, "newsflash: alert: alert %lld %s\n", id, resume ?
+			"is not stopped: only a stopped alert can be resumed" : "has ended already");
+		rc = EXIT_PROBLEM;
+	} else if (rc != NF_OK) {
+		fprintf(stderr, "newsflash: alert: %s\n", store_errmsg(s));
+		rc = EXIT_PROBLEM;
+	} else {
+		int64_t reached = 0;
+
+		store_reached_count(s, id, &reached);
+		printf("alert %lld %s (%lld reached so far)\n", id, resume ? "resumed" : "cancelled",
+		       (long long)reached);
+		rc = 0;
+	}
 	store_close(s);
 	return rc;
 }

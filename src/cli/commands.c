@@ -19,7 +19,7 @@ const struct cli_command cli_commands[] = {
 	{ "publish", cmd_publish, "publish an article; --breaking sends its alert" },
 	{ "alerts", cmd_alerts, "list recent alerts with their state, counts and lists" },
 	{ "lists", cmd_lists, "lists [create NAME]: the lists (topics) with member counts; make one" },
-	{ "alert", cmd_alert, "alert cancel ID: stop an alert mid-way" },
+	{ "alert", cmd_alert, "alert cancel|resume ID: stop an alert mid-way, or send it to the rest" },
 	{ "apikey", cmd_apikey, "apikey create NAME|list|revoke NAME: keys for the JSON API (shown once)" },
 	{ "version", cmd_version, "print the version" },
 	{ "address", cmd_address, "check email addresses as signup does" },

@@ -19,7 +19,8 @@ struct cli_exits {
 static const struct cli_exits exits[] = {
 	{ "address", { "0  every address is valid", "1  an address is not valid",
 		       "2  a usage error" } },
-	{ "alert", { "0  the alert is cancelled", "1  no such alert, or the database failed",
+	{ "alert", { "0  the alert is cancelled, or resumed",
+		     "1  no such alert, it had ended (cancel) or is not stopped (resume), or the database failed",
 		     "2  a usage error" } },
 	{ "alerts", { "0  the alerts are listed", "1  the database failed", "2  a usage error" } },
 	{ "apikey", { "0  done (create prints the key once)",

@@ -340,6 +340,24 @@ int password_hash(const char *pw, size_t len, char *out, size_t outlen);
  */
 int password_check(const char *encoded, const char *pw, size_t len);
 
+/* ---- idset.c: a compressed set of ids (Roaring bitmaps) ---- */
+
+#define IDSET_ID_MAX 4294967295u	/* ids are 1 .. 2^32 - 1 */
+
+struct idset;
+struct idset *idset_new(void);
+void idset_free(struct idset *s);
+/* add id: 1 when it was not there, 0 when it was, NF_ERR_INVALID out of range */
+int idset_add(struct idset *s, int64_t id);
+int idset_has(const struct idset *s, int64_t id);
+uint64_t idset_count(const struct idset *s);
+/* into |= from */
+void idset_merge(struct idset *into, const struct idset *from);
+/* idset_save - append s's portable Roaring bytes to out (compresses runs in s first) */
+int idset_save(struct idset *s, struct buf *out);
+/* idset_load - a set from exactly n portable bytes (n = 0: empty); NF_ERR_INVALID for any other bytes */
+int idset_load(struct idset **out, const void *in, size_t n);
+
 /* ---- sha256_pairs.c, sha256_lanes.c: many SHA-256 states at once ---- */
 
 #define SHA256_MANY 16		/* the most streams sha256_update_many takes */

@@ -26,6 +26,8 @@
 #define BATCHES_MAX 8
 #define LATENCY_BUCKETS 9
 #define DELIVER_GROUP_MAX 16		/* the most a channel's group_max may be */
+/* a shard commits what the relay accepted at least this often, as well as at each batch's end */
+#define DELIVER_COMMIT_MS 1000
 
 struct engine;
 struct msg_ctx;
@@ -132,7 +134,6 @@ struct batch {
 	int64_t cursor_end;		/* the shard's cursor once this batch is committed */
 	size_t count;			/* messages in it */
 	size_t submitted, done;
-	int64_t sent;
 	struct store_delivery_rec *recs;	/* failures, reply strings owned */
 	size_t nrecs;
 	char **suppress;		/* email keys to suppress (unknown users) */
@@ -150,6 +151,13 @@ struct shard_run {
 	int64_t last_renew;
 	int64_t alert_created_at;
 	struct store_batch rows;
+	/*
+	 * the shard's part of the reached record: what is committed plus the
+	 * unsaved ids accepted since the last commit (their number: unsaved)
+	 */
+	struct idset *reached;
+	int64_t unsaved;
+	int64_t last_commit_ms;
 };
 
 /* a one-off message in the priority lane */

@@ -67,8 +67,9 @@ retry_done(struct msg_ctx *m, const struct deliver_outcome *o)
 
 	e->inflight_other--;
 	if (o->result == DELIVER_SENT) {
-		store_delivery_sent(e->store, m->alert_id, m->subscriber_id);
-		deliver_stat_add(e->d, &e->d->stats.sent, 1);
+		/* counted once it is in the store, as the alert's own count is */
+		if (store_delivery_sent(e->store, m->alert_id, m->subscriber_id) == NF_OK)
+			deliver_stat_add(e->d, &e->d->stats.sent, 1);
 	} else if (o->result == DELIVER_TEMP &&
 		   store_alert_get(e->store, m->alert_id, &al) == NF_OK &&
 		   now < al->created_at + e->d->cfg.retry_deadline) {

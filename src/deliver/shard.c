@@ -11,6 +11,14 @@
  * Up to batches_in_flight batches are submitted ahead of the oldest commit
  * so the relay never waits for the database; commits stay in order, so the
  * cursor never passes a message whose outcome is unknown.
+ *
+ * What the relay accepted is committed sooner: at least every
+ * DELIVER_COMMIT_MS, with the shard's part of the reached record (the ids
+ * accepted, store/reached.c) and the sent count in one transaction, so a
+ * slow relay's progress shows within a second and a stop or a crash loses
+ * no accepted message from the counts. The sent count grows only by ids new
+ * to the record, so nobody is counted twice; a shard resumed (after a
+ * crash, or a stopped alert resumed) skips everyone the record holds.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -69,10 +77,13 @@ static void
 alert_done(struct msg_ctx *m, const struct deliver_outcome *o)
 {
 	struct batch *b = m->batch;
+	struct shard_run *r = m->e->run;
 
 	b->done++;
 	if (o->result == DELIVER_SENT) {
-		b->sent++;
+		/* out of the record's range (ids past 2^32) it still counts: it went */
+		if (idset_add(r->reached, m->subscriber_id) != 0)
+			r->unsaved++;
 		return;
 	}
 	batch_add_failure(m->e->d, b, m->subscriber_id,
@@ -137,6 +148,20 @@ group_end(const struct shard_run *r, size_t i, size_t max, int ch)
 	return end;
 }
 
+/* drop the rows the reached record holds: they had the alert already */
+static void
+skip_reached(struct shard_run *r)
+{
+	size_t i, n = 0;
+
+	if (idset_count(r->reached) == 0)
+		return;
+	for (i = 0; i < r->rows.count; i++)
+		if (!idset_has(r->reached, r->rows.rows[i].id))
+			r->rows.rows[n++] = r->rows.rows[i];
+	r->rows.count = n;
+}
+
 /* fetch the next batch after the cursor and submit it; 0 when there was none */
 static int
 batch_start(struct engine *e, struct shard_run *r)
@@ -155,6 +180,7 @@ batch_start(struct engine *e, struct shard_run *r)
 		r->exhausted = 1;
 		return 0;
 	}
+	skip_reached(r);
 	memset(b, 0, sizeof(*b));
 	b->cursor_end = r->fetch_cursor;
 	b->count = r->rows.count;
@@ -177,44 +203,98 @@ batch_start(struct engine *e, struct shard_run *r)
 	return 1;
 }
 
-/* the group commit of the oldest batch; 0 when it must wait */
+/* how many batches from the oldest on have every outcome */
 static int
-batch_commit(struct engine *e, struct shard_run *r)
+batches_complete(const struct shard_run *r)
 {
-	struct batch *b = &r->ring[r->head];
-	const struct deliver_config *c = &e->d->cfg;
-	int rc, cancelled = 0;
-	size_t i, temp = 0;
+	int k;
 
-	if (b->done < b->count)
+	for (k = 0; k < r->inflight; k++) {
+		const struct batch *b = &r->ring[(r->head + k) % BATCHES_MAX];
+
+		if (b->done < b->count)
+			break;
+	}
+	return k;
+}
+
+/* the commit's writes: progress per complete batch (or the accepted alone), the record, suppressions */
+static int
+commit_locked(struct engine *e, struct shard_run *r, int complete, int *cancelled)
+{
+	const struct deliver_config *c = &e->d->cfg;
+	int64_t sent = r->unsaved, cursor = r->shard.cursor;
+	int k, rc = NF_OK;
+	size_t i;
+
+	for (k = 0; rc == NF_OK && k < (complete ? complete : 1); k++) {
+		const struct batch *b = &r->ring[(r->head + k) % BATCHES_MAX];
+
+		if (complete)
+			cursor = b->cursor_end;
+		rc = store_shard_progress(e->store, r->shard.id, c->owner, cursor, sent,
+					  complete ? b->recs : NULL, complete ? b->nrecs : 0,
+					  deliver_now(), c->lease_secs, cancelled);
+		for (i = 0; complete && rc == NF_OK && i < b->nsuppress; i++)
+			rc = store_suppression_add(e->store, b->suppress[i], "bounce");
+		sent = 0;
+	}
+	if (rc == NF_OK && r->unsaved > 0)
+		rc = store_reached_save(e->store, r->shard.alert_id, r->shard.no, r->reached);
+	return rc;
+}
+
+/*
+ * shard_commit - the group commit: every complete batch from the oldest
+ * on, and what the relay accepted since the last commit, in one
+ * transaction; the latter alone once DELIVER_COMMIT_MS has passed. 0 when
+ * there was nothing to commit yet (or the database was busy).
+ */
+static int
+shard_commit(struct engine *e, struct shard_run *r)
+{
+	int complete = batches_complete(r), cancelled = 0, k, rc;
+	int64_t now_ms = time_now_ms();
+	uint64_t temp = 0, perm = 0, suppressed = 0;
+	size_t i;
+
+	if (complete == 0 && (r->unsaved == 0 || now_ms - r->last_commit_ms < DELIVER_COMMIT_MS))
 		return 0;
 	store_begin(e->store);
-	rc = store_shard_progress(e->store, r->shard.id, c->owner, b->cursor_end, b->sent,
-				  b->recs, b->nrecs, deliver_now(), c->lease_secs, &cancelled);
-	for (i = 0; rc == NF_OK && i < b->nsuppress; i++)
-		rc = store_suppression_add(e->store, b->suppress[i], "bounce");
+	rc = commit_locked(e, r, complete, &cancelled);
 	rc = rc == NF_OK ? store_commit(e->store) : (store_rollback(e->store), rc);
 	if (rc == NF_ERR_NOTFOUND) {
-		log_event(LOG_WARN, "deliver.lease_lost", "owner", c->owner, NULL);
+		/* another owner has the shard: what was not committed here is theirs to send */
+		log_event(LOG_WARN, "deliver.lease_lost", "owner", e->d->cfg.owner, NULL);
 		r->lost = 1;
-	} else if (rc != NF_OK) {
+		return 1;
+	}
+	if (rc != NF_OK) {
 		deliver_store_warn(e, "deliver.commit_retry");
-		return 0;	/* the database is busy: the batch stays and is committed later */
+		return 0;	/* the database is busy: the outcomes stay and are committed later */
 	}
 	if (cancelled)
 		r->cancelled = 1;
-	for (i = 0; i < b->nrecs; i++)
-		temp += b->recs[i].kind == STORE_TEMP;
+	r->last_commit_ms = now_ms;
+	for (k = 0; k < complete; k++) {
+		struct batch *b = &r->ring[r->head];
+
+		for (i = 0; i < b->nrecs; i++)
+			temp += b->recs[i].kind == STORE_TEMP;
+		perm += b->nrecs;
+		suppressed += b->nsuppress;
+		r->shard.cursor = b->cursor_end;
+		batch_clear(b);
+		r->head = (r->head + 1) % BATCHES_MAX;
+		r->inflight--;
+	}
 	pthread_mutex_lock(&e->d->lock);
-	e->d->stats.sent += (uint64_t)b->sent;
+	e->d->stats.sent += (uint64_t)r->unsaved;
 	e->d->stats.temp_failed += temp;
-	e->d->stats.perm_failed += b->nrecs - temp;
-	e->d->stats.suppressed += b->nsuppress;
+	e->d->stats.perm_failed += perm - temp;
+	e->d->stats.suppressed += suppressed;
 	pthread_mutex_unlock(&e->d->lock);
-	r->shard.cursor = b->cursor_end;
-	batch_clear(b);
-	r->head = (r->head + 1) % BATCHES_MAX;
-	r->inflight--;
+	r->unsaved = 0;
 	return 1;
 }
 
@@ -264,6 +344,7 @@ deliver_shard_release(struct engine *e)
 	for (i = 0; i < BATCHES_MAX; i++)
 		batch_clear(&r->ring[i]);
 	store_batch_free(&r->rows);
+	idset_free(r->reached);
 	free(r);
 	e->run = NULL;
 }
@@ -279,12 +360,15 @@ deliver_shard_claim(struct engine *e)
 	rc = store_shard_claim(e->store, c->owner, deliver_now(), c->lease_secs, &r->shard);
 	if (rc == NF_OK && deliver_alert_prepare(e, r->shard.alert_id) != NF_OK)
 		rc = NF_ERR;	/* the lease runs out and the shard is tried again */
+	if (rc == NF_OK)
+		rc = store_reached_part(e->store, r->shard.alert_id, r->shard.no, &r->reached);
 	if (rc != NF_OK) {
 		if (rc != NF_ERR_NOTFOUND)
 			deliver_store_warn(e, "deliver.claim_failed");
 		free(r);
 		return 0;
 	}
+	r->last_commit_ms = 0;	/* the first accepted message shows at once, then every second */
 	r->fetch_cursor = r->shard.cursor;
 	r->last_renew = deliver_now();
 	store_batch_init(&r->rows);
@@ -312,8 +396,15 @@ deliver_shard_pump(struct engine *e)
 	const struct deliver_config *c = &e->d->cfg;
 	int worked = 0, stopping = deliver_stopping(e->d);
 
-	while (r->inflight > 0 && batch_commit(e, r))
+	while (r->inflight > 0 && !r->lost && shard_commit(e, r))
 		worked = 1;
+	/* lost: the outcomes are no longer ours to commit; wait for them, keep nothing */
+	while (r->lost && r->inflight > 0 && batches_complete(r) > 0) {
+		batch_clear(&r->ring[r->head]);
+		r->head = (r->head + 1) % BATCHES_MAX;
+		r->inflight--;
+		worked = 1;
+	}
 	/* stopping: finish what is in flight, fetch nothing new */
 	while (!r->exhausted && !r->cancelled && !r->lost && !stopping &&
 	       r->inflight < c->batches_in_flight && batch_start(e, r))
@@ -326,9 +417,9 @@ deliver_shard_pump(struct engine *e)
 	if (r->inflight == 0 && (r->exhausted || r->cancelled || r->lost || stopping)) {
 		if (r->exhausted && !r->cancelled && !r->lost)
 			shard_finish(e, r);
-		else if (!r->cancelled && !r->lost)
-			/* drained mid-shard: hand the lease back so a restart resumes at once */
-			store_shard_renew(e->store, r->shard.id, c->owner, deliver_now(), 0);
+		else if (!r->lost)
+			/* drained mid-shard: hand the lease back so a restart or a resume goes on at once */
+			store_shard_release(e->store, r->shard.id, c->owner);
 		deliver_shard_release(e);
 		worked = 1;
 	}

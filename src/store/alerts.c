@@ -24,8 +24,12 @@
  * every shard is and every recipient has a final outcome. If some wait for
  * a retry when the last shard ends it is retrying instead, until the retries
  * end (sent, or failed for good at the deadline) and store_alert_settle
- * makes it done. Cancelling is possible until then.
+ * makes it done. Cancelling (stopping) is possible until then, and a
+ * stopped alert can be resumed: its shards go on after their cursors, and
+ * the engine skips whoever its reached record (store/reached.c) holds.
+ * Who stopped and who resumed is kept in alert_events.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,20 +307,119 @@ store_alert_get(struct store *s, int64_t id, struct store_alert **out)
 	return rc;
 }
 
+/* nothing changed: NF_ERR_NOTFOUND when there is no such alert, else NF_ERR_INVALID */
+static int
+unchanged(struct store *s, int64_t id)
+{
+	struct store_alert *a = NULL;
+	int rc = store_alert_get(s, id, &a);
+
+	store_alert_free(a);
+	return rc == NF_OK ? NF_ERR_INVALID : rc;
+}
+
+/* q moved alert id (one row changed), and who did it is in its audit */
+static int
+audited_locked(struct store *s, enum store_q q, int64_t id, const char *action, const char *who,
+	       int64_t now)
+{
+	struct store_param p[4] = { SP_INT(id), SP_INT(now), SP_TEXT(action), SP_TEXT(who) };
+	int64_t n = 0;
+	int rc = store_exec(s, q, p, 2, NULL, NULL, &n);
+
+	if (rc != NF_OK)
+		return rc;
+	if (n == 0)
+		return unchanged(s, id);
+	if (who == NULL)
+		return NF_OK;
+	return store_exec(s, Q_ALERT_EVENT_ADD, p, 4, NULL, NULL, NULL);
+}
+
+int
+store_alert_stop(struct store *s, int64_t id, const char *who, int64_t now)
+{
+	int rc;
+
+	if ((rc = store_tx_begin(s)) != NF_OK)
+		return rc;
+	return store_tx_end(s, audited_locked(s, Q_ALERT_CANCEL, id, "stopped", who, store_now(now)));
+}
+
 int
 store_alert_cancel(struct store *s, int64_t id, int64_t now)
 {
-	struct store_param p[2] = { SP_INT(id), SP_INT(store_now(now)) };
-	struct store_alert *a = NULL;
-	int64_t n = 0;
-	int rc = store_exec(s, Q_ALERT_CANCEL, p, 2, NULL, NULL, &n);
+	return store_alert_stop(s, id, NULL, now);
+}
 
-	if (rc != NF_OK || n > 0)
+/*
+ * Resuming sets the alert sending; an alert whose every shard had ended
+ * (stopped while retries waited) is settled at once, as the last shard's
+ * finish would have. Shards still leased by the engine that was draining
+ * them when the stop came are claimed once it gives them back.
+ */
+static int
+resume_locked(struct store *s, int64_t id, const char *who, int64_t now)
+{
+	struct store_param p[2] = { SP_INT(id), SP_INT(now) };
+	int rc = audited_locked(s, Q_ALERT_RESUME, id, "resumed", who, now);
+
+	if (rc == NF_OK)
+		rc = store_exec(s, Q_ALERT_DONE_IF, p, 2, NULL, NULL, NULL);
+	if (rc == NF_OK && s->ops->notify)
+		rc = s->ops->notify(s, STORE_ALERT_CHANNEL);
+	return rc;
+}
+
+int
+store_alert_resume(struct store *s, int64_t id, const char *who, int64_t now)
+{
+	int rc;
+
+	if ((rc = store_tx_begin(s)) != NF_OK)
 		return rc;
-	/* nothing changed: no such alert, or it had already ended */
-	rc = store_alert_get(s, id, &a);
-	store_alert_free(a);
-	return rc == NF_OK ? NF_ERR_INVALID : rc;
+	return store_tx_end(s, resume_locked(s, id, who, store_now(now)));
+}
+
+#define EVT(field) offsetof(struct store_alert_event, field)
+static const struct store_strmap event_map[] = { { 1, EVT(action) }, { 2, EVT(who) } };
+
+static int
+collect_event(void *arg, const struct store_row *r)
+{
+	struct store_alert_event *ev = store_row_pack(sizeof(*ev), r, event_map,
+						      NF_ARRAY_LEN(event_map));
+
+	ev->at = store_col_int(r, 0);
+	store_ptrs_push(arg, ev);
+	return NF_OK;
+}
+
+void
+store_alert_event_list_free(struct store_alert_event **evs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; evs && i < n; i++)
+		free(evs[i]);
+	free(evs);
+}
+
+int
+store_alert_events(struct store *s, int64_t id, struct store_alert_event ***out, size_t *n)
+{
+	struct store_ptrs l = { NULL, 0, 0 };
+	struct store_param p = SP_INT(id);
+	int rc = store_exec(s, Q_ALERT_EVENTS, &p, 1, collect_event, &l, NULL);
+
+	if (rc != NF_OK) {
+		store_alert_event_list_free((struct store_alert_event **)l.items, l.n);
+		l.items = NULL;
+		l.n = 0;
+	}
+	*out = (struct store_alert_event **)l.items;
+	*n = l.n;
+	return rc;
 }
 
 int
@@ -519,6 +622,14 @@ finish_locked(struct store *s, int64_t shard_id, const char *owner, int64_t now)
 	p[0] = SP_INT(alert);
 	p[1] = SP_INT(now);
 	return store_exec(s, Q_ALERT_DONE_IF, p, 2, NULL, NULL, NULL);
+}
+
+int
+store_shard_release(struct store *s, int64_t shard_id, const char *owner)
+{
+	struct store_param p[2] = { SP_INT(shard_id), SP_TEXT(owner) };
+
+	return store_exec(s, Q_SHARD_RELEASE, p, 2, NULL, NULL, NULL);
 }
 
 int

@@ -4,7 +4,8 @@
  * Owns: the deliveries table, which holds only non-success: temporary
  * failures waiting for their next attempt (4xx) and permanent ones (5xx),
  * each with the relay's reply. A plain success leaves no row (it is counted
- * in its shard), so the table stays small however big the list.
+ * in its shard, its id in the reached record), so the table stays small
+ * however big the list.
  *
  * Retries are claimed like shards, with the due time as the lease: claiming
  * pushes next_attempt_at forward, so a second worker does not take the same
@@ -39,12 +40,15 @@ sent_locked(struct store *s, int64_t alert_id, int64_t subscriber_id)
 {
 	struct store_param p[2] = { SP_INT(alert_id), SP_INT(subscriber_id) };
 	int64_t n = 0;
+	int added = 0;
 	int rc = store_exec(s, Q_DELIV_DEL, p, 2, NULL, NULL, &n);
 
 	if (rc != NF_OK)
 		return rc;
 	if (n == 0)
 		return NF_ERR_NOTFOUND;
+	if ((rc = store_reached_add_locked(s, alert_id, subscriber_id, &added)) != NF_OK || !added)
+		return rc;	/* reached already: counted once */
 	return store_exec(s, Q_ALERT_RETRY_SENT, p, 1, NULL, NULL, NULL);
 }
 

@@ -36,7 +36,12 @@
 	" (SELECT count(*) FROM deliveries d WHERE d.alert_id = a.id AND d.kind = 'temp')," \
 	" (SELECT count(*) FROM alert_shards sh WHERE sh.alert_id = a.id)," \
 	" (SELECT count(*) FROM alert_shards sh WHERE sh.alert_id = a.id AND sh.state = 'done')," \
-	" a.created_at, a.started_at, a.finished_at, " LIST_NAMES_##dialect
+	" a.created_at, a.started_at, a.finished_at, " LIST_NAMES_##dialect "," \
+	" (SELECT count(*) FROM alert_shards sh WHERE sh.alert_id = a.id AND sh.state = 'running'" \
+	"  AND sh.lease_owner IS NOT NULL AND sh.lease_expiry > " NOW_##dialect ")"
+/* the clock, for leases still running (a dead engine's expire) */
+#define NOW_SQLITE "CAST(strftime('%s', 'now') AS INTEGER)"
+#define NOW_PG "CAST(extract(epoch FROM now()) AS BIGINT)"
 /*
  * The names of an alert's lists, space-separated in list id order (so
  * breaking-news, made first, leads): group_concat keeps the order of the
@@ -582,4 +587,38 @@ const struct store_query store_queries[Q_COUNT] = {
 	[Q_CONFIRM_CLAIM] = { "confirm_claim",
 		"UPDATE subscribers SET confirm_claimed_at = $2 WHERE id = $1 AND status = 'pending'"
 		" AND confirm_sent_at IS NULL AND coalesce(confirm_claimed_at, 0) < $3", NULL, NULL },
+
+	/* reached.c: one row per alert and part (a shard's no, or -1: retries) */
+	[Q_REACHED_GET] = { "reached_get",
+		"SELECT ids FROM alert_reached WHERE alert_id = $1 AND part = $2", NULL, NULL },
+	[Q_REACHED_LOCK] = { "reached_lock",
+		"SELECT ids FROM alert_reached WHERE alert_id = $1 AND part = $2",
+		"SELECT ids FROM alert_reached WHERE alert_id = $1 AND part = $2 FOR UPDATE", NULL },
+	[Q_REACHED_PUT] = { "reached_put",
+		"INSERT INTO alert_reached (alert_id, part, ids, count) VALUES ($1, $2, $3, $4)"
+		" ON CONFLICT (alert_id, part) DO UPDATE SET ids = excluded.ids, count = excluded.count",
+		NULL, NULL },
+	[Q_REACHED_MAKE] = { "reached_make",
+		"INSERT INTO alert_reached (alert_id, part, ids, count) VALUES ($1, $2, $3, $4)"
+		" ON CONFLICT (alert_id, part) DO NOTHING", NULL, NULL },
+	[Q_REACHED_ALL] = { "reached_all",
+		"SELECT part, ids FROM alert_reached WHERE alert_id = $1 ORDER BY part", NULL, NULL },
+	[Q_REACHED_COUNT] = { "reached_count",
+		"SELECT coalesce(sum(count), 0) FROM alert_reached WHERE alert_id = $1", NULL, NULL },
+	/* every alert's sent count added up: what /metrics reports */
+	[Q_SENT_TOTAL] = { "sent_total",
+		"SELECT (SELECT coalesce(sum(sent), 0) FROM alert_shards)"
+		" + (SELECT coalesce(sum(retry_sent), 0) FROM alerts)", NULL, NULL },
+	[Q_SHARD_RELEASE] = { "shard_release",
+		"UPDATE alert_shards SET lease_owner = NULL, lease_expiry = NULL"
+		" WHERE id = $1 AND lease_owner = $2 AND state = 'running'", NULL, NULL },
+	[Q_ALERT_RESUME] = { "alert_resume",
+		"UPDATE alerts SET state = 'sending', finished_at = NULL,"
+		" started_at = coalesce(started_at, $2) WHERE id = $1 AND state = 'cancelled'",
+		NULL, NULL },
+	[Q_ALERT_EVENT_ADD] = { "alert_event_add",
+		"INSERT INTO alert_events (alert_id, at, action, who) VALUES ($1, $2, $3, $4)",
+		NULL, NULL },
+	[Q_ALERT_EVENTS] = { "alert_events",
+		"SELECT at, action, who FROM alert_events WHERE alert_id = $1 ORDER BY id", NULL, NULL },
 };

@@ -58,9 +58,9 @@ store_audience_daily(struct store *s, int64_t from, struct store_audience_day *d
 	return store_exec(s, Q_AUDIENCE_DAILY, p, 3, take_day, &a, NULL);
 }
 
-/* ALERT_COLS (its lists last), then headline, bounces, unsubscribes */
+/* ALERT_COLS (its lists, then its leased shards last), then headline, bounces, unsubscribes */
 #define REP(field) offsetof(struct store_alert_report, field)
-static const struct store_strmap report_map[] = { { 14, REP(headline) } };
+static const struct store_strmap report_map[] = { { 15, REP(headline) } };
 
 static int
 collect_report(void *arg, const struct store_row *r)
@@ -71,8 +71,8 @@ collect_report(void *arg, const struct store_row *r)
 
 	x->alert = *a;
 	store_alert_free(a);
-	x->bounces = store_col_int(r, 15);
-	x->unsubscribes = store_col_int(r, 16);
+	x->bounces = store_col_int(r, 16);
+	x->unsubscribes = store_col_int(r, 17);
 	store_ptrs_push(arg, x);
 	return NF_OK;
 }

@@ -293,6 +293,7 @@ store_alert_from_row(const struct store_row *r)
 	a->finished_at = store_col_int(r, 12);
 	if (r->val[13])
 		snprintf(a->lists, sizeof(a->lists), "%.*s", (int)r->len[13], r->val[13]);
+	a->leased = store_col_int(r, 14);
 	return a;
 }
 

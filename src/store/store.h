@@ -433,6 +433,11 @@ struct store_alert {
 	int64_t retrying;		/* temporary failures waiting */
 	int64_t shards, shards_done;
 	int64_t created_at, started_at, finished_at;
+	/*
+	 * shards an engine holds right now: a stopped alert with some is still
+	 * finishing the messages already handed to the relay (they count)
+	 */
+	int64_t leased;
 };
 void store_alert_free(struct store_alert *a);
 void store_alert_list_free(struct store_alert **as, size_t n);
@@ -462,6 +467,30 @@ int store_alert_get(struct store *s, int64_t id, struct store_alert **out);
 int store_alert_list(struct store *s, size_t limit, struct store_alert ***out, size_t *n);
 /* cancelled alerts hand out no more shards; progress already sent still counts */
 int store_alert_cancel(struct store *s, int64_t id, int64_t now);
+/*
+ * store_alert_stop - store_alert_cancel, and who stopped it (an editor's or
+ * API key's name, "cli:USER") kept in the alert's audit, in one transaction.
+ * NF_ERR_INVALID when it had ended already, NF_ERR_NOTFOUND when no such alert.
+ */
+int store_alert_stop(struct store *s, int64_t id, const char *who, int64_t now);
+/*
+ * store_alert_resume - a stopped alert sends the rest: it is sending again
+ * (or at once done or retrying when every shard had ended), who resumed it
+ * goes into its audit. Its shards resume after their cursors and skip every
+ * subscriber in its reached record, so nobody reached is sent it twice.
+ * NF_ERR_INVALID when it is not stopped, NF_ERR_NOTFOUND when no such alert.
+ */
+int store_alert_resume(struct store *s, int64_t id, const char *who, int64_t now);
+
+/* one line of an alert's audit: who did what to it, when */
+struct store_alert_event {
+	int64_t at;
+	const char *action;		/* "stopped", "resumed" */
+	const char *who;
+};
+void store_alert_event_list_free(struct store_alert_event **evs, size_t n);
+/* an alert's audit, oldest first */
+int store_alert_events(struct store *s, int64_t id, struct store_alert_event ***out, size_t *n);
 /*
  * store_alert_finish - once every shard is done, the alert is done, or
  * retrying while recipients wait for a retry; *done says whether it is done
@@ -530,6 +559,36 @@ int store_shard_progress(struct store *s, int64_t shard_id, const char *owner,
 			 int64_t now, int64_t lease_secs, int *cancelled);
 /* the shard is done; the alert is finished when it was the last one */
 int store_shard_finish(struct store *s, int64_t shard_id, const char *owner, int64_t now);
+/*
+ * store_shard_release - owner gives the shard's lease back at once (it
+ * stops mid-shard: shutting down, or the alert was stopped), so whoever
+ * claims it next (a restart, a resume) need not wait for the lease to run out
+ */
+int store_shard_release(struct store *s, int64_t shard_id, const char *owner);
+
+/*
+ * ---- the reached record (reached.c) ----
+ *
+ * Per alert, the subscribers whose message the relay accepted, as a
+ * compressed set of ids (core's struct idset). A shard's part is written
+ * by the shard's lease holder with store_reached_save between store_begin
+ * and store_commit, after store_shard_progress, so the set, the cursor and
+ * the sent count move in one transaction; retries add theirs in
+ * store_delivery_sent's. An alert's sent count equals its record's size.
+ */
+#define STORE_REACHED_RETRIES (-1)	/* the part retries add to */
+/* store_reached_load - the alert's whole record (every part merged; caller frees) */
+int store_reached_load(struct store *s, int64_t alert_id, struct idset **out);
+/* store_reached_count - its size, from the parts' stored counts (no decoding) */
+int store_reached_count(struct store *s, int64_t alert_id, int64_t *n);
+/* store_reached_has - whether subscriber_id is in it (loads it: for many ids, load once) */
+int store_reached_has(struct store *s, int64_t alert_id, int64_t subscriber_id, int *has);
+/* store_reached_part - one part (a shard's number, or STORE_REACHED_RETRIES); empty when none yet */
+int store_reached_part(struct store *s, int64_t alert_id, int part, struct idset **out);
+/* store_reached_save - write one part (replacing it), inside the caller's transaction */
+int store_reached_save(struct store *s, int64_t alert_id, int part, struct idset *set);
+/* store_sent_total - every alert's sent count added up (what /metrics reports) */
+int store_sent_total(struct store *s, int64_t *n);
 
 /* ---- deliveries that did not succeed ---- */
 
@@ -551,7 +610,10 @@ int store_delivery_perm(struct store *s, int64_t alert_id, int64_t subscriber_id
 /* a subscriber's failed deliveries (export) */
 int store_deliveries_of(struct store *s, int64_t subscriber_id,
 			struct store_delivery ***out, size_t *n);
-/* a retry was accepted: the record goes and the alert's sent count grows */
+/*
+ * a retry was accepted: the record goes, the subscriber joins the alert's
+ * reached record and the alert's sent count grows (unless already reached)
+ */
 int store_delivery_sent(struct store *s, int64_t alert_id, int64_t subscriber_id);
 /*
  * store_retries_claim - up to max temporary failures due at now, of alerts

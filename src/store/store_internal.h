@@ -81,6 +81,10 @@ enum store_q {
 	Q_ALERT_LIST_ADD, Q_ALERT_AUDIENCE, Q_ALERT_LISTS_DEL, Q_ALERT_DEL, Q_AUDIENCE_SPAN,
 	Q_AUDIENCE_NEXT, Q_AUDIENCE_SPARSE, Q_AUDIENCE_COUNT, Q_LISTS_ALL,
 	Q_ALERT_LIST_IDS, Q_LIST_AUDIENCE_IDS, Q_SUBS_BY_IDS,
+	/* the reached record (reached.c), stopping and resuming */
+	Q_REACHED_GET, Q_REACHED_LOCK, Q_REACHED_PUT, Q_REACHED_MAKE, Q_REACHED_ALL,
+	Q_REACHED_COUNT, Q_SENT_TOTAL, Q_SHARD_RELEASE, Q_ALERT_RESUME, Q_ALERT_EVENT_ADD,
+	Q_ALERT_EVENTS,
 	Q_COUNT
 };
 struct store_query {
@@ -205,6 +209,12 @@ int store_alert_state_parse(const char *v);
  */
 int store_audience_merged(struct store *s, int64_t alert_id, int64_t *cursor, int64_t hi,
 			  size_t max, struct store_batch *b);
+/*
+ * store_reached_add_locked - subscriber_id into alert_id's retries part of
+ * the reached record, inside the caller's transaction (reached.c); *added
+ * is 0 when it was there already
+ */
+int store_reached_add_locked(struct store *s, int64_t alert_id, int64_t subscriber_id, int *added);
 /* a batch emptied for up to max rows; store_batch_add is a store_row_fn */
 void store_batch_reset(struct store_batch *b, size_t max);
 int store_batch_add(void *arg, const struct store_row *r);

@@ -2,7 +2,9 @@
  * web/prometheus.c - GET /metrics: the process's counters in Prometheus text format
  *
  * Owns: the figures a scraper reads (text format 0.0.4): the delivery
- * engine's counters and latency histogram, and the signup writer's. It sits
+ * engine's counters and latency histogram, and the signup writer's; the
+ * sent count is the database's (every alert's, added up), not this
+ * process's, so it always agrees with the alerts' counts. It sits
  * on top with app.c and routes.c because it reads more than one wing.
  * With --metrics-token-file the scraper must send "Authorization: Bearer
  * TOKEN" (compared in constant time); with --metrics-listen it is served on
@@ -12,6 +14,7 @@
 #include <strings.h>
 
 #include "deliver/deliver.h"
+#include "store/store.h"
 #include "web/public/public.h"
 #include "app.h"
 
@@ -40,7 +43,9 @@ web_metrics_get(struct web *w, struct http_request *req, struct http_response *r
 {
 	struct deliver_stats st;
 	struct buf *b = &res->body;
+	struct store *s;
 	uint64_t batches, signups, retries;
+	int64_t sent = 0;
 
 	NF_UNUSED(arg);
 	if (w->cfg.metrics_token && !bearer_ok(w->cfg.metrics_token, req->authorization)) {
@@ -54,7 +59,16 @@ web_metrics_get(struct web *w, struct http_request *req, struct http_response *r
 	res->status = 200;
 	res->content_type = "text/plain; version=0.0.4";
 	buf_reset(b);
-	metric(b, "newsflash_messages_sent_total", "counter", "Messages the relay accepted (250 to DATA).", st.sent);
+	/*
+	 * One source with the alerts' own counts (the API, the newsroom, the
+	 * CLI): every alert's sent count added up, from the database, so it
+	 * equals their sum after a stop or a restart too, and on every node.
+	 * When the database does not answer the line is left out, not guessed.
+	 */
+	if ((s = http_store(w)) != NULL && store_sent_total(s, &sent) == NF_OK)
+		metric(b, "newsflash_messages_sent_total", "counter",
+		       "Messages the relay accepted (250 to DATA): every alert's sent count added up.",
+		       (unsigned long long)sent);
 	metric(b, "newsflash_messages_temp_failed_total", "counter", "Temporary failures (4xx, lost connection), to be retried.", st.temp_failed);
 	metric(b, "newsflash_messages_perm_failed_total", "counter", "Permanent failures (5xx).", st.perm_failed);
 	metric(b, "newsflash_suppressed_total", "counter", "Addresses suppressed after an unknown-user answer.", st.suppressed);

@@ -46,6 +46,7 @@ static const struct route routes[] = {
 	{ "POST", "/never/", public_never_post },
 	{ "POST", "/api/articles", api_articles_post },
 	{ "GET", "/api/alerts/", api_alert_get },
+	{ "POST", "/api/alerts/", api_alert_post },
 	{ "GET", "/u/", public_unsubscribe_get },
 	{ "POST", "/u/", public_unsubscribe_post },
 	{ "GET", "/preferences/", public_preferences_get },

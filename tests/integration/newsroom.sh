@@ -354,6 +354,14 @@ req -H "$ck" "$base/newsroom/alerts/2/events"
 expect_eq "the 65th: 503 with Retry-After" "$code $(header Retry-After)" "503 5"
 req "$base/healthz"
 expect_eq "the server still answers" "$code" 200
+req -H "$ck" "$base/newsroom/alerts/2"
+expect_contains "Stop sending asks first: a link to the confirmation step" "$(cat "$WORK/b")" 'href="/newsroom/alerts/2/stop"'
+check "and no one-click stop form" test "$(grep -c 'action="/newsroom/alerts/2/cancel"' "$WORK/b")" -eq 0
+req -H "$ck" "$base/newsroom/alerts/2/stop"
+expect_eq "the confirmation step" "$code" 200
+expect_contains "it asks" "$(cat "$WORK/b")" 'Yes, stop sending'
+expect_contains "it says how many were reached" "$(cat "$WORK/b")" '<span data-p="sent" id="confirm-sent">0</span> of 4 subscribers have been reached so far'
+expect_contains "it posts to the kill switch" "$(cat "$WORK/b")" 'action="/newsroom/alerts/2/cancel"'
 req -H "$ck" --data-urlencode "csrf=$csrf" "$base/newsroom/alerts/2/cancel"
 expect_eq "kill switch: 303 back to the alert" "$code:$(header Location)" "303:/newsroom/alerts/2"
 expect_eq "the alert is cancelled" "$(sqlite3 "$db" 'select state from alerts where id = 2')" cancelled
@@ -367,6 +375,19 @@ expect_eq "every stream ends once the alert is stopped" "$alive" 0
 expect_contains "its last event says stopped" "$(cat "$WORK/stream1")" '"state":"cancelled"'
 req -H "$ck" "$base/newsroom/alerts/2"
 expect_contains "the page says Stopped" "$(cat "$WORK/b")" '>Stopped</span>'
+expect_contains "a stopped alert offers to resume" "$(cat "$WORK/b")" 'action="/newsroom/alerts/2/resume"'
+expect_contains "the page shows who stopped it" "$(cat "$WORK/b")" 'Stopped by <strong>jane</strong>'
+req -H "$ck" --data "csrf=nonsense" "$base/newsroom/alerts/2/resume"
+expect_eq "resume needs the token: 403" "$code" 403
+req -H "$ck" --data-urlencode "csrf=$csrf" "$base/newsroom/alerts/2/resume"
+expect_eq "resume: 303 back to the alert" "$code:$(header Location)" "303:/newsroom/alerts/2"
+expect_eq "resumed: sending again" "$(sqlite3 "$db" 'select state from alerts where id = 2')" sending
+req -H "$ck" --data-urlencode "csrf=$csrf" "$base/newsroom/alerts/2/resume"
+expect_eq "resuming an alert that is not stopped: 409" "$code" 409
+req -H "$ck" "$base/newsroom/alerts/2"
+expect_contains "the page shows who resumed it" "$(cat "$WORK/b")" 'Resumed by <strong>jane</strong>'
+req -H "$ck" --data-urlencode "csrf=$csrf" "$base/newsroom/alerts/2/cancel"
+expect_eq "stopped again" "$(sqlite3 "$db" 'select state from alerts where id = 2')" cancelled
 
 # streams left open at shutdown must not stop the server from stopping
 req -H "$ck" --data-urlencode "csrf=$csrf" "${story[@]}" "$base/newsroom/publish"

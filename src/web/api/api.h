@@ -15,6 +15,8 @@
 struct store *api_store(struct web *w, struct http_request *req, struct http_response *res);
 void api_articles_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 void api_alert_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
+/* POST /api/alerts/ID/stop, /api/alerts/ID/resume */
+void api_alert_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 
 /* inbound_hook.c: POST /api/inbound */
 void api_inbound_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg);

@@ -2,27 +2,31 @@
  * web/api/articles.c - the JSON API for newsrooms: articles and alerts
  *
  * Owns: POST /api/articles (publish; 201 with the ids and the topics
- * nobody follows, 422 naming each bad field) and GET /api/alerts/ID (state, counts and the lists it goes to).
+ * nobody follows, 422 naming each bad field), GET /api/alerts/ID (state,
+ * counts, how many its reached record holds, the lists it goes to, who
+ * stopped or resumed it) and POST /api/alerts/ID/stop and /resume.
  * The API routes need "Authorization: Bearer KEY" with a key made by
  * `newsflash apikey create`; only its hash is stored and it is compared in
  * constant time by the store.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "deliver/deliver.h"
 #include "news/news.h"
 #include "store/store.h"
 #include "api.h"
 
-/* the request carries a valid API key; otherwise the 401 is written */
+/* the request carries a valid API key (*name, may be NULL: its name); otherwise the 401 is written */
 static int
-api_authorised(struct web *w, struct http_request *req, struct http_response *res, struct store *s)
+api_authorised(struct web *w, struct http_request *req, struct http_response *res, struct store *s,
+	       char **name)
 {
 	const char *auth = req->authorization;
 
 	if (auth && strncmp(auth, "Bearer ", 7) == 0 &&
-	    store_apikey_verify(s, auth + 7, strlen(auth + 7), NULL) == NF_OK)
+	    store_apikey_verify(s, auth + 7, strlen(auth + 7), name) == NF_OK)
 		return 1;
 	NF_UNUSED(w);
 	http_reply_header(req, res, "WWW-Authenticate", "Bearer realm=\"newsflash\"");
@@ -40,7 +44,7 @@ api_store(struct web *w, struct http_request *req, struct http_response *res)
 		http_reply_json_error(res, 503, "Something went wrong. Please try again later");
 		return NULL;
 	}
-	return api_authorised(w, req, res, s) ? s : NULL;
+	return api_authorised(w, req, res, s, NULL) ? s : NULL;
 }
 
 /*
@@ -117,6 +121,30 @@ lists_json(const char *names)
 	return a;
 }
 
+/* an alert as the API shows it: state, counts, its reached record's size, its audit */
+static json_t *
+alert_json(struct store *s, const struct store_alert *a)
+{
+	struct store_alert_event **ev = NULL;
+	json_t *events = json_array();
+	int64_t reached = 0;
+	size_t n = 0, i;
+
+	store_reached_count(s, a->id, &reached);
+	if (store_alert_events(s, a->id, &ev, &n) == NF_OK)
+		for (i = 0; i < n; i++)
+			json_array_append_new(events, json_pack("{s:I,s:s,s:s}", "at", (json_int_t)ev[i]->at,
+								"action", ev[i]->action, "who", ev[i]->who));
+	store_alert_event_list_free(ev, n);
+	return json_pack("{s:I,s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o}",
+		"id", (json_int_t)a->id, "article_id", (json_int_t)a->article_id,
+		"state", store_alert_state_name(a->state), "total", (json_int_t)a->total,
+		"sent", (json_int_t)a->sent, "reached", (json_int_t)reached, "failed", (json_int_t)a->failed,
+		"retrying", (json_int_t)a->retrying, "created_at", (json_int_t)a->created_at,
+		"started_at", (json_int_t)a->started_at, "finished_at", (json_int_t)a->finished_at,
+		"shards_done", (json_int_t)a->shards_done, "lists", lists_json(a->lists), "events", events);
+}
+
 void
 api_alert_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
@@ -131,12 +159,56 @@ api_alert_get(struct web *w, struct http_request *req, struct http_response *res
 		http_reply_json_error(res, 404, "no such alert");
 		return;
 	}
-	http_reply_json(res, 200, json_pack("{s:I,s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}",
-		"id", (json_int_t)a->id, "article_id", (json_int_t)a->article_id,
-		"state", store_alert_state_name(a->state), "total", (json_int_t)a->total,
-		"sent", (json_int_t)a->sent, "failed", (json_int_t)a->failed,
-		"retrying", (json_int_t)a->retrying, "created_at", (json_int_t)a->created_at,
-		"started_at", (json_int_t)a->started_at, "finished_at", (json_int_t)a->finished_at,
-		"shards_done", (json_int_t)a->shards_done, "lists", lists_json(a->lists)));
+	http_reply_json(res, 200, alert_json(s, a));
+	store_alert_free(a);
+}
+
+/*
+ * POST /api/alerts/ID/stop and /api/alerts/ID/resume: the kill switch and
+ * sending a stopped alert to the rest (nobody reached gets it twice). The
+ * key's name goes into the alert's audit as "api:NAME". 409 when the alert
+ * has ended (stop) or is not stopped (resume).
+ */
+void
+api_alert_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
+{
+	struct store *s = http_store(w);
+	struct store_alert *a = NULL;
+	char *end, *key = NULL, who[96], num[24];
+	long long id = strtoll(arg, &end, 10);
+	int rc, resume = 0;
+
+	if (s == NULL) {
+		http_reply_json_error(res, 503, "Something went wrong. Please try again later");
+		return;
+	}
+	if (!api_authorised(w, req, res, s, &key))
+		return;
+	snprintf(who, sizeof(who), "api:%s", key ? key : "");
+	free(key);
+	if (*arg < '1' || *arg > '9' || id <= 0 || (strcmp(end, "/stop") != 0 && !(resume = strcmp(end, "/resume") == 0))) {
+		http_reply_json_error(res, 404, "no such alert action: POST /api/alerts/ID/stop or /api/alerts/ID/resume");
+		return;
+	}
+	rc = resume ? store_alert_resume(s, id, who, time(NULL)) : store_alert_stop(s, id, who, time(NULL));
+	if (rc == NF_ERR_NOTFOUND) {
+		http_reply_json_error(res, 404, "no such alert");
+		return;
+	}
+	if (rc == NF_ERR_INVALID) {
+		http_reply_json_error(res, 409, resume ? "the alert is not stopped: only a stopped alert can be resumed"
+						       : "the alert has ended already");
+		return;
+	}
+	if (rc != NF_OK || store_alert_get(s, id, &a) != NF_OK) {
+		log_event(LOG_ERROR, "api.alert_failed", "reason", store_errmsg(s), NULL);
+		http_reply_json_error(res, 503, "Something went wrong. Please try again later");
+		return;
+	}
+	snprintf(num, sizeof(num), "%lld", id);
+	log_event(LOG_WARN, resume ? "api.alert_resumed" : "api.alert_stopped", "alert", num, "who", who, NULL);
+	if (resume && w->cfg.engine)
+		deliver_wake(w->cfg.engine);
+	http_reply_json(res, 200, alert_json(s, a));
 	store_alert_free(a);
 }

@@ -5,14 +5,20 @@
  * from publication to its last message, failures, bounces and the
  * unsubscribes it caused), GET /newsroom/alerts/ID (one alert, live: its
  * page subscribes to /newsroom/alerts/ID/events, see sse.c, and without
- * script refreshes itself), and POST /newsroom/alerts/ID/cancel (the kill
- * switch: a cancelled alert hands out no more shards and the engine stops
- * at its next commit). The progress figures are computed once here for
- * both the page and the stream, so the two always agree.
+ * script refreshes itself), GET /newsroom/alerts/ID/stop (the confirmation
+ * step of "Stop sending", with how many were reached so far), POST
+ * /newsroom/alerts/ID/cancel (the kill switch: a cancelled alert hands out
+ * no more shards and the engine stops at its next commit, within about a
+ * second) and POST /newsroom/alerts/ID/resume (a stopped alert goes to the
+ * rest; nobody reached gets it twice). Who stopped and who resumed is kept
+ * in the alert's audit and shown on its page. The progress figures are
+ * computed once here for both the page and the stream, so the two always
+ * agree.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "deliver/deliver.h"
 #include "store/store.h"
 #include "newsroom.h"
 
@@ -62,6 +68,8 @@ newsroom_alert_progress_json(const struct store_alert *a, int64_t now)
 	/* a retrying alert is still under way: recipients wait for a retry */
 	int running = a->state == STORE_QUEUED || a->state == STORE_SENDING ||
 		      a->state == STORE_RETRYING;
+	/* stopped, but what was already handed to the relay is still going (and counting) */
+	int stopping = a->state == STORE_CANCELLED && a->leased > 0;
 	double rate = 0;
 	int percent;
 	char count[32], label[48];
@@ -73,10 +81,12 @@ newsroom_alert_progress_json(const struct store_alert *a, int64_t now)
 		percent = 100;
 	json_object_set_new(o, "id", json_integer((json_int_t)a->id));
 	json_object_set_new(o, "state", json_string(store_alert_state_name(a->state)));
-	json_object_set_new(o, "state_label", json_string(state_labels[a->state]));
+	json_object_set_new(o, "state_label", json_string(stopping ? "Stopping" : state_labels[a->state]));
 	json_object_set_new(o, "running", json_boolean(running));
-	json_object_set_new(o, "ended", json_boolean(!running));
+	json_object_set_new(o, "stopping", json_boolean(stopping));
+	json_object_set_new(o, "ended", json_boolean(!running && !stopping));
 	json_object_set_new(o, "cancelled", json_boolean(a->state == STORE_CANCELLED));
+	json_object_set_new(o, "resumable", json_boolean(a->state == STORE_CANCELLED && !stopping));
 	json_object_set_new(o, "percent", json_integer(percent));
 	put_count(o, "total", a->total);
 	put_count(o, "sent", a->sent);
@@ -175,14 +185,40 @@ audience_json(json_t *ctx, const char *names)
 	json_object_set_new(ctx, "several", json_boolean(strchr(names, ' ') != NULL));
 }
 
+/* who stopped and who resumed the alert, oldest first: "Stopped by NAME", time */
+static json_t *
+audit_json(struct store *s, int64_t id)
+{
+	struct store_alert_event **ev = NULL;
+	json_t *rows = json_array(), *o;
+	size_t n = 0, i;
+
+	if (store_alert_events(s, id, &ev, &n) != NF_OK)
+		return rows;
+	for (i = 0; i < n; i++) {
+		o = json_pack("{s:s,s:s}", "action", strcmp(ev[i]->action, "stopped") == 0 ? "Stopped" :
+			      strcmp(ev[i]->action, "resumed") == 0 ? "Resumed" : ev[i]->action,
+			      "who", ev[i]->who);
+		put_time(o, "at", ev[i]->at);
+		json_array_append_new(rows, o);
+	}
+	store_alert_event_list_free(ev, n);
+	return rows;
+}
+
+/*
+ * The alert's page; confirm_stop: the confirmation step of "Stop sending"
+ * (the same page with the question in place of the button: it works
+ * without script, and says how many were reached so far)
+ */
 static void
 live_page(struct web *w, struct http_request *req, struct http_response *res,
-	  const struct newsroom_session *ss, struct store *s, int64_t id)
+	  const struct newsroom_session *ss, struct store *s, int64_t id, int confirm_stop)
 {
 	struct store_alert *a = NULL;
 	struct store_article *art = NULL;
 	char events[64];
-	json_t *ctx;
+	json_t *ctx, *audit;
 
 	if (store_alert_get(s, id, &a) != NF_OK) {
 		newsroom_message(w, req, res, 404, ss, "There is no such alert");
@@ -191,6 +227,11 @@ live_page(struct web *w, struct http_request *req, struct http_response *res,
 	store_article_get(s, a->article_id, &art);
 	ctx = json_object();
 	json_object_set_new(ctx, "alert", newsroom_alert_progress_json(a, time(NULL)));
+	json_object_set_new(ctx, "confirm_stop", json_boolean(confirm_stop && (a->state == STORE_QUEUED ||
+				a->state == STORE_SENDING || a->state == STORE_RETRYING)));
+	audit = audit_json(s, id);
+	json_object_set_new(ctx, "any_audit", json_boolean(json_array_size(audit) > 0));
+	json_object_set_new(ctx, "audit", audit);
 	json_object_set_new(ctx, "headline", json_string(art && art->headline ? art->headline : ""));
 	if (art && art->standfirst)
 		json_object_set_new(ctx, "standfirst", json_string(art->standfirst));
@@ -225,10 +266,10 @@ newsroom_alert_page(struct web *w, struct http_request *req, struct http_respons
 	}
 	if ((s = newsroom_store(w, req, res, &ss)) == NULL)
 		return;
-	if (id == 0 || *rest)
+	if (id == 0 || (*rest && strcmp(rest, "stop") != 0))
 		newsroom_message(w, req, res, 404, &ss, "There is no such page");
 	else
-		live_page(w, req, res, &ss, s, id);
+		live_page(w, req, res, &ss, s, id, *rest != '\0');
 }
 
 void
@@ -240,30 +281,40 @@ newsroom_alert_post(struct web *w, struct http_request *req, struct http_respons
 	const char *rest;
 	int64_t id = alert_arg(arg, &rest);
 	char where[64], num[24];
-	int rc;
+	int rc, resume = 0;
 
 	if (!newsroom_guard_post(w, req, res, &ss, &form))
 		return;
-	if (id == 0 || strcmp(rest, "cancel") != 0) {
+	if (id == 0 || (strcmp(rest, "cancel") != 0 && !(resume = strcmp(rest, "resume") == 0))) {
 		newsroom_message(w, req, res, 404, &ss, "There is no such page");
 		return;
 	}
 	if ((s = http_store(w)) == NULL) {
-		newsroom_message(w, req, res, 503, &ss, "The database is not reachable. The alert was not stopped");
+		newsroom_message(w, req, res, 503, &ss, resume ?
+				 "The database is not reachable. The alert was not resumed" :
+				 "The database is not reachable. The alert was not stopped");
 		return;
 	}
-	rc = store_alert_cancel(s, id, time(NULL));
+	rc = resume ? store_alert_resume(s, id, ss.name, time(NULL)) : store_alert_stop(s, id, ss.name, time(NULL));
 	if (rc == NF_ERR_NOTFOUND) {
 		newsroom_message(w, req, res, 404, &ss, "There is no such alert");
 		return;
 	}
+	if (rc == NF_ERR_INVALID && resume) {
+		newsroom_message(w, req, res, 409, &ss, "Only a stopped alert can be resumed");
+		return;
+	}
 	if (rc != NF_OK && rc != NF_ERR_INVALID) {	/* INVALID: it had ended already */
-		newsroom_message(w, req, res, 503, &ss, "The alert could not be stopped. Please try again");
+		newsroom_message(w, req, res, 503, &ss, resume ? "The alert could not be resumed. Please try again" :
+				 "The alert could not be stopped. Please try again");
 		return;
 	}
 	snprintf(num, sizeof(num), "%lld", (long long)id);
 	if (rc == NF_OK)
-		log_event(LOG_WARN, "newsroom.alert_cancelled", "alert", num, "editor", ss.name, NULL);
+		log_event(LOG_WARN, resume ? "newsroom.alert_resumed" : "newsroom.alert_cancelled", "alert", num,
+			  "editor", ss.name, NULL);
+	if (rc == NF_OK && resume && w->cfg.engine)
+		deliver_wake(w->cfg.engine);
 	snprintf(where, sizeof(where), "/newsroom/alerts/%lld", (long long)id);
 	http_reply_redirect(req, res, where);
 }

@@ -237,7 +237,8 @@ poll_alert(struct sse_stream *st, int64_t now_us)
 		buf_puts(&st->out, ": still sending\n\n");
 		st->last_event_us = now_us;
 	}
-	st->finished = a->state == STORE_DONE || a->state == STORE_CANCELLED;
+	/* a stopped alert's stream ends once what was handed to the relay has its outcome */
+	st->finished = a->state == STORE_DONE || (a->state == STORE_CANCELLED && a->leased == 0);
 	free(data);
 	json_decref(o);
 	store_alert_free(a);

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/core.h"
 #include "smtp/smtp.h"
@@ -16,12 +17,18 @@ struct attempt {
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static int pace;			/* answers a second, 0: at once */
+static int64_t pace_next_ms;		/* when the paced relay answers next */
 static struct attempt *log_;
 static size_t nlog, caplog;
 
 /* a message waiting for its outcome, per transport instance */
 struct job {
 	struct job *next;
+	char *rcpt, *from;		/* the envelope, until the relay answers */
+	const char *msg;
+	size_t len;
+	int64_t due_ms;			/* paced: when the relay answers */
 	struct smtp_result result;
 	smtp_done_fn done;
 	void *arg;
@@ -91,7 +98,18 @@ op_submit(void *impl, const struct smtp_envelope *env, const char *msg, size_t l
 	if (env->nto != 1 || strchr(env->to[0], '\n') || strchr(env->from, '\n'))
 		return NF_ERR_INVALID;
 	j = xcalloc(1, sizeof(*j));
-	script(env->to[0], env->from, msg, len, &j->result);
+	j->rcpt = xstrdup(env->to[0]);
+	j->from = xstrdup(env->from);
+	j->msg = msg;
+	j->len = len;
+	pthread_mutex_lock(&lock);
+	if (pace > 0) {
+		int64_t now = time_now_ms();
+
+		pace_next_ms = (pace_next_ms > now ? pace_next_ms : now) + 1000 / pace;
+		j->due_ms = pace_next_ms;
+	}
+	pthread_mutex_unlock(&lock);
 	j->done = done;
 	j->arg = arg;
 	j->owned = own == SMTP_MSG_TAKE ? (char *)msg : NULL;
@@ -105,19 +123,36 @@ op_submit(void *impl, const struct smtp_envelope *env, const char *msg, size_t l
 	return NF_OK;
 }
 
-/* every waiting job's outcome, in order, on the waiting thread */
+/*
+ * the waiting jobs' outcomes, in order, on the waiting thread: the relay
+ * answers (and the attempt is recorded) only then. Paced, a job is answered
+ * at its due time: sleep up to timeout_ms for the first (-1: as long as it takes)
+ */
 static int
-complete_all(struct relay *t)
+complete_due(struct relay *t, int timeout_ms)
 {
+	int64_t until = time_mono_us() / 1000 + timeout_ms;
 	struct job *j;
 	int n = 0;
 
 	while ((j = t->head) != NULL) {
+		int64_t wait = j->due_ms - time_now_ms();
+
+		if (wait > 0 && (timeout_ms < 0 || time_mono_us() / 1000 + wait <= until)) {
+			struct timespec ts = { wait / 1000, (wait % 1000) * 1000000L };
+
+			nanosleep(&ts, NULL);
+		} else if (wait > 0) {
+			break;
+		}
 		t->head = j->next;
 		if (t->head == NULL)
 			t->tail = NULL;
 		t->pending--;
+		script(j->rcpt, j->from, j->msg, j->len, &j->result);
 		j->done(j->arg, &j->result);
+		free(j->rcpt);
+		free(j->from);
 		free(j->owned);
 		free(j);
 		n++;
@@ -128,14 +163,14 @@ complete_all(struct relay *t)
 static int
 op_wait(void *impl, size_t want, int timeout_ms)
 {
-	(void)want, (void)timeout_ms;
-	return complete_all(impl);
+	(void)want;
+	return complete_due(impl, timeout_ms);
 }
 
 static int
 op_drain(void *impl)
 {
-	complete_all(impl);
+	complete_due(impl, -1);
 	return NF_OK;
 }
 
@@ -154,7 +189,7 @@ op_stats(void *impl, struct smtp_stats *out)
 static void
 op_free(void *impl)
 {
-	complete_all(impl);
+	complete_due(impl, -1);
 	free(impl);
 }
 
@@ -177,6 +212,8 @@ relay_reset(void)
 
 	smtp_transport_register("test:", relay_open, &relay_ops);
 	pthread_mutex_lock(&lock);
+	pace = 0;
+	pace_next_ms = 0;
 	for (i = 0; i < nlog; i++) {
 		free(log_[i].rcpt);
 		free(log_[i].from);
@@ -257,4 +294,13 @@ relay_last(const char *rcpt, char *msg, size_t msglen, char *from, size_t fromle
 	}
 	pthread_mutex_unlock(&lock);
 	return found;
+}
+
+void
+relay_pace(int per_second)
+{
+	pthread_mutex_lock(&lock);
+	pace = per_second;
+	pace_next_ms = 0;
+	pthread_mutex_unlock(&lock);
 }

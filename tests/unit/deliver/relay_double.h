@@ -12,7 +12,8 @@
  *	else       accepted
  *
  * Outcomes come back as a relay's do: after submit returns, inside a wait
- * or a drain, on the thread that waits. Every attempt is recorded (shared
+ * or a drain, on the thread that waits, and at a set pace if asked
+ * (relay_pace: a slow relay). Every attempt is recorded (shared
  * by every engine thread, under a lock).
  */
 #ifndef NEWSFLASH_TEST_RELAY_DOUBLE_H
@@ -24,6 +25,8 @@
 
 /* register the kind (once) and forget every recorded attempt */
 void relay_reset(void);
+/* answer per_second messages a second from now on (0: at once, as after relay_reset) */
+void relay_pace(int per_second);
 /* attempts at rcpt so far, and how many of them were accepted */
 int relay_attempts(const char *rcpt);
 int relay_accepted(const char *rcpt);

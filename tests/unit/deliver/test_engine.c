@@ -372,6 +372,170 @@ TEST(deliver_expired_lease_resumed_from_cursor_by_another_engine)
 	world_close(&w);
 }
 
+/* the alert's sent count, its reached record's size, and the record's members among ids */
+static int
+reached_agrees(struct store *s, int64_t alert, const int64_t *ids, int n, int64_t *sent)
+{
+	struct store_alert *al = NULL;
+	struct idset *set = NULL;
+	int64_t count = -1;
+	int i, ok;
+
+	ok = store_alert_get(s, alert, &al) == NF_OK && store_reached_count(s, alert, &count) == NF_OK &&
+	     store_reached_load(s, alert, &set) == NF_OK;
+	if (ok) {
+		*sent = al->sent;
+		ok = count == al->sent && (int64_t)idset_count(set) == count;
+		for (i = 0; ok && i < n; i++) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "reader%d", i);
+			ok = idset_has(set, ids[i]) == (relay_accepted(addr(name)) > 0);
+		}
+	}
+	store_alert_free(al);
+	idset_free(set);
+	return ok;
+}
+
+/* confirmed readers reader0 .. reader(n - 1), their ids in ids */
+static int
+readers_add(struct store *s, int64_t *ids, int n)
+{
+	char name[32];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "reader%d", i);
+		if ((ids[i] = sub_add(s, name, 1)) <= 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* wait up to secs for the alert's sent count to reach at least n */
+static int
+wait_sent(struct store *s, int64_t alert, int64_t n, int secs)
+{
+	int i;
+
+	for (i = 0; i < secs * 50; i++, sleep_ms(20)) {
+		struct store_alert *al = NULL;
+		int64_t sent = 0;
+
+		if (store_alert_get(s, alert, &al) == NF_OK)
+			sent = al->sent;
+		store_alert_free(al);
+		if (sent >= n)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A slow relay (40 a second) and batches of 200: what it accepted is
+ * committed, sent count and reached record together, long before the
+ * first batch is complete (5 s), so progress moves while a batch is out.
+ */
+TEST(deliver_accepted_committed_before_the_batch_is_complete)
+{
+	struct world w;
+	struct deliver *d;
+	int64_t ids[200], alert, sent = 0;
+	int ok, accepted;
+
+	CHECK(world_open(&w));
+	CHECK(readers_add(w.s, ids, 200));
+	alert = publish(w.s, 1);
+	CHECK(alert > 0);
+	relay_pace(40);
+	d = engine_start(&w, 1, 200, "engine-a");
+	CHECK(d != NULL);
+	ok = wait_sent(w.s, alert, 1, 20);
+	accepted = relay_accepted_total();
+	deliver_stop(d);
+	CHECK(ok);
+	CHECK(accepted < 200);	/* the batch was still out when the count moved */
+	CHECK(reached_agrees(w.s, alert, ids, 200, &sent));
+	CHECK_INT(sent, relay_accepted_total());	/* the stop drained and committed the rest */
+	world_close(&w);
+}
+
+/*
+ * Stop mid-alert: every message the relay had accepted counts (the
+ * alert's sent, the reached record, the engine's counter and the relay
+ * agree, after the stop and after a restart); resume: the rest go and
+ * nobody gets two. Who stopped and who resumed is in the audit.
+ */
+TEST(deliver_stop_counts_the_accepted_and_resume_sends_the_rest_once)
+{
+	struct world w;
+	struct deliver *d;
+	struct deliver_stats st;
+	struct store_alert *al = NULL;
+	struct store_alert_event **ev = NULL;
+	int64_t ids[300], alert, sent = 0, before;
+	size_t nev = 0;
+	char name[32];
+	int i, ok;
+
+	CHECK(world_open(&w));
+	CHECK(readers_add(w.s, ids, 300));
+	alert = publish(w.s, 2);
+	CHECK(alert > 0);
+	relay_pace(200);
+	d = engine_start(&w, 1, 25, "engine-a");
+	CHECK(d != NULL);
+	ok = wait_sent(w.s, alert, 40, 20);
+	CHECK_INT(store_alert_stop(w.s, alert, "desk-editor", 0), NF_OK);
+	/* the engine notices at its next commit and lets what is out finish */
+	for (i = 0; ok && i < 250; i++, sleep_ms(20)) {
+		deliver_stats(d, &st);
+		if (reached_agrees(w.s, alert, ids, 300, &sent) && sent == relay_accepted_total() &&
+		    (int64_t)st.sent == sent && i > 25)
+			break;
+	}
+	deliver_stop(d);
+	CHECK(ok);
+	before = relay_accepted_total();
+	CHECK(before < 300);
+	CHECK(reached_agrees(w.s, alert, ids, 300, &sent));
+	CHECK_INT(sent, before);
+	CHECK_INT((int64_t)st.sent, before);
+	CHECK_INT(store_alert_get(w.s, alert, &al), NF_OK);
+	CHECK_INT(al->state, STORE_CANCELLED);
+	store_alert_free(al);
+	/* a restarted engine leaves a stopped alert alone; resumed, it sends the rest */
+	relay_pace(0);
+	d = engine_start(&w, 2, 25, "engine-b");
+	CHECK(d != NULL);
+	sleep_ms(300);
+	ok = relay_accepted_total() == before;
+	CHECK_INT(store_alert_resume(w.s, alert, "api:cms", 0), NF_OK);
+	CHECK_INT(store_alert_resume(w.s, alert, "api:cms", 0), NF_ERR_INVALID);	/* not stopped now */
+	if (ok)
+		ok = wait_alert(w.s, alert, 1, 20, &al);
+	deliver_stats(d, &st);
+	deliver_stop(d);
+	CHECK(ok);
+	CHECK_INT(al->sent, 300);
+	store_alert_free(al);
+	CHECK_INT((int64_t)st.sent, 300 - before);
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "reader%d", i);
+		CHECK_INT(relay_attempts(addr(name)), 1);
+	}
+	CHECK(reached_agrees(w.s, alert, ids, 300, &sent));
+	CHECK_INT(sent, 300);
+	CHECK_INT(store_alert_events(w.s, alert, &ev, &nev), NF_OK);
+	CHECK_INT(nev, 2);
+	CHECK_STR(ev[0]->action, "stopped");
+	CHECK_STR(ev[0]->who, "desk-editor");
+	CHECK_STR(ev[1]->action, "resumed");
+	CHECK_STR(ev[1]->who, "api:cms");
+	store_alert_event_list_free(ev, nev);
+	world_close(&w);
+}
 /*
  * The priority lane: a signup confirmation goes out with the subscriber's
  * own return path and a confirm link, and is recorded as sent; a message

@@ -693,3 +693,112 @@ STORE_TEST(concurrent_workers_claim_each_shard_once)
 		got += seen[i];
 	CHECK_INT(got, 16);
 }
+
+/*
+ * The reached record: a shard's part is written with its progress in one
+ * transaction (a rollback leaves neither), parts merge on reading, its
+ * count is the alert's sent count, and a retry's success joins it once.
+ */
+STORE_TEST(reached_record_moves_with_progress)
+{
+	struct store_shard sh[2];
+	struct store_alert *al = NULL;
+	struct store_delivery_rec rec;
+	struct idset *part = idset_new(), *all = NULL;
+	int64_t ids[8], alert = 0, n = -1;
+	int has = -1;
+
+	CHECK(members(s, 8, ids));
+	CHECK_INT(store_alert_create(s, article(s), s->default_list, 2, 5000, &alert), NF_OK);
+	CHECK_INT(store_shard_claim(s, "w", 5000, 60, &sh[0]), NF_OK);
+	CHECK_INT(store_shard_claim(s, "w", 5000, 60, &sh[1]), NF_OK);
+	CHECK_INT(store_reached_count(s, alert, &n), NF_OK);
+	CHECK_INT(n, 0);
+	/* a batch that is rolled back leaves neither the count nor the record */
+	idset_add(part, ids[0]);
+	CHECK_INT(store_begin(s), NF_OK);
+	CHECK_INT(store_shard_progress(s, sh[0].id, "w", sh[0].cursor, 1, NULL, 0, 5001, 60, NULL), NF_OK);
+	CHECK_INT(store_reached_save(s, alert, sh[0].no, part), NF_OK);
+	store_rollback(s);
+	CHECK_INT(store_reached_count(s, alert, &n), NF_OK);
+	CHECK_INT(n, 0);
+	/* committed: shard 0 reached ids 0 and 1, shard 1 id 5; id 6 failed for now */
+	idset_add(part, ids[1]);
+	rec = (struct store_delivery_rec){ ids[6], STORE_TEMP, 5000, "451 4.2.0 later" };
+	CHECK_INT(store_begin(s), NF_OK);
+	CHECK_INT(store_shard_progress(s, sh[0].id, "w", ids[1], 2, NULL, 0, 5002, 60, NULL), NF_OK);
+	CHECK_INT(store_reached_save(s, alert, sh[0].no, part), NF_OK);
+	CHECK_INT(store_commit(s), NF_OK);
+	idset_free(part);
+	part = idset_new();
+	idset_add(part, ids[5]);
+	CHECK_INT(store_begin(s), NF_OK);
+	CHECK_INT(store_shard_progress(s, sh[1].id, "w", ids[7], 1, &rec, 1, 5003, 60, NULL), NF_OK);
+	CHECK_INT(store_reached_save(s, alert, sh[1].no, part), NF_OK);
+	CHECK_INT(store_commit(s), NF_OK);
+	CHECK_INT(store_reached_count(s, alert, &n), NF_OK);
+	CHECK_INT(n, 3);
+	CHECK_INT(store_reached_load(s, alert, &all), NF_OK);
+	CHECK_INT(idset_count(all), 3);
+	CHECK(idset_has(all, ids[0]) && idset_has(all, ids[1]) && idset_has(all, ids[5]));
+	CHECK(!idset_has(all, ids[6]));
+	idset_free(all);
+	/* the retry is accepted: in the record, counted once */
+	CHECK_INT(store_delivery_sent(s, alert, ids[6]), NF_OK);
+	CHECK_INT(store_reached_has(s, alert, ids[6], &has), NF_OK);
+	CHECK_INT(has, 1);
+	CHECK_INT(store_reached_has(s, alert, ids[4], &has), NF_OK);
+	CHECK_INT(has, 0);
+	CHECK_INT(store_reached_count(s, alert, &n), NF_OK);
+	CHECK_INT(n, 4);
+	CHECK_INT(store_alert_get(s, alert, &al), NF_OK);
+	CHECK_INT(al->sent, n);
+	store_alert_free(al);
+	CHECK_INT(store_sent_total(s, &n), NF_OK);
+	CHECK_INT(n, 4);
+	/* another shard's part is its own: shard 1's holds one id */
+	CHECK_INT(store_reached_part(s, alert, sh[1].no, &all), NF_OK);
+	CHECK_INT(idset_count(all), 1);
+	idset_free(all);
+	/* a damaged record is an error, not a crash or a wrong answer */
+	CHECK_INT(fixture_sql(s, "UPDATE alert_reached SET ids = 'QUJD' WHERE part = 0"), NF_OK);
+	CHECK_INT(store_reached_load(s, alert, &all), NF_ERR_INVALID);
+	CHECK(all == NULL);
+	idset_free(part);
+}
+
+/* stop and resume: who did it is kept; resuming what is not stopped is refused */
+STORE_TEST(stop_and_resume_are_audited)
+{
+	struct store_shard sh, other;
+	struct store_alert *al = NULL;
+	struct store_alert_event **ev = NULL;
+	int64_t ids[3], alert = 0;
+	size_t n = 0;
+
+	CHECK(members(s, 3, ids));
+	CHECK_INT(store_alert_create(s, article(s), s->default_list, 1, 6000, &alert), NF_OK);
+	CHECK_INT(store_alert_resume(s, alert, "ed", 6001), NF_ERR_INVALID);	/* not stopped */
+	CHECK_INT(store_alert_resume(s, alert + 9, "ed", 6001), NF_ERR_NOTFOUND);
+	CHECK_INT(store_shard_claim(s, "w", 6001, 60, &sh), NF_OK);
+	CHECK_INT(store_alert_stop(s, alert, "night-editor", 6002), NF_OK);
+	CHECK_INT(store_alert_stop(s, alert, "night-editor", 6003), NF_ERR_INVALID);
+	/* the stopped shard is given back; resumed, it can be claimed again at once */
+	CHECK_INT(store_shard_claim(s, "v", 6004, 60, &other), NF_ERR_NOTFOUND);
+	CHECK_INT(store_shard_release(s, sh.id, "w"), NF_OK);
+	CHECK_INT(store_alert_resume(s, alert, "api-key cms", 6005), NF_OK);
+	CHECK_INT(store_alert_get(s, alert, &al), NF_OK);
+	CHECK_INT(al->state, STORE_SENDING);
+	CHECK_INT(al->finished_at, 0);
+	store_alert_free(al);
+	CHECK_INT(store_shard_claim(s, "v", 6006, 60, &other), NF_OK);
+	CHECK_INT(other.id, sh.id);
+	CHECK_INT(store_alert_events(s, alert, &ev, &n), NF_OK);
+	CHECK_INT(n, 2);
+	CHECK_STR(ev[0]->action, "stopped");
+	CHECK_STR(ev[0]->who, "night-editor");
+	CHECK_INT(ev[0]->at, 6002);
+	CHECK_STR(ev[1]->action, "resumed");
+	CHECK_STR(ev[1]->who, "api-key cms");
+	store_alert_event_list_free(ev, n);
+}
