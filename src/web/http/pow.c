@@ -131,7 +131,7 @@ http_pow_challenge(const struct http_pow *p, int64_t now, char out[HTTP_POW_CHAL
 	if (random_bytes(raw + 10, POW_NONCE) != NF_OK)
 		log_panic("getrandom failed: no entropy source");
 	pow_mac(p, raw, raw + POW_SIGNED);
-	buf_init(&enc, HTTP_POW_CHALLENGE_MAX - 1);
+	buf_init(&enc, 0);	/* our own 58 bytes: 78 characters */
 	base64url_encode(&enc, raw, sizeof(raw));
 	memcpy(out, enc.data, enc.len + 1);
 	buf_free(&enc);
