@@ -18,7 +18,7 @@
  * and the box finds a counter so that SHA-256(challenge + counter) starts
  * with that many zero bits, then posts again with {"pow": {"challenge",
  * "counter"}}. The hashing is WebCrypto's (crypto.subtle.digest, so the page
- * must be https or localhost), BATCH digests at a time: each batch's result
+ * must be https or localhost), up to 4096 digests at a time: each batch's result
  * arrives as a task of its own, so the page keeps answering between them.
  * newsflash's own signup page loads this script only then, and marks its
  * form data-newsflash-pow: there the challenge is fetched on submit and the
@@ -124,8 +124,6 @@
 		return walk(parse(template), [data]);
 	}
 
-	var BATCH = 512;
-
 	function zeroBits(digest, bits) {
 		var b = new Uint8Array(digest), i = 0;
 		for (; bits >= 8; bits -= 8)
@@ -137,16 +135,18 @@
 	/* the counter for pow's challenge: resolves to {challenge, counter} */
 	function solve(pow) {
 		var enc = new TextEncoder(), next = 0;
+		/* a sixteenth of the expected work, 256 to 4096: few wasted digests, few round trips */
+		var size = Math.min(4096, Math.max(256, Math.pow(2, pow.bits - 4)));
 		return new Promise(function (done, fail) {
 			function batch() {
 				var jobs = [], k;
-				for (k = 0; k < BATCH; k++)
+				for (k = 0; k < size; k++)
 					jobs.push(crypto.subtle.digest("SHA-256", enc.encode(pow.challenge + (next + k))));
 				Promise.all(jobs).then(function (ds) {
 					for (k = 0; k < ds.length; k++)
 						if (zeroBits(ds[k], pow.bits))
 							return done({ challenge: pow.challenge, counter: String(next + k) });
-					next += BATCH;
+					next += size;
 					batch();
 				}, fail);
 			}
@@ -173,6 +173,7 @@
 				return pow.bits ? solve(pow) : { challenge: "", counter: "" };
 			}).then(post, function () { post({ challenge: "", counter: "" }); });	/* the server says why */
 		});
+		window.addEventListener("pageshow", function () { busy = button.disabled = false; });	/* back again */
 	}
 
 	function upgrade(form) {

@@ -75,7 +75,7 @@ cli_signup_pow(long bits, struct web_config *web)
 {
 	if (bits < 0 || bits > WEB_SIGNUP_POW_MAX)
 		return "--signup-pow: BITS must be 0 (off) to " NF_STR(WEB_SIGNUP_POW_MAX)
-		       " (each bit doubles a reader's work; 28 is minutes on a phone)";
+		       " (each bit doubles a reader's work; 22 is minutes in a browser)";
 	web->signup_pow = (int)bits;
 	return NULL;
 }

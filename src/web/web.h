@@ -16,7 +16,7 @@
 #define WEB_DEFAULT_CONFIRM_CAP 3		/* confirmation mails per mailbox ... */
 #define WEB_DEFAULT_CONFIRM_DAYS 30		/* ... in this many days */
 #define WEB_DEFAULT_SIGNUP_POW 0		/* no proof of work asked of signups */
-#define WEB_SIGNUP_POW_MAX 28			/* bits: about 2^28 hashes, minutes on a phone */
+#define WEB_SIGNUP_POW_MAX 22			/* bits: 2^22 hashes, minutes in a browser: more outlasts a challenge */
 
 struct deliver;
 struct mail_sender;

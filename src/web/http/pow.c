@@ -150,7 +150,7 @@ http_pow_parse(const char *challenge, size_t clen, const char *counter, size_t n
 	size_t i;
 	int rc = NF_ERR_INVALID;
 
-	memset(out, 0, sizeof(out->raw));
+	memset(out, 0, sizeof(*out));
 	if (clen != HTTP_POW_CHALLENGE_MAX - 1 || nlen < 1 || nlen > HTTP_POW_COUNTER_MAX)
 		return NF_ERR_INVALID;
 	for (i = 0; i < nlen; i++)

@@ -12,7 +12,8 @@
  * confirmation mails to one address are paced and, per mailbox, capped
  * (confirm_cap in confirm_window: nobody can bomb an inbox through us).
  * Abuse resistance lives here too: per-IP rate limit, CSRF double-submit
- * plus Origin check on the form, a honeypot field.
+ * plus Origin check on the form, a honeypot field, and with --signup-pow
+ * the proof of work (signup_pow.c), checked before the rate limit.
  *
  * The box pasted into a publisher's articles (embed.c) posts here too, from
  * an origin on the --embed-origin list: the form without JavaScript, the

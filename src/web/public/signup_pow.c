@@ -87,8 +87,8 @@ public_pow_refuse_json(struct web *w, struct http_response *res, enum http_pow_r
 {
 	const char *msg = pow_refusals[r].message;
 
-	http_reply_json(res, pow_refusals[r].status, json_pack("{s:s,s:s,s:[{s:s}],s:o}", "error", msg,
-			"code", pow_refusals[r].code, "verifyErrors", "message", msg,
+	http_reply_json(res, pow_refusals[r].status, json_pack("{s:s,s:s,s:s,s:[{s:s}],s:o}", "error", msg,
+			"code", pow_refusals[r].code, "detail", msg, "verifyErrors", "message", msg,
 			"pow", pow_challenge_json(w)));
 }
 
