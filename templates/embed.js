@@ -13,6 +13,17 @@
  * below; the data is /api/subscribe's answer (verifyErrors on 422, none on
  * a server error or a network failure).
  *
+ * With serve --signup-pow the server asks for a proof of work: a POST
+ * without one is answered with a challenge ({"pow": {"challenge", "bits"}}),
+ * and the box finds a counter so that SHA-256(challenge + counter) starts
+ * with that many zero bits, then posts again with {"pow": {"challenge",
+ * "counter"}}. The hashing is WebCrypto's (crypto.subtle.digest, so the page
+ * must be https or localhost), up to 4096 digests at a time: each batch's result
+ * arrives as a task of its own, so the page keeps answering between them.
+ * newsflash's own signup page loads this script only then, and marks its
+ * form data-newsflash-pow: there the challenge is fetched on submit and the
+ * solution goes into the form's hidden fields before it posts as usual.
+ *
  * The Mustache renderer is hand-written, not mustache.js: this file is
  * pasted into pages we do not own, so it may have no dependency (no
  * loader, no second request, one integrity hash). It does the subset the
@@ -113,6 +124,58 @@
 		return walk(parse(template), [data]);
 	}
 
+	function zeroBits(digest, bits) {
+		var b = new Uint8Array(digest), i = 0;
+		for (; bits >= 8; bits -= 8)
+			if (b[i++] !== 0)
+				return false;
+		return bits === 0 || b[i] >> (8 - bits) === 0;
+	}
+
+	/* the counter for pow's challenge: resolves to {challenge, counter} */
+	function solve(pow) {
+		var enc = new TextEncoder(), next = 0;
+		/* a sixteenth of the expected work, 256 to 4096: few wasted digests, few round trips */
+		var size = Math.min(4096, Math.max(256, Math.pow(2, pow.bits - 4)));
+		return new Promise(function (done, fail) {
+			function batch() {
+				var jobs = [], k;
+				for (k = 0; k < size; k++)
+					jobs.push(crypto.subtle.digest("SHA-256", enc.encode(pow.challenge + (next + k))));
+				Promise.all(jobs).then(function (ds) {
+					for (k = 0; k < ds.length; k++)
+						if (zeroBits(ds[k], pow.bits))
+							return done({ challenge: pow.challenge, counter: String(next + k) });
+					next += size;
+					batch();
+				}, fail);
+			}
+			batch();
+		});
+	}
+
+	/* newsflash's own page: the solution into the form's hidden fields, then the usual post */
+	function powForm(form) {
+		var button = form.querySelector("button"), busy = false;
+		form.addEventListener("submit", function (ev) {
+			ev.preventDefault();
+			if (busy)
+				return;
+			busy = button.disabled = true;
+			var post = function (s) {
+				form.elements.pow_challenge.value = s.challenge;
+				form.elements.pow_counter.value = s.counter;
+				form.submit();
+			};
+			fetch(form.getAttribute("data-newsflash-pow"), { credentials: "same-origin" }).then(function (r) {
+				return r.json();
+			}).then(function (pow) {
+				return pow.bits ? solve(pow) : { challenge: "", counter: "" };
+			}).then(post, function () { post({ challenge: "", counter: "" }); });	/* the server says why */
+		});
+		window.addEventListener("pageshow", function () { busy = button.disabled = false; });	/* back again */
+	}
+
 	function upgrade(form) {
 		var box = form.parentNode, tpl = box.querySelector("template.nf-signup-errors");
 		var template = tpl ? tpl.innerHTML : SEED;
@@ -149,19 +212,32 @@
 					errors.innerHTML = render(SEED, data || {});
 				}
 			};
-			fetch(form.getAttribute("data-newsflash"), {
-				method: "POST", mode: "cors", credentials: "omit",
-				headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
-			}).then(function (res) {
-				return res.json().then(function (d) { shown(res.status, d); },
-					function () { shown(res.status, {}); });
-			}, function () { shown(0, {}); });
+			var solves = 0, send = function () {
+				fetch(form.getAttribute("data-newsflash"), {
+					method: "POST", mode: "cors", credentials: "omit",
+					headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
+				}).then(function (res) {
+					return res.json().then(function (d) {
+						/* asked for a proof of work (or a new one): solve it and post again */
+						if (d && d.pow && d.pow.challenge && solves++ < 2 && window.crypto && crypto.subtle)
+							return solve(d.pow).then(function (s) { body.pow = s; send(); },
+								function () { shown(res.status, d); });
+						shown(res.status, d);
+					}, function () { shown(res.status, {}); });
+				}, function () { shown(0, {}); });
+			};
+			send();
 		});
 	}
 
 	var forms = document.querySelectorAll("form[data-newsflash]"), i;
 	for (i = 0; i < forms.length; i++)
 		upgrade(forms[i]);
-	if (typeof window !== "undefined")
+	forms = document.querySelectorAll("form[data-newsflash-pow]");
+	for (i = 0; i < forms.length; i++)
+		powForm(forms[i]);
+	if (typeof window !== "undefined") {
 		window.newsflashRender = render;	/* for the publisher's own use, and the tests */
+		window.newsflashSolve = solve;		/* for the tests and the measurements */
+	}
 })();

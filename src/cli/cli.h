@@ -158,7 +158,7 @@ struct serve_opts {
 	struct web_config web;
 	struct cli_sender sender;
 	struct cli_engine engine;
-	long signup_rate, purge_days, soft_limit;
+	long signup_rate, purge_days, soft_limit, signup_pow;
 	const char *confirm_cap;	/* "N/DAYS" */
 	struct config_list embed_origins;	/* --embed-origin, each checked by web_embed_origin_check */
 	int no_engine, smtputf8, help;
@@ -187,11 +187,14 @@ struct serve_opts {
 	{ "signin-delay", CONFIG_INT, &(o)->web.signin_delay, "SECONDS", "newsroom: first wait after repeated failed sign-ins, doubling (1)" }, \
 	{ "metrics-token-file", CONFIG_STRING, &(o)->metrics_token_file, "FILE", "GET /metrics wants Authorization: Bearer TOKEN (the file's first line)" }, \
 	{ "metrics-listen", CONFIG_STRING, &(o)->web.metrics_listen, "HOST:PORT", "serve /metrics there only, not on --listen" }, \
-	{ "embed-origin", CONFIG_LIST, &(o)->embed_origins, "ORIGIN", "a publisher's site (https://www.example.com) whose pages may carry the signup box; repeatable" }
+	{ "embed-origin", CONFIG_LIST, &(o)->embed_origins, "ORIGIN", "a publisher's site (https://www.example.com) whose pages may carry the signup box; repeatable" }, \
+	{ "signup-pow", CONFIG_INT, &(o)->signup_pow, "BITS", "signups solve a SHA-256 proof of work of BITS leading zero bits first (1-" NF_STR(WEB_SIGNUP_POW_MAX) "); 0 = off (" NF_STR(WEB_DEFAULT_SIGNUP_POW) ")" }
 
 void cli_serve_defaults(struct serve_opts *o);
 /* --confirm-cap N/DAYS into the web config (N 1-1000, DAYS 1-3650); NULL, or what is wrong */
 const char *cli_confirm_cap(const char *v, struct web_config *web);
+/* --signup-pow BITS into the web config (0 to WEB_SIGNUP_POW_MAX); NULL, or what is wrong */
+const char *cli_signup_pow(long bits, struct web_config *web);
 /* each --embed-origin into the web config; 0, or 1 with each problem appended to problems */
 int cli_embed_origins(const struct config_list *l, struct web_config *web, struct buf *problems);
 

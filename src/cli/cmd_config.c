@@ -109,6 +109,8 @@ check_serve(struct serve_opts *o, struct buf *problems)
 		buf_puts(problems, "--signup-rate: must be 0 or more\n");
 	if ((why = cli_confirm_cap(o->confirm_cap, &o->web)) != NULL)
 		buf_printf(problems, "%s\n", why);
+	if ((why = cli_signup_pow(o->signup_pow, &o->web)) != NULL)
+		buf_printf(problems, "%s\n", why);
 	cli_embed_origins(&o->embed_origins, &o->web, problems);
 	if (web_listen_parse(o->web.listen, &ss) != NF_OK)
 		buf_puts(problems, "--listen: expected HOST:PORT with an IP address ([::1]:8080 for IPv6)\n");

@@ -29,6 +29,7 @@ cli_serve_defaults(struct serve_opts *o)
 	o->signup_rate = (long)o->web.signup_rate;	/* web's own defaults are the one source */
 	o->purge_days = o->web.purge_after / 86400;
 	o->soft_limit = o->web.soft_bounce_limit;
+	o->signup_pow = o->web.signup_pow;
 }
 
 /* a decimal count of 1 to 7 digits from p + n; -1 when it is not one */
@@ -66,6 +67,16 @@ cli_confirm_cap(const char *v, struct web_config *web)
 		return bad;
 	web->confirm_cap = (int)n;
 	web->confirm_window = days * 86400;
+	return NULL;
+}
+
+const char *
+cli_signup_pow(long bits, struct web_config *web)
+{
+	if (bits < 0 || bits > WEB_SIGNUP_POW_MAX)
+		return "--signup-pow: BITS must be 0 (off) to " NF_STR(WEB_SIGNUP_POW_MAX)
+		       " (each bit doubles a reader's work; 22 is minutes in a browser)";
+	web->signup_pow = (int)bits;
 	return NULL;
 }
 
@@ -232,6 +243,8 @@ cmd_serve(int argc, char **argv)
 	else if (o.purge_days < 0 || o.web.purge_interval < 1 || o.soft_limit < 1)
 		rc = cli_fail("serve", "--purge-unconfirmed-after >= 0, --purge-interval >= 1, --soft-bounce-limit >= 1");
 	else if ((why = cli_confirm_cap(o.confirm_cap, &o.web)) != NULL)
+		rc = cli_fail("serve", "%s", why);
+	else if ((why = cli_signup_pow(o.signup_pow, &o.web)) != NULL)
 		rc = cli_fail("serve", "%s", why);
 	else if (o.web.trusted_proxies < 0 || o.web.trusted_proxies > 16 || o.web.body_timeout < 0)
 		rc = cli_fail("serve", "--trusted-proxies 0-16, --body-timeout >= 0");

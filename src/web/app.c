@@ -47,6 +47,7 @@ web_config_defaults(struct web_config *cfg)
 	cfg->purge_interval = 3600;
 	cfg->soft_bounce_limit = INBOUND_SOFT_LIMIT;
 	cfg->signin_delay = 1;
+	cfg->signup_pow = WEB_DEFAULT_SIGNUP_POW;
 }
 
 /* stop accepting, let requests in progress finish, then close */

@@ -37,6 +37,7 @@ static const struct route routes[] = {
 	{ "POST", "/subscribe", public_signup_form },
 	{ "POST", "/api/subscribe", public_signup_api },
 	{ "OPTIONS", "/api/subscribe", public_signup_preflight },
+	{ "GET", "/api/subscribe/challenge", public_pow_challenge_get },
 	{ "GET", "/embed.js", public_embed_js },
 	{ "GET", "/embed/", public_embed_js },
 	{ "GET", "/privacy", public_privacy_page },

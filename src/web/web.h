@@ -15,6 +15,8 @@
 #define WEB_DEFAULT_PUBLICATION "newsflash"
 #define WEB_DEFAULT_CONFIRM_CAP 3		/* confirmation mails per mailbox ... */
 #define WEB_DEFAULT_CONFIRM_DAYS 30		/* ... in this many days */
+#define WEB_DEFAULT_SIGNUP_POW 0		/* no proof of work asked of signups */
+#define WEB_SIGNUP_POW_MAX 22			/* bits: 2^22 hashes, minutes in a browser: more outlasts a challenge */
 
 struct deliver;
 struct mail_sender;
@@ -56,6 +58,7 @@ struct web_config {
 	/* publishers' sites allowed to put the signup box on their pages (scheme://host[:port]) */
 	const char *const *embed_origins;
 	size_t embed_origin_count;
+	int signup_pow;			/* leading zero bits a signup's proof of work needs; 0 = none asked */
 };
 
 struct web;

@@ -107,6 +107,8 @@ recipes = [
     (("/api/subscribe", "post", "429"), until_429),
     (("/api/subscribe", "options", "204"), lambda: request("OPTIONS", "/api/subscribe", headers={"Origin": "https://pub.example", "Access-Control-Request-Method": "POST"})),
     (("/api/subscribe", "options", "403"), lambda: request("OPTIONS", "/api/subscribe", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})),
+    (("/api/subscribe/challenge", "get", "200"), lambda: request("GET", "/api/subscribe/challenge")),
+    (("/api/subscribe/challenge", "get", "403"), lambda: request("GET", "/api/subscribe/challenge", headers={"Origin": "https://evil.example"})),
     (("/api/articles", "post", "201"), lambda: request("POST", "/api/articles", example("/api/articles", "post"), auth)),
     (("/api/articles", "post", "401"), lambda: request("POST", "/api/articles", example("/api/articles", "post"))),
     (("/api/articles", "post", "413"), lambda: announce("POST", "/api/articles", len(big), dict(auth, **{"Content-Type": "application/json"}))),

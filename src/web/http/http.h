@@ -195,6 +195,44 @@ struct http_ratelimit *http_ratelimit_new(double burst, double per_second, size_
 int http_ratelimit_take(struct http_ratelimit *rl, const char *client, int64_t now_us);
 void http_ratelimit_free(struct http_ratelimit *rl);
 
+/*
+ * ---- pow.c: the signup proof of work (--signup-pow): signed challenges,
+ * SHA-256(challenge || counter) with BITS leading zero bits, each used once ----
+ */
+#define HTTP_POW_CHALLENGE_MAX 79	/* 78 base64url characters and a NUL */
+#define HTTP_POW_COUNTER_MAX 16		/* decimal digits */
+#define HTTP_POW_TTL 300		/* a challenge must be solved and sent within this, seconds */
+#define HTTP_POW_SEEN_MAX 65536		/* used challenges remembered per TTL window */
+enum http_pow_result {
+	HTTP_POW_OK,		/* solved, and now used */
+	HTTP_POW_MISSING,	/* no challenge or no counter sent */
+	HTTP_POW_BAD,		/* not a challenge of ours (shape, MAC, issue time) */
+	HTTP_POW_EXPIRED,	/* ours, but too old (or easier than BITS is now) */
+	HTTP_POW_WRONG,		/* the counter does not solve it */
+	HTTP_POW_REPLAYED,	/* solved, but used before */
+	HTTP_POW_FULL		/* too many used in this window to remember another */
+};
+struct http_pow_solution {
+	unsigned char raw[58];
+	int bits;
+	int64_t issued;
+	const char *challenge, *counter;	/* borrowed from the caller */
+	size_t challenge_len, counter_len;
+};
+struct http_pow;
+/* bits 1 to WEB_SIGNUP_POW_MAX; max_seen used challenges per ttl window at most */
+struct http_pow *http_pow_new(const struct token_key *key, int bits, int64_t ttl, size_t max_seen);
+void http_pow_free(struct http_pow *p);
+int http_pow_bits(const struct http_pow *p);
+void http_pow_challenge(const struct http_pow *p, int64_t now, char out[HTTP_POW_CHALLENGE_MAX]);
+/* the shape of a challenge and counter from outside (the MAC unchecked); NF_OK or NF_ERR_INVALID */
+int http_pow_parse(const char *challenge, size_t clen, const char *counter, size_t nlen,
+		   struct http_pow_solution *out);
+int http_pow_zero_bits(const unsigned char digest[32]);
+/* check a solution (NULL challenge or counter: HTTP_POW_MISSING); HTTP_POW_OK marks it used */
+enum http_pow_result http_pow_verify(struct http_pow *p, const char *challenge, size_t clen,
+				     const char *counter, size_t nlen, int64_t now);
+
 /* ---- csrf.c: signed double-submit tokens, the Origin check ---- */
 #define HTTP_CSRF_TOKEN_MAX 64
 void http_csrf_make(const struct token_key *key, char out[HTTP_CSRF_TOKEN_MAX]);

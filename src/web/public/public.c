@@ -18,6 +18,8 @@ public_start(struct web *w)
 
 	w->pub = pub;
 	pub->signup_limit = http_ratelimit_new(w->cfg.signup_burst, w->cfg.signup_rate, 65536);
+	if (w->cfg.signup_pow > 0)
+		pub->pow = http_pow_new(&w->cfg.key, w->cfg.signup_pow, HTTP_POW_TTL, HTTP_POW_SEEN_MAX);
 	if (public_pages_load(w) != NF_OK || public_embed_load(w) != NF_OK || (pub->writer = public_writer_start(w)) == NULL)
 		return NF_ERR;
 	return NF_OK;
@@ -42,6 +44,7 @@ public_free(struct web *w)
 	public_pages_free(w);
 	public_embed_free(w);
 	http_ratelimit_free(pub->signup_limit);
+	http_pow_free(pub->pow);
 	free(pub);
 	w->pub = NULL;
 }

@@ -38,6 +38,7 @@ struct public_state {
 	char embed_version[WEB_EMBED_VERSION_MAX];
 	char embed_integrity[WEB_EMBED_SRI_MAX];
 	unsigned char embed_hash[32];		/* the pasted box's wording */
+	struct http_pow *pow;			/* --signup-pow: challenges and used ones; NULL when off */
 };
 
 /* ---- public.c: the wing's life (app.c calls these) ---- */
@@ -82,8 +83,24 @@ struct public_signup_json {
 	int honeypot;		/* "website" was filled in: a bot */
 	const char *page;	/* the article the box is on, NULL when not sent */
 	const char *list;	/* the list to join, NULL for breaking-news */
+	/* "pow": {"challenge": string, "counter": string}, NULL when not sent */
+	const char *pow_challenge, *pow_counter;
+	size_t pow_challenge_len, pow_counter_len;
 };
 int public_signup_json_parse(struct arena *a, const char *body, size_t len, struct public_signup_json *out);
+
+/* ---- signup_pow.c: the proof of work with --signup-pow; GET /api/subscribe/challenge ---- */
+void public_pow_challenge_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
+/* the solution a signup carries (NULL when not sent); HTTP_POW_OK also when none is asked */
+enum http_pow_result public_pow_check(struct web *w, const char *challenge, size_t clen,
+				      const char *counter, size_t nlen);
+/* a refusal's HTTP status and its message for the reader */
+int public_pow_status(enum http_pow_result r);
+const char *public_pow_message(enum http_pow_result r);
+/* the API's refusal: error, code, verifyErrors and a fresh challenge under "pow" */
+void public_pow_refuse_json(struct web *w, struct http_response *res, enum http_pow_result r);
+/* the signup page's "pow" in ctx and its Content-Security-Policy, when a solution is asked */
+void public_pow_page(struct web *w, struct http_request *req, struct http_response *res, json_t *ctx);
 
 /* ---- confirm_page.c: GET and POST /confirm/TOKEN ---- */
 void public_confirm_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg);

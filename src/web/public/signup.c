@@ -12,7 +12,8 @@
  * confirmation mails to one address are paced and, per mailbox, capped
  * (confirm_cap in confirm_window: nobody can bomb an inbox through us).
  * Abuse resistance lives here too: per-IP rate limit, CSRF double-submit
- * plus Origin check on the form, a honeypot field.
+ * plus Origin check on the form, a honeypot field, and with --signup-pow
+ * the proof of work (signup_pow.c), checked before the rate limit.
  *
  * The box pasted into a publisher's articles (embed.c) posts here too, from
  * an origin on the --embed-origin list: the form without JavaScript, the
@@ -79,6 +80,7 @@ render_signup(struct web *w, struct http_request *req, struct http_response *res
 	json_object_set_new(ctx, "marketing", json_boolean(marketing));
 	if (return_to)
 		json_object_set_new(ctx, "return_to", json_string(return_to));
+	public_pow_page(w, req, res, ctx);
 	public_page_render(w, res, status, PUBLIC_PAGE_SIGNUP, ctx);
 	json_decref(ctx);
 }
@@ -438,12 +440,24 @@ signup_list(struct web *w, const char *list, int *bad)
 	return list;
 }
 
+/* the form's hidden pow_challenge and pow_counter, filled in by embed.js */
+static enum http_pow_result
+form_pow(struct web *w, const struct http_form *form)
+{
+	size_t clen = 0, nlen = 0;
+	const char *challenge = http_form_get(form, "pow_challenge", &clen);
+	const char *counter = http_form_get(form, "pow_counter", &nlen);
+
+	return public_pow_check(w, challenge, clen, counter, nlen);
+}
+
 void
 public_signup_form(struct web *w, struct http_request *req, struct http_response *res, const char *arg)
 {
 	struct http_form form;
 	struct signup_call *c;
 	const char *honeypot, *typo_ok, *embed = NULL;
+	enum http_pow_result pow;
 	enum http_site site;
 	int bad_list;
 
@@ -484,6 +498,13 @@ public_signup_form(struct web *w, struct http_request *req, struct http_response
 	}
 	if (c->in.email == NULL)
 		c->in.email = "", c->in.len = 0;
+	if ((pow = form_pow(w, &form)) != HTTP_POW_OK) {
+		/* nothing stored, no mail: the page says why (and, with JavaScript, solves anew) */
+		render_signup(w, req, res, public_pow_status(pow), public_pow_message(pow), NULL,
+			      strlen(c->in.email) == c->in.len ? c->in.email : "", NULL, c->in.marketing,
+			      c->in.return_to);
+		return;
+	}
 	typo_ok = http_form_get(&form, "typo_ok", NULL);
 	/* the pasted box has no second round for a hint: it goes through as typed */
 	if (site != HTTP_SITE_EMBED && likely_typo(w, &c->in, typo_ok, &c->ar)) {
@@ -504,7 +525,7 @@ int
 public_signup_json_parse(struct arena *a, const char *body, size_t len, struct public_signup_json *out)
 {
 	json_error_t jerr;
-	json_t *root, *email, *marketing, *website, *page, *list;
+	json_t *root, *email, *marketing, *website, *page, *list, *pow, *challenge, *counter;
 	int rc = NF_ERR_INVALID;
 
 	memset(out, 0, sizeof(*out));
@@ -514,9 +535,13 @@ public_signup_json_parse(struct arena *a, const char *body, size_t len, struct p
 	website = json_is_object(root) ? json_object_get(root, "website") : NULL;
 	page = json_is_object(root) ? json_object_get(root, "page") : NULL;
 	list = json_is_object(root) ? json_object_get(root, "list") : NULL;
+	pow = json_is_object(root) ? json_object_get(root, "pow") : NULL;
+	challenge = json_object_get(pow, "challenge");		/* NULL when pow is not an object */
+	counter = json_object_get(pow, "counter");
 	if (json_is_string(email) && (marketing == NULL || json_is_boolean(marketing)) &&
 	    (website == NULL || json_is_string(website)) && (page == NULL || json_is_string(page)) &&
-	    (list == NULL || json_is_string(list))) {
+	    (list == NULL || json_is_string(list)) &&
+	    (pow == NULL || (json_is_string(challenge) && json_is_string(counter)))) {
 		out->email_len = json_string_length(email);
 		out->email = arena_strndup(a, json_string_value(email), out->email_len);
 		out->marketing = marketing && json_is_true(marketing);
@@ -526,7 +551,13 @@ public_signup_json_parse(struct arena *a, const char *body, size_t len, struct p
 			out->page = arena_strdup(a, json_string_value(page));
 		if (list && strlen(json_string_value(list)) == json_string_length(list))
 			out->list = arena_strdup(a, json_string_value(list));
-		rc = out->email ? NF_OK : NF_ERR_LIMIT;
+		if (pow) {	/* checked by http_pow_parse, NUL bytes and all */
+			out->pow_challenge_len = json_string_length(challenge);
+			out->pow_challenge = arena_strndup(a, json_string_value(challenge), out->pow_challenge_len);
+			out->pow_counter_len = json_string_length(counter);
+			out->pow_counter = arena_strndup(a, json_string_value(counter), out->pow_counter_len);
+		}
+		rc = out->email && (pow == NULL || (out->pow_challenge && out->pow_counter)) ? NF_OK : NF_ERR_LIMIT;
 	}
 	json_decref(root);
 	return rc;
@@ -538,6 +569,7 @@ public_signup_api(struct web *w, struct http_request *req, struct http_response 
 	struct public_signup_json body;
 	struct signup_call *c;
 	const char *embed = NULL;
+	enum http_pow_result pow;
 	enum http_site site;
 	int bad_list;
 
@@ -577,6 +609,12 @@ public_signup_api(struct web *w, struct http_request *req, struct http_response 
 	}
 	if (bad_list) {
 		http_reply_json_error(res, 400, "list: not the name of a list");
+		return;
+	}
+	pow = public_pow_check(w, body.pow_challenge, body.pow_challenge_len, body.pow_counter,
+			       body.pow_counter_len);
+	if (pow != HTTP_POW_OK) {
+		public_pow_refuse_json(w, res, pow);	/* nothing stored, no mail */
 		return;
 	}
 	api_answer(res, c, signup_do(w, req, c));

@@ -48,3 +48,27 @@ TEST(signup_json_refuses_other_shapes)
 		CHECK_INT(public_signup_json_parse(a, bad[i], strlen(bad[i]), &b), NF_ERR_INVALID);
 	arena_free(a);
 }
+
+/* "pow": {"challenge", "counter"} (serve --signup-pow): both strings, or the body is refused */
+TEST(signup_json_takes_a_proof_of_work)
+{
+	struct arena *a = arena_new(0);
+	struct public_signup_json b;
+	const char body[] = "{\"email\":\"r@example.com\",\"pow\":{\"challenge\":\"AQ4x\",\"counter\":\"42\"}}";
+	static const char *const bad[] = {
+		"{\"email\":\"r@example.com\",\"pow\":\"AQ4x\"}",
+		"{\"email\":\"r@example.com\",\"pow\":{\"challenge\":\"AQ4x\"}}",
+		"{\"email\":\"r@example.com\",\"pow\":{\"challenge\":\"AQ4x\",\"counter\":42}}",
+		"{\"email\":\"r@example.com\",\"pow\":null}",
+	};
+	size_t i;
+
+	CHECK_INT(public_signup_json_parse(a, body, sizeof(body) - 1, &b), NF_OK);
+	CHECK_MEM(b.pow_challenge, b.pow_challenge_len, "AQ4x", 4);
+	CHECK_MEM(b.pow_counter, b.pow_counter_len, "42", 2);
+	CHECK_INT(public_signup_json_parse(a, "{\"email\":\"r@example.com\"}", 25, &b), NF_OK);
+	CHECK(b.pow_challenge == NULL && b.pow_counter == NULL);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK_INT(public_signup_json_parse(a, bad[i], strlen(bad[i]), &b), NF_ERR_INVALID);
+	arena_free(a);
+}
