@@ -85,8 +85,10 @@ void cli_sender_warn(const struct cli_sender *s, struct buf *warnings);
 
 /*
  * NEWSFLASH_TEMPLATES_DIR, where templates are when --templates is not
- * given: $(DATADIR)/templates, where make install puts them. The Makefile
- * writes it into $(BUILD)/paths.h.
+ * given: $(DATADIR)/templates, where make install puts them, and
+ * NEWSFLASH_CONFIG_FILE, the configuration read when neither --config nor
+ * NEWSFLASH_CONFIG names one: $(SYSCONFDIR)/newsflash/newsflash.conf. The
+ * Makefile writes them into $(BUILD)/paths.h.
  */
 #include "paths.h"
 
@@ -194,9 +196,16 @@ int cli_check_store(const char *cmd, const char *url);
 
 int cmd_serve(int argc, char **argv);
 int cmd_template(int argc, char **argv);
-/* cmd_db.c: open --db for a command, saying why on stderr when it fails */
+/*
+ * cmd_db.c: open --db for a command, saying why on stderr when it fails: a
+ * database that is not there is not created (only serve, worker and db
+ * migrate make one)
+ */
 struct store;
 int cli_store_open(const char *cmd, const char *url, struct store **out);
+/* the same for option opt (its origin is named on failure); create: serve, worker, db migrate */
+int cli_store_open_opt(const char *cmd, const char *opt, const char *url, int create,
+		       struct store **out);
 
 int cmd_db(int argc, char **argv);
 int cmd_serve(int argc, char **argv);

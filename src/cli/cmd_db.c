@@ -6,24 +6,77 @@
  * FILE` (SQLite's online backup, while the service runs), `db copy --from
  * URL --to URL` (every table to another store, ids kept: SQLite to
  * PostgreSQL and back), and cli_store_open, the one way every command
- * opens --db.
+ * opens --db: only serve, worker, db migrate and db copy's --to create a
+ * database; every other command refuses, naming the URL and its origin.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/core.h"
 #include "store/store.h"
 #include "cli.h"
 
+/* url_shown - the URL with a PostgreSQL password (user:PASSWORD@) left out */
+static void
+url_shown(const char *url, char *out, size_t len)
+{
+	const char *auth = strstr(url, "://"), *end, *colon;
+
+	snprintf(out, len, "%s", url);
+	if (strncmp(url, "postgres", 8) != 0 || auth == NULL)
+		return;
+	auth += 3;
+	end = auth + strcspn(auth, "/?");
+	colon = memchr(auth, ':', (size_t)(end - auth));
+	while (end > auth && *end != '@')
+		end--;
+	if (colon && *end == '@' && colon < end)
+		snprintf(out, len, "%.*s:***%s", (int)(colon - url), url, end);
+}
+
+/*
+ * open_failed - the lines an operator needs when the database is not the
+ * one expected: the URL tried, where it came from, and the folder a
+ * relative SQLite path is taken from
+ */
+static void
+open_failed(const char *cmd, const char *opt, const char *url, int missing)
+{
+	char origin[4400], cwd[1024], shown[512];
+
+	if (url == NULL || *url == '\0')
+		url = STORE_DEFAULT_URL;
+	url_shown(url, shown, sizeof(shown));
+	fprintf(stderr, "newsflash: %s: %s %s: %s\n", cmd,
+		missing ? "no newsflash database at" : "cannot open the database", shown,
+		store_errmsg(NULL));
+	fprintf(stderr, "newsflash: %s: the URL came from %s", cmd,
+		config_origin(opt, origin, sizeof(origin)));
+	if (strncmp(url, "sqlite:", 7) == 0 && url[7] != '/' && getcwd(cwd, sizeof(cwd)))
+		fprintf(stderr, ", a path relative to %s", cwd);
+	fputc('\n', stderr);
+	if (missing)
+		fprintf(stderr, "newsflash: %s: nothing was created; name the service's database "
+			"(--db, NEWSFLASH_DB or --config FILE) or create one with 'newsflash db migrate'\n", cmd);
+}
+
+int
+cli_store_open_opt(const char *cmd, const char *opt, const char *url, int create, struct store **out)
+{
+	int rc = create ? store_open(url, out) : store_open_existing(url, out);
+
+	if (rc == NF_OK)
+		return 0;
+	open_failed(cmd, opt, url, rc == NF_ERR_NOTFOUND);
+	return EXIT_PROBLEM;
+}
+
 int
 cli_store_open(const char *cmd, const char *url, struct store **out)
 {
-	if (store_open(url, out) == NF_OK)
-		return 0;
-	fprintf(stderr, "newsflash: %s: cannot open the database %s: %s\n", cmd,
-		url && *url ? url : STORE_DEFAULT_URL, store_errmsg(NULL));
-	return EXIT_PROBLEM;
+	return cli_store_open_opt(cmd, "db", url, 0, out);
 }
 
 /* verb_usage - the verb's usage and options; 0 after --help, else EXIT_USAGE */
@@ -56,7 +109,7 @@ migrate(int argc, char **argv)
 		return verb_usage(help, "usage: newsflash db migrate [--db URL]\n\n"
 				  "Brings the database schema up to date; safe to run again, and from\n"
 				  "several processes at once.\n\n", opts);
-	if ((rc = cli_store_open("db migrate", db, &s)) != 0)
+	if ((rc = cli_store_open_opt("db migrate", "db", db, 1, &s)) != 0)
 		return rc;
 	if (store_migrate(s, &version, &applied) != NF_OK) {
 		fprintf(stderr, "newsflash: db migrate: %s\n", store_errmsg(s));
@@ -135,9 +188,9 @@ copy(int argc, char **argv)
 		return verb_usage(help, "usage: newsflash db copy --from URL --to URL [--batch N]\n\n"
 				  "Copies every table, ids kept, into an empty store: SQLite to PostgreSQL\n"
 				  "when one machine is not enough, or back. Stop the service first.\n\n", opts);
-	if ((rc = cli_store_open("db copy", from, &src)) != 0)
+	if ((rc = cli_store_open_opt("db copy", "from", from, 0, &src)) != 0)
 		return rc;
-	if ((rc = cli_store_open("db copy", to, &dst)) != 0) {
+	if ((rc = cli_store_open_opt("db copy", "to", to, 1, &dst)) != 0) {
 		store_close(src);
 		return rc;
 	}

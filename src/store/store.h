@@ -50,6 +50,13 @@ struct store;
 
 /* open the store at url and bring its schema up to date */
 int store_open(const char *url, struct store **out);
+/*
+ * store_open_existing - store_open for a store that must be there already:
+ * a SQLite file that does not exist, or a database without newsflash's
+ * schema, is NF_ERR_NOTFOUND and nothing is created (store_errmsg(NULL)
+ * says which); an older schema is still brought up to date
+ */
+int store_open_existing(const char *url, struct store **out);
 void store_close(struct store *s);
 /*
  * store_probe - whether store_open(url) would work, changing nothing: the

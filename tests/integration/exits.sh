@@ -20,6 +20,7 @@ done
 
 # the statuses are the ones given
 printf 'email\nok@example.com\nnot an address\n' >"$WORK/rows.csv"
+"$NF" db migrate --db "sqlite:$WORK/db" >/dev/null
 "$NF" subscribers import "$WORK/rows.csv" --list breaking-news --consent-source test --db "sqlite:$WORK/db" >/dev/null 2>&1
 expect_eq "subscribers import with a row skipped: 1, as documented" "$?" 1
 "$NF" subscribers import "$WORK/nope.csv" --list breaking-news --consent-source test --db "sqlite:$WORK/db" >/dev/null 2>&1

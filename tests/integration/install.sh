@@ -36,7 +36,9 @@ NFI=$PREFIX/bin/newsflash
 expect_contains "default templates follow PREFIX" "$("$NFI" serve --help)" "$PREFIX/share/newsflash/templates"
 mkdir -p "$WORK/run" && cd "$WORK/run" || exit 1
 port=$(free_port)
-"$NFI" serve --listen "127.0.0.1:$port" >"$WORK/serve.log" 2>&1 &
+# (the installed configuration names /var/lib/newsflash's database: this
+# run keeps its state here)
+"$NFI" serve --listen "127.0.0.1:$port" --db sqlite:var/newsflash.db >"$WORK/serve.log" 2>&1 &
 pid=$!
 cleanup_add "kill $pid"
 wait_port "$port" 10
@@ -46,8 +48,19 @@ expect_contains "the access log names the request" "$(cat "$WORK/serve.log")" 'e
 kill -TERM "$pid"; wait "$pid"
 expect_eq "serve stops cleanly on SIGTERM" "$?" 0
 check "state under the working directory (var/)" test -f var/newsflash.db -a -f var/secret
-out=$("$NFI" config check --config "$PREFIX/etc/newsflash/newsflash.conf" 2>&1)
+check "the installed configuration names the service's database" \
+	grep -qx "db = sqlite:/var/lib/newsflash/var/newsflash.db" "$PREFIX/etc/newsflash/newsflash.conf"
+out=$(NEWSFLASH_DB=sqlite:var/newsflash.db "$NFI" config check --config "$PREFIX/etc/newsflash/newsflash.conf" 2>&1)
 expect_eq "the installed example configuration checks ok" "$out" "ok: $PREFIX/etc/newsflash/newsflash.conf"
+# the installed configuration is every command's default: from any folder,
+# an admin command finds the service's database without --config
+sed -i "s|^db = .*|db = sqlite:$WORK/run/var/newsflash.db|" "$PREFIX/etc/newsflash/newsflash.conf"
+cd "$WORK" || exit 1
+expect_contains "an admin command elsewhere reads $PREFIX/etc/newsflash/newsflash.conf" \
+	"$("$NFI" lists 2>&1)" "breaking-news"
+out=$(NEWSFLASH_CONFIG= "$NFI" lists 2>&1)
+expect_contains "NEWSFLASH_CONFIG set empty reads no file, and creates nothing" "$out" "no newsflash database at sqlite:var/newsflash.db"
+check "nothing created" test ! -e "$WORK/var"
 cd "$SRC" || exit 1
 
 # ---- the man page ----

@@ -26,6 +26,7 @@ smtp_sink_start "$sink" -d "$WORK/dump/%M." || { fail "smtp-sink starts"; finish
 
 /usr/bin/python3 -c '
 for i in range(1000): print("reader%04d@example.net" % i)' >"$WORK/readers.csv"
+"$NF" db migrate --db "$db" >/dev/null
 expect_eq "1,000 subscribers imported, confirmed" \
 	"$("$NF" subscribers import "$WORK/readers.csv" --list breaking-news --consent-source "browser test" --db "$db" 2>&1)" \
 	"imported 1000, skipped 0, duplicates 0"

@@ -22,6 +22,7 @@ erin@example.org,"Erin ""E"" Smith",1
 frank@example.org
 "dave@example.org,Dave
 EOF
+"$NF" db migrate --db "$DB" >/dev/null
 out=$("$NF" subscribers import a.csv --list breaking-news --consent-source "spring fair sheet" --db "$DB" 2>err); rc=$?
 err=$(cat err)
 expect_eq "import with bad rows exits 1" "$rc" 1
@@ -91,9 +92,10 @@ expect_contains "bad --db URL says what is wanted" "$(cat err)" "sqlite:PATH or 
 "$NF" subscribers frob >/dev/null 2>&1
 expect_eq "unknown subscribers verb exits 2" "$?" 2
 
-# ---- --db default and NEWSFLASH_DB ----
-mkdir -p home && (cd home && "$NF" subscribers count >/dev/null 2>&1)
-check "default database is created under var/" test -f home/var/newsflash.db
+# ---- --db default (never created here) and NEWSFLASH_DB ----
+mkdir -p home && (cd home && NEWSFLASH_CONFIG= "$NF" subscribers count >/dev/null 2>"$WORK/err")
+expect_eq "the default database is not created by an admin command" "$(ls -A home)" ""
+expect_contains "it names the default URL instead" "$(cat "$WORK/err")" "no newsflash database at sqlite:var/newsflash.db"
 expect_eq "NEWSFLASH_DB is read" "$(NEWSFLASH_DB="$DB" "$NF" subscribers count)" 5
 
 # ---- db migrate ----
@@ -123,6 +125,7 @@ for i in range(n):
     out.write("reader%d@news%d.example.com,Reader %d,%s\n" % (i, i % 50, i, "yes" if i % 4 == 0 else "no"))
 EOF
 KDB="$WORK/k/nf.db"
+"$NF" db migrate --db "sqlite:$KDB" >/dev/null
 "$NF" subscribers import big.csv --list breaking-news --consent-source crash-test --batch 2000 \
 	--db "sqlite:$KDB" >/dev/null 2>&1 &
 pid=$!

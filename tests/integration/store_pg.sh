@@ -29,6 +29,7 @@ _passed=$((_passed + ${p:-0})) _failed=$((_failed + ${f:-1})) _skipped=$((_skipp
 cd "$WORK" || exit 1
 mkdb() { psql -q "$PG_URL" -c "CREATE DATABASE $1" >/dev/null; echo "${PG_URL%/*}/$1"; }
 DB=$(mkdb cli)
+"$NF" db migrate --db "$DB" >/dev/null
 printf 'email,name,marketing\nalice@example.org,Alice,yes\n"Bob@Example.ORG","Bob, Jr.",no\nnot-an-address,,\nALICE@example.org,,\n' >a.csv
 out=$("$NF" subscribers import a.csv --list breaking-news --consent-source "fair" --db "$DB" 2>err); rc=$?
 expect_eq "pg: import summary" "$out" "imported 2, skipped 1, duplicates 1"
