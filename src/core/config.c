@@ -483,4 +483,6 @@ config_usage(const struct config_opt *opts, FILE *to)
 	}
 	fprintf(to, "  %-28s %s\n", "--config FILE",
 		"KEY = VALUE settings (NEWSFLASH_CONFIG); flags beat the environment beat the file");
+	if (config_default_path)
+		fprintf(to, "  %-28s else %s when it is there\n", "", config_default_path);
 }

@@ -4,7 +4,8 @@
 # templates (no --templates: the compiled-in default follows PREFIX), the
 # man page renders and covers every command and flag the program prints,
 # the systemd unit passes systemd-analyze verify, and a second install
-# keeps an edited configuration file.
+# keeps an edited configuration file. PREFIX=/usr lays out what the Debian
+# package does: configuration in /etc, which the program reads by default.
 source tests/lib.sh
 SRC=${NEWSFLASH_SRC:-$PWD}
 BUILD=${BUILD:-build}
@@ -104,6 +105,31 @@ if command -v systemd-analyze >/dev/null; then
 	expect_eq "systemd-analyze verify says nothing" "$out" ""
 else
 	skip "systemd-analyze verify" "systemd-analyze is not installed"
+fi
+
+# ---- PREFIX=/usr: the package's layout (configuration in /etc, not /usr/etc) ----
+mkdir -p "$WORK/build-usr"
+cp -a "$SRC/$BUILD/obj" "$SRC/$BUILD/libnewsflash.a" "$WORK/build-usr/"
+if make -s -C "$SRC" BUILD="$WORK/build-usr" PREFIX=/usr DESTDIR="$WORK/usr-stage" install >"$WORK/make-usr.log" 2>&1; then
+	check "PREFIX=/usr: the configuration in /etc" test -f "$WORK/usr-stage/etc/newsflash/newsflash.conf"
+	check "PREFIX=/usr: nothing in /usr/etc" test ! -e "$WORK/usr-stage/usr/etc"
+	check "PREFIX=/usr: the unit in /usr/lib/systemd/system" test -f "$WORK/usr-stage/usr/lib/systemd/system/newsflash.service"
+	expect_contains "PREFIX=/usr: the unit reads /etc/newsflash/newsflash.conf" \
+		"$(grep ^ExecStart= "$WORK/usr-stage/usr/lib/systemd/system/newsflash.service")" \
+		"/usr/bin/newsflash serve --config /etc/newsflash/newsflash.conf"
+	expect_contains "PREFIX=/usr: the program's default file is /etc/newsflash/newsflash.conf" \
+		"$("$WORK/usr-stage/usr/bin/newsflash" lists --help)" "else /etc/newsflash/newsflash.conf when it is there"
+	expect_contains "PREFIX=/usr: its default templates are /usr/share/newsflash/templates" \
+		"$("$WORK/usr-stage/usr/bin/newsflash" serve --help)" "/usr/share/newsflash/templates"
+	# the documents say the same
+	for doc in README.md docs/operations.md docs/newsflash.1; do
+		check "$doc: no /usr/etc" bash -c "! grep -q '/usr/etc' '$SRC/$doc'"
+	done
+	expect_contains "operations.md: make install PREFIX=/usr, configuration in /etc" \
+		"$(cat "$SRC/docs/operations.md")" "make install PREFIX=/usr"
+	expect_contains "README: make install PREFIX=/usr" "$(cat "$SRC/README.md")" "make install PREFIX=/usr "
+else
+	fail "make install PREFIX=/usr" "$(tail -5 "$WORK/make-usr.log")"
 fi
 
 # ---- installing again keeps the operator's configuration ----
