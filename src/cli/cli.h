@@ -78,8 +78,10 @@ void cli_sender_free(struct cli_sender *s);
 void cli_sender_check(const struct cli_sender *s, struct buf *problems);
 /*
  * what works but will hurt delivery, one line each into warnings (config
- * check): an http base URL (no RFC 8058 one-click), a From domain that no
- * DKIM key's d= aligns with (DMARC, RFC 7489 3.1.1 relaxed)
+ * check): no base URL, or one on loopback (links nobody elsewhere can
+ * follow), an http base URL (no RFC 8058 one-click), a From at localhost
+ * (or a name without a dot), a From domain that no DKIM key's d= aligns
+ * with (DMARC, RFC 7489 3.1.1 relaxed)
  */
 void cli_sender_warn(const struct cli_sender *s, struct buf *warnings);
 

@@ -49,7 +49,7 @@ static const char *config_default_skipped;	/* why it was not read, for config_or
 /* where each option of the last parse got its value, for config_origin */
 #define ORIGINS_MAX 96
 static struct origin {
-	const char *name, *where;
+	const char *name, *where, *raw;	/* raw: "--NAME", the variable, or FILE:LINE */
 } origins[ORIGINS_MAX];
 static size_t norigins;
 
@@ -94,6 +94,22 @@ origin_set(const char *name, enum source src, const char *where)
 	if (i == norigins)
 		origins[norigins++].name = name;
 	origins[i].where = keep(text, strlen(text));
+	if (src == SRC_FLAG)
+		snprintf(text, sizeof(text), "--%s", name);
+	else
+		snprintf(text, sizeof(text), "%s", where);
+	origins[i].raw = keep(text, strlen(text));
+}
+
+const char *
+config_where(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < norigins; i++)
+		if (strcmp(origins[i].name, name) == 0)
+			return origins[i].raw;
+	return NULL;
 }
 
 const char *

@@ -265,6 +265,8 @@ void config_default_file(const char *path);
  * set it (buf holds that text)
  */
 const char *config_origin(const char *name, char *buf, size_t len);
+/* the same, short: "--db", "NEWSFLASH_DB" or "FILE:LINE"; NULL for the default */
+const char *config_where(const char *name);
 void config_usage(const struct config_opt *opts, FILE *to);
 void config_list_free(struct config_list *l);
 
