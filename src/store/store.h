@@ -379,7 +379,8 @@ int store_link_use(struct store *s, int64_t id, const char *purpose, const char 
 
 /* ---- bulk import (atomic per batch; re-running skips what is there) ---- */
 
-enum store_import_outcome { STORE_IMPORTED, STORE_DUPLICATE, STORE_SUPPRESSED };
+/* STORE_ADDED: a confirmed reader stored already, put on a confirmed import's list */
+enum store_import_outcome { STORE_IMPORTED, STORE_DUPLICATE, STORE_SUPPRESSED, STORE_ADDED };
 
 struct store_import {
 	int64_t list_id;
@@ -397,9 +398,12 @@ struct store_import_row {
 
 /*
  * store_import_batch - insert rows in one transaction: each new key becomes a
- * subscriber with its membership and consent events; a key already stored
- * (or earlier in the batch) is a duplicate and is left as it is; a suppressed
- * address is not imported. Either the whole batch is stored or none of it.
+ * subscriber with its membership and consent events; a key stored already
+ * as a confirmed reader not on the list is put on it by a confirmed import
+ * (STORE_ADDED: a membership and an "alerts given" ledger row); any other
+ * key already stored (or earlier in the batch) is a duplicate and is left as
+ * it is; a suppressed address is not imported. Either the whole batch is
+ * stored or none of it.
  */
 int store_import_batch(struct store *s, const struct store_import *imp,
 		       struct store_import_row *rows, size_t n);

@@ -29,7 +29,7 @@ for i in range(1000): print("reader%04d@example.net" % i)' >"$WORK/readers.csv"
 "$NF" db migrate --db "$db" >/dev/null
 expect_eq "1,000 subscribers imported, confirmed" \
 	"$("$NF" subscribers import "$WORK/readers.csv" --list breaking-news --consent-source "browser test" --db "$db" 2>&1)" \
-	"imported 1000, skipped 0, duplicates 0"
+	"imported 1000, added 0, skipped 0, duplicates 0"
 password="tide tables at Newhaven"
 printf '%s\n' "$password" | "$NF" editor add jane --email jane@news.example --db "$db" >/dev/null
 check "editor added" test $? -eq 0
