@@ -3,7 +3,8 @@
  *
  * Owns: `newsflash db migrate [--db URL]`, which brings the schema up to
  * date (opening a store does so too; this says what it did), `db backup
- * FILE` (SQLite's online backup, while the service runs), `db copy --from
+ * FILE` (SQLite's online backup, while the service runs), `db restore FILE`
+ * and `db verify` (integrity_check and the counts), `db copy --from
  * URL --to URL` (every table to another store, ids kept: SQLite to
  * PostgreSQL and back), and cli_store_open, the one way every command
  * opens --db: only serve, worker, db migrate and db copy's --to create a
@@ -158,6 +159,80 @@ backup(int argc, char **argv)
 	return rc;
 }
 
+static int
+restore(int argc, char **argv)
+{
+	const char *db = STORE_DEFAULT_URL;
+	int help = 0, rc, npos = 0;
+	const struct config_opt opts[] = {
+		{ "db", CONFIG_STRING, &db, "URL", "the SQLite database to restore into, created if missing (" STORE_DEFAULT_URL ")" },
+		{ "help", CONFIG_BOOL, &help, NULL, "show this help" },
+		{ 0, 0, 0, 0, 0 }
+	};
+	char **pos = NULL;
+	struct store *s = NULL;
+	struct buf report;
+
+	rc = config_parse(opts, argc - 1, argv + 1, &pos, &npos);
+	if (rc != NF_OK || help || npos != 1) {
+		free(pos);
+		return verb_usage(help, "usage: newsflash db restore FILE [--db URL]\n\n"
+				  "Checks the backup FILE (integrity_check, a newsflash schema) and copies it\n"
+				  "into the database page by page through SQLite, -wal and -shm included.\n"
+				  "Stop the service first; put its secret file back beside it. Then prints\n"
+				  "what db verify prints. For PostgreSQL use pg_restore.\n\n", opts);
+	}
+	buf_init(&report, 0);
+	if ((rc = cli_store_open_opt("db restore", "db", db, 1, &s)) == 0) {
+		if (store_restore(s, pos[0]) != NF_OK || store_verify(s, &report) != NF_OK) {
+			fprintf(stderr, "newsflash: db restore: %s\n", store_errmsg(s));
+			rc = EXIT_PROBLEM;
+		} else {
+			printf("restored %s from %s\n%s", db, pos[0], report.data);
+		}
+		store_close(s);
+	}
+	buf_free(&report);
+	free(pos);
+	return rc;
+}
+
+static int
+verify(int argc, char **argv)
+{
+	const char *db = STORE_DEFAULT_URL;
+	int help = 0, rc, npos = 0;
+	const struct config_opt opts[] = {
+		{ "db", CONFIG_STRING, &db, "URL", "the SQLite database or backup to check (" STORE_DEFAULT_URL ")" },
+		{ "help", CONFIG_BOOL, &help, NULL, "show this help" },
+		{ 0, 0, 0, 0, 0 }
+	};
+	char **pos = NULL;
+	struct store *s = NULL;
+	struct buf report;
+
+	rc = config_parse(opts, argc - 1, argv + 1, &pos, &npos);
+	free(pos);
+	if (rc != NF_OK || help || npos != 0)
+		return verb_usage(help, "usage: newsflash db verify [--db URL]\n\n"
+				  "PRAGMA integrity_check of a SQLite database (or a backup: --db\n"
+				  "sqlite:FILE), then its schema version and the counts of subscribers,\n"
+				  "confirmed readers, lists, memberships, consent rows, alerts and\n"
+				  "suppressions, one \"name value\" a line. Exit 1 when it is not sound.\n\n", opts);
+	buf_init(&report, 0);
+	if ((rc = cli_store_open("db verify", db, &s)) == 0) {
+		if (store_verify(s, &report) != NF_OK) {
+			fprintf(stderr, "newsflash: db verify: %s\n", store_errmsg(s));
+			rc = EXIT_PROBLEM;
+		} else {
+			fputs(report.data, stdout);
+		}
+		store_close(s);
+	}
+	buf_free(&report);
+	return rc;
+}
+
 static void
 copy_progress(void *arg, const char *table, int64_t rows)
 {
@@ -207,6 +282,8 @@ copy(int argc, char **argv)
 static const char db_usage[] =
 	"usage: newsflash db migrate [--db URL]\n"
 	"       newsflash db backup FILE [--db URL] [--force]\n"
+	"       newsflash db restore FILE [--db URL]\n"
+	"       newsflash db verify [--db URL]\n"
 	"       newsflash db copy --from URL --to URL [--batch N]\n"
 	"Run 'newsflash db VERB --help' for a verb's options.\n";
 
@@ -217,6 +294,10 @@ cmd_db(int argc, char **argv)
 		return migrate(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "backup") == 0)
 		return backup(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "restore") == 0)
+		return restore(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
+		return verify(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "copy") == 0)
 		return copy(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)) {

@@ -582,6 +582,20 @@ int store_retries_claim(struct store *s, int64_t now, int64_t lease_secs, size_t
  * on PostgreSQL, which is backed up with pg_dump.
  */
 int store_backup(struct store *s, const char *path, int overwrite);
+/*
+ * store_restore - a backup at path (checked first with PRAGMA
+ * integrity_check, and a newsflash schema no newer than ours) copied into
+ * the SQLite store s page by page through s's own connection, so its -wal
+ * and -shm stay consistent with it; stop every other process on s first
+ */
+int store_restore(struct store *s, const char *path);
+/*
+ * store_verify - PRAGMA integrity_check of a SQLite store and the rows that
+ * matter, one "name value" line each into out ("integrity ok", "schema 7",
+ * "subscribers 120", "confirmed 100", "lists 2", "memberships 130",
+ * "alerts 3"); NF_ERR with the check's answer in store_errmsg when unsound
+ */
+int store_verify(struct store *s, struct buf *out);
 
 /*
  * store_copy - every row of every table of from into to, ids preserved:
