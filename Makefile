@@ -90,13 +90,15 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-# the install paths the program is built with (its default --templates)
+# the install paths the program is built with (its default --templates and
+# configuration file)
 # and its version;
 # rewritten only when they change, so a new PREFIX rebuilds the CLI alone
 .PHONY: FORCE
 $(BUILD)/paths.h: FORCE
 	@mkdir -p $(@D)
 	@{ echo '#define NEWSFLASH_TEMPLATES_DIR "$(DATADIR)/templates"'; \
+	   echo '#define NEWSFLASH_CONFIG_FILE "$(SYSCONFDIR)/newsflash/newsflash.conf"'; \
 	   echo '#define NEWSFLASH_VERSION "$(NEWSFLASH_VERSION)"'; } >$@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 $(call obj,$(CLI_SRCS)): $(BUILD)/paths.h

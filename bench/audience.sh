@@ -41,6 +41,7 @@ stream() {
 setup() {
 	local db=$1 q=$2
 	/usr/bin/python3 "$SRC/bench/gen_subscribers.py" "$N" >"$WORK/subs.csv"
+	"$NFBIN" db migrate --db "$db" >/dev/null 2>&1
 	"$NFBIN" subscribers import "$WORK/subs.csv" --list breaking-news --consent-source bench --db "$db" >/dev/null 2>&1
 	"$NFBIN" lists create royal-family --db "$db" >/dev/null
 	"$NFBIN" lists create cars --db "$db" >/dev/null

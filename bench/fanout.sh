@@ -76,6 +76,7 @@ import sys
 with open(sys.argv[1], 'w') as f:
     for i in range(1, int(sys.argv[2]) + 1): f.write('reader%d@example.com\n' % i)" "$work/subs.csv" "$N"
 t0=$(now)
+"$NF" db migrate --db "$db" >/dev/null
 "$NF" subscribers import "$work/subs.csv" --list breaking-news --consent-source bench --db "$db" >/dev/null 2>&1 || { echo "bench: import failed"; exit 1; }
 printf '  import %d subscribers: %.1f s\n' "$N" "$(echo "$(now) - $t0" | bc)"
 

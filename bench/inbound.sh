@@ -42,6 +42,7 @@ echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 import sys
 print('email')
 for i in range($N): print('reader%d@example.org' % i)" >"$WORK/subs.csv"
+"$NFBIN" db migrate --db "sqlite:$DB" >/dev/null
 "$NFBIN" subscribers import "$WORK/subs.csv" --list breaking-news --consent-source bench --db "sqlite:$DB" >/dev/null
 head -c 32 /dev/urandom >"$WORK/secret"
 mkdir -p "$MD/new" "$MD/cur" "$MD/tmp"

@@ -21,6 +21,7 @@ free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("12
 
 db="sqlite:$work/newsflash.db"
 printf 'reader%d@example.com\n' $(seq 1 20) >"$work/subs.csv"
+"$NF" db migrate --db "$db" >/dev/null
 "$NF" subscribers import "$work/subs.csv" --list breaking-news --consent-source bench --db "$db" >/dev/null 2>&1 ||
 	{ echo "bench: import failed"; exit 1; }
 key=$("$NF" apikey create bench --db "$db" 2>/dev/null | tail -n 1)

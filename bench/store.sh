@@ -61,6 +61,7 @@ measure "reference+unique: .import, UNIQUE email" "$N" "" \
 	'CREATE TABLE subs (email TEXT UNIQUE, name TEXT, marketing TEXT)' \
 	'.import --csv --skip 1 subscribers.csv subs'
 REFU=$SECS REFU_CPU=$CPU
+"$NFBIN" db migrate --db "sqlite:$WORK/nf.db" >/dev/null
 measure "newsflash subscribers import" "$N" "$REF" \
 	"$NFBIN" subscribers import subscribers.csv --list breaking-news \
 	--consent-source "bench import" --db "sqlite:$WORK/nf.db"
@@ -94,6 +95,7 @@ REF=$SECS
 measure "reference+unique: \\copy, UNIQUE email" "$N" "" \
 	psql -q "$PG_URL" -c "\\copy refu FROM 'subscribers.csv' CSV HEADER"
 REFU=$SECS
+"$NFBIN" db migrate --db "$PG_URL" >/dev/null
 measure "newsflash subscribers import" "$N" "$REF" \
 	"$NFBIN" subscribers import subscribers.csv --list breaking-news \
 	--consent-source "bench import" --db "$PG_URL"

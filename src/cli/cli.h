@@ -78,15 +78,19 @@ void cli_sender_free(struct cli_sender *s);
 void cli_sender_check(const struct cli_sender *s, struct buf *problems);
 /*
  * what works but will hurt delivery, one line each into warnings (config
- * check): an http base URL (no RFC 8058 one-click), a From domain that no
- * DKIM key's d= aligns with (DMARC, RFC 7489 3.1.1 relaxed)
+ * check): no base URL, or one on loopback (links nobody elsewhere can
+ * follow), an http base URL (no RFC 8058 one-click), a From at localhost
+ * (or a name without a dot), a From domain that no DKIM key's d= aligns
+ * with (DMARC, RFC 7489 3.1.1 relaxed)
  */
 void cli_sender_warn(const struct cli_sender *s, struct buf *warnings);
 
 /*
  * NEWSFLASH_TEMPLATES_DIR, where templates are when --templates is not
- * given: $(DATADIR)/templates, where make install puts them. The Makefile
- * writes it into $(BUILD)/paths.h.
+ * given: $(DATADIR)/templates, where make install puts them, and
+ * NEWSFLASH_CONFIG_FILE, the configuration read when neither --config nor
+ * NEWSFLASH_CONFIG names one: $(SYSCONFDIR)/newsflash/newsflash.conf. The
+ * Makefile writes them into $(BUILD)/paths.h.
  */
 #include "paths.h"
 
@@ -205,9 +209,16 @@ int cli_check_store(const char *cmd, const char *url);
 
 int cmd_serve(int argc, char **argv);
 int cmd_template(int argc, char **argv);
-/* cmd_db.c: open --db for a command, saying why on stderr when it fails */
+/*
+ * cmd_db.c: open --db for a command, saying why on stderr when it fails: a
+ * database that is not there is not created (only serve, worker and db
+ * migrate make one)
+ */
 struct store;
 int cli_store_open(const char *cmd, const char *url, struct store **out);
+/* the same for option opt (its origin is named on failure); create: serve, worker, db migrate */
+int cli_store_open_opt(const char *cmd, const char *opt, const char *url, int create,
+		       struct store **out);
 
 int cmd_db(int argc, char **argv);
 int cmd_serve(int argc, char **argv);

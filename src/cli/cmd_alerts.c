@@ -31,8 +31,8 @@ cmd_alerts(int argc, char **argv)
 	free(pos);
 	if (npos)
 		return cli_fail("alerts", "takes no arguments");
-	if (store_open(db, &s) != NF_OK)
-		return cli_fail("alerts", "cannot open the database %s", db);
+	if ((rc = cli_store_open("alerts", db, &s)) != 0)
+		return rc;
 	if (store_alert_list(s, 50, &list, &n) != NF_OK) {
 		fprintf(stderr, "newsflash: alerts: %s\n", store_errmsg(s));
 		store_close(s);
@@ -87,8 +87,8 @@ cmd_alert(int argc, char **argv)
 		return cli_fail("alert", "not an alert id: %s", pos[1]);
 	}
 	free(pos);
-	if (store_open(db, &s) != NF_OK)
-		return cli_fail("alert", "cannot open the database %s", db);
+	if ((rc = cli_store_open("alert", db, &s)) != 0)
+		return rc;
 	shell_user(who, sizeof(who));
 	rc = resume ? store_alert_resume(s, id, who, time(NULL)) : store_alert_stop(s, id, who, time(NULL));
 	if (rc == NF_ERR_NOTFOUND) {
@@ -141,9 +141,9 @@ cmd_apikey(int argc, char **argv)
 		free(pos);
 		return cli_fail("apikey", "usage: " APIKEY_USAGE " (NAME: a-z 0-9 - _)");
 	}
-	if (store_open(db, &s) != NF_OK) {
+	if (cli_store_open("apikey", db, &s) != 0) {
 		free(pos);
-		return cli_fail("apikey", "cannot open the database %s", db);
+		return EXIT_USAGE;
 	}
 	if (strcmp(pos[0], "list") == 0) {
 		printf("%-32s %s\n", "name", "created");

@@ -9,9 +9,12 @@
  * transport URL parses, the secret is readable or can be made. Every
  * problem is printed, one a line, with where it came from (FILE:LINE for
  * the file); exit 0 when there is none, 1 when there is any, 2 for a
- * command line that is not even a check. Warnings (cli_sender_warn) come
- * first and do not change the exit status: what serve would run with, but
- * what receivers will hold against the mail.
+ * command line that is not even a check. Warnings (cli_sender_warn,
+ * warn_transport) come first and do not change the exit status: what serve
+ * would run with, but what never reaches a reader (a Maildir transport, a
+ * From at localhost, links to loopback) or what receivers will hold against
+ * the mail. A problem or warning about an option the file set carries the
+ * file's FILE:LINE.
  *
  * Problems never echo a URL: --db and --transport may carry passwords.
  */
@@ -129,6 +132,44 @@ check_serve(struct serve_opts *o, struct buf *problems)
 		check_transport(o->engine.transport, problems);
 }
 
+/* what serve would run with but never deliver: mail that stays on this machine */
+static void
+warn_transport(const char *url, struct buf *warnings)
+{
+	if (strncmp(url, "maildir:", 8) == 0)
+		buf_puts(warnings, "--transport: is a Maildir: no mail leaves this machine (a relay: "
+			 "transport = smtp://127.0.0.1:25?tls=none)\n");
+}
+
+/*
+ * print_lines - each line of text after label; a line about an option
+ * ("--NAME: ...") that the file set gets the file's FILE:LINE in front
+ */
+static int
+print_lines(const char *label, const char *text)
+{
+	const char *p, *nl, *where;
+	char name[64];
+	size_t n;
+	int count = 0;
+
+	for (p = text; p && *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		where = NULL;
+		n = strcspn(p + 2, ":\n");
+		if (p[0] == '-' && p[1] == '-' && n < sizeof(name)) {
+			memcpy(name, p + 2, n);
+			name[n] = '\0';
+			where = config_where(name);
+			if (where && (where[0] == '-' || strncmp(where, "NEWSFLASH_", 10) == 0))
+				where = NULL;
+		}
+		printf("%s: %s%s%.*s\n", label, where ? where : "", where ? ": " : "", (int)(nl - p), p);
+		count++;
+	}
+	return count;
+}
+
 static int
 check_usage(const struct config_opt *opts, FILE *to, int rc)
 {
@@ -137,10 +178,11 @@ check_usage(const struct config_opt *opts, FILE *to, int rc)
 		    "variables, then the file) and reports every problem at once: unknown keys\n"
 		    "and bad values with their line numbers, keys, templates, the database,\n"
 		    "the transport and the secret that cannot be used. Warnings, which do not\n"
-		    "change the exit status, name what works but hurts delivery: an http\n"
-		    "--base-url (no one-click unsubscribe) and a --from whose domain no\n"
-		    "--dkim-domain aligns with (DMARC fails). Exit 0 when all is well, 1 when\n"
-		    "anything is not.\n\n");
+		    "change the exit status, name what works but never reaches a reader or\n"
+		    "hurts delivery: a Maildir --transport, a --from at localhost, a --base-url\n"
+		    "that is unset, on loopback or http (no one-click unsubscribe), a --from\n"
+		    "whose domain no --dkim-domain aligns with (DMARC fails). Exit 0 when all\n"
+		    "is well, 1 when anything is not.\n\n");
 	config_usage(opts, to);
 	return rc;
 }
@@ -156,7 +198,6 @@ check(int argc, char **argv)
 	};
 	struct buf problems, warnings;
 	char **pos = NULL;
-	const char *p, *nl;
 	int npos = 0, count = 0, rc;
 
 	cli_serve_defaults(&o);
@@ -174,15 +215,9 @@ check(int argc, char **argv)
 	check_serve(&o, &problems);
 	cli_sender_warn(&o.sender, &warnings);
 	warn_direct(&o.engine, &warnings);
-	for (p = warnings.data; p && *p; p = nl + 1) {
-		nl = strchr(p, '\n');
-		printf("warning: %.*s\n", (int)(nl - p), p);
-	}
-	for (p = problems.data; p && *p; p = nl + 1) {
-		nl = strchr(p, '\n');
-		printf("problem: %.*s\n", (int)(nl - p), p);
-		count++;
-	}
+	warn_transport(o.engine.transport, &warnings);
+	print_lines("warning", warnings.data);
+	count = print_lines("problem", problems.data);
 	if (count)
 		printf("%d problem%s\n", count, count == 1 ? "" : "s");
 	else

@@ -10,7 +10,8 @@
  *
  * A TXT character-string holds at most 255 octets (RFC 1035 3.3), and a
  * 2048-bit key's record is longer, so the record is printed as several
- * quoted strings on one line, which zone files and DNS providers join.
+ * quoted strings on one line, which zone files and DNS providers join; a
+ * web panel takes the name and the unsplit value, printed after it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +25,7 @@
 #include "cli.h"
 
 #define TXT_CHUNK 255
+#define DKIM_TXT_TTL 3600	/* an hour: short enough to roll a key the same day */
 
 static int
 keygen_usage(const struct config_opt *opts, FILE *to, int rc)
@@ -54,16 +56,24 @@ write_key(const char *path, const struct buf *pem)
 	return 0;
 }
 
+/*
+ * print_record - the record two ways: a zone-file line (absolute name with
+ * its trailing dot, a TTL, the value cut into strings of at most 255 bytes,
+ * RFC 1035 5.1; DNS joins the strings, RFC 6376 3.6.2.2) for BIND, NSD
+ * or Knot, and one name and one unsplit value for a provider's web panel,
+ * which adds the zone, the TTL and the quotes itself
+ */
 static void
 print_record(const char *selector, const char *domain, const struct buf *rec)
 {
 	size_t i;
 
-	printf("%s._domainkey.%s IN TXT", selector, domain);
+	printf("; zone file:\n%s._domainkey.%s. %d IN TXT", selector, domain, DKIM_TXT_TTL);
 	for (i = 0; i < rec->len; i += TXT_CHUNK)
 		printf(" \"%.*s\"", (int)(rec->len - i < TXT_CHUNK ? rec->len - i : TXT_CHUNK),
 		       rec->data + i);
-	putchar('\n');
+	printf("\n; a DNS panel (one name, one value):\nname: %s._domainkey.%s\nvalue: %.*s\n",
+	       selector, domain, (int)rec->len, rec->data);
 }
 
 static int

@@ -82,9 +82,9 @@ cmd_lists(int argc, char **argv)
 		free(pos);
 		return rc;
 	}
-	if (store_open(db, &s) != NF_OK) {
+	if ((rc = cli_store_open("lists", db, &s)) != 0) {
 		free(pos);
-		return cli_fail("lists", "cannot open the database %s", db);
+		return rc;
 	}
 	rc = npos == 2 ? lists_create(s, pos[1]) : lists_show(s);
 	store_close(s);

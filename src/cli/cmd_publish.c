@@ -109,8 +109,8 @@ publish_run(const char *path, const char *db, int breaking, int wait, long shard
 	}
 	free(text);
 	art.breaking |= breaking;
-	if (store_open(db, &s) != NF_OK) {
-		rc = cli_fail("publish", "cannot open the database %s", db);
+	if ((rc = cli_store_open("publish", db, &s)) != 0) {
+		/* cli_store_open said why */
 	} else if (news_publish(s, &art, (int)shards, &article_id, &alert_id) != NF_OK) {
 		fprintf(stderr, "newsflash: publish: %s\n", store_errmsg(s));
 		rc = EXIT_PROBLEM;

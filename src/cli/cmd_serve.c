@@ -131,18 +131,15 @@ cli_wait_stop_signal(void)
 	return sig;
 }
 
-/* the database is reachable and migrated before anything listens */
+/* the database is reachable and migrated before anything listens (created if new) */
 int
 cli_check_store(const char *cmd, const char *url)
 {
 	struct store *s;
+	int rc = cli_store_open_opt(cmd, "db", url, 1, &s);
 
-	if (store_open(url, &s) != NF_OK) {
-		fprintf(stderr, "newsflash: %s: cannot open the database %s\n", cmd, url);
-		return EXIT_PROBLEM;
-	}
 	store_close(s);
-	return 0;
+	return rc;
 }
 
 /* the metrics token: the first line of its file, 16 to 255 characters */

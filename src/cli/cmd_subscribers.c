@@ -18,7 +18,10 @@
  *       are the cost and a second server process takes a share; SQLite has
  *       one writer, so 1). Batches are still whole transactions, and their
  *       results are reported in file order.
- *       Ends with "imported N, skipped N, duplicates N". Exit 0 when nothing
+ *       A confirmed reader stored already but not on LIST is added to it (a
+ *       membership and a consent row with the source); anyone else stored
+ *       already (on LIST, or unsubscribed: never re-added) is a duplicate.
+ *       Ends with "imported N, added N, skipped N, duplicates N". Exit 0 when nothing
  *       was skipped, 1 when rows were skipped or the database failed, 2 for
  *       usage errors or an unreadable file.
  *   export [--format csv|json] [--recipients LIST | --alert ID]
@@ -64,7 +67,9 @@ sub_usage(FILE *to, int rc)
 		"import: CSV columns email, then optional name and marketing (yes/no).\n"
 		"Imported subscribers are confirmed with the consent source recorded,\n"
 		"or pending with --pending. Bad rows are reported with their line\n"
-		"numbers and skipped. Re-running an interrupted import completes it.\n");
+		"numbers and skipped. Re-running an interrupted import completes it.\n"
+		"Confirmed readers stored already are added to LIST (\"added\"); readers\n"
+		"on it already, or who left, are duplicates and left alone.\n");
 	return rc;
 }
 
@@ -101,7 +106,7 @@ struct import_job {
 	struct import_slot slot[IMPORT_JOBS_MAX];
 	size_t jobs, cur;	/* slots in use; the one being filled */
 	size_t max;
-	long imported, skipped, duplicates;
+	long imported, added, skipped, duplicates;
 	int header_checked;
 };
 
@@ -183,6 +188,8 @@ collect(struct import_job *j, struct import_slot *sl)
 	for (i = 0; i < sl->n && rc == 0; i++) {
 		if (sl->rows[i].outcome == STORE_IMPORTED)
 			j->imported++;
+		else if (sl->rows[i].outcome == STORE_ADDED)
+			j->added++;
 		else if (sl->rows[i].outcome == STORE_DUPLICATE)
 			j->duplicates++;
 		else
@@ -354,8 +361,8 @@ import_run(struct import_job *j, const char *db, const char *list, long jobs)
 	if ((rc = open_slots(j, db)) != 0)
 		goto out;
 	rc = import_stream(j, f);
-	printf("imported %ld, skipped %ld, duplicates %ld\n", j->imported, j->skipped,
-	       j->duplicates);
+	printf("imported %ld, added %ld, skipped %ld, duplicates %ld\n", j->imported, j->added,
+	       j->skipped, j->duplicates);
 	if (rc == 0 && j->skipped > 0)
 		rc = EXIT_PROBLEM;
 out:

@@ -59,22 +59,33 @@ cli_logging(const char *cmd, const struct cli_engine *e)
 	return cli_log_setup(cmd, &l);
 }
 
-/* cli_engine_check - NULL when the numbers are in range, else what is wrong */
+/* cli_engine_check - NULL when the numbers are in range, else the first that is not ("--NAME: ...") */
 const char *
 cli_engine_check(const struct cli_engine *e)
 {
 	unsigned char ip[4];
 	unsigned port;
 
-	if (e->workers < 1 || e->workers > 64 || e->connections < 1 || e->connections > 10000 ||
-	    e->shards < 1 || e->shards > 10000 || e->batch < 1 || e->batch > 100000 || e->lease < 3 ||
-	    e->retry_base < 1 || e->poll_ms < 0 || e->smtp_timeout_ms < 0)
-		return "engine options out of range (--workers 1-64, --connections 1-10000, "
-		       "--shards 1-10000, --batch 1-100000, --lease >= 3, --retry-base >= 1)";
+	if (e->workers < 1 || e->workers > 64)
+		return "--workers: must be 1 to 64";
+	if (e->connections < 1 || e->connections > 10000)
+		return "--connections: must be 1 to 10000";
+	if (e->shards < 1 || e->shards > 10000)
+		return "--shards: must be 1 to 10000";
+	if (e->batch < 1 || e->batch > 100000)
+		return "--batch: must be 1 to 100000";
+	if (e->lease < 3)
+		return "--lease: must be 3 or more";
+	if (e->retry_base < 1)
+		return "--retry-base: must be 1 or more";
+	if (e->poll_ms < 0)
+		return "--poll-ms: must be 0 or more";
+	if (e->smtp_timeout_ms < 0)
+		return "--smtp-timeout-ms: must be 0 or more";
 	if (e->direct_port < 0 || e->direct_port > 65535)
-		return "--direct-port wants 1-65535";
+		return "--direct-port: must be 1 to 65535";
 	if (e->dns_server && addr_dns_server_parse(e->dns_server, strlen(e->dns_server), ip, &port) != NF_OK)
-		return "--dns-server wants IPv4[:PORT]";
+		return "--dns-server: must be IPv4[:PORT]";
 	return NULL;
 }
 

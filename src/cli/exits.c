@@ -28,7 +28,8 @@ static const struct cli_exits exits[] = {
 		      "2  a usage error, a name taken, or the database cannot be opened" } },
 	{ "config", { "0  no problem found", "1  problems found, one line each on stderr",
 		      "2  a usage error" } },
-	{ "db", { "0  done", "1  the database or the file failed (migrate, backup, copy)",
+	{ "db", { "0  done", "1  the database or the file failed (migrate, backup, restore, copy), "
+		  "or verify found it unsound",
 		  "2  a usage or input error" } },
 	{ "dkim", { "0  the key is written and its DNS record printed",
 		    "1  the key could not be made or written", "2  a usage error" } },

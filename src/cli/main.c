@@ -3,7 +3,8 @@
  *
  * Owns: argv[1] lookup, the top-level usage, turning a bad command line
  * into one line on stderr plus the usage, exit 2, and after a command's
- * --help, what its exit statuses mean (exits.c).
+ * --help, what its exit statuses mean (exits.c); the installed
+ * configuration file as every command's default (NEWSFLASH_CONFIG_FILE).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -71,6 +72,7 @@ main(int argc, char **argv)
 		cli_usage(stderr);
 		return EXIT_USAGE;
 	}
+	config_default_file(NEWSFLASH_CONFIG_FILE);
 	name = argv[1];
 	if (!strcmp(name, "--help") || !strcmp(name, "-h"))
 		return cmd_help(0, NULL);

@@ -193,6 +193,38 @@ cli_sender_check(const struct cli_sender *s, struct buf *problems)
 		check_templates(s->templates ? s->templates : dir, problems);
 }
 
+/* local_domain - localhost, a name under it, or a bare name with no dot */
+static int
+local_domain(const char *d)
+{
+	size_t n = strlen(d);
+
+	return strcasecmp(d, "localhost") == 0 || strchr(d, '.') == NULL ||
+	       (n > 10 && strcasecmp(d + n - 10, ".localhost") == 0);
+}
+
+/* loopback_url - a URL whose host is this machine: localhost, 127.0.0.0/8, [::1] or 0.0.0.0 */
+static int
+loopback_url(const char *url)
+{
+	const char *h = strstr(url, "://");
+	char host[256];
+	size_t n;
+
+	if (h == NULL)
+		return 0;
+	h += 3;
+	n = strcspn(h, "/?#");
+	if (n >= sizeof(host))
+		return 0;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	if (host[0] == '[')
+		return strncmp(host, "[::1]", 5) == 0;
+	host[strcspn(host, ":")] = '\0';
+	return local_domain(host) || strncmp(host, "127.", 4) == 0 || strcmp(host, "0.0.0.0") == 0;
+}
+
 /*
  * org_domain - DMARC's organizational domain (RFC 7489 3.2): the
  * registrable domain by the Public Suffix List (libpsl: Debian's list in
@@ -216,12 +248,21 @@ cli_sender_warn(const struct cli_sender *s, struct buf *warnings)
 	size_t i;
 	int aligned = 0;
 
-	/* unset, it is http://LISTEN: a trial on one machine, not worth a warning */
+	if (s->base_url == NULL)
+		buf_puts(warnings, "--base-url: not set: links in mail lead to http://LISTEN, which "
+			 "readers elsewhere cannot reach\n");
+	else if (loopback_url(s->base_url))
+		buf_puts(warnings, "--base-url: is on this machine (loopback): readers cannot follow "
+			 "its links\n");
 	if (s->base_url && strncasecmp(s->base_url, "http://", 7) == 0)
 		buf_puts(warnings, "--base-url: is http: mail clients offer one-click unsubscribe "
 			 "(RFC 8058) only for an https link\n");
-	if (s->dkim_domains.count == 0 || split_from(&copy) != NF_OK ||
-	    (from_domain = mail_addr_domain(copy.from_addr_buf)) == NULL)
+	if (split_from(&copy) != NF_OK || (from_domain = mail_addr_domain(copy.from_addr_buf)) == NULL)
+		return;
+	if (local_domain(from_domain))
+		buf_printf(warnings, "--from: is at %s: receivers refuse mail from a domain that is "
+			   "not in DNS\n", from_domain);
+	if (s->dkim_domains.count == 0)
 		return;
 	psl = psl_latest(NULL);
 	from_org = org_domain(psl ? psl : psl_builtin(), from_domain);

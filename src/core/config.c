@@ -7,7 +7,8 @@
  *   1. --some-flag VALUE (or --some-flag=VALUE) on the command line
  *   2. NEWSFLASH_SOME_FLAG in the environment
  *   3. some-flag = VALUE in the configuration file (--config FILE, else the
- *      file NEWSFLASH_CONFIG names; the syntax is in config_file.c)
+ *      file NEWSFLASH_CONFIG names, else the installed one when it is
+ *      there; the syntax is in config_file.c)
  *   4. the built-in default: what the target held before config_parse
  *
  * The sources are applied weakest first, each one over the last, and each
@@ -25,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core.h"
 
@@ -41,6 +43,15 @@ struct parse {
 
 static struct arena *config_mem;	/* process lifetime, reachable: not a leak */
 static const char *config_path;
+static const char *config_default_path;	/* read when neither --config nor NEWSFLASH_CONFIG says */
+static const char *config_default_skipped;	/* why it was not read, for config_origin */
+
+/* where each option of the last parse got its value, for config_origin */
+#define ORIGINS_MAX 96
+static struct origin {
+	const char *name, *where, *raw;	/* raw: "--NAME", the variable, or FILE:LINE */
+} origins[ORIGINS_MAX];
+static size_t norigins;
 
 static char *
 keep(const char *s, size_t n)
@@ -54,6 +65,68 @@ const char *
 config_file_used(void)
 {
 	return config_path;
+}
+
+void
+config_default_file(const char *path)
+{
+	config_default_path = path;
+}
+
+/* remember that option name was last set from where (flag, variable or FILE:LINE) */
+static void
+origin_set(const char *name, enum source src, const char *where)
+{
+	char text[4300];
+	size_t i;
+
+	if (src == SRC_FLAG)
+		snprintf(text, sizeof(text), "the flag --%s", name);
+	else if (src == SRC_ENV)
+		snprintf(text, sizeof(text), "the environment (%s)", where);
+	else
+		snprintf(text, sizeof(text), "the configuration file (%s)", where);
+	for (i = 0; i < norigins; i++)
+		if (strcmp(origins[i].name, name) == 0)
+			break;
+	if (i == ORIGINS_MAX)
+		return;
+	if (i == norigins)
+		origins[norigins++].name = name;
+	origins[i].where = keep(text, strlen(text));
+	if (src == SRC_FLAG)
+		snprintf(text, sizeof(text), "--%s", name);
+	else
+		snprintf(text, sizeof(text), "%s", where);
+	origins[i].raw = keep(text, strlen(text));
+}
+
+const char *
+config_where(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < norigins; i++)
+		if (strcmp(origins[i].name, name) == 0)
+			return origins[i].raw;
+	return NULL;
+}
+
+const char *
+config_origin(const char *name, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < norigins; i++)
+		if (strcmp(origins[i].name, name) == 0)
+			return origins[i].where;
+	if (config_path)
+		snprintf(buf, len, "the built-in default (%s has no %s line)", config_path, name);
+	else if (config_default_skipped)
+		snprintf(buf, len, "the built-in default (no configuration file: %s)", config_default_skipped);
+	else
+		snprintf(buf, len, "the built-in default (no configuration file: no --config, no NEWSFLASH_CONFIG)");
+	return buf;
 }
 
 /* problem - record one; 1 when the caller should stop (not KEEP_GOING) */
@@ -152,6 +225,7 @@ set_value(struct parse *p, const struct config_opt *o, const char *v, enum sourc
 	if (o->type == CONFIG_LIST && p->level[idx] < src)
 		((struct config_list *)o->target)->count = 0;
 	p->level[idx] = (unsigned char)src;
+	origin_set(o->name, src, where);
 	switch (o->type) {
 	case CONFIG_STRING:
 		*(const char **)o->target = v;
@@ -308,6 +382,26 @@ find_config_flag(struct parse *p, int argc, char **argv, const char **path)
 	return 0;
 }
 
+/*
+ * default_file - the installed configuration, when NEWSFLASH_CONFIG is not
+ * set at all (set but empty means: no file): read if it is there and
+ * readable, else passed over with the reason kept for config_origin, so a
+ * command run by a user who may not read it still runs on flags.
+ */
+static const char *
+default_file(void)
+{
+	char why[4300];
+
+	if (config_default_path == NULL || getenv("NEWSFLASH_CONFIG") != NULL)
+		return NULL;
+	if (access(config_default_path, R_OK) == 0)
+		return config_default_path;
+	snprintf(why, sizeof(why), "%s: %s", config_default_path, strerror(errno));
+	config_default_skipped = keep(why, strlen(why));
+	return NULL;
+}
+
 /* the command line, over what the file and the environment set */
 static int
 apply_flags(struct parse *p, int argc, char **argv, char **pos, int *npos)
@@ -369,8 +463,12 @@ config_parse_ex(const struct config_opt *opts, int argc, char **argv,
 		n++;
 	p.level = xcalloc(n + 1, 1);
 	config_path = NULL;
+	config_default_skipped = NULL;
+	norigins = 0;
 	if (path && *path == '\0')
 		path = NULL;
+	else if (path == NULL)
+		path = default_file();
 	stop = find_config_flag(&p, argc, argv, &path);
 	if (!stop && path)
 		stop = apply_file(&p, path);
@@ -401,4 +499,6 @@ config_usage(const struct config_opt *opts, FILE *to)
 	}
 	fprintf(to, "  %-28s %s\n", "--config FILE",
 		"KEY = VALUE settings (NEWSFLASH_CONFIG); flags beat the environment beat the file");
+	if (config_default_path)
+		fprintf(to, "  %-28s else %s when it is there\n", "", config_default_path);
 }

@@ -6,11 +6,16 @@
  *
  * The format, one setting a line:
  *
- *     # a comment: only where a line's first non-blank byte is '#', so
- *     # values may hold '#' (URL fragments, passwords)
- *     listen = 127.0.0.1:8080
+ *     # a comment: a line whose first non-blank byte is '#'
+ *     listen = 127.0.0.1:8080      # or after a value, following a blank
  *     from = "Breaking News <alerts@example.com>"
- *     dkim-key = /etc/newsflash/rsa.pem      (a list key may repeat)
+ *     dkim-key = /etc/newsflash/rsa.pem
+ *     dkim-key = /etc/newsflash/ed.pem     (a list key may repeat)
+ *
+ * A '#' that follows a blank inside the value, outside double quotes,
+ * starts a comment that runs to the end of the line; any other '#' is part
+ * of the value (URL fragments, passwords: smtp://u:p#w@h, #secret). A value
+ * that must hold " #" is written in double quotes.
  *
  * Keys are long flag names: a-z, 0-9 and '-', starting with a letter or a
  * digit. Blanks around the key, the '=' and the value are dropped; a value
@@ -37,6 +42,22 @@ static int
 is_key_byte(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+/* value_end - where the value from v ends: at a blank + '#' outside double quotes, else n */
+static size_t
+value_end(const char *p, size_t v, size_t n)
+{
+	size_t i;
+	int quoted = 0;
+
+	for (i = v; i < n; i++) {
+		if (p[i] == '"')
+			quoted = !quoted;
+		else if (p[i] == '#' && !quoted && i > v && is_blank(p[i - 1]))
+			return i;
+	}
+	return n;
 }
 
 /* one line, without its end of line, into an entry (or nothing for a blank line) */
@@ -68,7 +89,8 @@ parse_line(const char *p, size_t n, struct config_entry *e, const char **why)
 	}
 	for (v++; v < n && is_blank(p[v]); v++)
 		;
-	for (end = n; end > v && is_blank(p[end - 1]); end--)
+	end = value_end(p, v, n);
+	for (; end > v && is_blank(p[end - 1]); end--)
 		;
 	if (end - v >= 2 && p[v] == '"' && p[end - 1] == '"') {
 		v++;

@@ -229,8 +229,8 @@ struct config_opt {
  * environment, then KEY = VALUE in the configuration file, then the default
  * (whatever the target held before the call). The file is the one named by
  * --config FILE (every command takes it), else by NEWSFLASH_CONFIG, else
- * none. A list option (--dkim-key given twice) takes every occurrence from
- * the strongest source that has it: two flags replace three lines of the
+ * the config_default_file when it is there. A list option (--dkim-key given
+ * twice) takes every occurrence from the strongest source that has it: two flags replace three lines of the
  * file. File keys the table does not have are skipped: one file serves
  * every command. Options may come anywhere; "--" ends them. Positional
  * arguments are gathered, in order, into *pos (an array the caller frees)
@@ -252,6 +252,21 @@ int config_parse_ex(const struct config_opt *opts, int argc, char **argv,
 		    char ***pos, int *npos, unsigned flags, struct buf *problems);
 /* the configuration file the last config_parse read, NULL when none */
 const char *config_file_used(void);
+/*
+ * config_default_file - the file read when neither --config nor
+ * NEWSFLASH_CONFIG names one (the installed SYSCONFDIR/newsflash/newsflash.conf),
+ * if it exists and may be read; NEWSFLASH_CONFIG set but empty means none
+ */
+void config_default_file(const char *path);
+/*
+ * config_origin - where the last config_parse took option name from, for
+ * error messages: "the flag --db", "the environment (NEWSFLASH_DB)", "the
+ * configuration file (FILE:LINE)", or the built-in default and why no file
+ * set it (buf holds that text)
+ */
+const char *config_origin(const char *name, char *buf, size_t len);
+/* the same, short: "--db", "NEWSFLASH_DB" or "FILE:LINE"; NULL for the default */
+const char *config_where(const char *name);
 void config_usage(const struct config_opt *opts, FILE *to);
 void config_list_free(struct config_list *l);
 

@@ -13,7 +13,14 @@
  *
  * The copy is written to PATH.tmp, checked with PRAGMA quick_check,
  * fsync'd, renamed over PATH and the folder fsync'd: PATH is either the old
- * backup or the whole new one, never half of one.
+ * backup or the whole new one, never half of one. It is made 0600 whatever
+ * the umask, like the database.
+ *
+ * Restoring runs the same API the other way, from the backup file into the
+ * store's own connection: the pages go through its WAL, so no stale -wal or
+ * -shm can outlive the restore (copying the file over the database would
+ * leave the old -wal to be replayed onto it). store_verify is the check an
+ * operator runs after either: integrity_check and the counts.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -161,4 +168,106 @@ out:
 		unlink(tmp.data);
 	buf_free(&tmp);
 	return rc;
+}
+
+/* integrity - PRAGMA integrity_check: every row "ok", else the first complaint */
+static int
+integrity(struct store *s, sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int ok = 0;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK) {
+		store_set_err(s, "integrity_check: %s", sqlite3_errmsg(db));
+		return NF_ERR;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		ok = strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0;
+	if (!ok)
+		store_set_err(s, "integrity_check: %s",
+			      sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) :
+			      sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return ok ? NF_OK : NF_ERR;
+}
+
+/* one count, -1 when the query fails (a file without our schema) */
+static long long
+count_of(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	long long n = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+int
+store_restore(struct store *s, const char *path)
+{
+	sqlite3 *dst = store_sqlite_db(s), *src = NULL;
+	long long version = 0;
+	int rc;
+
+	if (dst == NULL) {
+		store_set_err(s, "this is PostgreSQL: restore it with pg_restore");
+		return NF_ERR_INVALID;
+	}
+	if (sqlite3_open_v2(path, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		store_set_err(s, "%s: %s", path, src ? sqlite3_errmsg(src) : "out of memory");
+		sqlite3_close(src);
+		return NF_ERR_IO;
+	}
+	if ((rc = integrity(s, src)) != NF_OK) {
+		char why[sizeof(s->err)];
+
+		memcpy(why, s->err, sizeof(why));	/* not formatted into itself */
+		store_set_err(s, "%s: %s", path, why);
+	}
+	if (rc == NF_OK)
+		version = count_of(src, "SELECT max(version) FROM schema_version");
+	if (rc == NF_OK && (version < 1 || version > store_schema_latest())) {
+		store_set_err(s, "%s is not a newsflash backup this program can read (schema %lld)",
+			      path, version);
+		rc = NF_ERR_INVALID;
+	}
+	if (rc == NF_OK)
+		rc = copy_pages(s, src, dst);
+	sqlite3_close(src);
+	return rc;
+}
+
+int
+store_verify(struct store *s, struct buf *out)
+{
+	static const struct {
+		const char *name, *sql;
+	} counts[] = {
+		{ "schema", "SELECT max(version) FROM schema_version" },
+		{ "subscribers", "SELECT count(*) FROM subscribers" },
+		{ "confirmed", "SELECT count(*) FROM subscribers WHERE status = 'confirmed'" },
+		{ "lists", "SELECT count(*) FROM lists" },
+		{ "memberships", "SELECT count(*) FROM memberships" },
+		{ "consent_events", "SELECT count(*) FROM consent_events" },
+		{ "alerts", "SELECT count(*) FROM alerts" },
+		{ "suppressions", "SELECT count(*) FROM suppressions" },
+	};
+	sqlite3 *db = store_sqlite_db(s);
+	size_t i;
+	int rc;
+
+	if (db == NULL) {
+		store_set_err(s, "this is PostgreSQL: check its dumps with pg_restore --list");
+		return NF_ERR_INVALID;
+	}
+	if ((rc = integrity(s, db)) != NF_OK)
+		return rc;
+	buf_puts(out, "integrity ok\n");
+	for (i = 0; i < NF_ARRAY_LEN(counts); i++)
+		buf_printf(out, "%s %lld\n", counts[i].name, count_of(db, counts[i].sql));
+	return NF_OK;
 }

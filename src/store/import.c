@@ -11,9 +11,14 @@
  * imports the rest. (One transaction for a million rows would make a crash
  * lose everything and hold the writer lock for the whole run.)
  *
- * A duplicate is never changed: someone who unsubscribed must not be
- * resubscribed by an old CSV. A suppressed address (bounced, complained,
- * erased) is not imported either.
+ * A stored reader who is confirmed but not on the import's list is put on
+ * it by a confirmed import (a membership and an "alerts given" ledger row
+ * with the import's source): that is how existing readers join a topic
+ * list. A --pending import asserts no consent, and adds nobody stored. Anyone else
+ * stored already is a duplicate and never changed: someone who unsubscribed
+ * must not be resubscribed by an old CSV, and a reader on the list already
+ * is there. A suppressed address (bounced, complained, erased) is not
+ * imported either.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,39 +27,6 @@
 #include "store_internal.h"
 
 #define IMPORT_ATTEMPTS 5
-
-int
-store_import_batch(struct store *s, const struct store_import *imp,
-		   struct store_import_row *rows, size_t n)
-{
-	size_t i;
-	int rc, attempt;
-
-	if (n == 0)
-		return NF_OK;
-	if (imp->source == NULL || *imp->source == '\0') {
-		store_set_err(s, "an import needs a consent source");
-		return NF_ERR_INVALID;
-	}
-	for (i = 0; i < n; i++)
-		if (rows[i].email == NULL || rows[i].email_key == NULL) {
-			store_set_err(s, "import row %zu has no address", i);
-			return NF_ERR_INVALID;
-		}
-	/*
-	 * A batch that met a concurrent writer (NF_ERR_TEMP: SQLite busy past
-	 * its timeout, or PostgreSQL finding a key stored since it looked) is
-	 * run again from the start, when it is a transaction of its own.
-	 */
-	for (attempt = 0;; attempt++) {
-		if ((rc = store_tx_begin(s)) != NF_OK)
-			return rc;
-		rc = store_tx_end(s, s->ops->import(s, imp, rows, n));
-		if (rc != NF_ERR_TEMP || s->depth > 0 || attempt + 1 == IMPORT_ATTEMPTS)
-			return rc;
-		log_event(LOG_WARN, "store.import.retry", "why", s->err, NULL);
-	}
-}
 
 static uint32_t
 key_hash32(const char *k)
@@ -212,4 +184,86 @@ store_import_rows(struct store *s, const struct store_import *imp,
 	buf_free(&ids.all);
 	buf_free(&ids.marketing);
 	return rc;
+}
+
+/* one id of the first row, if any */
+static int
+first_id(void *arg, const struct store_row *r)
+{
+	*(int64_t *)arg = store_col_int(r, 0);
+	return NF_OK;
+}
+
+/*
+ * add_joiners - the batch's duplicates that are confirmed readers not on
+ * the list yet: their memberships and ledger rows, in the batch's
+ * transaction, and their outcome STORE_ADDED (a key repeated in the batch
+ * finds the membership its first row made, and stays a duplicate)
+ */
+static int
+add_joiners(struct store *s, const struct store_import *imp, struct store_import_row *rows,
+	    size_t n)
+{
+	struct store_param p[2];
+	struct new_ids ids;
+	int64_t id, at = store_now(imp->at);
+	size_t i;
+	int rc = NF_OK;
+
+	buf_init(&ids.all, 0);
+	buf_init(&ids.marketing, 0);
+	for (i = 0; i < n && rc == NF_OK; i++) {
+		if (rows[i].outcome != STORE_DUPLICATE)
+			continue;
+		id = 0;
+		p[0] = SP_TEXT(rows[i].email_key);
+		p[1] = SP_INT(imp->list_id);
+		rc = store_exec(s, Q_IMPORT_JOINER, p, 2, first_id, &id, NULL);
+		if (rc != NF_OK || id == 0)
+			continue;
+		buf_reset(&ids.all);
+		id_add(&ids.all, id);
+		rc = write_children(s, imp, &ids, at);
+		if (rc == NF_OK)
+			rows[i].outcome = STORE_ADDED;
+	}
+	buf_free(&ids.all);
+	buf_free(&ids.marketing);
+	return rc;
+}
+
+int
+store_import_batch(struct store *s, const struct store_import *imp,
+		   struct store_import_row *rows, size_t n)
+{
+	size_t i;
+	int rc, attempt;
+
+	if (n == 0)
+		return NF_OK;
+	if (imp->source == NULL || *imp->source == '\0') {
+		store_set_err(s, "an import needs a consent source");
+		return NF_ERR_INVALID;
+	}
+	for (i = 0; i < n; i++)
+		if (rows[i].email == NULL || rows[i].email_key == NULL) {
+			store_set_err(s, "import row %zu has no address", i);
+			return NF_ERR_INVALID;
+		}
+	/*
+	 * A batch that met a concurrent writer (NF_ERR_TEMP: SQLite busy past
+	 * its timeout, or PostgreSQL finding a key stored since it looked) is
+	 * run again from the start, when it is a transaction of its own.
+	 */
+	for (attempt = 0;; attempt++) {
+		if ((rc = store_tx_begin(s)) != NF_OK)
+			return rc;
+		rc = s->ops->import(s, imp, rows, n);
+		if (rc == NF_OK && imp->confirmed)
+			rc = add_joiners(s, imp, rows, n);
+		rc = store_tx_end(s, rc);
+		if (rc != NF_ERR_TEMP || s->depth > 0 || attempt + 1 == IMPORT_ATTEMPTS)
+			return rc;
+		log_event(LOG_WARN, "store.import.retry", "why", s->err, NULL);
+	}
 }

@@ -509,6 +509,10 @@ const struct store_query store_queries[Q_COUNT] = {
 		" SELECT $1, value FROM json_each($2)",
 		"INSERT INTO memberships (list_id, subscriber_id)"
 		" SELECT $1, e.v::bigint FROM json_array_elements_text($2::json) AS e(v)", NULL },
+	[Q_IMPORT_JOINER] = { "import_joiner",
+		"SELECT s.id FROM subscribers s WHERE s.email_key = $1 AND s.status = 'confirmed'"
+		" AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.subscriber_id = s.id"
+		" AND m.list_id = $2)", NULL, NULL },
 	[Q_IMPORT_CONSENT] = { "import_consent",
 		"INSERT INTO consent_events (subscriber_id, purpose, action, at, source)"
 		" SELECT value, $2, $5, $3, $4 FROM json_each($1)",

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store_internal.h"
 
@@ -310,8 +311,24 @@ store_load_hash_key(struct store *s)
 	return NF_OK;
 }
 
-int
-store_open(const char *url, struct store **out)
+/*
+ * has_schema - whether a database just opened was made by newsflash (has
+ * its schema_version table and a version in it): NF_ERR_NOTFOUND when not
+ */
+static int
+has_schema(struct store *s)
+{
+	int version = 0;
+
+	if (store_schema_version(s, &version) == NF_OK && version > 0)
+		return NF_OK;
+	store_set_err(s, "it holds no newsflash schema");
+	return NF_ERR_NOTFOUND;
+}
+
+/* open_url - store_open; with existing, nothing is created (see store_open_existing) */
+static int
+open_url(const char *url, int existing, struct store **out)
 {
 	struct store_url u;
 	struct store *s;
@@ -323,10 +340,20 @@ store_open(const char *url, struct store **out)
 		url = STORE_DEFAULT_URL;
 	if ((rc = store_url_parse(url, &u, open_err, sizeof(open_err))) != NF_OK)
 		return rc;
+	if (existing && u.dialect == STORE_SQLITE && access(u.path, F_OK) != 0) {
+		snprintf(open_err, sizeof(open_err), "%s: %s", u.path, strerror(errno));
+		store_url_free(&u);
+		return NF_ERR_NOTFOUND;
+	}
 	s = xcalloc(1, sizeof(*s));
 	s->ops = u.dialect == STORE_PG ? &store_pg_ops : &store_sqlite_ops;
 	rc = s->ops->open(s, &u);
 	store_url_free(&u);
+	if (rc == NF_OK && existing && (rc = has_schema(s)) != NF_OK) {
+		snprintf(open_err, sizeof(open_err), "%s", s->err);
+		store_close(s);
+		return rc;
+	}
 	if (rc == NF_OK)
 		rc = store_schema_apply(s, NULL, &s->migrated);
 	if (rc == NF_OK)
@@ -340,6 +367,18 @@ store_open(const char *url, struct store **out)
 	}
 	*out = s;
 	return NF_OK;
+}
+
+int
+store_open(const char *url, struct store **out)
+{
+	return open_url(url, 0, out);
+}
+
+int
+store_open_existing(const char *url, struct store **out)
+{
+	return open_url(url, 1, out);
 }
 
 void

@@ -50,6 +50,13 @@ struct store;
 
 /* open the store at url and bring its schema up to date */
 int store_open(const char *url, struct store **out);
+/*
+ * store_open_existing - store_open for a store that must be there already:
+ * a SQLite file that does not exist, or a database without newsflash's
+ * schema, is NF_ERR_NOTFOUND and nothing is created (store_errmsg(NULL)
+ * says which); an older schema is still brought up to date
+ */
+int store_open_existing(const char *url, struct store **out);
 void store_close(struct store *s);
 /*
  * store_probe - whether store_open(url) would work, changing nothing: the
@@ -372,7 +379,8 @@ int store_link_use(struct store *s, int64_t id, const char *purpose, const char 
 
 /* ---- bulk import (atomic per batch; re-running skips what is there) ---- */
 
-enum store_import_outcome { STORE_IMPORTED, STORE_DUPLICATE, STORE_SUPPRESSED };
+/* STORE_ADDED: a confirmed reader stored already, put on a confirmed import's list */
+enum store_import_outcome { STORE_IMPORTED, STORE_DUPLICATE, STORE_SUPPRESSED, STORE_ADDED };
 
 struct store_import {
 	int64_t list_id;
@@ -390,9 +398,12 @@ struct store_import_row {
 
 /*
  * store_import_batch - insert rows in one transaction: each new key becomes a
- * subscriber with its membership and consent events; a key already stored
- * (or earlier in the batch) is a duplicate and is left as it is; a suppressed
- * address is not imported. Either the whole batch is stored or none of it.
+ * subscriber with its membership and consent events; a key stored already
+ * as a confirmed reader not on the list is put on it by a confirmed import
+ * (STORE_ADDED: a membership and an "alerts given" ledger row); any other
+ * key already stored (or earlier in the batch) is a duplicate and is left as
+ * it is; a suppressed address is not imported. Either the whole batch is
+ * stored or none of it.
  */
 int store_import_batch(struct store *s, const struct store_import *imp,
 		       struct store_import_row *rows, size_t n);
@@ -633,6 +644,20 @@ int store_retries_claim(struct store *s, int64_t now, int64_t lease_secs, size_t
  * on PostgreSQL, which is backed up with pg_dump.
  */
 int store_backup(struct store *s, const char *path, int overwrite);
+/*
+ * store_restore - a backup at path (checked first with PRAGMA
+ * integrity_check, and a newsflash schema no newer than ours) copied into
+ * the SQLite store s page by page through s's own connection, so its -wal
+ * and -shm stay consistent with it; stop every other process on s first
+ */
+int store_restore(struct store *s, const char *path);
+/*
+ * store_verify - PRAGMA integrity_check of a SQLite store and the rows that
+ * matter, one "name value" line each into out ("integrity ok", "schema 7",
+ * "subscribers 120", "confirmed 100", "lists 2", "memberships 130",
+ * "alerts 3"); NF_ERR with the check's answer in store_errmsg when unsound
+ */
+int store_verify(struct store *s, struct buf *out);
 
 /*
  * store_copy - every row of every table of from into to, ids preserved:

@@ -66,6 +66,7 @@ enum store_q {
 	Q_APIKEY_ADD, Q_APIKEY_ALL, Q_APIKEY_LIST, Q_APIKEY_DEL, Q_EDITOR_DEL,
 	Q_IMPORT_EXISTING, Q_IMPORT_SUPPRESSED, Q_IMPORT_IDS,	/* PostgreSQL's import */
 	Q_IMPORT_MEMBERS, Q_IMPORT_CONSENT,	/* the plain-statement import */
+	Q_IMPORT_JOINER,			/* a stored reader the import puts on its list */
 	/* leaving and privacy */
 	Q_LISTS_OF, Q_SUB_SOFT_BOUNCE, Q_SUB_SOFT_RESET, Q_DELIV_OF, Q_SUPP_GET,
 	Q_INBOUND_SEEN, Q_PENDING_OLD,

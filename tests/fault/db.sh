@@ -93,6 +93,7 @@ if ! pg_start; then
 fi
 fault_audience_pg() {
 	seq 1 "$1" | sed 's/.*/pg&@example.com/' >"$WORK/pg.csv"
+	"$NF" db migrate --db "$PG_URL" >/dev/null 2>&1
 	"$NF" subscribers import "$WORK/pg.csv" --list breaking-news --consent-source "test fixture" --db "$PG_URL" >/dev/null 2>&1
 }
 fault_audience_pg "$N"

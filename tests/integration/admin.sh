@@ -11,6 +11,7 @@ db="$WORK/app/newsflash.db"
 mkdir -p "$WORK/app"
 
 # ---- API keys
+"$NF" db migrate --db "sqlite:$db" >/dev/null
 key=$("$NF" apikey create desk --db "sqlite:$db")
 "$NF" apikey create wire --db "sqlite:$db" >/dev/null
 out=$("$NF" apikey list --db "sqlite:$db")

@@ -102,7 +102,9 @@ expect_eq "config check: exit 1 on problems" "$rc" 1
 for want in "bad.conf:3: invalid value \"many\" for workers" "bad.conf:4: unknown key 'lisen'" \
 	"bad.conf:12: invalid value \"perhaps\" for trust-proxy" "--listen: expected HOST:PORT" \
 	"--dkim-key: cannot use $WORK/missing.pem" "--templates: cannot read the folder" \
-	"--db: " "--transport: " "--log-format: must be text or json" "9 problems"; do
+	"--db: " "--transport: " "--log-format: must be text or json" "9 problems" \
+	"bad.conf:1: --listen" "bad.conf:5: --dkim-key" "bad.conf:8: --templates" "bad.conf:9: --db" \
+	"bad.conf:10: --transport" "bad.conf:11: --log-format"; do
 	expect_contains "config check reports: $want" "$out" "$want"
 done
 expect_contains "config check: the database problem says why" "$(grep -- '--db' <<<"$out")" "not a database"
@@ -113,11 +115,11 @@ printf 'x' >short-secret
 out=$("$NF" config check --secret-file short-secret --templates "$TEMPLATES" --db "sqlite:$WORK/app/nf.db" 2>/dev/null)
 expect_contains "config check: an unusable secret" "$out" "--secret-file: short-secret holds fewer than 16 bytes"
 out=$("$NF" config check --config keys.conf --templates "$TEMPLATES" --db "sqlite:$WORK/app/nf.db" \
-	--transport "maildir:$WORK/app/outbox" --from "Desk <alerts@example.com>" \
+	--transport "smtp://127.0.0.1:25?tls=none" --from "Desk <alerts@example.com>" \
 	--base-url https://news.example.com 2>&1); rc=$?
 expect_eq "config check: a good configuration is ok, exit 0" "$rc $out" "0 ok: keys.conf"
 # warnings: what works but hurts delivery; the exit status stays 0
-good=(--config keys.conf --templates "$TEMPLATES" --db "sqlite:$WORK/app/nf.db" --transport "maildir:$WORK/app/outbox")
+good=(--config keys.conf --templates "$TEMPLATES" --db "sqlite:$WORK/app/nf.db" --transport "smtp://127.0.0.1:25?tls=none")
 out=$("$NF" config check "${good[@]}" --from "Desk <alerts@news.example.com>" --base-url https://news.example.com 2>&1); rc=$?
 expect_eq "config check: From in a subdomain of d= is aligned (relaxed)" "$rc $out" "0 ok: keys.conf"
 out=$("$NF" config check "${good[@]}" --from "Desk <alerts@mail.example.com>" --base-url https://example.com \
@@ -135,6 +137,28 @@ out=$("$NF" config check "${good[@]}" --from "Desk <alerts@example.com>" --base-
 expect_eq "config check: an http base URL is a warning (exit 0)" "$rc" 0
 expect_contains "config check: warns that http loses one-click" "$out" \
 	"warning: --base-url: is http: mail clients offer one-click unsubscribe (RFC 8058) only for an https link"
+# what would never reach a reader: warnings, each with its line in the file;
+# a trailing comment after a blank is no part of the value
+cat >local.conf <<CONF
+transport = maildir:$WORK/app/outbox   # the outbox
+from = "Desk <alerts@localhost>"   # the default
+base-url = http://127.0.0.1:8080
+workers = 2 # two engine threads
+CONF
+out=$("$NF" config check --config local.conf --templates "$TEMPLATES" --db "sqlite:$WORK/app/nf.db" 2>&1); rc=$?
+expect_eq "config check: nothing leaving the machine is a warning (exit 0)" "$rc" 0
+for want in "warning: local.conf:1: --transport: is a Maildir: no mail leaves this machine" \
+	"warning: local.conf:2: --from: is at localhost" \
+	"warning: local.conf:3: --base-url: is on this machine (loopback)" \
+	"warning: local.conf:3: --base-url: is http" "ok: local.conf"; do
+	expect_contains "config check warns: $want" "$out" "$want"
+done
+out=$("$NF" config check --config local.conf --templates "$TEMPLATES" --db "sqlite:$WORK/app/nf.db" \
+	--base-url https://localhost 2>&1)
+expect_contains "config check: https://localhost is loopback too" "$out" "warning: --base-url: is on this machine"
+out=$("$NF" config check --templates "$TEMPLATES" --db "sqlite:$WORK/app/nf.db" --transport "smtp://127.0.0.1:25?tls=none" \
+	--from "Desk <alerts@news.example.com>" 2>&1)
+expect_contains "config check: an unset base URL is a warning" "$out" "warning: --base-url: not set"
 before=$(ls "$WORK/app")
 "$NF" config check --db "sqlite:$WORK/new/x.db" --secret-file "$WORK/new/secret" >/dev/null 2>&1
 expect_eq "config check creates nothing" "$(ls "$WORK/app"; test -e "$WORK/new" && echo created)" "$before"

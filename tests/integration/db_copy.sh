@@ -31,6 +31,7 @@ SRC=$WORK/src.db
 /usr/bin/python3 -c '
 print("email,name,marketing")
 for i in range(2500): print("reader%d@example.org,\"Reader \"\"%d\"\", with comma\",%s" % (i, i, "yes" if i % 3 == 0 else "no"))' >a.csv
+"$NF" db migrate --db "sqlite:$SRC" >/dev/null
 "$NF" subscribers import a.csv --list breaking-news --consent-source "fair 2026" --db "sqlite:$SRC" >/dev/null
 sed 's/^reader/sport/' a.csv | head -n 501 >sport.csv
 "$NF" subscribers import sport.csv --list sport --consent-source "sport page" --pending --db "sqlite:$SRC" >/dev/null

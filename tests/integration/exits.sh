@@ -20,6 +20,7 @@ done
 
 # the statuses are the ones given
 printf 'email\nok@example.com\nnot an address\n' >"$WORK/rows.csv"
+"$NF" db migrate --db "sqlite:$WORK/db" >/dev/null
 "$NF" subscribers import "$WORK/rows.csv" --list breaking-news --consent-source test --db "sqlite:$WORK/db" >/dev/null 2>&1
 expect_eq "subscribers import with a row skipped: 1, as documented" "$?" 1
 "$NF" subscribers import "$WORK/nope.csv" --list breaking-news --consent-source test --db "sqlite:$WORK/db" >/dev/null 2>&1
@@ -32,4 +33,18 @@ expect_eq "address check, not valid: 1" "$?" 1
 expect_eq "serve with an unknown option: 2" "$?" 2
 "$NF" apikey revoke nobody --db "sqlite:$WORK/db" >/dev/null 2>&1
 expect_eq "apikey revoke of no key: 1" "$?" 1
+# the man page's SIGNALS section says what serve does with each signal, and
+# serve does that
+source tests/lib/serve.sh
+signals=$(sed -n '/^\.Sh SIGNALS/,/^\.Sh /p' "$MAN")
+for sig in SIGTERM SIGINT SIGHUP SIGPIPE; do
+	expect_contains "the man page's SIGNALS section has $sig" "$signals" ".It Dv $sig"
+done
+for sig in TERM INT HUP; do
+	port=$(free_port)
+	serve_start "$port" || fail "serve starts for SIG$sig"
+	kill -"$sig" "$SERVE_PID"; wait "$SERVE_PID"; rc=$?
+	want=0; [ "$sig" = HUP ] && want=129
+	expect_eq "serve on SIG$sig exits $want, as SIGNALS says" "$rc" "$want"
+done
 finish

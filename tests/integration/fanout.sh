@@ -138,6 +138,7 @@ expect_eq "SIGTERM exits 0" "$SERVE_STATUS" 0
 [ "$DB_KIND" = pg ] && finish
 M=3000
 rm -rf "$WORK/app"; mkdir -p "$WORK/app"
+"$NF" db migrate --db "$dburl" >/dev/null
 for i in $(seq 1 $M); do echo "many$i@example.org"; done >"$WORK/many.csv"
 "$NF" subscribers import "$WORK/many.csv" --list breaking-news --consent-source "test fixture" --db "$dburl" >/dev/null 2>&1
 port=$(free_port); base="http://127.0.0.1:$port"

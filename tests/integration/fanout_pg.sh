@@ -11,6 +11,7 @@ source tests/lib/serve.sh
 pg_start || { skip "fan-out on postgresql" "no server: $PG_WHY"; finish; }
 M=3000 BATCH=100
 for i in $(seq 1 $M); do echo "pg$i@example.net"; done >"$WORK/subs.csv"
+"$NF" db migrate --db "$PG_URL" >/dev/null
 "$NF" subscribers import "$WORK/subs.csv" --list breaking-news --consent-source "test fixture" --db "$PG_URL" >/dev/null 2>&1
 expect_eq "imported into postgresql" "$("$NF" subscribers count --db "$PG_URL")" "$M"
 

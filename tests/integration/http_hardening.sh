@@ -14,6 +14,7 @@ port=$(free_port)
 base="http://127.0.0.1:$port"
 db="$WORK/app/newsflash.db"
 mkdir -p "$WORK/app"
+"$NF" db migrate --db "sqlite:$db" >/dev/null
 printf 'correct horse battery staple\n' | "$NF" editor add jane --db "sqlite:$db" >/dev/null 2>&1
 serve_start "$port" --publication "The Daily Example" --trust-proxy --signup-rate 1 \
 	--body-timeout 2 --signin-delay 30 || { fail "serve starts"; finish; }

@@ -4,7 +4,8 @@
 # templates (no --templates: the compiled-in default follows PREFIX), the
 # man page renders and covers every command and flag the program prints,
 # the systemd unit passes systemd-analyze verify, and a second install
-# keeps an edited configuration file.
+# keeps an edited configuration file. PREFIX=/usr lays out what the Debian
+# package does: configuration in /etc, which the program reads by default.
 source tests/lib.sh
 SRC=${NEWSFLASH_SRC:-$PWD}
 BUILD=${BUILD:-build}
@@ -36,7 +37,9 @@ NFI=$PREFIX/bin/newsflash
 expect_contains "default templates follow PREFIX" "$("$NFI" serve --help)" "$PREFIX/share/newsflash/templates"
 mkdir -p "$WORK/run" && cd "$WORK/run" || exit 1
 port=$(free_port)
-"$NFI" serve --listen "127.0.0.1:$port" >"$WORK/serve.log" 2>&1 &
+# (the installed configuration names /var/lib/newsflash's database: this
+# run keeps its state here)
+"$NFI" serve --listen "127.0.0.1:$port" --db sqlite:var/newsflash.db >"$WORK/serve.log" 2>&1 &
 pid=$!
 cleanup_add "kill $pid"
 wait_port "$port" 10
@@ -46,8 +49,20 @@ expect_contains "the access log names the request" "$(cat "$WORK/serve.log")" 'e
 kill -TERM "$pid"; wait "$pid"
 expect_eq "serve stops cleanly on SIGTERM" "$?" 0
 check "state under the working directory (var/)" test -f var/newsflash.db -a -f var/secret
-out=$("$NFI" config check --config "$PREFIX/etc/newsflash/newsflash.conf" 2>&1)
-expect_eq "the installed example configuration checks ok" "$out" "ok: $PREFIX/etc/newsflash/newsflash.conf"
+check "the installed configuration names the service's database" \
+	grep -qx "db = sqlite:/var/lib/newsflash/var/newsflash.db" "$PREFIX/etc/newsflash/newsflash.conf"
+out=$(NEWSFLASH_DB=sqlite:var/newsflash.db "$NFI" config check --config "$PREFIX/etc/newsflash/newsflash.conf" 2>&1)
+expect_eq "the installed example configuration checks ok" "$(tail -n 1 <<<"$out")" "ok: $PREFIX/etc/newsflash/newsflash.conf"
+expect_contains "with a warning: its Maildir keeps the mail on this machine" "$out" "warning: --transport: is a Maildir"
+# the installed configuration is every command's default: from any folder,
+# an admin command finds the service's database without --config
+sed -i "s|^db = .*|db = sqlite:$WORK/run/var/newsflash.db|" "$PREFIX/etc/newsflash/newsflash.conf"
+cd "$WORK" || exit 1
+expect_contains "an admin command elsewhere reads $PREFIX/etc/newsflash/newsflash.conf" \
+	"$("$NFI" lists 2>&1)" "breaking-news"
+out=$(NEWSFLASH_CONFIG= "$NFI" lists 2>&1)
+expect_contains "NEWSFLASH_CONFIG set empty reads no file, and creates nothing" "$out" "no newsflash database at sqlite:var/newsflash.db"
+check "nothing created" test ! -e "$WORK/var"
 cd "$SRC" || exit 1
 
 # ---- the man page ----
@@ -91,6 +106,31 @@ if command -v systemd-analyze >/dev/null; then
 	expect_eq "systemd-analyze verify says nothing" "$out" ""
 else
 	skip "systemd-analyze verify" "systemd-analyze is not installed"
+fi
+
+# ---- PREFIX=/usr: the package's layout (configuration in /etc, not /usr/etc) ----
+mkdir -p "$WORK/build-usr"
+cp -a "$SRC/$BUILD/obj" "$SRC/$BUILD/libnewsflash.a" "$WORK/build-usr/"
+if make -s -C "$SRC" BUILD="$WORK/build-usr" PREFIX=/usr DESTDIR="$WORK/usr-stage" install >"$WORK/make-usr.log" 2>&1; then
+	check "PREFIX=/usr: the configuration in /etc" test -f "$WORK/usr-stage/etc/newsflash/newsflash.conf"
+	check "PREFIX=/usr: nothing in /usr/etc" test ! -e "$WORK/usr-stage/usr/etc"
+	check "PREFIX=/usr: the unit in /usr/lib/systemd/system" test -f "$WORK/usr-stage/usr/lib/systemd/system/newsflash.service"
+	expect_contains "PREFIX=/usr: the unit reads /etc/newsflash/newsflash.conf" \
+		"$(grep ^ExecStart= "$WORK/usr-stage/usr/lib/systemd/system/newsflash.service")" \
+		"/usr/bin/newsflash serve --config /etc/newsflash/newsflash.conf"
+	expect_contains "PREFIX=/usr: the program's default file is /etc/newsflash/newsflash.conf" \
+		"$("$WORK/usr-stage/usr/bin/newsflash" lists --help)" "else /etc/newsflash/newsflash.conf when it is there"
+	expect_contains "PREFIX=/usr: its default templates are /usr/share/newsflash/templates" \
+		"$("$WORK/usr-stage/usr/bin/newsflash" serve --help)" "/usr/share/newsflash/templates"
+	# the documents say the same
+	for doc in README.md docs/operations.md docs/newsflash.1; do
+		check "$doc: no /usr/etc" bash -c "! grep -q '/usr/etc' '$SRC/$doc'"
+	done
+	expect_contains "operations.md: make install PREFIX=/usr, configuration in /etc" \
+		"$(cat "$SRC/docs/operations.md")" "make install PREFIX=/usr"
+	expect_contains "README: make install PREFIX=/usr" "$(cat "$SRC/README.md")" "make install PREFIX=/usr "
+else
+	fail "make install PREFIX=/usr" "$(tail -5 "$WORK/make-usr.log")"
 fi
 
 # ---- installing again keeps the operator's configuration ----

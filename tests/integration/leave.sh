@@ -28,6 +28,7 @@ ledger() { q "select count(*) from consent_events where subscriber_id=$(sid "$1"
 # ---- subscribers, and one alert to all of them ----
 people="oc1 oc2 getter hard soft arf arfred mailto api cli"
 { echo email,name,marketing; for p in $people; do echo "$p@example.org,,yes"; done; } >"$WORK/people.csv"
+"$NF" db migrate --db "sqlite:$db" >/dev/null
 "$NF" subscribers import "$WORK/people.csv" --list breaking-news --consent-source "test import" --db "sqlite:$db" >/dev/null
 printf 'email\ntopicfan@example.org\n' >"$WORK/topic.csv"
 "$NF" subscribers import "$WORK/topic.csv" --list politics --consent-source "test import" --db "sqlite:$db" >/dev/null

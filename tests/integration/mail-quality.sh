@@ -42,6 +42,7 @@ expect_eq "alert composed" "$?" 0
 mkdir -p "$WORK/app"
 db="sqlite:$WORK/app/newsflash.db"
 echo "fan@example.org" >"$WORK/subs.csv"
+"$NF" db migrate --db "$db" >/dev/null
 "$NF" subscribers import "$WORK/subs.csv" --list breaking-news --consent-source "test fixture" --db "$db" >/dev/null 2>&1
 key=$("$NF" apikey create newsroom --db "$db")
 port=$(free_port)

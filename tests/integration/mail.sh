@@ -12,10 +12,29 @@ cp "$D/secret" "$WORK/secret" && chmod 600 "$WORK/secret"
 "$NF" dkim keygen --domain news.example --selector r1 --out "$WORK/rsa.pem" >"$WORK/rsa.txt"
 expect_eq "keygen rsa exits 0" "$?" 0
 expect_eq "keygen key is mode 0600" "$(stat -c %a "$WORK/rsa.pem")" 600
-expect_contains "keygen prints the rsa record" "$(cat "$WORK/rsa.txt")" 'r1._domainkey.news.example IN TXT "v=DKIM1; k=rsa; p=MIIBIjAN'
+expect_contains "keygen prints the rsa record: absolute name, TTL" "$(cat "$WORK/rsa.txt")" 'r1._domainkey.news.example. 3600 IN TXT "v=DKIM1; k=rsa; p=MIIBIjAN'
+# the zone-file line and the DNS-panel pair say the same: strings of at most
+# 255 bytes joined give the panel's value, under the same name without the dot
+check "keygen: the zone line's strings (<= 255 bytes) join into the panel's value, same name" \
+	/usr/bin/python3 - "$WORK/rsa.txt" <<'PY'
+import re, sys
+lines = open(sys.argv[1]).read().split('\n')
+zone = [l for l in lines if ' IN TXT ' in l]
+name = [l[6:] for l in lines if l.startswith('name: ')]
+value = [l[7:] for l in lines if l.startswith('value: ')]
+assert len(zone) == 1 and len(name) == 1 and len(value) == 1, lines
+m = re.fullmatch(r'([a-z0-9._-]+)\. (\d+) IN TXT((?: "[^"]*")+)', zone[0])
+assert m, zone[0]
+parts = re.findall(r'"([^"]*)"', m.group(3))
+assert len(parts) >= 2 and all(len(p) <= 255 for p in parts), [len(p) for p in parts]
+assert m.group(1) == name[0] == 'r1._domainkey.news.example', (m.group(1), name)
+assert ''.join(parts) == value[0] and ' ' not in value[0].split('p=')[1], value
+assert all(l.startswith(';') or l.startswith(('name: ', 'value: ')) or l in zone or l == '' for l in lines), lines
+PY
 "$NF" dkim keygen --domain news.example --selector e1 --algorithm ed25519 --out "$WORK/ed.pem" >"$WORK/ed.txt"
 expect_eq "keygen ed25519 exits 0" "$?" 0
-expect_contains "keygen prints the ed25519 record" "$(cat "$WORK/ed.txt")" 'e1._domainkey.news.example IN TXT "v=DKIM1; k=ed25519; p='
+expect_contains "keygen prints the ed25519 record" "$(cat "$WORK/ed.txt")" 'e1._domainkey.news.example. 3600 IN TXT "v=DKIM1; k=ed25519; p='
+expect_contains "keygen prints the ed25519 value for a DNS panel" "$(cat "$WORK/ed.txt")" $'name: e1._domainkey.news.example\nvalue: v=DKIM1; k=ed25519; p='
 "$NF" dkim keygen --domain news.example --selector e1 --algorithm ed25519 --out "$WORK/ed.pem" >/dev/null 2>&1
 expect_eq "keygen never overwrites a key" "$?" 2
 "$NF" dkim keygen --domain news.example --selector x --algorithm dsa --out "$WORK/x.pem" >/dev/null 2>&1

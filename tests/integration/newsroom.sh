@@ -19,6 +19,7 @@ mkdir -p "$WORK/app"
 jar="$WORK/jar"
 
 # ---- accounts ----
+"$NF" db migrate --db "sqlite:$db" >/dev/null
 printf 'correct horse battery staple\n' | "$NF" editor add Jane --email jane@news.example --db "sqlite:$db" >"$WORK/out" 2>&1
 expect_eq "editor add" "$(cat "$WORK/out")" "editor jane added, test alerts to jane@news.example"
 printf 'another long password\n' | "$NF" editor add bob --db "sqlite:$db" >/dev/null 2>&1

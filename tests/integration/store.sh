@@ -22,10 +22,11 @@ erin@example.org,"Erin ""E"" Smith",1
 frank@example.org
 "dave@example.org,Dave
 EOF
+"$NF" db migrate --db "$DB" >/dev/null
 out=$("$NF" subscribers import a.csv --list breaking-news --consent-source "spring fair sheet" --db "$DB" 2>err); rc=$?
 err=$(cat err)
 expect_eq "import with bad rows exits 1" "$rc" 1
-expect_eq "import summary line" "$out" "imported 4, skipped 3, duplicates 1"
+expect_eq "import summary line" "$out" "imported 4, added 0, skipped 3, duplicates 1"
 expect_contains "bad address reported with its line" "$err" "line 4: invalid address (no_at)"
 expect_contains "bad marketing reported with its line" "$err" "line 6: marketing must be yes or no"
 expect_contains "unclosed quote reported with its line" "$err" "line 10: a quote that is never closed"
@@ -50,9 +51,28 @@ expect_eq "the name column is kept" "$(sqlite3 "$SQLITE_FILE" "select name from 
 printf 'gina@example.org\nalice@example.org\n' >b.csv
 out=$("$NF" subscribers import b.csv --list sport --consent-source "sports page" --pending --db "$DB" 2>&1); rc=$?
 expect_eq "clean import exits 0" "$rc" 0
-expect_eq "pending import summary" "$out" "imported 1, skipped 0, duplicates 1"
+expect_eq "pending import summary" "$out" "imported 1, added 0, skipped 0, duplicates 1"
 expect_eq "pending subscribers are pending" "$("$NF" subscribers count --status pending --db "$DB")" 1
 expect_eq "the new list has its member" "$("$NF" subscribers count --list sport --db "$DB")" 1
+
+# ---- stored readers join another list by import: counted apart from duplicates ----
+# (on a copy, so the cases below see the database as it was)
+sqlite3 "$SQLITE_FILE" ".backup $WORK/db/join.db"
+JDB="sqlite:$WORK/db/join.db"
+"$NF" lists create politics --db "$JDB" >/dev/null
+sqlite3 "$WORK/db/join.db" "update subscribers set status = 'unsubscribed' where email = 'frank@example.org'"
+printf 'email\nalice@example.org\nBob@Example.ORG\nfrank@example.org\nhal@example.org\nalice@example.org\n' >c.csv
+out=$("$NF" subscribers import c.csv --list politics --consent-source "politics page" --db "$JDB" 2>&1); rc=$?
+expect_eq "import of stored readers to another list" "$rc $out" "0 imported 1, added 2, skipped 0, duplicates 2"
+expect_eq "the stored readers are on the list now" \
+	"$(sqlite3 "$WORK/db/join.db" "select group_concat(s.email, ' ') from memberships m join subscribers s on s.id = m.subscriber_id join lists l on l.id = m.list_id where l.name = 'politics' order by s.id")" \
+	"alice@example.org Bob@example.org hal@example.org"
+expect_eq "each with a consent row naming the import" \
+	"$(sqlite3 "$WORK/db/join.db" "select count(*) from consent_events where source = 'politics page' and purpose = 'alerts' and action = 'given'")" 3
+expect_eq "the reader who left is not put back" "$(sqlite3 "$WORK/db/join.db" "select status from subscribers where email = 'frank@example.org'")" unsubscribed
+out=$("$NF" subscribers import c.csv --list politics --consent-source "politics page" --db "$JDB" 2>&1)
+expect_eq "run again: all duplicates, nobody added twice" "$out" "imported 0, added 0, skipped 0, duplicates 5"
+expect_eq "the list counts its members once" "$("$NF" subscribers count --list politics --db "$JDB")" 3
 
 # ---- export ----
 csv=$("$NF" subscribers export --db "$DB"); rc=$?
@@ -91,9 +111,10 @@ expect_contains "bad --db URL says what is wanted" "$(cat err)" "sqlite:PATH or 
 "$NF" subscribers frob >/dev/null 2>&1
 expect_eq "unknown subscribers verb exits 2" "$?" 2
 
-# ---- --db default and NEWSFLASH_DB ----
-mkdir -p home && (cd home && "$NF" subscribers count >/dev/null 2>&1)
-check "default database is created under var/" test -f home/var/newsflash.db
+# ---- --db default (never created here) and NEWSFLASH_DB ----
+mkdir -p home && (cd home && NEWSFLASH_CONFIG= "$NF" subscribers count >/dev/null 2>"$WORK/err")
+expect_eq "the default database is not created by an admin command" "$(ls -A home)" ""
+expect_contains "it names the default URL instead" "$(cat "$WORK/err")" "no newsflash database at sqlite:var/newsflash.db"
 expect_eq "NEWSFLASH_DB is read" "$(NEWSFLASH_DB="$DB" "$NF" subscribers count)" 5
 
 # ---- db migrate ----
@@ -123,6 +144,7 @@ for i in range(n):
     out.write("reader%d@news%d.example.com,Reader %d,%s\n" % (i, i % 50, i, "yes" if i % 4 == 0 else "no"))
 EOF
 KDB="$WORK/k/nf.db"
+"$NF" db migrate --db "sqlite:$KDB" >/dev/null
 "$NF" subscribers import big.csv --list breaking-news --consent-source crash-test --batch 2000 \
 	--db "sqlite:$KDB" >/dev/null 2>&1 &
 pid=$!
@@ -140,7 +162,7 @@ expect_eq "only whole batches were stored" "$((got % 2000))" 0
 expect_eq "no subscriber without its membership" "$(sqlite3 "$KDB" 'select count(*) from subscribers s where not exists (select 1 from memberships m where m.subscriber_id = s.id)')" 0
 expect_eq "no subscriber without its consent row" "$(sqlite3 "$KDB" "select count(*) from subscribers s where not exists (select 1 from consent_events c where c.subscriber_id = s.id and c.purpose = 'alerts')")" 0
 out=$("$NF" subscribers import big.csv --list breaking-news --consent-source crash-test --batch 2000 --db "sqlite:$KDB" 2>&1); rc=$?
-expect_eq "re-running completes the import" "$out" "imported $((N - got)), skipped 0, duplicates $got"
+expect_eq "re-running completes the import" "$out" "imported $((N - got)), added 0, skipped 0, duplicates $got"
 expect_eq "re-run exits 0" "$rc" 0
 expect_eq "the set is complete, nothing twice" "$(sqlite3 "$KDB" 'select count(*), count(distinct email_key) from subscribers')" "$N|$N"
 expect_eq "marketing rows for every fourth reader" "$(sqlite3 "$KDB" "select count(*) from consent_events where purpose = 'marketing'")" $((N / 4))

@@ -27,11 +27,16 @@ _passed=$((_passed + ${p:-0})) _failed=$((_failed + ${f:-1})) _skipped=$((_skipp
 
 # ---- the CLI ----
 cd "$WORK" || exit 1
-mkdb() { psql -q "$PG_URL" -c "CREATE DATABASE $1" >/dev/null; echo "${PG_URL%/*}/$1"; }
+# a new database, made a newsflash one by db migrate (an import creates none)
+mkdb() {
+	psql -q "$PG_URL" -c "CREATE DATABASE $1" >/dev/null
+	"$NF" db migrate --db "${PG_URL%/*}/$1" >/dev/null
+	echo "${PG_URL%/*}/$1"
+}
 DB=$(mkdb cli)
 printf 'email,name,marketing\nalice@example.org,Alice,yes\n"Bob@Example.ORG","Bob, Jr.",no\nnot-an-address,,\nALICE@example.org,,\n' >a.csv
 out=$("$NF" subscribers import a.csv --list breaking-news --consent-source "fair" --db "$DB" 2>err); rc=$?
-expect_eq "pg: import summary" "$out" "imported 2, skipped 1, duplicates 1"
+expect_eq "pg: import summary" "$out" "imported 2, added 0, skipped 1, duplicates 1"
 expect_eq "pg: import with a bad row exits 1" "$rc" 1
 expect_contains "pg: bad row reported with its line" "$(cat err)" "line 4: invalid address (no_at)"
 expect_eq "pg: count" "$("$NF" subscribers count --db "$DB")" 2
@@ -40,8 +45,19 @@ expect_eq "pg: an import of confirmed readers records their confirmation" \
 	"$(psql -Atc "select count(*) from consent_events where source = 'fair' and purpose = 'alerts' and action = 'confirmed'" "$DB")" 2
 csv=$("$NF" subscribers export --db "$DB")
 expect_contains "pg: export" "$csv" "Bob@example.org,confirmed,"
-expect_eq "pg: re-run imports nothing new" "$("$NF" subscribers import a.csv --list breaking-news --consent-source fair --db "$DB" 2>/dev/null)" "imported 0, skipped 1, duplicates 3"
+expect_eq "pg: re-run imports nothing new" "$("$NF" subscribers import a.csv --list breaking-news --consent-source fair --db "$DB" 2>/dev/null)" "imported 0, added 0, skipped 1, duplicates 3"
 expect_contains "pg: db migrate" "$("$NF" db migrate --db "$DB")" "schema version 8 (0 migrations applied now)"
+# stored readers join another list by import (a membership and a consent row each)
+"$NF" lists create politics --db "$DB" >/dev/null
+printf 'email\nalice@example.org\ncarol@example.org\nbob@example.org\n' >p.csv
+expect_eq "pg: stored readers added to another list, apart from duplicates" \
+	"$("$NF" subscribers import p.csv --list politics --consent-source politics --db "$DB" 2>&1)" \
+	"imported 1, added 2, skipped 0, duplicates 0"
+expect_eq "pg: the list has the three" "$("$NF" subscribers count --list politics --db "$DB")" 3
+expect_eq "pg: a consent row each" "$(psql -Atc "select count(*) from consent_events where source = 'politics'" "$DB")" 3
+expect_eq "pg: run again, all duplicates" \
+	"$("$NF" subscribers import p.csv --list politics --consent-source politics --db "$DB" 2>&1)" \
+	"imported 0, added 0, skipped 0, duplicates 3"
 
 # ---- two imports of the same file at once ----
 N=30000
@@ -73,7 +89,7 @@ expect_eq "pg: one membership and one consent row each" "$(psql -Atc "select (se
 for i in list(range(2000)) + list(range(1999, -1, -1)): print('twice%d@example.net' % i)" >twice.csv
 DB=$(mkdb jobs)
 out=$("$NF" subscribers import twice.csv --list breaking-news --consent-source jobs --batch 500 --jobs 3 --db "$DB" 2>&1); rc=$?
-expect_eq "pg: --jobs 3 import with keys repeated across batches" "$rc $(tail -n 1 <<<"$out")" "0 imported 2000, skipped 0, duplicates 2000"
+expect_eq "pg: --jobs 3 import with keys repeated across batches" "$rc $(tail -n 1 <<<"$out")" "0 imported 2000, added 0, skipped 0, duplicates 2000"
 expect_eq "pg: --jobs 3: each key once, with its membership and consent" "$(psql -Atc "select count(distinct email_key), (select count(*) from memberships), (select count(*) from consent_events where action = 'given') from subscribers" "$DB")" "2000|2000|2000"
 "$NF" subscribers import twice.csv --list breaking-news --consent-source jobs --jobs 9 --db "$DB" >/dev/null 2>&1
 expect_eq "pg: --jobs 9 (over 8) is a usage error" "$?" 2
@@ -97,6 +113,6 @@ if [ "$got" -gt 0 ] && [ "$got" -lt "$N" ]; then ok "pg: killed mid-way ($got of
 expect_eq "pg: only whole batches" "$((got % 1000))" 0
 expect_eq "pg: nothing half-written" "$(psql -Atc "select (select count(*) from memberships), (select count(*) from consent_events where action = 'given'), (select count(*) from consent_events where action = 'confirmed')" "$DB")" "$got|$got|$got"
 out=$("$NF" subscribers import big.csv --list breaking-news --consent-source kill --batch 1000 --db "$DB" 2>&1)
-expect_eq "pg: re-running completes the import" "$out" "imported $((N - got)), skipped 0, duplicates $got"
+expect_eq "pg: re-running completes the import" "$out" "imported $((N - got)), added 0, skipped 0, duplicates $got"
 expect_eq "pg: the set is complete" "$(psql -Atc 'select count(*), count(distinct email_key) from subscribers' "$DB")" "$N|$N"
 finish

@@ -3,8 +3,9 @@
 # db_choose KIND LABEL
 #     KIND sqlite (the file $WORK/app/newsflash.db) or pg (a PostgreSQL
 #     started for the script by tests/lib/pg.sh; without one, LABEL is
-#     skipped and the script finishes). Sets DB_KIND, db (the SQLite file)
-#     and dburl (what --db takes).
+#     skipped and the script finishes), created with db migrate (admin
+#     commands create no database). Sets DB_KIND, db (the SQLite file) and
+#     dburl (what --db takes).
 # q SQL
 #     the rows of SQL from whichever database was chosen, bare text
 
@@ -16,6 +17,8 @@ db_choose() {
 		pg_start || { skip "$2 on postgresql" "no server: $PG_WHY"; finish; }
 		dburl=$PG_URL
 	fi
+	mkdir -p "$WORK/app"
+	"$NF" db migrate --db "$dburl" >/dev/null
 }
 
 q() {

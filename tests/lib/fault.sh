@@ -26,11 +26,13 @@
 fault_audience() {
 	local db=$1 n=$2 prefix=${3:-reader}
 	seq 1 "$n" | sed "s/.*/$prefix&@example.com/" >"$WORK/audience-$prefix.csv"
+	"$NF" db migrate --db "sqlite:$db" >/dev/null 2>&1
 	"$NF" subscribers import "$WORK/audience-$prefix.csv" --list breaking-news \
 		--consent-source "test fixture" --db "sqlite:$db" >/dev/null 2>&1
 }
 
 fault_key() {
+	"$NF" db migrate --db "$1" >/dev/null 2>&1
 	"$NF" apikey create newsroom --db "$1"
 }
 

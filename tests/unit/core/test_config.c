@@ -44,6 +44,11 @@ TEST(config_file_syntax)
 	ENTRIES("transport = smtp://u:p#w@h\nbase-url = \" x \"\n",
 		"transport=smtp://u:p#w@h@1;base-url= x @2;");
 	ENTRIES("empty =\n", "empty=@1;");
+	/* a '#' after a blank, outside quotes, starts a comment */
+	ENTRIES("listen = 127.0.0.1:1   # loopback only\nfrom = \"A # B <a@b>\" # quoted\n",
+		"listen=127.0.0.1:1@1;from=A # B <a@b>@2;");
+	/* one that is not after a blank inside the value is the value's own */
+	ENTRIES("pass = a#b\tc = x\t# tab\nd = #x\n", "pass=a#b\tc = x@1;d=#x@2;");
 	/* malformed lines are reported with their number, and the rest is read */
 	ENTRIES("Listen = x\nno equals\n-x = 1\n= 1\nok = 1\n", "!1;!2;!3;!4;ok=1@5;");
 	ENTRIES("a = b\x01c\nb = 2\n", "!1;b=2@2;");
