@@ -112,30 +112,37 @@ import_row(struct store *s, const struct store_import *imp, struct store_import_
 	return NF_OK;
 }
 
-/* a ledger row of action for one purpose, for every id in the JSON array */
+/*
+ * a ledger row of action for one purpose, for every id in the JSON array:
+ * about the subscription as a whole (list_id 0), or about joining one list
+ */
 static int
 ledger(struct store *s, const char *ids, enum store_purpose p, const char *action, int64_t at,
-       const char *source)
+       const char *source, int64_t list_id)
 {
-	struct store_param prm[5];
+	struct store_param prm[6];
 
 	prm[0] = SP_TEXT(ids);
 	prm[1] = SP_TEXT(store_purpose_name(p));
 	prm[2] = SP_INT(at);
 	prm[3] = SP_TEXT(source);
 	prm[4] = SP_TEXT(action);
-	return store_exec(s, Q_IMPORT_CONSENT, prm, 5, NULL, NULL, NULL);
+	prm[5] = list_id > 0 ? SP_INT(list_id) : SP_NULL;
+	return store_exec(s, Q_IMPORT_CONSENT, prm, 6, NULL, NULL, NULL);
 }
 
 /*
  * The new subscribers' memberships and ledger rows, one statement each for
  * the whole batch: the rows signup writes one at a time (a statement per
- * row was a third of SQLite's import time).
+ * row was a third of SQLite's import time). Readers stored already who join
+ * the import's list (joining) get a ledger row about that list only: they
+ * confirmed their address before.
  */
 static int
 write_children(struct store *s, const struct store_import *imp, struct new_ids *ids,
-	       int64_t at)
+	       int64_t at, int joining)
 {
+	int64_t about = joining ? imp->list_id : 0;
 	struct store_param p[2];
 	int rc;
 
@@ -146,13 +153,16 @@ write_children(struct store *s, const struct store_import *imp, struct new_ids *
 	p[1] = SP_TEXT(ids->all.data);
 	rc = store_exec(s, Q_IMPORT_MEMBERS, p, 2, NULL, NULL, NULL);
 	if (rc == NF_OK)
-		rc = ledger(s, ids->all.data, STORE_ALERTS, store_action_name(STORE_GIVEN), at, imp->source);
+		rc = ledger(s, ids->all.data, STORE_ALERTS, store_action_name(STORE_GIVEN), at, imp->source,
+			    about);
 	/* readers imported as confirmed confirmed elsewhere: the ledger says so, as signup's does */
-	if (rc == NF_OK && imp->confirmed)
-		rc = ledger(s, ids->all.data, STORE_ALERTS, store_action_name(STORE_CONFIRMED_ACT), at, imp->source);
+	if (rc == NF_OK && imp->confirmed && !joining)
+		rc = ledger(s, ids->all.data, STORE_ALERTS, store_action_name(STORE_CONFIRMED_ACT), at,
+			    imp->source, 0);
 	if (rc == NF_OK && ids->marketing.len > 0) {
 		buf_putc(&ids->marketing, ']');
-		rc = ledger(s, ids->marketing.data, STORE_MARKETING, store_action_name(STORE_GIVEN), at, imp->source);
+		rc = ledger(s, ids->marketing.data, STORE_MARKETING, store_action_name(STORE_GIVEN), at,
+			    imp->source, 0);
 	}
 	return rc;
 }
@@ -180,7 +190,7 @@ store_import_rows(struct store *s, const struct store_import *imp,
 	for (i = 0; i < n && rc == NF_OK; i++)
 		rc = import_row(s, imp, &rows[i], at, any > 0, &ids);
 	if (rc == NF_OK)
-		rc = write_children(s, imp, &ids, at);
+		rc = write_children(s, imp, &ids, at, 0);
 	buf_free(&ids.all);
 	buf_free(&ids.marketing);
 	return rc;
@@ -223,7 +233,7 @@ add_joiners(struct store *s, const struct store_import *imp, struct store_import
 			continue;
 		buf_reset(&ids.all);
 		id_add(&ids.all, id);
-		rc = write_children(s, imp, &ids, at);
+		rc = write_children(s, imp, &ids, at, 1);
 		if (rc == NF_OK)
 			rows[i].outcome = STORE_ADDED;
 	}

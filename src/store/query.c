@@ -514,10 +514,10 @@ const struct store_query store_queries[Q_COUNT] = {
 		" AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.subscriber_id = s.id"
 		" AND m.list_id = $2)", NULL, NULL },
 	[Q_IMPORT_CONSENT] = { "import_consent",
-		"INSERT INTO consent_events (subscriber_id, purpose, action, at, source)"
-		" SELECT value, $2, $5, $3, $4 FROM json_each($1)",
-		"INSERT INTO consent_events (subscriber_id, purpose, action, at, source)"
-		" SELECT e.v::bigint, $2, $5, $3, $4 FROM json_array_elements_text($1::json) AS e(v)",
+		"INSERT INTO consent_events (subscriber_id, purpose, action, at, source, list_id)"
+		" SELECT value, $2, $5, $3, $4, $6 FROM json_each($1)",
+		"INSERT INTO consent_events (subscriber_id, purpose, action, at, source, list_id)"
+		" SELECT e.v::bigint, $2, $5, $3, $4, $6::bigint FROM json_array_elements_text($1::json) AS e(v)",
 		NULL },
 
 	/* ---- leaving and privacy: lists.c, bounces.c, deliveries.c, suppress.c, privacy.c ---- */

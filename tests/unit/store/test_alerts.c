@@ -110,11 +110,11 @@ STORE_TEST(imported_confirmed_readers_are_confirmed_readers)
 	imp.list_id = s->default_list;
 	CHECK_INT(store_import_batch(s, &imp, rows, 2), NF_OK);
 	imp.list_id = topic;
-	CHECK_INT(store_import_batch(s, &imp, rows, 3), NF_OK);	/* a and b again: not added to it */
+	CHECK_INT(store_import_batch(s, &imp, rows, 3), NF_OK);	/* a and b join it: a consent row each */
 	pending.list_id = s->default_list;
 	CHECK_INT(store_import_batch(s, &pending, &late, 1), NF_OK);
 	CHECK_INT(store_audience_daily(s, DAY_NOON, &day, 1), NF_OK);
-	CHECK_INT(day.signups, 4);
+	CHECK_INT(day.signups, 4);	/* a and b joining politics is about that list only */
 	CHECK_INT(day.confirmations, 3);	/* every confirmed one; p is pending */
 	lists[0] = s->default_list;
 	lists[1] = topic;
