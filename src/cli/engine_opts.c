@@ -25,6 +25,9 @@ cli_engine_defaults(struct cli_engine *e)
 	e->lease = d.lease_secs;
 	e->poll_ms = d.poll_ms;
 	e->retry_base = d.retry_base;
+	e->hook_threads = d.hook_threads;
+	e->hook_retry_base = d.hook_retry_base;
+	e->hook_give_up = d.hook_give_up;
 	e->log_level = CLI_DEFAULT_LOG_LEVEL;
 	e->log_format = CLI_DEFAULT_LOG_FORMAT;
 }
@@ -64,9 +67,11 @@ cli_engine_check(const struct cli_engine *e)
 {
 	if (e->workers < 1 || e->workers > 64 || e->connections < 1 || e->connections > 10000 ||
 	    e->shards < 1 || e->shards > 10000 || e->batch < 1 || e->batch > 100000 || e->lease < 3 ||
-	    e->retry_base < 1 || e->poll_ms < 0 || e->smtp_timeout_ms < 0)
+	    e->retry_base < 1 || e->poll_ms < 0 || e->smtp_timeout_ms < 0 || e->hook_threads < 0 ||
+	    e->hook_threads > 64 || e->hook_retry_base < 1 || e->hook_give_up < 1)
 		return "engine options out of range (--workers 1-64, --connections 1-10000, "
-		       "--shards 1-10000, --batch 1-100000, --lease >= 3, --retry-base >= 1)";
+		       "--shards 1-10000, --batch 1-100000, --lease >= 3, --retry-base >= 1, "
+		       "--webhook-threads 0-64, --webhook-retry-base >= 1, --webhook-give-up >= 1)";
 	return NULL;
 }
 
@@ -199,5 +204,9 @@ cli_engine_config(const char *cmd, struct cli_engine *e, struct cli_sender *s,
 	out->poll_ms = e->poll_ms;
 	out->smtp_timeout_ms = e->smtp_timeout_ms;
 	out->retry_base = e->retry_base;
+	out->hook_threads = (int)e->hook_threads;
+	out->hook_retry_base = e->hook_retry_base;
+	out->hook_give_up = e->hook_give_up;
+	out->hook_allow_private = e->hook_allow_private;
 	return 0;
 }

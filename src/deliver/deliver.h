@@ -142,6 +142,22 @@ int deliver_hook_post(struct deliver_hook_client *c, const char *url, const char
 int deliver_hook_test(const struct store_hook *h, int allow_private,
 		      struct deliver_hook_result *res);
 
+/* what a person gives to make an endpoint (hook_endpoints.c) */
+struct deliver_hook_spec {
+	const char *url;
+	const char *events;		/* "a,b,c" or "*" */
+	size_t events_len;
+	const char *secret;		/* NULL: one is made */
+	int include_email;
+};
+/*
+ * deliver_hook_create - check and store an endpoint; secret gets the one it
+ * signs with (given or made). NF_ERR_INVALID with err saying what is wrong
+ * (for a 422 or a usage error); another failure is the store's (err too).
+ */
+int deliver_hook_create(struct store *s, const struct deliver_hook_spec *in, int64_t *id,
+			char secret[DELIVER_HOOK_SECRET_MAX], char *err, size_t errlen);
+
 /* the deliverers (webhook.c), started and stopped with the engine */
 struct deliver_hooks;
 struct deliver_hooks *deliver_hooks_start(const struct deliver_config *cfg);

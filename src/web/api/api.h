@@ -1,7 +1,7 @@
 /*
  * web/api/api.h - the JSON API and the inbound webhook: the api wing's own view
  *
- * Owns: the route handlers of /api/articles, /api/alerts/ID and
+ * Owns: the route handlers of /api/articles, /api/alerts/ID, /api/webhooks and
  * /api/inbound, which routes.c lists, and the API key check they share.
  * Includes the http wing only. (POST /api/subscribe is a reader's signup:
  * public/signup.c; GET /metrics is the app's: prometheus.c.)
@@ -15,6 +15,9 @@
 struct store *api_store(struct web *w, struct http_request *req, struct http_response *res);
 void api_articles_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 void api_alert_get(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
+
+/* hooks_api.c: GET, POST /api/webhooks; DELETE /api/webhooks/ID; POST /api/webhooks/ID/test, /replay */
+void api_webhooks(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 
 /* inbound_hook.c: POST /api/inbound */
 void api_inbound_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
