@@ -147,7 +147,7 @@ webhook_on(struct store *s, const char *verb, int64_t id, const struct webhook_o
 	if (strcmp(verb, "remove") == 0) {
 		printf("webhook %lld removed\n", (long long)id);
 	} else if (strcmp(verb, "replay") == 0) {
-		printf("webhook %lld: %lld events to deliver\n", (long long)id, (long long)n);
+		printf("webhook %lld: backlog %lld\n", (long long)id, (long long)n);
 	} else {
 		rc = deliver_hook_test(h, o->allow_private, &res);
 		if (rc == NF_OK)

@@ -401,6 +401,10 @@ static const char pg_v7[] =
  *    so event ids commit in id order (SQLite has a single writer anyway).
  *  - An alert dropped in its own transaction (nobody to mail) takes its
  *    alert.queued event with it.
+ *  - subscriber.bounced is said once, by whichever comes first: the bounce
+ *    suppression (the engine's unknown user, which changes no status, or a
+ *    bounce report, which then also sets the status) or, with no such
+ *    suppression, the status becoming bounced.
  */
 #define HOOK_SUB_BIT(st) "CASE " st " WHEN 'confirmed' THEN 2 WHEN 'unsubscribed' THEN 4" \
 	" WHEN 'bounced' THEN 8 WHEN 'erased' THEN 32 ELSE 0 END"
@@ -418,6 +422,9 @@ static const char pg_v7[] =
 	" at " at " NOT NULL, subscriber_id " type ", alert_id " type ",\n" \
 	" detail TEXT);\n" \
 	"CREATE INDEX webhook_events_at ON webhook_events (at);\n"
+/* a bounce suppression of the subscriber's address exists: it said subscriber.bounced already */
+#define HOOK_BOUNCE_SUPPRESSED "EXISTS (SELECT 1 FROM suppressions x" \
+	" WHERE x.email_key = NEW.email_key AND (x.reason = 'bounce' OR x.reason = 'soft-bounce'))"
 #define HOOK_WANTS(bit) "EXISTS (SELECT 1 FROM webhook_endpoints w WHERE (w.events & (" bit ")) <> 0)"
 #define HOOK_SQLITE_ADD(type, bit, sub, alert, detail) \
 	" BEGIN INSERT INTO webhook_events (type, bit, at, subscriber_id, alert_id, detail)" \
@@ -428,9 +435,17 @@ static const char sqlite_v8[] =
 	"CREATE TRIGGER webhook_sub_created AFTER INSERT ON subscribers WHEN " HOOK_WANTS("1") "\n"
 	HOOK_SQLITE_ADD("'subscriber.created'", "1", "NEW.id", "NULL", "NEW.status")
 	"CREATE TRIGGER webhook_sub_status AFTER UPDATE OF status ON subscribers\n"
-	" WHEN NEW.status <> OLD.status AND " HOOK_WANTS(HOOK_SUB_BIT("NEW.status")) "\n"
+	" WHEN NEW.status <> OLD.status AND NOT (NEW.status = 'bounced' AND " HOOK_BOUNCE_SUPPRESSED ")\n"
+	"  AND " HOOK_WANTS(HOOK_SUB_BIT("NEW.status")) "\n"
 	HOOK_SQLITE_ADD("'subscriber.' || NEW.status", HOOK_SUB_BIT("NEW.status"), "NEW.id", "NULL",
 			"OLD.status")
+	"CREATE TRIGGER webhook_bounce AFTER INSERT ON suppressions\n"
+	" WHEN (NEW.reason = 'bounce' OR NEW.reason = 'soft-bounce') AND " HOOK_WANTS("8") "\n"
+	"  AND EXISTS (SELECT 1 FROM subscribers b WHERE b.email_key = NEW.email_key"
+	" AND b.status <> 'bounced' AND b.status <> 'erased')\n"
+	HOOK_SQLITE_ADD("'subscriber.bounced'", "8",
+			"(SELECT id FROM subscribers WHERE email_key = NEW.email_key)", "NULL",
+			"(SELECT status FROM subscribers WHERE email_key = NEW.email_key)")
 	"CREATE TRIGGER webhook_complaint AFTER INSERT ON suppressions\n"
 	" WHEN NEW.reason = 'complaint' AND " HOOK_WANTS("16") "\n"
 	HOOK_SQLITE_ADD("'subscriber.complained'", "16",
@@ -469,7 +484,8 @@ static const char pg_v8[] =
 	"BEGIN\n"
 	" IF TG_OP = 'INSERT' THEN\n"
 	"  PERFORM webhook_record('subscriber.created', 1, NEW.id, NULL, NEW.status);\n"
-	" ELSIF NEW.status <> OLD.status THEN\n"
+	" ELSIF NEW.status <> OLD.status AND NOT (NEW.status = 'bounced' AND "
+	HOOK_BOUNCE_SUPPRESSED ") THEN\n"
 	"  PERFORM webhook_record('subscriber.' || NEW.status, " HOOK_SUB_BIT("NEW.status") ",\n"
 	"   NEW.id, NULL, OLD.status);\n"
 	" END IF;\n"
@@ -477,16 +493,20 @@ static const char pg_v8[] =
 	"END $$;\n"
 	"CREATE TRIGGER webhook_subscribers AFTER INSERT OR UPDATE OF status ON subscribers\n"
 	" FOR EACH ROW EXECUTE FUNCTION webhook_subscribers();\n"
-	"CREATE FUNCTION webhook_complaint() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+	"CREATE FUNCTION webhook_suppressions() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+	"DECLARE sub BIGINT; st TEXT;\n"
 	"BEGIN\n"
+	" SELECT id, status INTO sub, st FROM subscribers WHERE email_key = NEW.email_key;\n"
 	" IF NEW.reason = 'complaint' THEN\n"
-	"  PERFORM webhook_record('subscriber.complained', 16,\n"
-	"   (SELECT id FROM subscribers WHERE email_key = NEW.email_key), NULL, NULL);\n"
+	"  PERFORM webhook_record('subscriber.complained', 16, sub, NULL, NULL);\n"
+	" ELSIF (NEW.reason = 'bounce' OR NEW.reason = 'soft-bounce') AND sub IS NOT NULL\n"
+	"  AND st <> 'bounced' AND st <> 'erased' THEN\n"
+	"  PERFORM webhook_record('subscriber.bounced', 8, sub, NULL, st);\n"
 	" END IF;\n"
 	" RETURN NULL;\n"
 	"END $$;\n"
-	"CREATE TRIGGER webhook_complaint AFTER INSERT ON suppressions\n"
-	" FOR EACH ROW EXECUTE FUNCTION webhook_complaint();\n"
+	"CREATE TRIGGER webhook_suppressions AFTER INSERT ON suppressions\n"
+	" FOR EACH ROW EXECUTE FUNCTION webhook_suppressions();\n"
 	"CREATE FUNCTION webhook_alerts() RETURNS trigger LANGUAGE plpgsql AS $$\n"
 	"BEGIN\n"
 	" IF TG_OP = 'INSERT' THEN\n"

@@ -87,11 +87,16 @@ STORE_TEST(hook_events_follow_each_change_in_order)
 	CHECK_INT(store_subscriber_suppress(s, b, "bounce", STORE_BOUNCED, &by_test), NF_OK);
 	c = fixture_sub(s, "c", 1, 0);
 	CHECK_INT(store_subscriber_suppress(s, c, "complaint", STORE_UNSUBSCRIBED, &by_test), NF_OK);
+	/* the engine's unknown user: suppressed for a bounce, no status change; said once */
+	CHECK(fixture_sub(s, "d", 1, 0) > 0);
+	CHECK_INT(store_suppression_add(s, "d@example.org", "bounce"), NF_OK);
+	CHECK_INT(store_suppression_add(s, "d@example.org", "bounce"), NF_OK);
 	CHECK_INT(store_subscriber_erase(s, a, "test"), NF_OK);
 	types_of(s, hook, types, sizeof(types));
 	CHECK_STR(types, "subscriber.created,subscriber.confirmed,subscriber.unsubscribed,"
 		  "subscriber.created,subscriber.bounced,subscriber.created,"
-		  "subscriber.complained,subscriber.unsubscribed,subscriber.erased");
+		  "subscriber.complained,subscriber.unsubscribed,subscriber.created,subscriber.bounced,"
+		  "subscriber.erased");
 
 	/* a change rolled back takes its event with it */
 	CHECK_INT(store_begin(s), NF_OK);
