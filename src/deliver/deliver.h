@@ -102,6 +102,7 @@ void deliver_return_path(const struct token_key *key, const char *domain, int64_
 
 #define DELIVER_HOOK_THREADS 2		/* deliverers per process: a slow endpoint holds one */
 #define DELIVER_HOOK_TIMEOUT_MS 5000	/* a whole request, connection included */
+#define DELIVER_HOOK_LEASE_MIN 15	/* seconds: an endpoint's lease outlives any one request */
 #define DELIVER_HOOK_RETRY_BASE 5	/* seconds before the first retry, doubling */
 #define DELIVER_HOOK_RETRY_MAX 3600	/* the longest wait between two attempts */
 #define DELIVER_HOOK_GIVE_UP 259200	/* failing for 3 days disables an endpoint */

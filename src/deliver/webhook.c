@@ -46,6 +46,7 @@ struct hook_thread {
 
 struct deliver_hooks {
 	struct deliver_config cfg;
+	int64_t lease;			/* seconds an endpoint is held: longer than a request */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int stopping;
@@ -139,7 +140,6 @@ hook_failed(struct hook_thread *t, const struct store_hook *h, const struct deli
 static void
 hook_work(struct hook_thread *t, struct store_hook *h)
 {
-	const struct deliver_config *cfg = &t->hs->cfg;
 	struct store_hook_event **evs = NULL;
 	struct deliver_hook_result res;
 	int64_t started = (int64_t)time(NULL);
@@ -170,13 +170,13 @@ hook_work(struct hook_thread *t, struct store_hook *h)
 				break;
 			}
 			if (store_hook_delivered(t->store, h->id, t->owner, evs[i]->id, res.status,
-						 0, cfg->lease_secs) != NF_OK) {
+						 0, t->hs->lease) != NF_OK) {
 				store_warn(t, "store_hook_delivered");	/* lease lost */
 				going = 0;
 				break;
 			}
 			h->cursor = evs[i]->id;
-			if ((int64_t)time(NULL) - started > cfg->lease_secs / 2 ||
+			if ((int64_t)time(NULL) - started > t->hs->lease / 2 ||
 			    hooks_stopping(t->hs))
 				going = 0;
 		}
@@ -219,7 +219,7 @@ hook_main(void *arg)
 			hook_prune(t);
 			pruned = (int64_t)time(NULL);
 		}
-		rc = store_hook_claim(t->store, t->owner, 0, hs->cfg.lease_secs, &h);
+		rc = store_hook_claim(t->store, t->owner, 0, hs->lease, &h);
 		if (rc == NF_OK) {
 			hook_work(t, h);
 			store_hook_free(h);
@@ -258,6 +258,8 @@ deliver_hooks_start(const struct deliver_config *cfg)
 		return NULL;
 	hs = xcalloc(1, sizeof(*hs));
 	hs->cfg = *cfg;
+	/* a lease shorter than a request would let a second deliverer post the same event */
+	hs->lease = cfg->lease_secs > DELIVER_HOOK_LEASE_MIN ? cfg->lease_secs : DELIVER_HOOK_LEASE_MIN;
 	pthread_mutex_init(&hs->lock, NULL);
 	pthread_cond_init(&hs->cond, NULL);
 	hs->threads = xcalloc((size_t)cfg->hook_threads, sizeof(*hs->threads));

@@ -12,6 +12,8 @@
 // Each request appends one line to STATE_DIR/NAME.log:
 //   STATUS VERIFIED WEBHOOK-ID TYPE DATA-JSON
 // where VERIFIED is "ok" or "BADSIG:why" (a bad signature is answered 400).
+// A delivery of an id still in flight to the same endpoint (two senders at
+// once) adds a line whose STATUS is "concurrent".
 import { createServer } from 'node:http';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +25,7 @@ const read = (name, dflt) => {
 	return existsSync(p) ? readFileSync(p, 'utf8').trim() : dflt;
 };
 
+const inFlight = new Set();	// NAME ID of requests not yet answered or closed
 const server = createServer((req, res) => {
 	const chunks = [];
 	req.on('data', (c) => chunks.push(c));
@@ -44,6 +47,11 @@ const server = createServer((req, res) => {
 			res.writeHead(status, { 'Content-Type': 'text/plain' });
 			res.end(status === 200 ? 'ok\n' : 'not now\n');
 		};
+		const key = `${name} ${req.headers['webhook-id']}`;
+		if (inFlight.has(key))
+			appendFileSync(join(dir, `${name}.log`), `concurrent ${verified} ${req.headers['webhook-id']} -\n`);
+		inFlight.add(key);
+		res.on('close', () => inFlight.delete(key));
 		if (mode === 'slow' && verified === 'ok') {
 			appendFileSync(join(dir, `${name}.log`), `slow ${verified} ${req.headers['webhook-id']} ` +
 				`${event.type} ${JSON.stringify(event.data)}\n`);

@@ -140,6 +140,9 @@ check "$label: the slow endpoint's attempts arrived and timed out (nothing answe
 expect_contains "$label: its timeout shows in webhook list" \
 	"$("$NF" webhook list --db "$dburl" | grep -A2 "^$slow ")" "last error: Timeout was reached"
 
+check "$label: no event was ever posted to an endpoint while the same one was in flight" \
+	test -z "$(grep -h '^concurrent' "$hooks"/*.log)"
+
 # ---- the endpoint that was down comes back ----
 check "$label: the down endpoint was answered 503 meanwhile" grep -q '^503 ok' "$hooks/flaky.log"
 echo up >"$hooks/flaky.mode"
@@ -216,6 +219,8 @@ echo up >"$hooks/dead.mode"
 expect_contains "$label: replay enables it again" "$("$NF" webhook replay "$dead" --since "$since" --db "$dburl")" "webhook $dead: backlog 1"
 wait_for '[ -n "$(got dead)" ]'
 check "$label: replayed after being disabled: d1's signup arrives" grep -q '^200 ok .* subscriber.created' "$hooks/dead.log"
+check "$label: still, to the end, no event posted twice at once to one endpoint" \
+	test -z "$(grep -h '^concurrent' "$hooks"/*.log)"
 serve_stop
 expect_eq "$label: serve stops cleanly" "$SERVE_STATUS" 0
 finish
