@@ -76,6 +76,8 @@ static const struct route routes[] = {
 	{ "GET", "/newsroom/alerts/", newsroom_alert_page },
 	{ "POST", "/newsroom/alerts/", newsroom_alert_post },
 	{ "GET", "/newsroom/audience", newsroom_audience },
+	{ "GET", "/newsroom/webhooks", newsroom_webhooks_page },
+	{ "POST", "/newsroom/webhooks", newsroom_webhooks_post },
 	{ NULL, NULL, NULL }
 };
 

@@ -17,7 +17,8 @@
 #    restart everything arrives, in order;
 #  - an endpoint failing past --webhook-give-up is disabled (a log line,
 #    `webhook list`), and replay enables it and sends again;
-#  - /api/webhooks (API key; 422 with a message for bad input) and the CLI.
+#  - /api/webhooks (API key; 422 with a message for bad input), the
+#    newsroom's page (list, add, test, remove; CSRF) and the CLI.
 source tests/lib.sh
 source tests/lib/serve.sh
 source tests/lib/smtp.sh
@@ -176,6 +177,35 @@ expect_contains "$label: cli: test" "$("$NF" webhook test "$picky" --webhook-all
 "$NF" webhook test "$picky" --db "$dburl" >/dev/null 2>"$WORK/err"
 expect_eq "$label: cli: test of a loopback endpoint without the option is refused (exit 1)" \
 	"$? $(grep -c 'private address' "$WORK/err")" "1 1"
+
+# ---- the newsroom's page ----
+printf 'correct horse battery staple\n' | "$NF" editor add jane --email jane@news.example --db "$dburl" >/dev/null 2>&1
+jar=$WORK/jar
+req() { code=$(curl -s -o "$WORK/b" -w '%{http_code}' -c "$jar" -b "$jar" "$@"); }
+field() { sed -n "s/.*name=\"$1\" value=\"\\([^\"]*\\)\".*/\\1/p" "$WORK/b" | head -1; }
+req "$base/newsroom/signin"
+req --data-urlencode "csrf=$(field csrf)" --data-urlencode name=jane \
+	--data-urlencode "password=correct horse battery staple" "$base/newsroom/signin"
+req "$base/newsroom/webhooks"
+expect_eq "$label: newsroom: the webhooks page" "$code" 200
+check "$label: newsroom: it lists the endpoints with their state" grep -q "id=\"webhook-$slow\"" "$WORK/b"
+check "$label: newsroom: and never a secret" test -z "$(grep -o 'whsec_[A-Za-z0-9+/=]*' "$WORK/b")"
+ncsrf=$(field csrf)
+req --data-urlencode "csrf=$ncsrf" --data-urlencode action=add --data-urlencode "url=javascript:alert(1)" \
+	--data-urlencode "events=*" "$base/newsroom/webhooks"
+expect_eq "$label: newsroom: a bad URL refused, saying why" "$code $(grep -c 'the URL must start with http:// or https://' "$WORK/b")" "422 1"
+req --data-urlencode "csrf=$ncsrf" --data-urlencode action=add --data-urlencode "url=$rbase/room" \
+	--data-urlencode "events=alert.done,subscriber.created" "$base/newsroom/webhooks"
+sed -n 's/.*id="new-secret">\(whsec_[^<]*\)<.*/\1/p' "$WORK/b" >"$hooks/room.secret"
+rid=$(sed -n 's/.*Secret of webhook \([0-9]*\):.*/\1/p' "$WORK/b")
+expect_eq "$label: newsroom: added, its secret shown once" "$code $(wc -c <"$hooks/room.secret")" "201 39"
+req --data-urlencode "csrf=$ncsrf" --data-urlencode action=test --data-urlencode "id=$rid" "$base/newsroom/webhooks"
+expect_contains "$label: newsroom: test" "$(cat "$WORK/b")" "Test sent to webhook $rid: HTTP 200."
+check "$label: newsroom: the test arrived verified" grep -q '^200 ok msg_test_[0-9a-f]* webhook.test' "$hooks/room.log"
+req --data-urlencode action=remove --data-urlencode "id=$rid" "$base/newsroom/webhooks"
+check "$label: newsroom: no CSRF token, nothing removed" test "$code" != 200 -a "$("$NF" webhook list --db "$dburl" | grep -c "/room$")" = 1
+req --data-urlencode "csrf=$ncsrf" --data-urlencode action=remove --data-urlencode "id=$rid" "$base/newsroom/webhooks"
+expect_eq "$label: newsroom: removed" "$code $("$NF" webhook list --db "$dburl" | grep -c "/room$")" "200 0"
 
 # ---- kill -9 with a backlog, events while nothing runs, a restart ----
 echo down >"$hooks/flaky.mode"
