@@ -627,6 +627,11 @@ const struct store_query store_queries[Q_COUNT] = {
 		" SELECT $1, $2, CAST(strftime('%s', 'now') AS INTEGER), $3, $4, $5"
 		" WHERE EXISTS (SELECT 1 FROM webhook_endpoints w WHERE (w.events & $2) <> 0)",
 		"SELECT webhook_record($1, $2, $3, $4, $5)", NULL },
+	/* a read first, outside any transaction: most polls find nothing and take no write lock */
+	[Q_HOOK_DUE] = { "hook_due", "SELECT count(*) FROM (SELECT 1 FROM webhook_endpoints e"
+		" WHERE e.disabled_at IS NULL AND e.next_at <= $1"
+		" AND (e.lease_expiry IS NULL OR e.lease_expiry <= $1) AND " HOOK_WAITING " LIMIT 1) d",
+		NULL, NULL },
 	[Q_HOOK_CLAIM] = { "hook_claim", HOOK_CLAIM(""), HOOK_CLAIM(" FOR UPDATE OF e SKIP LOCKED"),
 		NULL },
 	/* the address only when asked for, and never an erased subscriber's */

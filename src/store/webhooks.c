@@ -268,9 +268,14 @@ store_hook_claim(struct store *s, const char *owner, int64_t now, int64_t lease_
 		 struct store_hook **out)
 {
 	struct store_param p[3];
+	int64_t due = 0;
 	int rc;
 
 	now = store_now(now);
+	p[0] = SP_INT(now);
+	*out = NULL;
+	if (s->depth == 0 && ((rc = store_exec_int(s, Q_HOOK_DUE, p, 1, &due)) != NF_OK || due == 0))
+		return rc == NF_OK ? NF_ERR_NOTFOUND : rc;
 	p[0] = SP_TEXT(owner);
 	p[1] = SP_INT(now);
 	p[2] = SP_INT(now + lease_secs);
