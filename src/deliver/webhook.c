@@ -113,7 +113,7 @@ hook_failed(struct hook_thread *t, const struct store_hook *h, const struct deli
 {
 	const struct deliver_config *cfg = &t->hs->cfg;
 	int64_t now = (int64_t)time(NULL), next = now + hook_backoff(cfg, h->attempts + 1);
-	char id[24], status[24];
+	char id[24], status[24], failing[24];
 	int disabled = 0;
 
 	snprintf(id, sizeof(id), "%lld", (long long)h->id);
@@ -124,9 +124,11 @@ hook_failed(struct hook_thread *t, const struct store_hook *h, const struct deli
 		store_warn(t, "store_hook_failed");
 		return;
 	}
+	snprintf(failing, sizeof(failing), "%lld",
+		 (long long)(now - (h->failing_since ? h->failing_since : now)));
 	if (disabled)
-		log_event(LOG_WARN, "webhook.disabled", "endpoint", id, "reason", res->error,
-			  "after", "failing since its give-up time", NULL);
+		log_event(LOG_WARN, "webhook.disabled", "endpoint", id, "failing_secs", failing,
+			  "reason", res->error, NULL);
 	else
 		log_event(LOG_INFO, "webhook.retry", "endpoint", id, "status", status,
 			  "reason", res->error, NULL);
