@@ -113,10 +113,14 @@ STORE_TEST(hook_events_follow_each_change_in_order)
 	CHECK_INT(store_delivery_perm(s, alert, early, rec.reply), NF_OK);
 	CHECK_INT(store_commit(s), NF_OK);
 	CHECK_INT(store_alert_cancel(s, alert, 0), NF_OK);
+	/* the types no trigger sees, recorded by the code that will make them */
 	CHECK_INT(store_hook_record(s, STORE_HOOK_ALERT_CORRECTED, 0, alert, "headline"), NF_OK);
+	CHECK_INT(store_hook_record(s, STORE_HOOK_ALERT_WITHDRAWN, 0, alert, "wrong story"), NF_OK);
+	CHECK_INT(store_hook_record(s, STORE_HOOK_FEED_ERROR, 0, 0, "https://feed.example: 404"), NF_OK);
+	CHECK_INT(store_hook_record(s, 3, 0, 0, NULL), NF_ERR_INVALID);
 	types_of(s, hook, types, sizeof(types));
 	CHECK(strstr(types, "subscriber.erased,alert.queued,delivery.failed,alert.cancelled,"
-		     "alert.corrected") != NULL);
+		     "alert.corrected,alert.withdrawn,feed.error") != NULL);
 	CHECK(strstr(types, "gone") == NULL);
 	CHECK_INT(store_hook_remove(s, hook), NF_OK);
 	CHECK_INT(store_hook_remove(s, hook), NF_ERR_NOTFOUND);
