@@ -30,7 +30,7 @@ FUZZ_SECONDS ?= 20
 NEWSFLASH_VERSION ?= $(shell scripts/version 2>/dev/null)
 SAN ?=
 
-PKGS := openssl sqlite3 libpq jansson libidn2 libmicrohttpd gmime-3.0 libargon2 gumbo libpsl libcares
+PKGS := openssl sqlite3 libpq jansson libidn2 libmicrohttpd gmime-3.0 libargon2 gumbo libpsl libcares libcurl
 
 # The goals that install what is missing first (deps) build nothing in this
 # make: they run a second make once deps is done, which reads pkg-config's

@@ -16,6 +16,11 @@
 # averaged), scaled by the cores smtp-sink does not use during our run (its
 # CPU time from /proc, over our wall time).
 # Last line: ratio R ours N/s smtp-source M/s rss K MB
+#
+# HOOKS=ab: then, side by side in the same run, ROUNDS (2) pairs of the same
+# alert to the same N without and with a webhook endpoint subscribed to
+# every event (a local receiver answering 200), alternating; the line
+# "webhooks ab: ratio R" is the mean rate with over the mean without.
 set -uo pipefail
 N=${1:-100000}
 MODE=${2:-none}
@@ -94,36 +99,42 @@ ref_rate=$src_rate
 sig_speed() { openssl speed -multi "$(nproc)" -seconds 2 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print int($6)}'; }
 [ "$MODE" = rsa ] && sig_before=$(sig_speed)
 
-${PROFILE:-} /usr/bin/time -f "%M %U %S" -o "$work/worker.rss" "$NF" worker --db "$db" --transport "smtp://127.0.0.1:$port?tls=none" \
-	--from "Breaking News <alerts@news.example>" --base-url https://news.example --secret-file "$work/secret" \
-	--templates "$PWD/templates" --workers "$WORKERS" --connections $((SESSIONS / WORKERS)) --batch 500 \
-	--shards 16 --poll-ms 100 --log-level warn "${keyopts[@]}" >"$work/worker.log" 2>&1 &
-wpid=$!
-pids+=("$wpid")
-sink_ticks() { awk '{ print $14 + $15 }' "/proc/${pids[0]}/stat"; }	# utime + stime
-sleep 1
-sink0=$(sink_ticks)
-t0=$(now)
-# publish --wait watches the alert from one process (a query every 200 ms);
-# a shell loop starting a client every few ms would take CPU from the run
-( "$NF" publish "$work/story.json" --breaking --shards 16 --wait --db "$db" >/dev/null 2>&1 && now >"$work/t1" ) &
-pubpid=$!
-while kill -0 "$pubpid" 2>/dev/null; do
-	kill -0 "$wpid" 2>/dev/null || { echo "bench: the worker died"; cat "$work/worker.log"; exit 1; }
+# fanout_run LABEL: a worker, one breaking alert to everyone, timed; sets rate, rss, wall, sent
+fanout_run() {
+	rm -f "$work/t1"
+	${PROFILE:-} /usr/bin/time -f "%M %U %S" -o "$work/worker.rss" "$NF" worker --db "$db" --transport "smtp://127.0.0.1:$port?tls=none" \
+		--from "Breaking News <alerts@news.example>" --base-url https://news.example --secret-file "$work/secret" \
+		--templates "$PWD/templates" --workers "$WORKERS" --connections $((SESSIONS / WORKERS)) --batch 500 \
+		--shards 16 --poll-ms 100 --log-level warn --webhook-allow-private "${keyopts[@]}" >"$work/worker.log" 2>&1 &
+	wpid=$!
+	pids+=("$wpid")
+	sink_ticks() { awk '{ print $14 + $15 }' "/proc/${pids[0]}/stat"; }	# utime + stime
 	sleep 1
-done
-[ -s "$work/t1" ] || { echo "bench: publish --wait failed"; exit 1; }
-t1=$(cat "$work/t1")
-sink1=$(sink_ticks)
-kill -TERM "$(pgrep -P "$wpid")"; wait "$wpid" 2>/dev/null	# time, then its newsflash
-sent=$(sql "select (select sum(sent) from alert_shards s where s.alert_id = a.id) + retry_sent from alerts a order by id desc limit 1")
-wall=$(echo "$t1 - $t0" | bc)
-rate=$(awk -v n="$sent" -v w="$wall" 'BEGIN { printf "%d", n / w }')
-read -r rss_kb w_user w_sys <"$work/worker.rss"
-rss=$((rss_kb / 1024))
-printf '  newsflash: %d sent in %.2f s (publish to last commit), %d msg/s, peak RSS %d MB, cpu %.0f us/msg\n' \
-	"$sent" "$wall" "$rate" "$rss" "$(awk -v n="$sent" -v u="$w_user" -v s="$w_sys" 'BEGIN { print (u + s) * 1e6 / n }')"
-[ "$sent" -eq "$N" ] || echo "  (only $sent of $N were accepted)"
+	sink0=$(sink_ticks)
+	t0=$(now)
+	# publish --wait watches the alert from one process (a query every 200 ms);
+	# a shell loop starting a client every few ms would take CPU from the run
+	( "$NF" publish "$work/story.json" --breaking --shards 16 --wait --db "$db" >/dev/null 2>&1 && now >"$work/t1" ) &
+	pubpid=$!
+	while kill -0 "$pubpid" 2>/dev/null; do
+		kill -0 "$wpid" 2>/dev/null || { echo "bench: the worker died"; cat "$work/worker.log"; exit 1; }
+		sleep 1
+	done
+	[ -s "$work/t1" ] || { echo "bench: publish --wait failed"; exit 1; }
+	t1=$(cat "$work/t1")
+	sink1=$(sink_ticks)
+	kill -TERM "$(pgrep -P "$wpid")"; wait "$wpid" 2>/dev/null	# time, then its newsflash
+	sent=$(sql "select (select sum(sent) from alert_shards s where s.alert_id = a.id) + retry_sent from alerts a order by id desc limit 1")
+	wall=$(echo "$t1 - $t0" | bc)
+	rate=$(awk -v n="$sent" -v w="$wall" 'BEGIN { printf "%d", n / w }')
+	read -r rss_kb w_user w_sys <"$work/worker.rss"
+	rss=$((rss_kb / 1024))
+	cpu=$(awk -v n="$sent" -v u="$w_user" -v s="$w_sys" 'BEGIN { printf "%.0f", (u + s) * 1e6 / n }')
+	printf '  %s: %d sent in %.2f s (publish to last commit), %d msg/s, peak RSS %d MB, cpu %.0f us/msg\n' \
+		"$1" "$sent" "$wall" "$rate" "$rss" "$(awk -v n="$sent" -v u="$w_user" -v s="$w_sys" 'BEGIN { print (u + s) * 1e6 / n }')"
+	[ "$sent" -eq "$N" ] || echo "  (only $sent of $N were accepted)"
+}
+fanout_run newsflash
 if [ "$MODE" = rsa ]; then
 	sig_after=$(sig_speed)
 	sig_all=$(( (sig_before + sig_after) / 2 ))
@@ -137,3 +148,39 @@ if [ "$MODE" = rsa ]; then
 	[ "$sig_cap" -lt "$ref_rate" ] && ref_rate=$sig_cap
 fi
 echo "ratio $(awk -v a="$rate" -v b="$ref_rate" 'BEGIN { printf "%.2f", a / b }') ours $rate/s smtp-source $src_rate/s rss $rss MB"
+
+# ---- HOOKS=ab: the same fan-out without and with a webhook endpoint wanting every event ----
+if [ "${HOOKS:-}" = ab ]; then
+	hport=$(free_port)
+	/usr/bin/python3 - "$hport" "$work/hooks.log" <<'PY' &
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get('Content-Length', 0)))
+        with open(sys.argv[2], 'ab') as f:
+            f.write(body + b'\n')
+        self.send_response(200)
+        self.send_header('Content-Length', '0')
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()
+PY
+	pids+=($!)
+	wait_port "$hport" || { echo "bench: the webhook receiver did not start"; exit 1; }
+	without=() with=() rss_without=() rss_with=() cpu_without=() cpu_with=()
+	for r in $(seq 1 "${ROUNDS:-2}"); do
+		fanout_run "round $r, no webhook"
+		without+=("$rate") rss_without+=("$rss") cpu_without+=("$cpu")
+		hook=$("$NF" webhook add "http://127.0.0.1:$hport/bench" --events '*' --db "$db" | sed -n 's/^webhook \([0-9]*\) added$/\1/p')
+		fanout_run "round $r, a webhook wanting every event"
+		with+=("$rate") rss_with+=("$rss") cpu_with+=("$cpu")
+		"$NF" webhook remove "$hook" --db "$db" >/dev/null
+	done
+	mean() { echo "$@" | tr ' ' '\n' | awk '{ s += $1 } END { printf "%d", s / NR }'; }
+	a=$(mean "${without[@]}") b=$(mean "${with[@]}")
+	printf '  webhook events received: %d (alert.queued and alert.done per alert; nothing per message)\n' \
+		"$(wc -l <"$work/hooks.log" 2>/dev/null || echo 0)"
+	printf '  engine cpu per message: with %s us, without %s us\n' "${cpu_with[*]}" "${cpu_without[*]}"
+	echo "webhooks ab: ratio $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", b / a }') with $b/s (${with[*]}) without $a/s (${without[*]}) rss with ${rss_with[*]} MB without ${rss_without[*]} MB"
+fi

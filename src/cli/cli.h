@@ -121,6 +121,8 @@ int cli_log_setup(const char *cmd, const struct cli_log *l);
 struct cli_engine {
 	const char *db, *transport, *log_level, *log_format, *smtp_password_file;
 	long workers, connections, shards, batch, lease, poll_ms, smtp_timeout_ms, retry_base;
+	long hook_threads, hook_retry_base, hook_give_up;
+	int hook_allow_private;
 	char *transport_buf;		/* the transport with the password file's password in it */
 	const char *dns_server;		/* direct delivery: IPv4[:PORT] */
 	long direct_port;
@@ -143,6 +145,10 @@ struct cli_engine {
 	{ "shape", CONFIG_LIST, &(e)->shapes, "MATCH LIMITS", "direct delivery's limits per destination: 'default' or an MX host suffix, then connections=N per-connection=N per-minute=N (" NF_STR(SMTP_DIRECT_CONNECTIONS) ", " NF_STR(SMTP_DIRECT_PER_CONN) ", " NF_STR(SMTP_DIRECT_PER_MINUTE) "; 0 per minute: no limit; repeatable)" }, \
 	{ "dns-server", CONFIG_STRING, &(e)->dns_server, "IP:PORT", "direct delivery asks this resolver for MX records (the system's)" }, \
 	{ "direct-port", CONFIG_INT, &(e)->direct_port, "PORT", "direct delivery connects to the MX hosts on this port (25)" }, \
+	{ "webhook-threads", CONFIG_INT, &(e)->hook_threads, "N", "webhook deliverers; 0 = none here (" NF_STR(DELIVER_HOOK_THREADS) ")" }, \
+	{ "webhook-retry-base", CONFIG_INT, &(e)->hook_retry_base, "SECONDS", "first retry of a failed webhook after, doubling to an hour (" NF_STR(DELIVER_HOOK_RETRY_BASE) ")" }, \
+	{ "webhook-give-up", CONFIG_INT, &(e)->hook_give_up, "SECONDS", "a webhook endpoint failing this long is disabled (" NF_STR(DELIVER_HOOK_GIVE_UP) ")" }, \
+	{ "webhook-allow-private", CONFIG_BOOL, &(e)->hook_allow_private, NULL, "webhook endpoints may be loopback or private addresses (tests, internal receivers)" }, \
 	{ "log-level", CONFIG_STRING, &(e)->log_level, "LEVEL", "debug, info, warn or error (" CLI_DEFAULT_LOG_LEVEL ")" }, \
 	{ "log-format", CONFIG_STRING, &(e)->log_format, "FORMAT", "text or json (" CLI_DEFAULT_LOG_FORMAT ")" }
 
@@ -235,6 +241,7 @@ int cmd_lists(int argc, char **argv);
 int cmd_alerts(int argc, char **argv);
 int cmd_alert(int argc, char **argv);
 int cmd_apikey(int argc, char **argv);
+int cmd_webhook(int argc, char **argv);
 int cmd_worker(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);

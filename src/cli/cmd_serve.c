@@ -194,6 +194,7 @@ serve_run(struct serve_opts *o)
 	o->web.signup_rate = (double)o->signup_rate;
 	o->web.addr_flags = o->smtputf8 ? ADDR_SMTPUTF8 : 0;
 	o->web.alert_shards = (int)o->engine.shards;
+	o->web.hook_allow_private = o->engine.hook_allow_private;
 	o->web.purge_after = o->purge_days * 86400;
 	o->web.soft_bounce_limit = (int)o->soft_limit;
 	if ((w = web_start(&o->web)) == NULL) {

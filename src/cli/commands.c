@@ -27,5 +27,6 @@ const struct cli_command cli_commands[] = {
 	{ "inbound", cmd_inbound, "inbound process MAILDIR: act on bounces, complaints, mailto unsubscribes" },
 	{ "embed", cmd_embed, "embed snippet: the signup box's HTML for a publisher's article pages" },
 	{ "config", cmd_config, "config check: report every problem in serve's configuration" },
+	{ "webhook", cmd_webhook, "webhook add|list|remove|test|replay: signed event POSTs to other systems" },
 	{ 0, 0, 0 }
 };

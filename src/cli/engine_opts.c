@@ -26,6 +26,9 @@ cli_engine_defaults(struct cli_engine *e)
 	e->lease = d.lease_secs;
 	e->poll_ms = d.poll_ms;
 	e->retry_base = d.retry_base;
+	e->hook_threads = d.hook_threads;
+	e->hook_retry_base = d.hook_retry_base;
+	e->hook_give_up = d.hook_give_up;
 	e->log_level = CLI_DEFAULT_LOG_LEVEL;
 	e->log_format = CLI_DEFAULT_LOG_FORMAT;
 }
@@ -86,6 +89,12 @@ cli_engine_check(const struct cli_engine *e)
 		return "--direct-port: must be 1 to 65535";
 	if (e->dns_server && addr_dns_server_parse(e->dns_server, strlen(e->dns_server), ip, &port) != NF_OK)
 		return "--dns-server: must be IPv4[:PORT]";
+	if (e->hook_threads < 0 || e->hook_threads > 64)
+		return "--webhook-threads: must be 0 to 64";
+	if (e->hook_retry_base < 1)
+		return "--webhook-retry-base: must be 1 or more";
+	if (e->hook_give_up < 1)
+		return "--webhook-give-up: must be 1 or more";
 	return NULL;
 }
 
@@ -235,5 +244,9 @@ cli_engine_config(const char *cmd, struct cli_engine *e, struct cli_sender *s,
 	out->smtp_timeout_ms = e->smtp_timeout_ms;
 	out->retry_base = e->retry_base;
 	cli_engine_direct(e, &out->direct);
+	out->hook_threads = (int)e->hook_threads;
+	out->hook_retry_base = e->hook_retry_base;
+	out->hook_give_up = e->hook_give_up;
+	out->hook_allow_private = e->hook_allow_private;
 	return 0;
 }

@@ -60,6 +60,9 @@ static const struct cli_exits exits[] = {
 	{ "template", { "0  rendered",
 			"2  a usage error, a template or data that cannot be read, or cannot be rendered" } },
 	{ "version", { "0  always", "2  arguments given" } },
+	{ "webhook", { "0  done (add without --secret prints the secret once; test: the endpoint answered 2xx)",
+		       "1  no such webhook, test: the endpoint did not answer 2xx, or the database failed",
+		       "2  a usage error: a bad URL, an unknown event, a bad secret or --since, no database" } },
 	{ "worker", { "0  stopped by SIGTERM or SIGINT after finishing what was in flight",
 		      "1  cannot start: database or transport", "2  a usage error" } },
 	{ NULL, { NULL } }

@@ -24,6 +24,7 @@
 #include "core/core.h"
 #include "mail/mail.h"
 #include "smtp/smtp.h"
+#include "store/store.h"
 
 /* a dead process's shards and owed confirmations are taken over after this many seconds */
 #define DELIVER_DEFAULT_LEASE 30
@@ -47,6 +48,11 @@ struct deliver_config {
 	long smtp_timeout_ms;		/* 0 = the RFC 5321 defaults */
 	int confirm_recover;		/* serve: queue confirmations never sent (deliver_confirm) */
 	struct smtp_direct_options direct;	/* transport_url "direct", or routes */
+	/* outgoing webhooks (webhook.c) */
+	int hook_threads;		/* webhook deliverers; 0 = none (DELIVER_HOOK_THREADS) */
+	int64_t hook_retry_base;	/* first retry after, doubling to DELIVER_HOOK_RETRY_MAX */
+	int64_t hook_give_up;		/* an endpoint failing this long is disabled (3 days) */
+	int hook_allow_private;		/* endpoints may be loopback or private addresses */
 };
 
 void deliver_config_defaults(struct deliver_config *cfg);
@@ -93,5 +99,71 @@ void deliver_stop(struct deliver *d);
 /* the VERP return path for a subscriber (bounce+TOKEN@DOMAIN) */
 void deliver_return_path(const struct token_key *key, const char *domain, int64_t subscriber_id,
 			 const char *salt, struct buf *out);
+
+/* ---- outgoing webhooks (webhook_post.c: one request; webhook.c: the deliverers) ---- */
+
+#define DELIVER_HOOK_THREADS 2		/* deliverers per process: a slow endpoint holds one */
+#define DELIVER_HOOK_TIMEOUT_MS 5000	/* a whole request, connection included */
+#define DELIVER_HOOK_LEASE_MIN 15	/* seconds: an endpoint's lease outlives any one request */
+#define DELIVER_HOOK_RETRY_BASE 5	/* seconds before the first retry, doubling */
+#define DELIVER_HOOK_RETRY_MAX 3600	/* the longest wait between two attempts */
+#define DELIVER_HOOK_GIVE_UP 259200	/* failing for 3 days disables an endpoint */
+#define DELIVER_HOOK_KEEP 604800	/* delivered events are kept 7 days, for replay */
+#define DELIVER_HOOK_SECRET_MAX 96
+#define DELIVER_HOOK_SECRET_BYTES 24	/* random bytes of a secret made here */
+
+/* a new secret: "whsec_" and the base64 of DELIVER_HOOK_SECRET_BYTES random bytes */
+void deliver_hook_secret_new(char out[DELIVER_HOOK_SECRET_MAX]);
+/* NULL when secret is whsec_ + base64 of 24 to 64 bytes, else what is wrong */
+const char *deliver_hook_secret_check(const char *secret);
+/* NULL when url can be an endpoint (http:// or https://, a host, no user, no fragment), else why */
+const char *deliver_hook_url_check(const char *url);
+/*
+ * deliver_hook_sign - the webhook-signature value of the Standard Webhooks
+ * specification: "v1," + base64(HMAC-SHA256(key, msg_id "." timestamp "." body)),
+ * where key is the base64 after "whsec_"; NF_ERR_INVALID for a bad secret
+ */
+int deliver_hook_sign(const char *secret, const char *msg_id, int64_t timestamp,
+		      const char *body, size_t len, struct buf *out);
+/* the body of an event: {"type", "timestamp", "data"} */
+void deliver_hook_payload(const struct store_hook_event *ev, struct buf *out);
+
+/* what an endpoint answered: the HTTP status (0: none) and, when it failed, why */
+struct deliver_hook_result {
+	long status;
+	char error[256];
+};
+struct deliver_hook_client;
+/* one per thread: libcurl's handle, its connections kept between requests */
+struct deliver_hook_client *deliver_hook_client_new(int allow_private, long timeout_ms);
+void deliver_hook_client_free(struct deliver_hook_client *c);
+/* POST body signed as msg_id to url; NF_OK for a 2xx, NF_ERR_TEMP otherwise (res says why) */
+int deliver_hook_post(struct deliver_hook_client *c, const char *url, const char *secret,
+		      const char *msg_id, const char *body, size_t len,
+		      struct deliver_hook_result *res);
+/* a webhook.test event sent at once (not through the outbox) */
+int deliver_hook_test(const struct store_hook *h, int allow_private,
+		      struct deliver_hook_result *res);
+
+/* what a person gives to make an endpoint (hook_endpoints.c) */
+struct deliver_hook_spec {
+	const char *url;
+	const char *events;		/* "a,b,c" or "*" */
+	size_t events_len;
+	const char *secret;		/* NULL: one is made */
+	int include_email;
+};
+/*
+ * deliver_hook_create - check and store an endpoint; secret gets the one it
+ * signs with (given or made). NF_ERR_INVALID with err saying what is wrong
+ * (for a 422 or a usage error); another failure is the store's (err too).
+ */
+int deliver_hook_create(struct store *s, const struct deliver_hook_spec *in, int64_t *id,
+			char secret[DELIVER_HOOK_SECRET_MAX], char *err, size_t errlen);
+
+/* the deliverers (webhook.c), started and stopped with the engine */
+struct deliver_hooks;
+struct deliver_hooks *deliver_hooks_start(const struct deliver_config *cfg);
+void deliver_hooks_stop(struct deliver_hooks *h);
 
 #endif

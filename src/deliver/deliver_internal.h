@@ -208,6 +208,7 @@ struct deliver {
 	double latency_sum;
 	struct engine *engines;
 	int nengines;
+	struct deliver_hooks *hooks;	/* webhook.c */
 };
 
 /* ---- lane.c: the toolbox the lanes share ---- */

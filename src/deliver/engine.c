@@ -43,6 +43,9 @@ deliver_config_defaults(struct deliver_config *cfg)
 	cfg->retry_base = 60;
 	cfg->poll_ms = 1000;
 	cfg->priority_max = 10000;
+	cfg->hook_threads = DELIVER_HOOK_THREADS;
+	cfg->hook_retry_base = DELIVER_HOOK_RETRY_BASE;
+	cfg->hook_give_up = DELIVER_HOOK_GIVE_UP;
 }
 
 /* sleep until woken here or by a NOTIFY, or poll_ms passes */
@@ -156,6 +159,7 @@ deliver_start(const struct deliver_config *cfg)
 	}
 	for (i = 0; i < d->nengines; i++)
 		pthread_create(&d->engines[i].tid, NULL, engine_main, &d->engines[i]);
+	d->hooks = deliver_hooks_start(&d->cfg);
 	email = &d->engines[0].chan[DELIVER_CHANNEL_EMAIL];
 	log_event(LOG_INFO, "deliver.started", "transport", email->ops->describe(email->state),
 		  "owner", d->cfg.owner, NULL);
@@ -187,6 +191,7 @@ deliver_stop(struct deliver *d)
 	d->stopping = 1;
 	pthread_mutex_unlock(&d->lock);
 	deliver_wake_all(d);
+	deliver_hooks_stop(d->hooks);
 	for (i = 0; i < d->nengines; i++) {
 		if (d->engines[i].tid)
 			pthread_join(d->engines[i].tid, NULL);

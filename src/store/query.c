@@ -59,6 +59,30 @@
 /* read by rows.c: delivery_from_row */
 #define DELIV_COLS "alert_id, subscriber_id, kind, attempts, next_attempt_at, reply"
 
+/* read by webhooks.c: hook_from_row; the backlog counts what its cursor has not passed */
+#define HOOK_COLS "e.id, e.url, e.secret, e.events, e.include_email, e.created_at, e.cursor," \
+	" e.attempts, e.next_at, e.failing_since, e.last_at, e.last_status, e.last_error," \
+	" e.disabled_at"
+#define HOOK_WAITING "EXISTS (SELECT 1 FROM webhook_events v WHERE v.id > e.cursor" \
+	" AND (v.bit & e.events) <> 0)"
+#define HOOK_BACKLOG "(SELECT count(*) FROM webhook_events v WHERE v.id > e.cursor" \
+	" AND (v.bit & e.events) <> 0)"
+#define HOOK_ADD "INSERT INTO webhook_endpoints (url, secret, events, include_email, created_at," \
+	" cursor) VALUES ($1, $2, $3, $4, $5, (SELECT coalesce(max(id), 0) FROM webhook_events))"
+/*
+ * One due endpoint with events waiting, past other deliverers' leases. The
+ * outer WHERE repeats the lease test: on SQLite the write lock already
+ * serialises claimers, on PostgreSQL SKIP LOCKED passes a row being claimed.
+ */
+#define HOOK_CLAIM(lock) \
+	"UPDATE webhook_endpoints SET lease_owner = $1, lease_expiry = $3" \
+	" WHERE id = (SELECT e.id FROM webhook_endpoints e WHERE e.disabled_at IS NULL" \
+	"  AND e.next_at <= $2 AND (e.lease_expiry IS NULL OR e.lease_expiry <= $2)" \
+	"  AND " HOOK_WAITING " ORDER BY e.next_at, e.id LIMIT 1" lock ")" \
+	" AND (lease_expiry IS NULL OR lease_expiry <= $2)" \
+	" RETURNING id, url, secret, events, include_email, created_at, cursor, attempts, next_at," \
+	" failing_since, last_at, last_status, last_error, disabled_at, 0"
+
 /*
  * Inserts that answer with the new id. SQLite runs them without RETURNING
  * (see .sqlite_rowid): there RETURNING makes every such INSERT inside a
@@ -625,4 +649,57 @@ const struct store_query store_queries[Q_COUNT] = {
 		NULL, NULL },
 	[Q_ALERT_EVENTS] = { "alert_events",
 		"SELECT at, action, who FROM alert_events WHERE alert_id = $1 ORDER BY id", NULL, NULL },
+	/* outgoing webhooks */
+	[Q_HOOK_ADD] = { "hook_add", HOOK_ADD " RETURNING id", NULL, HOOK_ADD },
+	[Q_HOOK_GET] = { "hook_get", "SELECT " HOOK_COLS ", " HOOK_BACKLOG
+		" FROM webhook_endpoints e WHERE e.id = $1", NULL, NULL },
+	[Q_HOOK_LIST] = { "hook_list", "SELECT " HOOK_COLS ", " HOOK_BACKLOG
+		" FROM webhook_endpoints e ORDER BY e.id", NULL, NULL },
+	[Q_HOOK_DEL] = { "hook_del", "DELETE FROM webhook_endpoints WHERE id = $1", NULL, NULL },
+	/* the cursor goes back to just before the first event at or after $2, never forward */
+	[Q_HOOK_REPLAY] = { "hook_replay",
+		"UPDATE webhook_endpoints SET cursor = min(cursor, (SELECT coalesce(max(id), 0)"
+		" FROM webhook_events WHERE at < $2)), attempts = 0, next_at = 0,"
+		" failing_since = NULL, disabled_at = NULL WHERE id = $1",
+		"UPDATE webhook_endpoints SET cursor = least(cursor, (SELECT coalesce(max(id), 0)"
+		" FROM webhook_events WHERE at < $2)), attempts = 0, next_at = 0,"
+		" failing_since = NULL, disabled_at = NULL WHERE id = $1", NULL },
+	/* PostgreSQL through the triggers' function, which keeps ids in commit order */
+	[Q_HOOK_RECORD] = { "hook_record",
+		"INSERT INTO webhook_events (type, bit, at, subscriber_id, alert_id, detail)"
+		" SELECT $1, $2, CAST(strftime('%s', 'now') AS INTEGER), $3, $4, $5"
+		" WHERE EXISTS (SELECT 1 FROM webhook_endpoints w WHERE (w.events & $2) <> 0)",
+		"SELECT webhook_record($1, $2, $3, $4, $5)", NULL },
+	/* a read first, outside any transaction: most polls find nothing and take no write lock */
+	[Q_HOOK_DUE] = { "hook_due", "SELECT count(*) FROM (SELECT 1 FROM webhook_endpoints e"
+		" WHERE e.disabled_at IS NULL AND e.next_at <= $1"
+		" AND (e.lease_expiry IS NULL OR e.lease_expiry <= $1) AND " HOOK_WAITING " LIMIT 1) d",
+		NULL, NULL },
+	[Q_HOOK_CLAIM] = { "hook_claim", HOOK_CLAIM(""), HOOK_CLAIM(" FOR UPDATE OF e SKIP LOCKED"),
+		NULL },
+	/* the address only when asked for, and never an erased subscriber's */
+	[Q_HOOK_NEXT] = { "hook_next",
+		"SELECT v.id, v.bit, v.at, v.subscriber_id, v.alert_id,"
+		" (SELECT a.article_id FROM alerts a WHERE a.id = v.alert_id), v.type, v.detail,"
+		" CASE WHEN $3 = 1 THEN (SELECT s.email FROM subscribers s WHERE s.id = v.subscriber_id"
+		"  AND s.status <> 'erased') END"
+		" FROM webhook_events v WHERE v.id > $1 AND (v.bit & $2) <> 0 ORDER BY v.id LIMIT $4",
+		NULL, NULL },
+	[Q_HOOK_DONE] = { "hook_done",
+		"UPDATE webhook_endpoints SET cursor = $3, attempts = 0, failing_since = NULL,"
+		" last_at = $5, last_status = $4, last_error = NULL, lease_expiry = $6"
+		" WHERE id = $1 AND lease_owner = $2", NULL, NULL },
+	[Q_HOOK_FAILED] = { "hook_failed",
+		"UPDATE webhook_endpoints SET attempts = attempts + 1, next_at = $6,"
+		" failing_since = coalesce(failing_since, $5), last_at = $5, last_status = $3,"
+		" last_error = $4, lease_owner = NULL, lease_expiry = NULL,"
+		" disabled_at = CASE WHEN coalesce(failing_since, $5) <= $5 - $7 THEN $5 END"
+		" WHERE id = $1 AND lease_owner = $2 RETURNING coalesce(disabled_at, 0)", NULL, NULL },
+	[Q_HOOK_RELEASE] = { "hook_release",
+		"UPDATE webhook_endpoints SET lease_owner = NULL, lease_expiry = NULL"
+		" WHERE id = $1 AND lease_owner = $2", NULL, NULL },
+	[Q_HOOK_PRUNE] = { "hook_prune",
+		"DELETE FROM webhook_events WHERE at < $1 AND id <= (SELECT coalesce(min(cursor),"
+		" (SELECT max(id) FROM webhook_events)) FROM webhook_endpoints"
+		" WHERE disabled_at IS NULL)", NULL, NULL },
 };

@@ -408,6 +408,157 @@ static const char pg_v8[] =
 	" at BIGINT NOT NULL, action TEXT NOT NULL, who TEXT NOT NULL);\n"
 	"CREATE INDEX alert_events_alert ON alert_events (alert_id, id);\n";
 
+/*
+ * Version 9: outgoing webhooks, an outbox.
+ *  - webhook_endpoints: where events go (url, the signing secret, the
+ *    events wanted as a bit mask: store.h's STORE_HOOK_*), how far each has
+ *    got (cursor: every event id at or below it is delivered), its retry
+ *    state, its lease (one process delivers to it at a time), and whether
+ *    it was disabled after failing for too long.
+ *  - webhook_events: the outbox. Rows are written by triggers, so each is
+ *    part of the very transaction whose change it reports, whichever code
+ *    path made the change (signup, import, inbound, erasure, the engine).
+ *    A trigger writes nothing unless an endpoint wants that event. No
+ *    address is ever stored here: the deliverer reads it at delivery time,
+ *    when an endpoint asked for it and the subscriber is not erased.
+ *  - Ordering on PostgreSQL: ids come from a sequence at insert, and two
+ *    transactions may commit in the other order, which would let a
+ *    deliverer move its cursor past an id not yet visible. The trigger
+ *    function takes a transaction-level advisory lock before it inserts,
+ *    so event ids commit in id order (SQLite has a single writer anyway).
+ *  - An alert dropped in its own transaction (nobody to mail) takes its
+ *    alert.queued event with it.
+ *  - subscriber.bounced is said once, by whichever comes first: the bounce
+ *    suppression (the engine's unknown user, which changes no status, or a
+ *    bounce report, which then also sets the status) or, with no such
+ *    suppression, the status becoming bounced.
+ */
+#define HOOK_SUB_BIT(st) "CASE " st " WHEN 'confirmed' THEN 2 WHEN 'unsubscribed' THEN 4" \
+	" WHEN 'bounced' THEN 8 WHEN 'erased' THEN 32 ELSE 0 END"
+#define HOOK_ALERT_BIT(st) "CASE " st " WHEN 'done' THEN 128 WHEN 'cancelled' THEN 256 ELSE 0 END"
+#define HOOK_ENDPOINTS(type, id, at) \
+	"CREATE TABLE webhook_endpoints (\n" \
+	" id " id ", url TEXT NOT NULL, secret TEXT NOT NULL,\n" \
+	" events " type " NOT NULL, include_email INTEGER NOT NULL DEFAULT 0,\n" \
+	" created_at " at " NOT NULL, cursor " type " NOT NULL DEFAULT 0,\n" \
+	" attempts INTEGER NOT NULL DEFAULT 0, next_at " at " NOT NULL DEFAULT 0,\n" \
+	" failing_since " at ", last_at " at ", last_status INTEGER, last_error TEXT,\n" \
+	" disabled_at " at ", lease_owner TEXT, lease_expiry " at ");\n" \
+	"CREATE TABLE webhook_events (\n" \
+	" id " id ", type TEXT NOT NULL, bit " type " NOT NULL,\n" \
+	" at " at " NOT NULL, subscriber_id " type ", alert_id " type ",\n" \
+	" detail TEXT);\n" \
+	"CREATE INDEX webhook_events_at ON webhook_events (at);\n"
+/* a bounce suppression of the subscriber's address exists: it said subscriber.bounced already */
+#define HOOK_BOUNCE_SUPPRESSED "EXISTS (SELECT 1 FROM suppressions x" \
+	" WHERE x.email_key = NEW.email_key AND (x.reason = 'bounce' OR x.reason = 'soft-bounce'))"
+#define HOOK_WANTS(bit) "EXISTS (SELECT 1 FROM webhook_endpoints w WHERE (w.events & (" bit ")) <> 0)"
+#define HOOK_SQLITE_ADD(type, bit, sub, alert, detail) \
+	" BEGIN INSERT INTO webhook_events (type, bit, at, subscriber_id, alert_id, detail)" \
+	" VALUES (" type ", " bit ", CAST(strftime('%s', 'now') AS INTEGER), " sub ", " alert \
+	", " detail "); END;\n"
+static const char sqlite_v9[] =
+	HOOK_ENDPOINTS("INTEGER", "INTEGER PRIMARY KEY", "INTEGER")
+	"CREATE TRIGGER webhook_sub_created AFTER INSERT ON subscribers WHEN " HOOK_WANTS("1") "\n"
+	HOOK_SQLITE_ADD("'subscriber.created'", "1", "NEW.id", "NULL", "NEW.status")
+	"CREATE TRIGGER webhook_sub_status AFTER UPDATE OF status ON subscribers\n"
+	" WHEN NEW.status <> OLD.status AND NOT (NEW.status = 'bounced' AND " HOOK_BOUNCE_SUPPRESSED ")\n"
+	"  AND " HOOK_WANTS(HOOK_SUB_BIT("NEW.status")) "\n"
+	HOOK_SQLITE_ADD("'subscriber.' || NEW.status", HOOK_SUB_BIT("NEW.status"), "NEW.id", "NULL",
+			"OLD.status")
+	"CREATE TRIGGER webhook_bounce AFTER INSERT ON suppressions\n"
+	" WHEN (NEW.reason = 'bounce' OR NEW.reason = 'soft-bounce') AND " HOOK_WANTS("8") "\n"
+	"  AND EXISTS (SELECT 1 FROM subscribers b WHERE b.email_key = NEW.email_key"
+	" AND b.status <> 'bounced' AND b.status <> 'erased')\n"
+	HOOK_SQLITE_ADD("'subscriber.bounced'", "8",
+			"(SELECT id FROM subscribers WHERE email_key = NEW.email_key)", "NULL",
+			"(SELECT status FROM subscribers WHERE email_key = NEW.email_key)")
+	"CREATE TRIGGER webhook_complaint AFTER INSERT ON suppressions\n"
+	" WHEN NEW.reason = 'complaint' AND " HOOK_WANTS("16") "\n"
+	HOOK_SQLITE_ADD("'subscriber.complained'", "16",
+			"(SELECT id FROM subscribers WHERE email_key = NEW.email_key)", "NULL", "NULL")
+	"CREATE TRIGGER webhook_alert_queued AFTER INSERT ON alerts WHEN " HOOK_WANTS("64") "\n"
+	HOOK_SQLITE_ADD("'alert.queued'", "64", "NULL", "NEW.id", "NULL")
+	"CREATE TRIGGER webhook_alert_state AFTER UPDATE OF state ON alerts\n"
+	" WHEN NEW.state <> OLD.state AND " HOOK_WANTS(HOOK_ALERT_BIT("NEW.state")) "\n"
+	HOOK_SQLITE_ADD("'alert.' || NEW.state", HOOK_ALERT_BIT("NEW.state"), "NULL", "NEW.id",
+			"OLD.state")
+	"CREATE TRIGGER webhook_alert_dropped AFTER DELETE ON alerts\n"
+	" BEGIN DELETE FROM webhook_events WHERE alert_id = OLD.id; END;\n"
+	"CREATE TRIGGER webhook_failed AFTER INSERT ON deliveries\n"
+	" WHEN NEW.kind = 'perm' AND " HOOK_WANTS("2048") "\n"
+	HOOK_SQLITE_ADD("'delivery.failed'", "2048", "NEW.subscriber_id", "NEW.alert_id",
+			"substr(NEW.reply, 1, 3)")
+	"CREATE TRIGGER webhook_failed_later AFTER UPDATE OF kind ON deliveries\n"
+	" WHEN NEW.kind = 'perm' AND OLD.kind <> 'perm' AND " HOOK_WANTS("2048") "\n"
+	HOOK_SQLITE_ADD("'delivery.failed'", "2048", "NEW.subscriber_id", "NEW.alert_id",
+			"substr(NEW.reply, 1, 3)");
+
+/* the advisory lock's key: "webhook" in ASCII, apart from the migrations' */
+#define HOOK_PG_LOCK "7521907946335595"
+static const char pg_v9[] =
+	HOOK_ENDPOINTS("BIGINT", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", "BIGINT")
+	"CREATE FUNCTION webhook_record(t TEXT, b BIGINT, sub BIGINT, al BIGINT, d TEXT)\n"
+	" RETURNS void LANGUAGE plpgsql AS $$\n"
+	"BEGIN\n"
+	" IF b <> 0 AND " HOOK_WANTS("b") " THEN\n"
+	"  PERFORM pg_advisory_xact_lock(" HOOK_PG_LOCK ");\n"
+	"  INSERT INTO webhook_events (type, bit, at, subscriber_id, alert_id, detail)\n"
+	"   VALUES (t, b, CAST(extract(epoch FROM clock_timestamp()) AS BIGINT), sub, al, d);\n"
+	" END IF;\n"
+	"END $$;\n"
+	"CREATE FUNCTION webhook_subscribers() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+	"BEGIN\n"
+	" IF TG_OP = 'INSERT' THEN\n"
+	"  PERFORM webhook_record('subscriber.created', 1, NEW.id, NULL, NEW.status);\n"
+	" ELSIF NEW.status <> OLD.status AND NOT (NEW.status = 'bounced' AND "
+	HOOK_BOUNCE_SUPPRESSED ") THEN\n"
+	"  PERFORM webhook_record('subscriber.' || NEW.status, " HOOK_SUB_BIT("NEW.status") ",\n"
+	"   NEW.id, NULL, OLD.status);\n"
+	" END IF;\n"
+	" RETURN NULL;\n"
+	"END $$;\n"
+	"CREATE TRIGGER webhook_subscribers AFTER INSERT OR UPDATE OF status ON subscribers\n"
+	" FOR EACH ROW EXECUTE FUNCTION webhook_subscribers();\n"
+	"CREATE FUNCTION webhook_suppressions() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+	"DECLARE sub BIGINT; st TEXT;\n"
+	"BEGIN\n"
+	" SELECT id, status INTO sub, st FROM subscribers WHERE email_key = NEW.email_key;\n"
+	" IF NEW.reason = 'complaint' THEN\n"
+	"  PERFORM webhook_record('subscriber.complained', 16, sub, NULL, NULL);\n"
+	" ELSIF (NEW.reason = 'bounce' OR NEW.reason = 'soft-bounce') AND sub IS NOT NULL\n"
+	"  AND st <> 'bounced' AND st <> 'erased' THEN\n"
+	"  PERFORM webhook_record('subscriber.bounced', 8, sub, NULL, st);\n"
+	" END IF;\n"
+	" RETURN NULL;\n"
+	"END $$;\n"
+	"CREATE TRIGGER webhook_suppressions AFTER INSERT ON suppressions\n"
+	" FOR EACH ROW EXECUTE FUNCTION webhook_suppressions();\n"
+	"CREATE FUNCTION webhook_alerts() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+	"BEGIN\n"
+	" IF TG_OP = 'INSERT' THEN\n"
+	"  PERFORM webhook_record('alert.queued', 64, NULL, NEW.id, NULL);\n"
+	" ELSIF TG_OP = 'DELETE' THEN\n"
+	"  DELETE FROM webhook_events WHERE alert_id = OLD.id;\n"
+	" ELSIF NEW.state <> OLD.state THEN\n"
+	"  PERFORM webhook_record('alert.' || NEW.state, " HOOK_ALERT_BIT("NEW.state") ",\n"
+	"   NULL, NEW.id, OLD.state);\n"
+	" END IF;\n"
+	" RETURN NULL;\n"
+	"END $$;\n"
+	"CREATE TRIGGER webhook_alerts AFTER INSERT OR DELETE OR UPDATE OF state ON alerts\n"
+	" FOR EACH ROW EXECUTE FUNCTION webhook_alerts();\n"
+	"CREATE FUNCTION webhook_failed() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+	"BEGIN\n"
+	" IF NEW.kind = 'perm' AND (TG_OP = 'INSERT' OR OLD.kind <> 'perm') THEN\n"
+	"  PERFORM webhook_record('delivery.failed', 2048, NEW.subscriber_id, NEW.alert_id,\n"
+	"   substr(NEW.reply, 1, 3));\n"
+	" END IF;\n"
+	" RETURN NULL;\n"
+	"END $$;\n"
+	"CREATE TRIGGER webhook_failed AFTER INSERT OR UPDATE OF kind ON deliveries\n"
+	" FOR EACH ROW EXECUTE FUNCTION webhook_failed();\n";
+
 /* migrations[v - 1] brings the schema from v - 1 to v */
 static const struct {
 	const char *sqlite, *pg;
@@ -420,6 +571,7 @@ static const struct {
 	{ sqlite_v6, pg_v6 },
 	{ sqlite_v7, pg_v7 },
 	{ sqlite_v8, pg_v8 },
+	{ sqlite_v9, pg_v9 },
 };
 
 /*
@@ -447,6 +599,8 @@ static const struct store_table tables[] = {
 	{ "action_links", "subscriber_id, purpose", 2, 0 },
 	{ "alert_reached", "alert_id, part", 2, 0 },
 	{ "alert_events", "id", 1, 1 },
+	{ "webhook_endpoints", "id", 1, 1 },
+	{ "webhook_events", "id", 1, 1 },
 };
 
 const struct store_table *

@@ -797,4 +797,109 @@ void store_alert_report_list_free(struct store_alert_report **rs, size_t n);
 int store_alert_reports(struct store *s, size_t limit, struct store_alert_report ***out,
 			size_t *n);
 
+/* ---- outgoing webhooks: endpoints and the event outbox (store/webhooks.c) ---- */
+
+/*
+ * The event types, one bit each: an endpoint's events are a mask of them.
+ * The values are stored (webhook_endpoints.events, webhook_events.bit, and
+ * the schema's triggers name them), so they never change.
+ */
+#define STORE_HOOK_SUB_CREATED		(1 << 0)
+#define STORE_HOOK_SUB_CONFIRMED	(1 << 1)
+#define STORE_HOOK_SUB_UNSUBSCRIBED	(1 << 2)
+#define STORE_HOOK_SUB_BOUNCED		(1 << 3)
+#define STORE_HOOK_SUB_COMPLAINED	(1 << 4)
+#define STORE_HOOK_SUB_ERASED		(1 << 5)
+#define STORE_HOOK_ALERT_QUEUED		(1 << 6)
+#define STORE_HOOK_ALERT_DONE		(1 << 7)
+#define STORE_HOOK_ALERT_CANCELLED	(1 << 8)
+#define STORE_HOOK_ALERT_CORRECTED	(1 << 9)	/* recorded by corrections (store_hook_record) */
+#define STORE_HOOK_ALERT_WITHDRAWN	(1 << 10)	/* recorded by withdrawals (store_hook_record) */
+#define STORE_HOOK_DELIVERY_FAILED	(1 << 11)
+#define STORE_HOOK_FEED_ERROR		(1 << 12)	/* recorded by feeds (store_hook_record) */
+#define STORE_HOOK_ALL			((1 << 13) - 1)
+#define STORE_HOOK_URL_MAX 2048
+
+/* "subscriber.created" for STORE_HOOK_SUB_CREATED; NULL unless bit is one known type */
+const char *store_hook_event_name(int64_t bit);
+/*
+ * store_hook_events_parse - "a,b,c" (or "*": all) into a mask; NF_ERR_INVALID
+ * when a name is unknown (bad then holds it) or the list is empty
+ */
+int store_hook_events_parse(const char *list, size_t len, int64_t *mask, char *bad,
+			    size_t badlen);
+/* the mask's names, comma-separated, in bit order */
+void store_hook_events_format(int64_t mask, struct buf *out);
+
+struct store_hook {
+	int64_t id;
+	const char *url;
+	const char *secret;		/* whsec_...; never logged or listed */
+	int64_t events;			/* STORE_HOOK_* mask */
+	int include_email;
+	int64_t created_at;
+	int64_t cursor;			/* every event id at or below it is delivered */
+	int64_t attempts;		/* failed attempts in a row */
+	int64_t next_at;		/* not before (back-off) */
+	int64_t failing_since;		/* 0 = the last attempt worked */
+	int64_t last_at, last_status;	/* the last attempt: when, the HTTP status (0: none) */
+	const char *last_error;
+	int64_t disabled_at;		/* 0 = enabled */
+	int64_t backlog;		/* events waiting (store_hook_list, store_hook_get) */
+};
+void store_hook_free(struct store_hook *h);
+void store_hook_list_free(struct store_hook **hs, size_t n);
+/* a new endpoint; it receives the events recorded from now on */
+int store_hook_add(struct store *s, const char *url, const char *secret, int64_t events,
+		   int include_email, int64_t *id);
+int store_hook_get(struct store *s, int64_t id, struct store_hook **out);
+int store_hook_list(struct store *s, struct store_hook ***out, size_t *n);
+/* NF_ERR_NOTFOUND when there is no such endpoint */
+int store_hook_remove(struct store *s, int64_t id);
+/*
+ * store_hook_replay - deliver again every event recorded at or after since
+ * that is still kept, and enable the endpoint if it was disabled; *n is how
+ * many of its events that puts back in its backlog
+ */
+int store_hook_replay(struct store *s, int64_t id, int64_t since, int64_t *n);
+/*
+ * store_hook_record - an event that no trigger records (alert.corrected,
+ * alert.withdrawn, feed.error), inside the caller's transaction; nothing is
+ * written unless an endpoint wants it
+ */
+int store_hook_record(struct store *s, int64_t bit, int64_t subscriber_id, int64_t alert_id,
+		      const char *detail);
+
+/* one event as the deliverer reads it */
+struct store_hook_event {
+	int64_t id, bit, at, subscriber_id, alert_id, article_id;
+	const char *type, *detail;
+	const char *email;		/* asked for, and the subscriber not erased; else NULL */
+};
+void store_hook_events_free(struct store_hook_event **evs, size_t n);
+/*
+ * store_hook_claim - one enabled endpoint, due, with events waiting and no
+ * live lease, leased to owner until now + lease_secs; NF_ERR_NOTFOUND when none
+ */
+int store_hook_claim(struct store *s, const char *owner, int64_t now, int64_t lease_secs,
+		     struct store_hook **out);
+/* its next events after its cursor, oldest first, at most max */
+int store_hook_next(struct store *s, const struct store_hook *h, size_t max,
+		    struct store_hook_event ***out, size_t *n);
+/* event_id arrived: the cursor moves, the lease is extended; NF_ERR_NOTFOUND: lease lost */
+int store_hook_delivered(struct store *s, int64_t id, const char *owner, int64_t event_id,
+			 int64_t status, int64_t now, int64_t lease_secs);
+/*
+ * store_hook_failed - an attempt failed: the next one not before next_at;
+ * failing since give_up seconds or more disables the endpoint (*disabled = 1).
+ * The lease is given back.
+ */
+int store_hook_failed(struct store *s, int64_t id, const char *owner, int64_t status,
+		      const char *error, int64_t now, int64_t next_at, int64_t give_up,
+		      int *disabled);
+/* give the lease back */
+int store_hook_release(struct store *s, int64_t id, const char *owner);
+/* forget events recorded before `before` that every enabled endpoint has */
+int store_hook_prune(struct store *s, int64_t before, int64_t *n);
+
 #endif

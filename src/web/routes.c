@@ -59,6 +59,10 @@ static const struct route routes[] = {
 	{ "GET", "/manage/", public_manage_get },
 	{ "POST", "/manage/", public_manage_post },
 	{ "POST", "/api/inbound", api_inbound_post },
+	{ "GET", "/api/webhooks", api_webhooks },
+	{ "POST", "/api/webhooks", api_webhooks },
+	{ "POST", "/api/webhooks/", api_webhooks },
+	{ "DELETE", "/api/webhooks/", api_webhooks },
 	{ "GET", "/metrics", web_metrics_get },
 	{ "GET", "/healthz", healthz },
 	{ "GET", "/newsroom", newsroom_home },
@@ -74,6 +78,8 @@ static const struct route routes[] = {
 	{ "GET", "/newsroom/alerts/", newsroom_alert_page },
 	{ "POST", "/newsroom/alerts/", newsroom_alert_post },
 	{ "GET", "/newsroom/audience", newsroom_audience },
+	{ "GET", "/newsroom/webhooks", newsroom_webhooks_page },
+	{ "POST", "/newsroom/webhooks", newsroom_webhooks_post },
 	{ NULL, NULL, NULL }
 };
 

@@ -48,6 +48,7 @@ struct web_config {
 	const struct mail_sender *sender;	/* how confirmations are composed */
 	unsigned addr_flags;		/* ADDR_SMTPUTF8, ADDR_CHECK_MX */
 	int alert_shards;		/* shards per alert published through the API */
+	int hook_allow_private;		/* webhook tests may reach loopback and private addresses */
 	/* leaving and privacy */
 	long purge_after;		/* seconds before an unconfirmed signup is forgotten; 0 = never */
 	long purge_interval;		/* seconds between purges (3600) */

@@ -34,6 +34,7 @@ static const char *const page_names[NEWSROOM_PAGE_COUNT] = {
 	[NEWSROOM_PAGE_ALERT] = "newsroom-alert.html",
 	[NEWSROOM_PAGE_ALERTS] = "newsroom-alerts.html",
 	[NEWSROOM_PAGE_AUDIENCE] = "newsroom-audience.html",
+	[NEWSROOM_PAGE_WEBHOOKS] = "newsroom-webhooks.html",
 };
 
 int

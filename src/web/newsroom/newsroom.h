@@ -24,6 +24,7 @@ struct store_audience_day;
 enum newsroom_page {
 	NEWSROOM_PAGE_SIGNIN, NEWSROOM_PAGE_HOME, NEWSROOM_PAGE_COMPOSE, NEWSROOM_PAGE_PREVIEW,
 	NEWSROOM_PAGE_PUBLISH, NEWSROOM_PAGE_ALERT, NEWSROOM_PAGE_ALERTS, NEWSROOM_PAGE_AUDIENCE,
+	NEWSROOM_PAGE_WEBHOOKS,
 	NEWSROOM_PAGE_COUNT
 };
 
@@ -173,6 +174,10 @@ json_t *newsroom_history_rows(struct store *s, size_t limit);
 void newsroom_alert_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 /* the progress figures shared by the page and the stream: a JSON object */
 json_t *newsroom_alert_progress_json(const struct store_alert *a, int64_t now);
+
+/* hooks_page.c: the outgoing webhooks: list, add (secret shown once), test, remove */
+void newsroom_webhooks_page(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
+void newsroom_webhooks_post(struct web *w, struct http_request *req, struct http_response *res, const char *arg);
 
 /* sse.c: Server-Sent Events of an alert's progress (text/event-stream) */
 #define NEWSROOM_SSE_STREAMS_MAX 64

@@ -89,8 +89,18 @@ STORE_TEST(migration_to_6_fills_key_hash_of_older_rows)
 	 * back to version 5, as a database made by the previous release would
 	 * be; version 7 (the alerts' retrying state) rebuilds its table the same
 	 * way whether or not it ran before, so it is simply forgotten; version
-	 * 8's tables go
+	 * 8's tables and 9's webhook tables and triggers go
 	 */
+	CHECK_INT(fixture_sql(s, fixture_dialect() == STORE_PG ?
+			      "DROP FUNCTION webhook_subscribers, webhook_suppressions, webhook_alerts,"
+			      " webhook_failed CASCADE; DROP FUNCTION webhook_record;"
+			      " DROP TABLE webhook_events; DROP TABLE webhook_endpoints" :
+			      "DROP TRIGGER webhook_sub_created; DROP TRIGGER webhook_sub_status;"
+			      " DROP TRIGGER webhook_complaint; DROP TRIGGER webhook_bounce;"
+			      " DROP TRIGGER webhook_alert_queued;"
+			      " DROP TRIGGER webhook_alert_state; DROP TRIGGER webhook_alert_dropped;"
+			      " DROP TRIGGER webhook_failed; DROP TRIGGER webhook_failed_later;"
+			      " DROP TABLE webhook_events; DROP TABLE webhook_endpoints"), NF_OK);
 	CHECK_INT(fixture_sql(s, "DROP TABLE alert_reached; DROP TABLE alert_events;"
 			      " DROP TABLE action_links; DROP TABLE confirm_sends;"
 			      " ALTER TABLE subscribers DROP COLUMN key_hash;"
