@@ -110,19 +110,34 @@ pragma(struct store *s, const char *sql)
 	return rc == SQLITE_OK ? NF_OK : fail(s, rc, sql);
 }
 
-/* journal_mode answers with the mode it is in: insist that it is WAL */
+/*
+ * journal_mode answers with the mode it is in: insist that it is WAL. The
+ * switch of a new database takes its write lock, and SQLite answers BUSY at
+ * once rather than calling the busy handler when the lock may be held by a
+ * connection waiting on this one: several processes opening a fresh file at
+ * the same moment would fail, so the switch is tried again for the timeout.
+ */
 static int
-set_wal(struct store *s)
+set_wal(struct store *s, int64_t timeout_ms)
 {
 	sqlite3_stmt *st;
-	int rc, ok;
+	int rc, ok = 0, waited = 0;
 
-	rc = sqlite3_prepare_v2(IMPL(s)->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return fail(s, rc, "journal_mode");
-	rc = sqlite3_step(st);
-	ok = rc == SQLITE_ROW && sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
-	sqlite3_finalize(st);
+	for (;;) {
+		rc = sqlite3_prepare_v2(IMPL(s)->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+		if (rc == SQLITE_OK) {
+			rc = sqlite3_step(st);
+			ok = rc == SQLITE_ROW &&
+			     sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+			sqlite3_finalize(st);
+		}
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			break;
+		if (waited >= timeout_ms)
+			break;
+		sqlite3_sleep(10);
+		waited += 10;
+	}
 	if (rc != SQLITE_ROW)
 		return fail(s, rc, "journal_mode");
 	if (!ok) {
@@ -175,7 +190,7 @@ sq_open(struct store *s, const struct store_url *u)
 		return fail(s, rc, u->path);
 	sqlite3_extended_result_codes(im->db, 1);
 	sqlite3_busy_timeout(im->db, (int)u->timeout_ms);
-	if ((rc = set_wal(s)) != NF_OK)
+	if ((rc = set_wal(s, (int64_t)u->timeout_ms)) != NF_OK)
 		return rc;
 	if ((rc = pragma(s, u->sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")))
 		return rc;
