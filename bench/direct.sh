@@ -109,6 +109,7 @@ sed "s/^smtp      inet/127.0.0.1:$RELAYPORT inet/" /etc/postfix/master.cf >"$pf/
 import sys
 with open(sys.argv[1], 'w') as f:
     for i in range(1, int(sys.argv[2]) + 1): f.write('reader%d@d%d.test\n' % (i, i % 20 + 1))" "$work/subs.csv" "$N"
+"$NF" db migrate --db "sqlite:$work/bench.db" >/dev/null
 "$NF" subscribers import "$work/subs.csv" --list breaking-news --consent-source bench --db "sqlite:$work/bench.db" \
 	>/dev/null 2>&1 || { echo "bench: import failed"; exit 1; }
 echo "== one alert to $N readers over 20 domains (one server each on 127.0.0.101-120), $WORKERS engine threads"

@@ -20,6 +20,7 @@ shots="${BUILD:-build}/screenshots"
 mkdir -p "$shots" "$WORK/app"
 /usr/bin/python3 -c '
 for i in range(40): print("reader%02d@example.net" % i)' >"$WORK/readers.csv"
+"$NF" db migrate --db "$db" >/dev/null
 "$NF" subscribers import "$WORK/readers.csv" --list breaking-news --consent-source "a11y test" --db "$db" >/dev/null 2>&1
 "$NF" lists create politics --db "$db" >/dev/null 2>&1
 check "readers and a topic list" test "$(sqlite3 "$WORK/app/newsflash.db" 'select count(*) from lists')" -eq 2

@@ -49,6 +49,7 @@ scenario() {
 for i in range(6): print("reader%d@example.net" % i)' >"$WORK/breaking.csv"
 	/usr/bin/python3 -c '
 for i in range(3): print("politics%d@example.net" % i)' >"$WORK/politics.csv"
+	"$NF" db migrate --db "$dburl" >/dev/null
 	"$NF" subscribers import "$WORK/breaking.csv" --list breaking-news --consent-source "crm" --db "$dburl" >/dev/null 2>&1
 	"$NF" lists create politics --db "$dburl" >/dev/null 2>&1
 	"$NF" lists create weather --db "$dburl" >/dev/null 2>&1
