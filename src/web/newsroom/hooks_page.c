@@ -51,7 +51,7 @@ hooks_render(struct web *w, struct http_request *req, struct http_response *res,
 	buf_free(&ev);
 	json_object_set_new(ctx, "webhooks", rows);
 	json_object_set_new(ctx, "event_names", names);
-	newsroom_render(w, req, res, status, NEWSROOM_PAGE_WEBHOOKS, ctx, ss, "nav_webhooks");
+	newsroom_render(w, req, res, status, NEWSROOM_PAGE_WEBHOOKS, ctx, ss, NULL);
 }
 
 void
