@@ -108,6 +108,7 @@ for name in "${!COUNT[@]}"; do
 	for i in $(seq 1 "${COUNT[$name]}"); do echo "r$i@$name.test"; done
 done >"$WORK/subs.csv"
 TOTAL=$(wc -l <"$WORK/subs.csv")
+"$NF" db migrate --db "sqlite:$WORK/app/newsflash.db" >/dev/null
 "$NF" subscribers import "$WORK/subs.csv" --list breaking-news --consent-source "test fixture" \
 	--db "sqlite:$WORK/app/newsflash.db" >/dev/null 2>&1
 key=$("$NF" apikey create newsroom --db "sqlite:$WORK/app/newsflash.db")
