@@ -30,6 +30,7 @@ rm -f "$WORK/broken/nf.db-wal" "$WORK/broken/nf.db-shm"
 eport=$(free_port)
 mkdir -p "$WORK/held"
 printf 'email\nheld@example.org\n' >"$WORK/held/one.csv"
+"$NF" db migrate --db "sqlite:$WORK/held/nf.db" >/dev/null
 "$NF" subscribers import "$WORK/held/one.csv" --list breaking-news --consent-source test \
 	--db "sqlite:$WORK/held/nf.db" >/dev/null
 ekey=$("$NF" apikey create held --db "sqlite:$WORK/held/nf.db")

@@ -120,7 +120,7 @@ expect_eq "NEWSFLASH_DB is read" "$(NEWSFLASH_DB="$DB" "$NF" subscribers count)"
 # ---- db migrate ----
 out=$("$NF" db migrate --db "sqlite:$WORK/m/fresh.db"); rc=$?
 expect_eq "db migrate exits 0" "$rc" 0
-latest=8	# store_schema_latest(): schema.c's migrations
+latest=9	# store_schema_latest(): schema.c's migrations
 expect_contains "db migrate on a fresh database applies the migrations" "$out" "schema version $latest ($latest migrations applied now)"
 expect_contains "db migrate reports WAL and synchronous" "$out" "journal_mode=wal synchronous=NORMAL"
 expect_contains "db migrate twice applies nothing" "$("$NF" db migrate --db "sqlite:$WORK/m/fresh.db")" "(0 migrations applied now)"
