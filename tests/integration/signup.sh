@@ -139,6 +139,12 @@ n200=$(echo "$codes" | tr ' ' '\n' | grep -c '^200$'); n429=$(echo "$codes" | tr
 # 20 at once, plus one for each whole second the 25 requests took
 check "burst of 20 allowed, then one a second ($n200 in ${elapsed}s)" test "$n200" -ge 20 -a "$n200" -le $((21 + elapsed))
 expect_eq "the rest are 429" "$n429" $((25 - n200))
+# a slow machine may have earned back every token meanwhile: post on until one is refused
+i=25
+while [ ! -s "$WORK/body429" ] && [ $i -lt 80 ]; do
+	i=$((i + 1))
+	[ "$(post "csrf=$csrf&email=rate$i%40example.com")" = 429 ] && cp "$WORK/body" "$WORK/body429"
+done
 expect_contains "429 says why" "$(cat "$WORK/body429" 2>/dev/null)" "Too many sign-ups"
 serve_stop
 finish
